@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the Debian packages leadgen builds, tests and benchmarks with.
+# Idempotent: asks apt only for what is missing, so `make test` stays fast on a
+# machine that already has everything.
+set -euo pipefail
+
+PKGS=(
+  build-essential pkg-config
+  libmicrohttpd-dev libsqlite3-dev libjansson-dev libsodium-dev
+  libcurl4-openssl-dev libpsl-dev libidn2-dev libc-ares-dev libpcre2-dev libpq-dev
+  sqlite3 curl python3 python3-yaml clang
+)
+if [ "${LEADGEN_SETUP_BENCH:-0}" = 1 ]; then PKGS+=(wrk nginx-light); fi
+
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+echo "setup: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

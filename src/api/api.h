@@ -1,0 +1,27 @@
+/* Handlers for the API's endpoints, one file per endpoint family. Each
+ * handler reads parameters with the http/request.h helpers, calls the store
+ * or a domain module, and leaves a `data` object in req->data. */
+#ifndef LEADGEN_API_H
+#define LEADGEN_API_H
+
+#include "http/request.h"
+
+bool api_healthz_run(struct request *req);
+bool api_openapi_run(struct request *req);
+
+bool api_projects_list_parse(struct request *req);
+bool api_projects_list_run(struct request *req);
+bool api_projects_create_parse(struct request *req);
+bool api_projects_create_run(struct request *req);
+
+bool api_leads_list_parse(struct request *req);
+bool api_leads_list_run(struct request *req);
+bool api_leads_add_parse(struct request *req);
+bool api_leads_add_run(struct request *req);
+
+/* Shared JSON shapes. */
+json_t *api_project_json(const struct project *p);
+/* "YYYY-MM-DD HH:MM:SS" UTC as a JSON string. */
+json_t *api_datetime_json(int64_t unix_seconds);
+
+#endif

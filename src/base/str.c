@@ -1,0 +1,79 @@
+/* String validation and normalisation helpers. */
+#include "base/str.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool str_utf8_valid(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + len;
+    while (p < end) {
+        unsigned c = *p++;
+        if (c < 0x80) continue;
+        int more;
+        unsigned min;
+        if (c >= 0xC2 && c <= 0xDF) more = 1, min = 0x80, c &= 0x1F;
+        else if (c >= 0xE0 && c <= 0xEF) more = 2, min = 0x800, c &= 0x0F;
+        else if (c >= 0xF0 && c <= 0xF4) more = 3, min = 0x10000, c &= 0x07;
+        else return false;
+        if (end - p < more) return false;
+        for (int i = 0; i < more; i++) {
+            if ((p[i] & 0xC0) != 0x80) return false;
+            c = (c << 6) | (p[i] & 0x3F);
+        }
+        p += more;
+        if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) return false;
+    }
+    return true;
+}
+
+bool str_parse_int64(const char *s, int64_t *out)
+{
+    if (!s || !*s || isspace((unsigned char)*s)) return false;
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || *end || end == s) return false;
+    *out = (int64_t)v;
+    return true;
+}
+
+void str_ascii_lower(char *s)
+{
+    for (; *s; s++)
+        if (*s >= 'A' && *s <= 'Z') *s = (char)(*s + ('a' - 'A'));
+}
+
+char *str_trim(char *s)
+{
+    while (*s && isspace((unsigned char)*s)) s++;
+    size_t n = strlen(s);
+    while (n && isspace((unsigned char)s[n - 1])) s[--n] = '\0';
+    return s;
+}
+
+bool str_has_prefix(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+void str_hex(const unsigned char *in, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[in[i] >> 4];
+        out[2 * i + 1] = digits[in[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+void str_random_hex(size_t n, char *out)
+{
+    unsigned char bytes[64];
+    if (n > sizeof bytes) n = sizeof bytes;
+    randombytes_buf(bytes, n);
+    str_hex(bytes, n, out);
+}

@@ -1,0 +1,21 @@
+/* Small string helpers for validating and normalising outside input. */
+#ifndef LEADGEN_BASE_STR_H
+#define LEADGEN_BASE_STR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+bool str_utf8_valid(const char *s, size_t len);
+/* Parses a whole decimal integer (optional leading '-'); false on junk or overflow. */
+bool str_parse_int64(const char *s, int64_t *out);
+void str_ascii_lower(char *s);
+/* Returns s with leading and trailing ASCII whitespace cut, in place. */
+char *str_trim(char *s);
+bool str_has_prefix(const char *s, const char *prefix);
+/* Writes 2*n lowercase hex digits and a NUL into out. */
+void str_hex(const unsigned char *in, size_t n, char *out);
+/* Fills out with n random bytes from the OS CSPRNG, hex-encoded (2n+1 bytes). */
+void str_random_hex(size_t n, char *out);
+
+#endif

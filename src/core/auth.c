@@ -1,0 +1,97 @@
+/* API key resolution: local hash lookup, then the optional licence service. */
+#include "core/auth.h"
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "config.h"
+#include "core/keys.h"
+#include "net/http.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool remote_configured(void)
+{
+    const char *url = config_get("LEADGEN_AUTH_URL");
+    return url && *url;
+}
+
+enum auth_result auth_local(struct store *st, const char *key, int64_t *user_id, struct err *err)
+{
+    char hash[KEY_HASH_LEN + 1];
+    keys_hash(key, hash);
+    struct key_owner owner;
+    enum rc rc = st->ops->key_lookup(st, hash, &owner, err);
+    if (rc == RC_NOT_FOUND) return remote_configured() ? AUTH_NEEDS_REMOTE : AUTH_INVALID;
+    if (rc != RC_OK) return AUTH_STORE_ERROR;
+    if (owner.source == KEY_EXTERNAL && remote_configured()) {
+        int64_t ttl = config_int("LEADGEN_AUTH_TTL", 300, 0, 86400);
+        if (clock_now() - owner.checked_at >= ttl) return AUTH_NEEDS_REMOTE;
+    }
+    *user_id = owner.user_id;
+    return AUTH_OK;
+}
+
+/* Reads the licence service's verdict from a 200 body. */
+static enum auth_result parse_verdict(const char *body, const char **email, json_int_t *credits,
+                                      json_t **doc, struct err *err)
+{
+    *doc = json_loads(body, 0, NULL);
+    json_t *valid = json_object_get(*doc, "valid");
+    if (!json_is_boolean(valid)) {
+        err_set(err, RC_UPSTREAM, "licence service answered without a boolean \"valid\"");
+        return AUTH_UNAVAILABLE;
+    }
+    if (!json_is_true(valid)) return AUTH_INVALID;
+    *email = json_string_value(json_object_get(*doc, "email"));
+    json_t *grant = json_object_get(*doc, "credits");
+    *credits = json_is_integer(grant) ? json_integer_value(grant) : 0;
+    if (!*email || !**email || *credits < 0) {
+        err_set(err, RC_UPSTREAM, "licence service answered without an email");
+        return AUTH_UNAVAILABLE;
+    }
+    return AUTH_OK;
+}
+
+enum auth_result auth_remote(struct store *st, const char *key, int64_t *user_id, struct err *err)
+{
+    json_t *payload = json_pack("{s:s}", "api_key", key);
+    char *body = json_dumps(payload, JSON_COMPACT);
+    json_decref(payload);
+    static const char *const headers[] = {"Content-Type: application/json",
+                                          "Accept: application/json", NULL};
+    struct http_request req = {.method = "POST",
+                               .url = config_get("LEADGEN_AUTH_URL"),
+                               .headers = headers,
+                               .body = body,
+                               .body_len = strlen(body),
+                               .timeout_ms = 10000,
+                               .max_bytes = 64 << 10};
+    struct http_response resp;
+    enum rc rc = http_fetch(&req, &resp, err);
+    free(body);
+    enum auth_result result = AUTH_UNAVAILABLE;
+    json_t *doc = NULL;
+    if (rc != RC_OK) {
+        log_warn("licence service unreachable: %s", err ? err->msg : "");
+    } else if (resp.status == 401 || resp.status == 403 || resp.status == 404) {
+        result = AUTH_INVALID;
+    } else if (resp.status != 200) {
+        err_set(err, RC_UPSTREAM, "licence service answered HTTP %ld", resp.status);
+    } else {
+        const char *email = NULL;
+        json_int_t credits = 0;
+        result = parse_verdict(resp.body.data ? resp.body.data : "", &email, &credits, &doc, err);
+        if (result == AUTH_OK) {
+            char hash[KEY_HASH_LEN + 1];
+            keys_hash(key, hash);
+            if (st->ops->key_vouch(st, hash, email, (int64_t)credits, clock_now(), user_id, err) !=
+                RC_OK)
+                result = AUTH_STORE_ERROR;
+        }
+    }
+    json_decref(doc);
+    http_response_free(&resp);
+    return result;
+}

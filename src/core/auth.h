@@ -1,0 +1,29 @@
+/* Resolves an API key to its user. Keys issued here are found by hash in the
+ * store. With LEADGEN_AUTH_URL set, a key the store does not know (or whose
+ * vouching is older than LEADGEN_AUTH_TTL) is checked with that licence
+ * service: POST {"api_key": K} -> 200 {"valid": true, "email": E, "credits": N}.
+ * A 200 with "valid": false, or a 401/403/404, means the key is invalid;
+ * anything else (unreachable, 5xx, malformed) is RC_UPSTREAM. */
+#ifndef LEADGEN_CORE_AUTH_H
+#define LEADGEN_CORE_AUTH_H
+
+#include "base/rc.h"
+#include "store/store.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum auth_result {
+    AUTH_OK,           /* *user_id is set */
+    AUTH_INVALID,      /* unknown, expired or refused key */
+    AUTH_NEEDS_REMOTE, /* only auth_local: ask the licence service (blocking I/O) */
+    AUTH_UNAVAILABLE,  /* licence service unreachable */
+    AUTH_STORE_ERROR,  /* err says why */
+};
+
+/* Store-only check: never blocks on the network. */
+enum auth_result auth_local(struct store *st, const char *key, int64_t *user_id, struct err *err);
+/* Asks the licence service and records its answer; may block for seconds. */
+enum auth_result auth_remote(struct store *st, const char *key, int64_t *user_id, struct err *err);
+
+#endif

@@ -1,0 +1,174 @@
+/* The error table and the parameter readers every handler uses. */
+#include "http/request.h"
+
+#include "base/str.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const struct {
+    int status;
+    const char *code;
+} error_table[] = {
+    [E_NONE] = {200, ""},
+    [E_MISSING_PARAM] = {400, "missing_param"},
+    [E_INVALID_PARAM] = {400, "invalid_param"},
+    [E_INVALID_CODE] = {400, "invalid_code"},
+    [E_MISSING_API_KEY] = {401, "missing_api_key"},
+    [E_INVALID_API_KEY] = {401, "invalid_api_key"},
+    [E_INSUFFICIENT_CREDITS] = {402, "insufficient_credits"},
+    [E_NOT_FOUND] = {404, "not_found"},
+    [E_METHOD_NOT_ALLOWED] = {405, "method_not_allowed"},
+    [E_PAYLOAD_TOO_LARGE] = {413, "payload_too_large"},
+    [E_DB_ERROR] = {500, "db_error"},
+    [E_SEARCH_ERROR] = {502, "search_error"},
+    [E_CRAWL_ERROR] = {502, "crawl_error"},
+    [E_API_ERROR] = {502, "api_error"},
+    [E_AUTH_ERROR] = {503, "auth_error"},
+    [E_NOT_CONFIGURED] = {503, "not_configured"},
+    [E_INTERNAL] = {500, "internal_error"},
+};
+
+int api_error_status(enum api_error e)
+{
+    return error_table[e].status;
+}
+
+const char *api_error_code(enum api_error e)
+{
+    return error_table[e].code;
+}
+
+bool req_fail(struct request *req, enum api_error e, const char *fmt, ...)
+{
+    if (req->error != E_NONE) return false;
+    req->error = e;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(req->error_msg, sizeof req->error_msg, fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+bool req_fail_rc(struct request *req, const struct err *err)
+{
+    switch (err->rc) {
+    case RC_NOT_FOUND: return req_fail(req, E_NOT_FOUND, "%s", err->msg);
+    case RC_INVALID:
+    case RC_CONFLICT: return req_fail(req, E_INVALID_PARAM, "%s", err->msg);
+    case RC_NO_CREDITS:
+        return req_fail(req, E_INSUFFICIENT_CREDITS, "Your account has no credits remaining.");
+    case RC_DB: return req_fail(req, E_DB_ERROR, "Internal database error.");
+    default: return req_fail(req, E_INTERNAL, "Internal error.");
+    }
+}
+
+const char *req_query(const struct request *req, const char *name)
+{
+    for (size_t i = 0; i < req->nargs; i++)
+        if (strcmp(req->args[i].name, name) == 0) return req->args[i].value;
+    return NULL;
+}
+
+static bool from_body(const struct request *req)
+{
+    return req->method == M_POST || req->method == M_PUT;
+}
+
+/* The value of name from the query or body; NULL when absent or JSON null. */
+static json_t *body_value(const struct request *req, const char *name)
+{
+    json_t *v = req->json ? json_object_get(req->json, name) : NULL;
+    return json_is_null(v) ? NULL : v;
+}
+
+bool param_string(struct request *req, const char *name, bool required, size_t max_len,
+                  const char **out)
+{
+    const char *raw = NULL;
+    if (from_body(req)) {
+        json_t *v = body_value(req, name);
+        if (v && !json_is_string(v))
+            return req_fail(req, E_INVALID_PARAM, "Parameter '%s' must be a string.", name);
+        raw = v ? json_string_value(v) : NULL;
+    } else {
+        raw = req_query(req, name);
+        if (raw && !str_utf8_valid(raw, strlen(raw)))
+            return req_fail(req, E_INVALID_PARAM, "Parameter '%s' is not valid UTF-8.", name);
+    }
+    char *s = raw ? str_trim(arena_strdup(&req->arena, raw)) : NULL;
+    if (!s || !*s) {
+        *out = NULL;
+        return required ? req_fail(req, E_MISSING_PARAM, "Missing required parameter '%s'.", name)
+                        : true;
+    }
+    if (strlen(s) > max_len)
+        return req_fail(req, E_INVALID_PARAM, "Parameter '%s' is longer than %zu bytes.", name,
+                        max_len);
+    *out = s;
+    return true;
+}
+
+/* Reads an integer given as a JSON integer or as decimal text; *present is
+ * false when absent or empty. */
+static bool read_int(struct request *req, const char *name, int64_t *out, bool *present)
+{
+    const char *text = NULL;
+    *present = false;
+    if (from_body(req)) {
+        json_t *v = body_value(req, name);
+        if (!v) return true;
+        if (json_is_integer(v)) {
+            *out = (int64_t)json_integer_value(v);
+            *present = true;
+            return true;
+        }
+        if (!json_is_string(v))
+            return req_fail(req, E_INVALID_PARAM, "Parameter '%s' must be an integer.", name);
+        text = json_string_value(v);
+    } else {
+        text = req_query(req, name);
+    }
+    if (!text || !*text) return true;
+    if (!str_parse_int64(text, out))
+        return req_fail(req, E_INVALID_PARAM, "Parameter '%s' must be an integer.", name);
+    *present = true;
+    return true;
+}
+
+bool param_int(struct request *req, const char *name, bool required, int64_t fallback, int64_t min,
+               int64_t max, int64_t *out)
+{
+    bool present;
+    if (!read_int(req, name, out, &present)) return false;
+    if (!present) {
+        if (required)
+            return req_fail(req, E_MISSING_PARAM, "Missing required parameter '%s'.", name);
+        *out = fallback;
+        return true;
+    }
+    if (*out < min || *out > max)
+        return req_fail(req, E_INVALID_PARAM, "Parameter '%s' must be between %lld and %lld.",
+                        name, (long long)min, (long long)max);
+    return true;
+}
+
+bool param_array(struct request *req, const char *name, bool required, size_t max_items,
+                 json_t **out)
+{
+    json_t *v = from_body(req) ? body_value(req, name) : NULL;
+    *out = NULL;
+    if (!v)
+        return required ? req_fail(req, E_MISSING_PARAM, "Missing required parameter '%s'.", name)
+                        : true;
+    if (!json_is_array(v))
+        return req_fail(req, E_INVALID_PARAM, "Parameter '%s' must be an array.", name);
+    if (json_array_size(v) == 0 && required)
+        return req_fail(req, E_MISSING_PARAM, "Parameter '%s' must not be empty.", name);
+    if (json_array_size(v) > max_items)
+        return req_fail(req, E_INVALID_PARAM, "Parameter '%s' holds more than %zu items.", name,
+                        max_items);
+    *out = v;
+    return true;
+}

@@ -1,0 +1,99 @@
+/* One API request as handlers see it: parameters in, data or an error out.
+ * Everything allocated for a request lives in req->arena and is freed with
+ * it; a handler never frees. Parameter helpers write the reference's error
+ * (missing_param / invalid_param, naming the parameter) and return false, so
+ * a handler can simply `if (!param_...(...)) return false;`. */
+#ifndef LEADGEN_HTTP_REQUEST_H
+#define LEADGEN_HTTP_REQUEST_H
+
+#include "base/mem.h"
+#include "base/rc.h"
+#include "store/store.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* The reference's error codes; api_error_status/api_error_code map them. */
+enum api_error {
+    E_NONE = 0,
+    E_MISSING_PARAM,
+    E_INVALID_PARAM,
+    E_INVALID_CODE,
+    E_MISSING_API_KEY,
+    E_INVALID_API_KEY,
+    E_INSUFFICIENT_CREDITS,
+    E_NOT_FOUND,
+    E_METHOD_NOT_ALLOWED,
+    E_PAYLOAD_TOO_LARGE,
+    E_DB_ERROR,
+    E_SEARCH_ERROR,
+    E_CRAWL_ERROR,
+    E_API_ERROR,
+    E_AUTH_ERROR,
+    E_NOT_CONFIGURED,
+    E_INTERNAL,
+};
+
+int api_error_status(enum api_error e);
+const char *api_error_code(enum api_error e);
+
+enum http_method { M_GET = 1, M_POST = 2, M_PUT = 4, M_DELETE = 8, M_OTHER = 16 };
+
+struct query_arg {
+    const char *name, *value;
+};
+
+struct route;
+
+struct request {
+    struct arena arena;
+    struct store *store;
+    enum http_method method;
+    const char *method_name;
+    const char *url;  /* path without the query string */
+    const char *file; /* path below the API prefix, e.g. "projects.php" */
+    const struct route *route;
+    struct query_arg *args;
+    size_t nargs, args_cap;
+    const char *body;
+    size_t body_len;
+    json_t *json; /* the parsed body of POST/PUT, a JSON object */
+    const char *api_key;
+    int64_t user_id;
+    char request_id[17];
+    void *params; /* what the route's parse step produced */
+    /* outcome */
+    json_t *data;         /* success: the `data` object (owned) */
+    const char *data_text; /* success served from cache: the stored JSON text */
+    const char *raw_body;  /* a non-enveloped document (the OpenAPI JSON) */
+    size_t raw_len;
+    bool auth_pending;     /* the licence service must be asked (blocking) */
+    int64_t cost;         /* credits the run step says the work cost */
+    int64_t credits_used; /* credits actually deducted */
+    enum api_error error;
+    char error_msg[256];
+};
+
+/* Records an error (first wins) and returns false. */
+bool req_fail(struct request *req, enum api_error e, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Maps a store failure to the reference's error: RC_DB is 500 db_error. */
+bool req_fail_rc(struct request *req, const struct err *err);
+
+/* Raw query-string value or NULL. */
+const char *req_query(const struct request *req, const char *name);
+
+/* Parameters come from the query string for GET and from the JSON body for
+ * POST and PUT. Strings are trimmed, must be valid UTF-8 and at most max_len
+ * bytes; an empty string counts as missing. *out is NULL when optional and absent. */
+bool param_string(struct request *req, const char *name, bool required, size_t max_len,
+                  const char **out);
+/* Integers accept a JSON integer or a string of decimal digits, within [min, max]. */
+bool param_int(struct request *req, const char *name, bool required, int64_t fallback, int64_t min,
+               int64_t max, int64_t *out);
+/* A JSON array from the body (POST/PUT only). */
+bool param_array(struct request *req, const char *name, bool required, size_t max_items,
+                 json_t **out);
+
+#endif

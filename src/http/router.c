@@ -1,0 +1,205 @@
+/* Route matching and the auth/cache/credits pipeline around each handler. */
+#include "http/router.h"
+
+#include "base/log.h"
+#include "base/str.h"
+#include "core/auth.h"
+#include "core/cache.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const api_prefixes[] = {"/v2/api/v1/", "/api/v1/"};
+
+static const char *strip_prefix(const char *url)
+{
+    for (size_t i = 0; i < sizeof api_prefixes / sizeof api_prefixes[0]; i++)
+        if (str_has_prefix(url, api_prefixes[i])) return url + strlen(api_prefixes[i]);
+    return NULL;
+}
+
+/* Finds the route for req; sets not_found or method_not_allowed when none. */
+static bool match_route(struct request *req)
+{
+    req->file = strcmp(req->url, "/healthz") == 0 ? "healthz" : strip_prefix(req->url);
+    bool path_known = false;
+    for (size_t i = 0; req->file && i < api_routes_count; i++) {
+        if (strcmp(api_routes[i].file, req->file) != 0) continue;
+        path_known = true;
+        if (api_routes[i].method == req->method) {
+            req->route = &api_routes[i];
+            return true;
+        }
+    }
+    if (path_known)
+        return req_fail(req, E_METHOD_NOT_ALLOWED, "Method %s is not allowed on %s.",
+                        req->method_name, req->url);
+    return req_fail(req, E_NOT_FOUND, "No endpoint at %s.", req->url);
+}
+
+const char *router_allowed(struct request *req)
+{
+    static const struct {
+        enum http_method m;
+        const char *name;
+    } names[] = {{M_GET, "GET"}, {M_POST, "POST"}, {M_PUT, "PUT"}, {M_DELETE, "DELETE"}};
+    char *out = arena_alloc(&req->arena, 32);
+    for (size_t n = 0; n < sizeof names / sizeof names[0]; n++)
+        for (size_t i = 0; req->file && i < api_routes_count; i++)
+            if (api_routes[i].method == names[n].m && strcmp(api_routes[i].file, req->file) == 0) {
+                if (*out) strcat(out, ", ");
+                strcat(out, names[n].name);
+                break;
+            }
+    return out;
+}
+
+static bool apply_auth(struct request *req, enum auth_result result, const struct err *err)
+{
+    switch (result) {
+    case AUTH_OK: return true;
+    case AUTH_NEEDS_REMOTE: req->auth_pending = true; return true;
+    case AUTH_INVALID:
+        return req_fail(req, E_INVALID_API_KEY, "API key is invalid, expired, or user could not be resolved.");
+    case AUTH_UNAVAILABLE:
+        return req_fail(req, E_AUTH_ERROR, "License verification service unavailable. Retry later.");
+    case AUTH_STORE_ERROR: break;
+    }
+    log_error("auth: %s", err->msg);
+    return req_fail(req, E_DB_ERROR, "Internal database error.");
+}
+
+static bool authenticate_local(struct request *req)
+{
+    req->api_key = req_query(req, "api_key");
+    if (!req->api_key || !*req->api_key)
+        return req_fail(req, E_MISSING_API_KEY, "The api_key parameter was not provided.");
+    struct err err = {0};
+    return apply_auth(req, auth_local(req->store, req->api_key, &req->user_id, &err), &err);
+}
+
+enum router_step router_begin(struct request *req)
+{
+    if (!match_route(req)) return ROUTER_DONE;
+    if (!req->route->public && !authenticate_local(req)) return ROUTER_DONE;
+    if (req->auth_pending || req->route->upstream) return ROUTER_ASYNC;
+    router_finish(req);
+    return ROUTER_DONE;
+}
+
+static bool decode_body(struct request *req)
+{
+    if (req->method != M_POST && req->method != M_PUT) return true;
+    if (req->body_len == 0) {
+        req->json = json_object();
+        return true;
+    }
+    json_error_t jerr;
+    req->json = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!req->json)
+        return req_fail(req, E_INVALID_PARAM, "Request body is not valid JSON: %s (line %d).",
+                        jerr.text, jerr.line);
+    if (!json_is_object(req->json))
+        return req_fail(req, E_INVALID_PARAM, "Request body must be a JSON object.");
+    return true;
+}
+
+static bool cache_lookup(struct request *req, const char **key)
+{
+    *key = NULL;
+    if (!req->route->cache_ttl || !req->route->cache_key) return false;
+    *key = req->route->cache_key(req);
+    struct err err = {0};
+    char *text = NULL;
+    enum rc rc = cache_get_text(req->store, *key, &req->arena, &text, &err);
+    if (rc == RC_OK) {
+        req->data_text = text;
+        req->credits_used = 0;
+        return true;
+    }
+    if (rc != RC_NOT_FOUND) log_warn("cache read failed, treating as a miss: %s", err.msg);
+    return false;
+}
+
+static void cache_store(struct request *req, const char *key)
+{
+    char *text = json_dumps(req->data, JSON_COMPACT);
+    struct err err = {0};
+    if (!text || cache_put_text(req->store, key, req->route->endpoint, text, req->route->cache_ttl,
+                                &err) != RC_OK)
+        log_warn("cache write failed: %s", err.msg);
+    free(text);
+}
+
+/* Reserve, run, settle: errors release the whole reservation. */
+static void run_billed(struct request *req)
+{
+    const struct route *r = req->route;
+    int64_t reserved = 0, reservation = 0;
+    struct err err = {0};
+    if (r->max_credits > 0 &&
+        req->store->ops->credits_reserve(req->store, req->user_id, r->endpoint, r->max_credits,
+                                         req->request_id, &reserved, &reservation, &err) != RC_OK) {
+        req_fail_rc(req, &err);
+        return;
+    }
+    bool ok = r->run(req);
+    if (ok && !req->data) ok = req_fail(req, E_INTERNAL, "Handler produced no data.");
+    if (r->max_credits > 0) {
+        int64_t charged = 0;
+        if (req->store->ops->credits_settle(req->store, reservation, ok ? req->cost : 0, &charged,
+                                            &err) != RC_OK) {
+            log_error("settling reservation %lld: %s", (long long)reservation, err.msg);
+            req_fail(req, E_DB_ERROR, "Internal database error.");
+            return;
+        }
+        req->credits_used = charged;
+    }
+}
+
+void router_finish(struct request *req)
+{
+    if (req->auth_pending) {
+        struct err err = {0};
+        req->auth_pending = false;
+        if (!apply_auth(req, auth_remote(req->store, req->api_key, &req->user_id, &err), &err))
+            return;
+    }
+    if (!decode_body(req) || (req->route->parse && !req->route->parse(req))) return;
+    const char *key;
+    if (cache_lookup(req, &key)) return;
+    run_billed(req);
+    if (req->error == E_NONE && key) cache_store(req, key);
+}
+
+static char *error_body(struct request *req, size_t *len)
+{
+    json_t *doc = json_pack("{s:s, s:s, s:s}", "status", "error", "code",
+                            api_error_code(req->error), "message", req->error_msg);
+    char *body = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+    *len = strlen(body);
+    return body;
+}
+
+char *router_response(struct request *req, int *status, size_t *len)
+{
+    if (req->error != E_NONE) {
+        *status = api_error_status(req->error);
+        return error_body(req, len);
+    }
+    *status = 200;
+    if (req->raw_body) {
+        *len = req->raw_len;
+        return memcpy(xmalloc(req->raw_len), req->raw_body, req->raw_len);
+    }
+    char *owned = req->data_text ? NULL : json_dumps(req->data, JSON_COMPACT);
+    const char *data = req->data_text ? req->data_text : owned;
+    size_t cap = strlen(data) + 96;
+    char *body = xmalloc(cap);
+    int n = snprintf(body, cap, "{\"status\":\"success\",\"credits_used\":%lld,\"data\":%s}",
+                     (long long)req->credits_used, data);
+    free(owned);
+    *len = (size_t)n;
+    return body;
+}

@@ -1,0 +1,39 @@
+/* The route table and the request pipeline. The router, not the handlers,
+ * does auth -> parse -> cache lookup -> credit reservation -> run -> settle ->
+ * cache store, so no handler can forget a step or charge on an error. The
+ * pipeline is split where it may block: router_begin never waits on the
+ * network; router_finish may (it runs on the job pool when asked to). */
+#ifndef LEADGEN_HTTP_ROUTER_H
+#define LEADGEN_HTTP_ROUTER_H
+
+#include "http/request.h"
+
+#include <stddef.h>
+
+struct route {
+    const char *file; /* path under /api/v1/ and /v2/api/v1/ */
+    enum http_method method;
+    const char *endpoint; /* name in the credit ledger and cache keys */
+    bool public;          /* answers without an API key */
+    bool upstream;        /* waits on outside services: runs on the job pool */
+    int64_t max_credits;  /* reserved before run; 0 means free */
+    int64_t cache_ttl;    /* seconds; 0 means never cached */
+    bool (*parse)(struct request *req);            /* validate into req->params */
+    const char *(*cache_key)(struct request *req); /* from the parsed params */
+    bool (*run)(struct request *req);              /* set req->data and req->cost */
+};
+
+/* Defined in api/routes.c. */
+extern const struct route api_routes[];
+extern const size_t api_routes_count;
+
+enum router_step { ROUTER_DONE, ROUTER_ASYNC };
+
+enum router_step router_begin(struct request *req);
+void router_finish(struct request *req);
+/* The response for a finished request: a malloc'd body the caller frees. */
+char *router_response(struct request *req, int *status, size_t *len);
+/* Methods allowed on req->file, for the Allow header of a 405 ("GET, POST"). */
+const char *router_allowed(struct request *req);
+
+#endif

@@ -1,0 +1,300 @@
+/* libmicrohttpd glue: request bodies with a 1 MiB cap, the fast path on the
+ * event threads, suspend/resume around job-pool work, and the access log. */
+#include "http/server.h"
+
+#include "base/buf.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/str.h"
+#include "http/jobs.h"
+#include "http/router.h"
+
+#include <arpa/inet.h>
+#include <jansson.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum { MAX_BODY = 1 << 20 };
+
+struct server {
+    struct MHD_Daemon *daemon;
+    struct store *store;
+    struct jobs *jobs;
+    bool access_log;
+};
+
+enum conn_state { CS_READING, CS_WORKING, CS_READY };
+
+struct conn_ctx {
+    struct request req;
+    struct server *srv;
+    struct MHD_Connection *conn;
+    struct buf body;
+    enum conn_state state;
+    double started_ms;
+    int status;
+};
+
+/* ---- request set-up ------------------------------------------------------- */
+
+static enum http_method method_of(const char *m)
+{
+    if (strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0) return M_GET;
+    if (strcmp(m, "POST") == 0) return M_POST;
+    if (strcmp(m, "PUT") == 0) return M_PUT;
+    if (strcmp(m, "DELETE") == 0) return M_DELETE;
+    return M_OTHER;
+}
+
+static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value)
+{
+    (void)kind;
+    struct request *req = cls;
+    if (req->nargs == req->args_cap) {
+        size_t cap = req->args_cap ? req->args_cap * 2 : 8;
+        struct query_arg *grown = arena_alloc(&req->arena, cap * sizeof *grown);
+        if (req->nargs) memcpy(grown, req->args, req->nargs * sizeof *grown);
+        req->args = grown;
+        req->args_cap = cap;
+    }
+    req->args[req->nargs++] = (struct query_arg){arena_strdup(&req->arena, key),
+                                                 arena_strdup(&req->arena, value ? value : "")};
+    return MHD_YES;
+}
+
+static struct conn_ctx *ctx_new(struct server *srv, struct MHD_Connection *conn, const char *url,
+                                const char *method)
+{
+    struct conn_ctx *ctx = xcalloc(1, sizeof *ctx);
+    ctx->srv = srv;
+    ctx->conn = conn;
+    ctx->started_ms = clock_mono_ms();
+    buf_init(&ctx->body, MAX_BODY);
+    struct request *req = &ctx->req;
+    arena_init(&req->arena);
+    req->store = srv->store;
+    req->method = method_of(method);
+    req->method_name = arena_strdup(&req->arena, method);
+    req->url = arena_strdup(&req->arena, url);
+    str_random_hex(8, req->request_id);
+    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_arg, req);
+    return ctx;
+}
+
+static void ctx_free(struct conn_ctx *ctx)
+{
+    json_decref(ctx->req.json);
+    json_decref(ctx->req.data);
+    buf_free(&ctx->body);
+    arena_cleanup(&ctx->req.arena);
+    free(ctx);
+}
+
+/* ---- responses ------------------------------------------------------------ */
+
+static enum MHD_Result send_response(struct conn_ctx *ctx)
+{
+    struct request *req = &ctx->req;
+    size_t len;
+    char *body = router_response(req, &ctx->status, &len);
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer_with_free_callback(len, body, free);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json; charset=utf-8");
+    MHD_add_response_header(resp, "X-Request-Id", req->request_id);
+    if (req->error == E_METHOD_NOT_ALLOWED)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, router_allowed(req));
+    enum MHD_Result r = MHD_queue_response(ctx->conn, (unsigned)ctx->status, resp);
+    MHD_destroy_response(resp);
+    return r;
+}
+
+static void run_job(void *arg)
+{
+    struct conn_ctx *ctx = arg;
+    router_finish(&ctx->req);
+    ctx->state = CS_READY;
+    MHD_resume_connection(ctx->conn);
+}
+
+/* ---- access log ----------------------------------------------------------- */
+
+/* The query string as received, with the api_key value replaced. */
+static void append_query(struct buf *line, const struct request *req)
+{
+    struct buf q;
+    buf_init(&q, 4096);
+    for (size_t i = 0; i < req->nargs; i++) {
+        if (i) buf_puts(&q, "&");
+        buf_puts(&q, req->args[i].name);
+        buf_puts(&q, "=");
+        buf_puts(&q, strcmp(req->args[i].name, "api_key") == 0 ? "[redacted]" : req->args[i].value);
+    }
+    json_t *s = json_stringn(q.data ? q.data : "", q.len);
+    char *quoted = s ? json_dumps(s, JSON_ENCODE_ANY) : NULL;
+    buf_puts(line, quoted ? quoted : "\"\"");
+    free(quoted);
+    json_decref(s);
+    buf_free(&q);
+}
+
+static void access_log(struct conn_ctx *ctx)
+{
+    const struct request *req = &ctx->req;
+    char ts[21];
+    clock_format_iso(clock_now(), ts);
+    struct buf line;
+    buf_init(&line, 0);
+    json_t *url = json_string(req->url);
+    char *url_text = url ? json_dumps(url, JSON_ENCODE_ANY) : NULL;
+    buf_printf(&line,
+               "{\"time\":\"%s\",\"request_id\":\"%s\",\"method\":\"%s\",\"path\":%s,\"query\":",
+               ts, req->request_id, req->method_name, url_text ? url_text : "\"\"");
+    append_query(&line, req);
+    buf_printf(&line, ",\"status\":%d,\"ms\":%.2f,\"user_id\":%lld,\"credits\":%lld}\n",
+               ctx->status, clock_mono_ms() - ctx->started_ms, (long long)req->user_id,
+               (long long)req->credits_used);
+    log_line(line.data, line.len);
+    free(url_text);
+    json_decref(url);
+    buf_free(&line);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)conn;
+    (void)toe;
+    struct server *srv = cls;
+    struct conn_ctx *ctx = *con_cls;
+    if (!ctx) return;
+    if (srv->access_log) access_log(ctx);
+    ctx_free(ctx);
+    *con_cls = NULL;
+}
+
+/* ---- the access handler --------------------------------------------------- */
+
+static bool declared_too_large(struct MHD_Connection *conn)
+{
+    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+    int64_t n;
+    return cl && str_parse_int64(cl, &n) && n > MAX_BODY;
+}
+
+static enum MHD_Result fail_now(struct conn_ctx *ctx, enum api_error e, const char *msg)
+{
+    req_fail(&ctx->req, e, "%s", msg);
+    ctx->state = CS_READY;
+    return send_response(ctx);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
+{
+    (void)version;
+    struct server *srv = cls;
+    struct conn_ctx *ctx = *con_cls;
+    static const char too_large[] = "Request body is larger than 1 MiB.";
+    if (!ctx) {
+        *con_cls = ctx = ctx_new(srv, conn, url, method);
+        if (declared_too_large(conn)) return fail_now(ctx, E_PAYLOAD_TOO_LARGE, too_large);
+        return MHD_YES;
+    }
+    if (ctx->state == CS_READY) return send_response(ctx);
+    if (*upload_data_size) {
+        buf_append(&ctx->body, upload_data, *upload_data_size); /* past the cap: dropped, flagged */
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (ctx->body.too_big) return fail_now(ctx, E_PAYLOAD_TOO_LARGE, too_large);
+    ctx->req.body = ctx->body.data;
+    ctx->req.body_len = ctx->body.len;
+    if (router_begin(&ctx->req) == ROUTER_DONE) {
+        ctx->state = CS_READY;
+        return send_response(ctx);
+    }
+    ctx->state = CS_WORKING;
+    MHD_suspend_connection(conn);
+    jobs_submit(srv->jobs, run_job, ctx);
+    return MHD_YES;
+}
+
+/* ---- lifecycle ------------------------------------------------------------ */
+
+static bool parse_listen(const char *listen, struct sockaddr_storage *addr, struct err *err)
+{
+    char host[256];
+    const char *colon = strrchr(listen, ':');
+    if (!colon || (size_t)(colon - listen) >= sizeof host) {
+        err_set(err, RC_INVALID, "LEADGEN_LISTEN must be host:port, got '%s'", listen);
+        return false;
+    }
+    memcpy(host, listen, (size_t)(colon - listen));
+    host[colon - listen] = '\0';
+    char *h = host;
+    if (*h == '[' && h[strlen(h) - 1] == ']') { /* [::1]:8080 */
+        h[strlen(h) - 1] = '\0';
+        h++;
+    }
+    struct addrinfo hints = {.ai_flags = AI_NUMERICSERV | AI_PASSIVE, .ai_socktype = SOCK_STREAM},
+                    *res;
+    int gai = getaddrinfo(*h ? h : NULL, colon + 1, &hints, &res);
+    if (gai != 0) {
+        err_set(err, RC_INVALID, "LEADGEN_LISTEN '%s': %s", listen, gai_strerror(gai));
+        return false;
+    }
+    memcpy(addr, res->ai_addr, res->ai_addrlen);
+    freeaddrinfo(res);
+    return true;
+}
+
+struct server *server_start(struct store *st, const struct server_options *opt, struct err *err)
+{
+    struct sockaddr_storage addr = {0};
+    if (!parse_listen(opt->listen, &addr, err)) return NULL;
+    struct server *srv = xcalloc(1, sizeof *srv);
+    srv->store = st;
+    srv->access_log = opt->access_log;
+    srv->jobs = jobs_new(opt->workers);
+    unsigned threads = opt->threads;
+    if (!threads) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = cores > 0 ? (unsigned)cores : 1;
+    }
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+                     MHD_USE_TURBO | MHD_USE_ERROR_LOG;
+    if (addr.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
+    srv->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, opt->max_connections,
+        MHD_OPTION_CONNECTION_TIMEOUT, opt->client_timeout, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, srv, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024U, MHD_OPTION_END);
+    if (!srv->daemon) {
+        err_set(err, RC_IO, "cannot listen on %s (address in use, or not permitted?)",
+                opt->listen);
+        jobs_free(srv->jobs);
+        free(srv);
+        return NULL;
+    }
+    return srv;
+}
+
+uint16_t server_port(const struct server *srv)
+{
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    return info ? info->port : 0;
+}
+
+void server_stop(struct server *srv)
+{
+    if (!srv) return;
+    MHD_quiesce_daemon(srv->daemon);
+    jobs_free(srv->jobs); /* suspended connections resume as their jobs finish */
+    MHD_stop_daemon(srv->daemon);
+    free(srv);
+}

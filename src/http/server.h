@@ -1,0 +1,28 @@
+/* The HTTP server: libmicrohttpd on epoll with a small pool of event
+ * threads for requests that only touch the store, and a growable pool of job
+ * threads for requests that wait on outside services (their connection is
+ * suspended meanwhile, so a two-minute crawl holds up nothing else). */
+#ifndef LEADGEN_HTTP_SERVER_H
+#define LEADGEN_HTTP_SERVER_H
+
+#include "base/rc.h"
+#include "store/store.h"
+
+#include <stdint.h>
+
+struct server_options {
+    const char *listen;       /* "host:port"; port 0 picks a free one */
+    unsigned threads;         /* event threads; 0: one per core */
+    unsigned workers;         /* most job threads at once */
+    unsigned max_connections;
+    unsigned client_timeout;  /* seconds */
+    bool access_log;
+};
+
+struct server;
+
+struct server *server_start(struct store *st, const struct server_options *opt, struct err *err);
+uint16_t server_port(const struct server *srv);
+void server_stop(struct server *srv);
+
+#endif

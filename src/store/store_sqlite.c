@@ -1,0 +1,946 @@
+/* SQLite backend of the store interface (WAL mode). Each thread gets its own
+ * connection with its own cache of prepared statements, so readers never
+ * contend and the hot queries are a bind, a step and a reset. Writers use
+ * BEGIN IMMEDIATE so two of them never deadlock on a lock upgrade. */
+#include "store/store.h"
+
+#include "base/clock.h"
+#include "base/str.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern const char migration_sqlite_001_init[];
+
+static const struct migration {
+    int version;
+    const char *sql;
+} migrations[] = {
+    {1, migration_sqlite_001_init},
+};
+
+enum stmt_id {
+    S_BEGIN,
+    S_COMMIT,
+    S_ROLLBACK,
+    S_PING,
+    S_META_GET,
+    S_META_SET_ONCE,
+    S_USER_INSERT,
+    S_USER_BY_EMAIL,
+    S_USER_COUNT,
+    S_KEY_INSERT,
+    S_KEY_LOOKUP,
+    S_KEY_TOUCH,
+    S_CREDITS_ADD,
+    S_CREDITS_BALANCE,
+    S_LEDGER_INSERT,
+    S_LEDGER_GET,
+    S_LEDGER_SETTLE,
+    S_STALE_REFUND,
+    S_STALE_CLOSE,
+    S_CACHE_GET,
+    S_CACHE_PUT,
+    S_CACHE_PURGE,
+    S_PROJECT_LIST,
+    S_PROJECT_INSERT,
+    S_PROJECT_GET,
+    S_PROJECT_BUMP,
+    S_CAMPAIGNS_OF_USER,
+    S_CAMPAIGNS_OF_PROJECT,
+    S_LEADS_LIST,
+    S_LEAD_INSERT,
+    S_COUNT
+};
+
+static const char *const stmt_sql[S_COUNT] = {
+    [S_BEGIN] = "BEGIN IMMEDIATE",
+    [S_COMMIT] = "COMMIT",
+    [S_ROLLBACK] = "ROLLBACK",
+    [S_PING] = "SELECT 1 FROM meta LIMIT 1",
+    [S_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+    [S_META_SET_ONCE] = "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING",
+    [S_USER_INSERT] = "INSERT INTO users (email, credits, created_at) VALUES (?1, ?2, ?3) RETURNING id",
+    [S_USER_BY_EMAIL] = "SELECT id, email, credits FROM users WHERE email = ?1",
+    [S_USER_COUNT] = "SELECT COUNT(*) FROM users",
+    [S_KEY_INSERT] = "INSERT INTO api_keys (key_hash, user_id, source, checked_at, created_at) "
+                     "VALUES (?1, ?2, ?3, ?4, ?4)",
+    [S_KEY_LOOKUP] = "SELECT user_id, source, checked_at FROM api_keys WHERE key_hash = ?1",
+    [S_KEY_TOUCH] = "UPDATE api_keys SET checked_at = ?2 WHERE key_hash = ?1",
+    [S_CREDITS_ADD] = "UPDATE users SET credits = credits + ?2 WHERE id = ?1 RETURNING credits",
+    [S_CREDITS_BALANCE] = "SELECT credits FROM users WHERE id = ?1",
+    [S_LEDGER_INSERT] = "INSERT INTO credit_ledger "
+                        "(user_id, endpoint, amount, reserved, state, request_id, created_at) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+    [S_LEDGER_GET] = "SELECT user_id, reserved, state FROM credit_ledger WHERE id = ?1",
+    [S_LEDGER_SETTLE] = "UPDATE credit_ledger SET amount = ?2, state = ?3 WHERE id = ?1",
+    [S_STALE_REFUND] = "UPDATE users SET credits = credits + "
+                       "(SELECT COALESCE(SUM(reserved), 0) FROM credit_ledger l "
+                       " WHERE l.user_id = users.id AND l.state = 'reserved' AND l.created_at < ?1) "
+                       "WHERE id IN (SELECT user_id FROM credit_ledger "
+                       "             WHERE state = 'reserved' AND created_at < ?1)",
+    [S_STALE_CLOSE] = "UPDATE credit_ledger SET state = 'released', amount = 0 "
+                      "WHERE state = 'reserved' AND created_at < ?1",
+    [S_CACHE_GET] = "SELECT body FROM cache WHERE key = ?1 AND expires_at > ?2",
+    [S_CACHE_PUT] = "INSERT INTO cache (key, endpoint, body, expires_at) VALUES (?1, ?2, ?3, ?4) "
+                    "ON CONFLICT (key) DO UPDATE SET endpoint = excluded.endpoint, "
+                    "body = excluded.body, expires_at = excluded.expires_at",
+    [S_CACHE_PURGE] = "DELETE FROM cache WHERE expires_at <= ?1",
+    [S_PROJECT_LIST] = "SELECT id, name, type, leads_count FROM projects WHERE user_id = ?1 "
+                       "AND (?2 IS NULL OR name LIKE ?2 ESCAPE '\\') ORDER BY id DESC",
+    [S_PROJECT_INSERT] = "INSERT INTO projects (user_id, name, type, leads_count, created_at) "
+                         "VALUES (?1, ?2, '', 0, ?3) RETURNING id",
+    [S_PROJECT_GET] = "SELECT id, name, type, leads_count FROM projects WHERE id = ?1 AND user_id = ?2",
+    [S_PROJECT_BUMP] = "UPDATE projects SET leads_count = leads_count + ?2 WHERE id = ?1",
+    [S_CAMPAIGNS_OF_USER] = "SELECT project_id, id, name, status FROM campaigns WHERE user_id = ?1 "
+                            "ORDER BY id",
+    [S_CAMPAIGNS_OF_PROJECT] = "SELECT project_id, id, name, status FROM campaigns "
+                               "WHERE user_id = ?1 AND project_id = ?2 ORDER BY id",
+    [S_LEADS_LIST] = "SELECT id, email, firstname, lastname, company, website, phones, description, "
+                     "verified, created_at FROM leads WHERE project_id = ?1 ORDER BY id "
+                     "LIMIT ?2 OFFSET ?3",
+    [S_LEAD_INSERT] = "INSERT INTO leads (project_id, email, email_key, firstname, lastname, "
+                      "company, website, phones, description, verified, created_at) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10) "
+                      "ON CONFLICT (project_id, email_key) DO NOTHING",
+};
+
+struct sqlite_store;
+struct conn {
+    sqlite3 *db;
+    sqlite3_stmt *stmts[S_COUNT];
+    struct sqlite_store *owner;
+    struct conn *next;
+};
+
+struct sqlite_store {
+    struct store base;
+    char *path;
+    pthread_key_t tls;
+    pthread_mutex_t lock; /* guards conns */
+    struct conn *conns;
+};
+
+/* ---- connections ---------------------------------------------------------- */
+
+static void conn_close(struct conn *c)
+{
+    for (int i = 0; i < S_COUNT; i++) sqlite3_finalize(c->stmts[i]);
+    sqlite3_close(c->db);
+    free(c);
+}
+
+static void conn_unlink(struct sqlite_store *s, struct conn *c)
+{
+    pthread_mutex_lock(&s->lock);
+    for (struct conn **p = &s->conns; *p; p = &(*p)->next)
+        if (*p == c) {
+            *p = c->next;
+            break;
+        }
+    pthread_mutex_unlock(&s->lock);
+}
+
+static void conn_thread_exit(void *p)
+{
+    struct conn *c = p;
+    conn_unlink(c->owner, c);
+    conn_close(c);
+}
+
+static enum rc conn_open_db(const char *path, sqlite3 **out, struct err *err)
+{
+    sqlite3 *db = NULL;
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
+        err_set(err, RC_DB, "cannot open database %s: %s", path, db ? sqlite3_errmsg(db) : "?");
+        sqlite3_close(db);
+        return RC_DB;
+    }
+    sqlite3_busy_timeout(db, 10000);
+    char *msg = NULL;
+    /* FULL: a committed credit charge or lead import survives a power cut, not only a crash. */
+    if (sqlite3_exec(db,
+                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
+                     "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;",
+                     NULL, NULL, &msg) != SQLITE_OK) {
+        err_set(err, RC_DB, "cannot configure database %s: %s", path, msg ? msg : "?");
+        sqlite3_free(msg);
+        sqlite3_close(db);
+        return RC_DB;
+    }
+    *out = db;
+    return RC_OK;
+}
+
+static struct conn *conn_get(struct sqlite_store *s, struct err *err)
+{
+    struct conn *c = pthread_getspecific(s->tls);
+    if (c) return c;
+    c = xcalloc(1, sizeof *c);
+    c->owner = s;
+    if (conn_open_db(s->path, &c->db, err) != RC_OK) {
+        free(c);
+        return NULL;
+    }
+    pthread_mutex_lock(&s->lock);
+    c->next = s->conns;
+    s->conns = c;
+    pthread_mutex_unlock(&s->lock);
+    pthread_setspecific(s->tls, c);
+    return c;
+}
+
+static enum rc db_fail(struct conn *c, struct err *err, const char *what)
+{
+    int code = sqlite3_extended_errcode(c->db);
+    if ((code & 0xff) == SQLITE_CONSTRAINT)
+        return err_set(err, RC_CONFLICT, "%s: %s", what, sqlite3_errmsg(c->db));
+    return err_set(err, RC_DB, "%s: %s", what, sqlite3_errmsg(c->db));
+}
+
+/* Returns the cached statement, reset and unbound, or NULL with err set. */
+static sqlite3_stmt *stmt_get(struct conn *c, enum stmt_id id, struct err *err)
+{
+    sqlite3_stmt *st = c->stmts[id];
+    if (!st) {
+        if (sqlite3_prepare_v3(c->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) !=
+            SQLITE_OK) {
+            db_fail(c, err, "prepare");
+            return NULL;
+        }
+        c->stmts[id] = st;
+    }
+    return st;
+}
+
+static void stmt_done(sqlite3_stmt *st)
+{
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s) sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+    else sqlite3_bind_null(st, i);
+}
+
+static const char *col_text(sqlite3_stmt *st, int i, struct arena *a)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return arena_strndup(a, t ? (const char *)t : "", (size_t)sqlite3_column_bytes(st, i));
+}
+
+/* Runs a statement that returns no rows (or whose rows are ignored). */
+static enum rc stmt_exec(struct conn *c, sqlite3_stmt *st, struct err *err, const char *what)
+{
+    int r = sqlite3_step(st);
+    enum rc rc = (r == SQLITE_DONE || r == SQLITE_ROW) ? RC_OK : db_fail(c, err, what);
+    stmt_done(st);
+    return rc;
+}
+
+static enum rc simple(struct conn *c, enum stmt_id id, struct err *err)
+{
+    sqlite3_stmt *st = stmt_get(c, id, err);
+    return st ? stmt_exec(c, st, err, stmt_sql[id]) : RC_DB;
+}
+
+/* Runs a one-row query that yields a single integer; RC_NOT_FOUND on no row. */
+static enum rc step_int(struct conn *c, sqlite3_stmt *st, int64_t *out, struct err *err,
+                        const char *what)
+{
+    int r = sqlite3_step(st);
+    enum rc rc = RC_OK;
+    if (r == SQLITE_ROW) *out = sqlite3_column_int64(st, 0);
+    else if (r == SQLITE_DONE) rc = RC_NOT_FOUND;
+    else rc = db_fail(c, err, what);
+    stmt_done(st);
+    return rc;
+}
+
+static enum rc tx_begin(struct conn *c, struct err *err)
+{
+    return simple(c, S_BEGIN, err);
+}
+
+/* Commits on RC_OK, else rolls back; returns the first failure. */
+static enum rc tx_end(struct conn *c, enum rc rc, struct err *err)
+{
+    if (rc == RC_OK) {
+        rc = simple(c, S_COMMIT, err);
+        if (rc == RC_OK) return RC_OK;
+    }
+    if (!sqlite3_get_autocommit(c->db)) simple(c, S_ROLLBACK, NULL);
+    return rc;
+}
+
+#define CONN(st_, err_)                                                                            \
+    struct conn *c = conn_get((struct sqlite_store *)(st_), (err_));                               \
+    if (!c) return RC_DB
+
+#define STMT(var_, id_)                                                                            \
+    sqlite3_stmt *var_ = stmt_get(c, (id_), err);                                                  \
+    if (!var_) return RC_DB
+
+/* ---- migrations ----------------------------------------------------------- */
+
+static enum rc migrate(sqlite3 *db, struct err *err)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(db,
+                     "CREATE TABLE IF NOT EXISTS schema_migrations "
+                     "(version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
+                     NULL, NULL, &msg) != SQLITE_OK)
+        goto fail;
+    for (size_t i = 0; i < sizeof migrations / sizeof migrations[0]; i++) {
+        if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK) goto fail;
+        sqlite3_stmt *q = NULL;
+        sqlite3_prepare_v2(db, "SELECT 1 FROM schema_migrations WHERE version = ?1", -1, &q, NULL);
+        sqlite3_bind_int(q, 1, migrations[i].version);
+        int applied = sqlite3_step(q) == SQLITE_ROW;
+        sqlite3_finalize(q);
+        if (!applied) {
+            if (sqlite3_exec(db, migrations[i].sql, NULL, NULL, &msg) != SQLITE_OK) goto fail_tx;
+            sqlite3_prepare_v2(db,
+                               "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)",
+                               -1, &q, NULL);
+            sqlite3_bind_int(q, 1, migrations[i].version);
+            sqlite3_bind_int64(q, 2, clock_now());
+            int done = sqlite3_step(q);
+            sqlite3_finalize(q);
+            if (done != SQLITE_DONE) goto fail_tx;
+        }
+        if (sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) goto fail_tx;
+    }
+    return RC_OK;
+fail_tx:
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+fail:
+    err_set(err, RC_DB, "schema migration failed: %s", msg ? msg : sqlite3_errmsg(db));
+    sqlite3_free(msg);
+    return RC_DB;
+}
+
+/* ---- meta ----------------------------------------------------------------- */
+
+static enum rc sq_ping(struct store *st, struct err *err)
+{
+    CONN(st, err);
+    return simple(c, S_PING, err);
+}
+
+static enum rc sq_meta_get(struct store *st, const char *key, struct arena *a, char **value,
+                           struct err *err)
+{
+    CONN(st, err);
+    STMT(q, S_META_GET);
+    bind_text(q, 1, key);
+    int r = sqlite3_step(q);
+    enum rc rc = RC_OK;
+    if (r == SQLITE_ROW) *value = (char *)col_text(q, 0, a);
+    else if (r == SQLITE_DONE) rc = RC_NOT_FOUND;
+    else rc = db_fail(c, err, "meta get");
+    stmt_done(q);
+    return rc;
+}
+
+static enum rc sq_meta_set_once(struct store *st, const char *key, const char *value,
+                                struct err *err)
+{
+    CONN(st, err);
+    STMT(q, S_META_SET_ONCE);
+    bind_text(q, 1, key);
+    bind_text(q, 2, value);
+    return stmt_exec(c, q, err, "meta set");
+}
+
+/* ---- users and keys ------------------------------------------------------- */
+
+static enum rc ledger_insert(struct conn *c, int64_t user_id, const char *endpoint, int64_t amount,
+                             int64_t reserved, const char *state, const char *request_id,
+                             int64_t *id, struct err *err)
+{
+    STMT(q, S_LEDGER_INSERT);
+    sqlite3_bind_int64(q, 1, user_id);
+    bind_text(q, 2, endpoint);
+    sqlite3_bind_int64(q, 3, amount);
+    sqlite3_bind_int64(q, 4, reserved);
+    bind_text(q, 5, state);
+    bind_text(q, 6, request_id);
+    sqlite3_bind_int64(q, 7, clock_now());
+    int64_t ignored;
+    return step_int(c, q, id ? id : &ignored, err, "ledger insert");
+}
+
+static enum rc add_credits(struct conn *c, int64_t user_id, int64_t amount, const char *reason,
+                           int64_t *balance, struct err *err)
+{
+    STMT(q, S_CREDITS_ADD);
+    sqlite3_bind_int64(q, 1, user_id);
+    sqlite3_bind_int64(q, 2, amount);
+    enum rc rc = step_int(c, q, balance, err, "credits add");
+    if (rc == RC_NOT_FOUND) return err_set(err, RC_NOT_FOUND, "no user %lld", (long long)user_id);
+    if (rc == RC_CONFLICT) return err_set(err, RC_INVALID, "the balance cannot go below 0");
+    if (rc != RC_OK) return rc;
+    return ledger_insert(c, user_id, reason, amount, 0, "grant", "", NULL, err);
+}
+
+static enum rc insert_user(struct conn *c, const char *email, int64_t *user_id, struct err *err)
+{
+    STMT(q, S_USER_INSERT);
+    bind_text(q, 1, email);
+    sqlite3_bind_int64(q, 2, 0);
+    sqlite3_bind_int64(q, 3, clock_now());
+    enum rc rc = step_int(c, q, user_id, err, "user insert");
+    if (rc == RC_CONFLICT) err_set(err, RC_CONFLICT, "a user with email %s already exists", email);
+    return rc;
+}
+
+static enum rc insert_key(struct conn *c, int64_t user_id, const char *key_hash,
+                          enum key_source source, struct err *err)
+{
+    STMT(q, S_KEY_INSERT);
+    bind_text(q, 1, key_hash);
+    sqlite3_bind_int64(q, 2, user_id);
+    sqlite3_bind_int(q, 3, (int)source);
+    sqlite3_bind_int64(q, 4, clock_now());
+    return stmt_exec(c, q, err, "key insert");
+}
+
+static enum rc sq_user_create(struct store *st, const char *email, int64_t credits,
+                              const char *key_hash, int64_t *user_id, struct err *err)
+{
+    CONN(st, err);
+    enum rc rc = tx_begin(c, err);
+    if (rc != RC_OK) return rc;
+    rc = insert_user(c, email, user_id, err);
+    if (rc == RC_OK) rc = insert_key(c, *user_id, key_hash, KEY_LOCAL, err);
+    int64_t balance;
+    if (rc == RC_OK && credits > 0) rc = add_credits(c, *user_id, credits, "cli", &balance, err);
+    return tx_end(c, rc, err);
+}
+
+static enum rc sq_user_by_email(struct store *st, const char *email, struct arena *a,
+                                struct user *out, struct err *err)
+{
+    CONN(st, err);
+    STMT(q, S_USER_BY_EMAIL);
+    bind_text(q, 1, email);
+    int r = sqlite3_step(q);
+    enum rc rc = RC_OK;
+    if (r == SQLITE_ROW) {
+        out->id = sqlite3_column_int64(q, 0);
+        out->email = col_text(q, 1, a);
+        out->credits = sqlite3_column_int64(q, 2);
+    } else if (r == SQLITE_DONE) {
+        rc = err_set(err, RC_NOT_FOUND, "no user with email %s", email);
+    } else {
+        rc = db_fail(c, err, "user lookup");
+    }
+    stmt_done(q);
+    return rc;
+}
+
+static enum rc sq_user_count(struct store *st, int64_t *count, struct err *err)
+{
+    CONN(st, err);
+    STMT(q, S_USER_COUNT);
+    return step_int(c, q, count, err, "user count");
+}
+
+static enum rc sq_key_add(struct store *st, int64_t user_id, const char *key_hash, struct err *err)
+{
+    CONN(st, err);
+    return insert_key(c, user_id, key_hash, KEY_LOCAL, err);
+}
+
+static enum rc key_lookup(struct conn *c, const char *key_hash, struct key_owner *out,
+                          struct err *err)
+{
+    STMT(q, S_KEY_LOOKUP);
+    bind_text(q, 1, key_hash);
+    int r = sqlite3_step(q);
+    enum rc rc = RC_OK;
+    if (r == SQLITE_ROW) {
+        out->user_id = sqlite3_column_int64(q, 0);
+        out->source = sqlite3_column_int(q, 1) ? KEY_EXTERNAL : KEY_LOCAL;
+        out->checked_at = sqlite3_column_int64(q, 2);
+    } else if (r == SQLITE_DONE) {
+        rc = RC_NOT_FOUND;
+    } else {
+        rc = db_fail(c, err, "key lookup");
+    }
+    stmt_done(q);
+    return rc;
+}
+
+static enum rc sq_key_lookup(struct store *st, const char *key_hash, struct key_owner *out,
+                             struct err *err)
+{
+    CONN(st, err);
+    return key_lookup(c, key_hash, out, err);
+}
+
+static enum rc vouch_new_key(struct conn *c, const char *key_hash, const char *email, int64_t grant,
+                             int64_t *user_id, struct err *err)
+{
+    STMT(q, S_USER_BY_EMAIL);
+    bind_text(q, 1, email);
+    enum rc rc = step_int(c, q, user_id, err, "user lookup");
+    if (rc == RC_NOT_FOUND) rc = insert_user(c, email, user_id, err);
+    if (rc == RC_OK) rc = insert_key(c, *user_id, key_hash, KEY_EXTERNAL, err);
+    int64_t balance;
+    if (rc == RC_OK && grant > 0) rc = add_credits(c, *user_id, grant, "licence", &balance, err);
+    return rc;
+}
+
+static enum rc sq_key_vouch(struct store *st, const char *key_hash, const char *email,
+                            int64_t grant, int64_t now, int64_t *user_id, struct err *err)
+{
+    CONN(st, err);
+    enum rc rc = tx_begin(c, err);
+    if (rc != RC_OK) return rc;
+    struct key_owner owner;
+    rc = key_lookup(c, key_hash, &owner, err);
+    if (rc == RC_OK) {
+        *user_id = owner.user_id;
+        STMT(q, S_KEY_TOUCH);
+        bind_text(q, 1, key_hash);
+        sqlite3_bind_int64(q, 2, now);
+        rc = stmt_exec(c, q, err, "key touch");
+    } else if (rc == RC_NOT_FOUND) {
+        rc = vouch_new_key(c, key_hash, email, grant, user_id, err);
+    }
+    return tx_end(c, rc, err);
+}
+
+/* ---- credits -------------------------------------------------------------- */
+
+static enum rc sq_credits_add(struct store *st, int64_t user_id, int64_t amount, const char *reason,
+                              int64_t *balance, struct err *err)
+{
+    CONN(st, err);
+    enum rc rc = tx_begin(c, err);
+    if (rc == RC_OK) rc = tx_end(c, add_credits(c, user_id, amount, reason, balance, err), err);
+    return rc;
+}
+
+static enum rc sq_credits_balance(struct store *st, int64_t user_id, int64_t *balance,
+                                  struct err *err)
+{
+    CONN(st, err);
+    STMT(q, S_CREDITS_BALANCE);
+    sqlite3_bind_int64(q, 1, user_id);
+    return step_int(c, q, balance, err, "balance");
+}
+
+static enum rc reserve_in_tx(struct conn *c, int64_t user_id, const char *endpoint, int64_t max,
+                             const char *request_id, int64_t *reserved, int64_t *reservation,
+                             struct err *err)
+{
+    STMT(bal, S_CREDITS_BALANCE);
+    sqlite3_bind_int64(bal, 1, user_id);
+    int64_t balance = 0;
+    enum rc rc = step_int(c, bal, &balance, err, "balance");
+    if (rc != RC_OK) return rc;
+    if (balance <= 0) return RC_NO_CREDITS;
+    *reserved = max < balance ? max : balance;
+    STMT(take, S_CREDITS_ADD);
+    sqlite3_bind_int64(take, 1, user_id);
+    sqlite3_bind_int64(take, 2, -*reserved);
+    rc = step_int(c, take, &balance, err, "reserve");
+    if (rc != RC_OK) return rc;
+    return ledger_insert(c, user_id, endpoint, 0, *reserved, "reserved", request_id, reservation,
+                         err);
+}
+
+static enum rc sq_credits_reserve(struct store *st, int64_t user_id, const char *endpoint,
+                                  int64_t max, const char *request_id, int64_t *reserved,
+                                  int64_t *reservation, struct err *err)
+{
+    CONN(st, err);
+    enum rc rc = tx_begin(c, err);
+    if (rc != RC_OK) return rc;
+    rc = reserve_in_tx(c, user_id, endpoint, max, request_id, reserved, reservation, err);
+    return tx_end(c, rc, err);
+}
+
+static enum rc settle_in_tx(struct conn *c, int64_t reservation, int64_t cost, int64_t *charged,
+                            struct err *err)
+{
+    STMT(get, S_LEDGER_GET);
+    sqlite3_bind_int64(get, 1, reservation);
+    int r = sqlite3_step(get);
+    if (r != SQLITE_ROW) {
+        enum rc rc = r == SQLITE_DONE ? err_set(err, RC_NOT_FOUND, "no reservation %lld",
+                                                (long long)reservation)
+                                      : db_fail(c, err, "ledger get");
+        stmt_done(get);
+        return rc;
+    }
+    int64_t user_id = sqlite3_column_int64(get, 0), reserved = sqlite3_column_int64(get, 1);
+    int open = strcmp((const char *)sqlite3_column_text(get, 2), "reserved") == 0;
+    stmt_done(get);
+    if (!open) return err_set(err, RC_CONFLICT, "reservation %lld is already settled",
+                              (long long)reservation);
+    *charged = cost < 0 ? 0 : cost > reserved ? reserved : cost;
+    int64_t balance;
+    STMT(refund, S_CREDITS_ADD);
+    sqlite3_bind_int64(refund, 1, user_id);
+    sqlite3_bind_int64(refund, 2, reserved - *charged);
+    enum rc rc = step_int(c, refund, &balance, err, "refund");
+    if (rc != RC_OK) return rc;
+    STMT(close, S_LEDGER_SETTLE);
+    sqlite3_bind_int64(close, 1, reservation);
+    sqlite3_bind_int64(close, 2, -*charged);
+    bind_text(close, 3, *charged ? "charged" : "released");
+    return stmt_exec(c, close, err, "ledger settle");
+}
+
+static enum rc sq_credits_settle(struct store *st, int64_t reservation, int64_t cost,
+                                 int64_t *charged, struct err *err)
+{
+    CONN(st, err);
+    enum rc rc = tx_begin(c, err);
+    if (rc != RC_OK) return rc;
+    return tx_end(c, settle_in_tx(c, reservation, cost, charged, err), err);
+}
+
+static enum rc sq_credits_release_stale(struct store *st, int64_t before, int64_t *released,
+                                        struct err *err)
+{
+    CONN(st, err);
+    enum rc rc = tx_begin(c, err);
+    if (rc != RC_OK) return rc;
+    STMT(refund, S_STALE_REFUND);
+    sqlite3_bind_int64(refund, 1, before);
+    rc = stmt_exec(c, refund, err, "release stale");
+    if (rc == RC_OK) {
+        STMT(close, S_STALE_CLOSE);
+        sqlite3_bind_int64(close, 1, before);
+        rc = stmt_exec(c, close, err, "release stale");
+        *released = sqlite3_changes(c->db);
+    }
+    return tx_end(c, rc, err);
+}
+
+/* ---- cache ---------------------------------------------------------------- */
+
+static enum rc sq_cache_get(struct store *st, const char *key, int64_t now, struct arena *a,
+                            char **body, struct err *err)
+{
+    CONN(st, err);
+    STMT(q, S_CACHE_GET);
+    bind_text(q, 1, key);
+    sqlite3_bind_int64(q, 2, now);
+    int r = sqlite3_step(q);
+    enum rc rc = RC_OK;
+    if (r == SQLITE_ROW) *body = (char *)col_text(q, 0, a);
+    else if (r == SQLITE_DONE) rc = RC_NOT_FOUND;
+    else rc = db_fail(c, err, "cache get");
+    stmt_done(q);
+    return rc;
+}
+
+static enum rc sq_cache_put(struct store *st, const char *key, const char *endpoint,
+                            const char *body, int64_t expires_at, struct err *err)
+{
+    CONN(st, err);
+    STMT(q, S_CACHE_PUT);
+    bind_text(q, 1, key);
+    bind_text(q, 2, endpoint);
+    bind_text(q, 3, body);
+    sqlite3_bind_int64(q, 4, expires_at);
+    return stmt_exec(c, q, err, "cache put");
+}
+
+static enum rc sq_cache_purge(struct store *st, int64_t now, int64_t *removed, struct err *err)
+{
+    CONN(st, err);
+    STMT(q, S_CACHE_PURGE);
+    sqlite3_bind_int64(q, 1, now);
+    enum rc rc = stmt_exec(c, q, err, "cache purge");
+    *removed = rc == RC_OK ? sqlite3_changes(c->db) : 0;
+    return rc;
+}
+
+/* ---- projects ------------------------------------------------------------- */
+
+static void project_from_row(sqlite3_stmt *q, struct arena *a, struct project *p)
+{
+    p->id = sqlite3_column_int64(q, 0);
+    p->name = col_text(q, 1, a);
+    p->type = col_text(q, 2, a);
+    p->leads_count = sqlite3_column_int64(q, 3);
+    p->campaigns_count = 0;
+    p->campaigns = NULL;
+}
+
+/* Escapes LIKE wildcards so a search for "50%" matches the text "50%". */
+static char *like_pattern(const char *search, struct arena *a)
+{
+    char *out = arena_alloc(a, strlen(search) * 2 + 3), *o = out;
+    *o++ = '%';
+    for (const char *s = search; *s; s++) {
+        if (*s == '%' || *s == '_' || *s == '\\') *o++ = '\\';
+        *o++ = *s;
+    }
+    *o++ = '%';
+    *o = '\0';
+    return out;
+}
+
+/* Attaches campaign rows (project_id, id, name, status) to the projects they belong to. */
+static enum rc attach_campaigns(struct conn *c, sqlite3_stmt *q, struct project *projects,
+                                size_t count, struct arena *a, struct err *err)
+{
+    int r;
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        int64_t project_id = sqlite3_column_int64(q, 0);
+        for (size_t i = 0; i < count; i++) {
+            struct project *p = &projects[i];
+            if (p->id != project_id) continue;
+            struct campaign_ref *grown = arena_alloc(a, (p->campaigns_count + 1) * sizeof *grown);
+            if (p->campaigns_count) memcpy(grown, p->campaigns, p->campaigns_count * sizeof *grown);
+            grown[p->campaigns_count++] = (struct campaign_ref){
+                sqlite3_column_int64(q, 1), col_text(q, 2, a), col_text(q, 3, a)};
+            p->campaigns = grown;
+            break;
+        }
+    }
+    enum rc rc = r == SQLITE_DONE ? RC_OK : db_fail(c, err, "campaigns");
+    stmt_done(q);
+    return rc;
+}
+
+static enum rc sq_project_list(struct store *st, int64_t user_id, const char *search,
+                               struct arena *a, struct project **out, size_t *count,
+                               struct err *err)
+{
+    CONN(st, err);
+    STMT(q, S_PROJECT_LIST);
+    sqlite3_bind_int64(q, 1, user_id);
+    bind_text(q, 2, search && *search ? like_pattern(search, a) : NULL);
+    size_t n = 0, cap = 8;
+    struct project *list = arena_alloc(a, cap * sizeof *list);
+    int r;
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        if (n == cap) {
+            struct project *grown = arena_alloc(a, cap * 2 * sizeof *grown);
+            memcpy(grown, list, n * sizeof *list);
+            list = grown;
+            cap *= 2;
+        }
+        project_from_row(q, a, &list[n++]);
+    }
+    enum rc rc = r == SQLITE_DONE ? RC_OK : db_fail(c, err, "project list");
+    stmt_done(q);
+    if (rc != RC_OK) return rc;
+    *out = list;
+    *count = n;
+    if (n == 0) return RC_OK;
+    STMT(camps, S_CAMPAIGNS_OF_USER);
+    sqlite3_bind_int64(camps, 1, user_id);
+    return attach_campaigns(c, camps, list, n, a, err);
+}
+
+static enum rc sq_project_create(struct store *st, int64_t user_id, const char *name, int64_t now,
+                                 int64_t *project_id, struct err *err)
+{
+    CONN(st, err);
+    STMT(q, S_PROJECT_INSERT);
+    sqlite3_bind_int64(q, 1, user_id);
+    bind_text(q, 2, name);
+    sqlite3_bind_int64(q, 3, now);
+    enum rc rc = step_int(c, q, project_id, err, "project insert");
+    if (rc == RC_CONFLICT) err_set(err, RC_CONFLICT, "a project named '%s' already exists", name);
+    return rc;
+}
+
+static enum rc project_row(struct conn *c, int64_t user_id, int64_t project_id, struct arena *a,
+                           struct project *out, struct err *err)
+{
+    STMT(q, S_PROJECT_GET);
+    sqlite3_bind_int64(q, 1, project_id);
+    sqlite3_bind_int64(q, 2, user_id);
+    int r = sqlite3_step(q);
+    enum rc rc = RC_OK;
+    if (r == SQLITE_ROW) project_from_row(q, a, out);
+    else if (r == SQLITE_DONE)
+        rc = err_set(err, RC_NOT_FOUND, "project %lld not found", (long long)project_id);
+    else rc = db_fail(c, err, "project get");
+    stmt_done(q);
+    return rc;
+}
+
+static enum rc sq_project_get(struct store *st, int64_t user_id, int64_t project_id,
+                              struct arena *a, struct project *out, struct err *err)
+{
+    CONN(st, err);
+    enum rc rc = project_row(c, user_id, project_id, a, out, err);
+    if (rc != RC_OK) return rc;
+    STMT(camps, S_CAMPAIGNS_OF_PROJECT);
+    sqlite3_bind_int64(camps, 1, user_id);
+    sqlite3_bind_int64(camps, 2, project_id);
+    return attach_campaigns(c, camps, out, 1, a, err);
+}
+
+/* ---- leads ---------------------------------------------------------------- */
+
+static void lead_from_row(sqlite3_stmt *q, struct arena *a, struct lead *l)
+{
+    l->id = sqlite3_column_int64(q, 0);
+    l->email = col_text(q, 1, a);
+    l->firstname = col_text(q, 2, a);
+    l->lastname = col_text(q, 3, a);
+    l->company = col_text(q, 4, a);
+    l->website = col_text(q, 5, a);
+    l->phones = col_text(q, 6, a);
+    l->description = col_text(q, 7, a);
+    l->verified = sqlite3_column_int(q, 8);
+    l->created_at = sqlite3_column_int64(q, 9);
+}
+
+static enum rc sq_leads_list(struct store *st, int64_t user_id, int64_t project_id, int64_t limit,
+                             int64_t offset, struct arena *a, struct lead **out, size_t *count,
+                             int64_t *total, struct err *err)
+{
+    CONN(st, err);
+    struct project p;
+    enum rc rc = project_row(c, user_id, project_id, a, &p, err);
+    if (rc != RC_OK) return rc;
+    *total = p.leads_count;
+    STMT(q, S_LEADS_LIST);
+    sqlite3_bind_int64(q, 1, project_id);
+    sqlite3_bind_int64(q, 2, limit);
+    sqlite3_bind_int64(q, 3, offset);
+    struct lead *list = arena_alloc(a, (size_t)limit * sizeof *list);
+    size_t n = 0;
+    int r;
+    while (n < (size_t)limit && (r = sqlite3_step(q)) == SQLITE_ROW) lead_from_row(q, a, &list[n++]);
+    rc = (n == (size_t)limit || r == SQLITE_DONE) ? RC_OK : db_fail(c, err, "leads list");
+    stmt_done(q);
+    *out = list;
+    *count = n;
+    return rc;
+}
+
+static enum rc insert_leads(struct conn *c, int64_t project_id, const struct lead *leads,
+                            size_t count, int64_t now, struct leads_added *out, struct err *err)
+{
+    STMT(q, S_LEAD_INSERT);
+    char key[320];
+    for (size_t i = 0; i < count; i++) {
+        const struct lead *l = &leads[i];
+        snprintf(key, sizeof key, "%s", l->email);
+        str_ascii_lower(key);
+        sqlite3_bind_int64(q, 1, project_id);
+        bind_text(q, 2, l->email);
+        bind_text(q, 3, key);
+        bind_text(q, 4, l->firstname ? l->firstname : "");
+        bind_text(q, 5, l->lastname ? l->lastname : "");
+        bind_text(q, 6, l->company ? l->company : "");
+        bind_text(q, 7, l->website ? l->website : "");
+        bind_text(q, 8, l->phones ? l->phones : "");
+        bind_text(q, 9, l->description ? l->description : "");
+        sqlite3_bind_int64(q, 10, now);
+        if (sqlite3_step(q) != SQLITE_DONE) {
+            enum rc rc = db_fail(c, err, "lead insert");
+            stmt_done(q);
+            return rc;
+        }
+        if (sqlite3_changes(c->db)) out->added++;
+        else out->duplicates++;
+        stmt_done(q);
+    }
+    STMT(bump, S_PROJECT_BUMP);
+    sqlite3_bind_int64(bump, 1, project_id);
+    sqlite3_bind_int64(bump, 2, out->added);
+    return stmt_exec(c, bump, err, "project count");
+}
+
+static enum rc sq_leads_add(struct store *st, int64_t user_id, int64_t project_id,
+                            const struct lead *leads, size_t count, int64_t now,
+                            struct leads_added *out, struct err *err)
+{
+    CONN(st, err);
+    memset(out, 0, sizeof *out);
+    enum rc rc = tx_begin(c, err);
+    if (rc != RC_OK) return rc;
+    struct arena scratch;
+    arena_init(&scratch);
+    struct project p = {0};
+    rc = project_row(c, user_id, project_id, &scratch, &p, err);
+    arena_cleanup(&scratch);
+    if (rc == RC_OK) rc = insert_leads(c, project_id, leads, count, now, out, err);
+    out->total = p.leads_count + out->added;
+    return tx_end(c, rc, err);
+}
+
+/* ---- lifecycle ------------------------------------------------------------ */
+
+static void sq_close(struct store *st)
+{
+    struct sqlite_store *s = (struct sqlite_store *)st;
+    pthread_mutex_lock(&s->lock);
+    struct conn *c = s->conns;
+    s->conns = NULL;
+    pthread_mutex_unlock(&s->lock);
+    while (c) {
+        struct conn *next = c->next;
+        conn_close(c);
+        c = next;
+    }
+    pthread_setspecific(s->tls, NULL);
+    pthread_key_delete(s->tls);
+    pthread_mutex_destroy(&s->lock);
+    free(s->path);
+    free(s);
+}
+
+static const struct store_ops sqlite_ops = {
+    .name = "sqlite",
+    .close = sq_close,
+    .ping = sq_ping,
+    .meta_get = sq_meta_get,
+    .meta_set_once = sq_meta_set_once,
+    .user_create = sq_user_create,
+    .user_by_email = sq_user_by_email,
+    .user_count = sq_user_count,
+    .key_add = sq_key_add,
+    .key_lookup = sq_key_lookup,
+    .key_vouch = sq_key_vouch,
+    .credits_add = sq_credits_add,
+    .credits_balance = sq_credits_balance,
+    .credits_reserve = sq_credits_reserve,
+    .credits_settle = sq_credits_settle,
+    .credits_release_stale = sq_credits_release_stale,
+    .cache_get = sq_cache_get,
+    .cache_put = sq_cache_put,
+    .cache_purge = sq_cache_purge,
+    .project_list = sq_project_list,
+    .project_create = sq_project_create,
+    .project_get = sq_project_get,
+    .leads_list = sq_leads_list,
+    .leads_add = sq_leads_add,
+};
+
+struct store *store_sqlite_open(const char *path, struct err *err)
+{
+    sqlite3 *db;
+    if (conn_open_db(path, &db, err) != RC_OK) return NULL;
+    enum rc rc = migrate(db, err);
+    sqlite3_close(db);
+    if (rc != RC_OK) return NULL;
+    struct sqlite_store *s = xcalloc(1, sizeof *s);
+    s->base.ops = &sqlite_ops;
+    s->path = xstrdup(path);
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_key_create(&s->tls, conn_thread_exit);
+    return &s->base;
+}
