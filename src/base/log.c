@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
-static void log_emit(const char *level, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void log_emit(const char *level, const char *fmt, va_list ap)
 {
     char line[1024], ts[21];
     clock_format_iso(clock_now(), ts);

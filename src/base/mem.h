@@ -23,6 +23,6 @@ void *arena_alloc(struct arena *a, size_t n); /* zeroed, 16-byte aligned */
 char *arena_strdup(struct arena *a, const char *s);
 char *arena_strndup(struct arena *a, const char *s, size_t n);
 char *arena_sprintf(struct arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-char *arena_vsprintf(struct arena *a, const char *fmt, va_list ap);
+char *arena_vsprintf(struct arena *a, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 #endif

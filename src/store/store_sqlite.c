@@ -548,7 +548,7 @@ static enum rc reserve_in_tx(struct conn *c, int64_t user_id, const char *endpoi
     int64_t balance = 0;
     enum rc rc = step_int(c, bal, &balance, err, "balance");
     if (rc != RC_OK) return rc;
-    if (balance <= 0) return RC_NO_CREDITS;
+    if (balance <= 0) return err_set(err, RC_NO_CREDITS, "user %lld has no credits", (long long)user_id);
     *reserved = max < balance ? max : balance;
     STMT(take, S_CREDITS_ADD);
     sqlite3_bind_int64(take, 1, user_id);

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Runs every suite: unit tests and fuzz-corpus replays (release and
+# ASan+UBSan builds), then the end-to-end tests against the real binary
+# (release, then the sanitizer build). Ends with one "N passed, N failed" line.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+JOBS=$(nproc 2>/dev/null || echo 2)
+total_pass=0
+total_fail=0
+failed_suites=()
+
+# Runs a suite, echoes its output, and adds the counts from its closing line.
+suite() {
+  local name=$1; shift
+  echo "== $name"
+  local out
+  out=$("$@" 2>&1)
+  local status=$?
+  echo "$out" | grep -v '^ok ' || true
+  local line
+  line=$(echo "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -1)
+  if [ -z "$line" ]; then
+    echo "   (no result line; counted as one failure, exit $status)"
+    total_fail=$((total_fail + 1)); failed_suites+=("$name"); return
+  fi
+  local p f
+  p=$(echo "$line" | awk '{print $1}'); f=$(echo "$line" | awk '{print $3}')
+  total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
+  if [ "$f" -ne 0 ] || [ $status -ne 0 ]; then
+    failed_suites+=("$name")
+    [ "$f" -eq 0 ] && total_fail=$((total_fail + 1))
+  fi
+}
+
+echo "== build"
+if ! make -s -j"$JOBS" all unit >/tmp/leadgen-build.log 2>&1; then
+  cat /tmp/leadgen-build.log; echo "0 passed, 1 failed"; exit 1
+fi
+if ! make -s -j"$JOBS" asan >/tmp/leadgen-build-asan.log 2>&1; then
+  cat /tmp/leadgen-build-asan.log; echo "0 passed, 1 failed"; exit 1
+fi
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+suite "unit (release)" build/unit_tests
+suite "unit (asan+ubsan)" build/asan/unit_tests
+for src in tests/fuzz/fuzz_*.c; do
+  [ -e "$src" ] || continue
+  n=$(basename "$src" .c); corpus=tests/fuzz/corpus/${n#fuzz_}
+  suite "fuzz corpus $n (asan+ubsan)" build/asan/fuzz/"$n" "$corpus"
+done
+suite "e2e (release binary)" python3 tests/e2e/run.py --bin build/leadgen
+suite "e2e (asan+ubsan binary)" python3 tests/e2e/run.py --bin build/asan/leadgen
+
+echo
+[ ${#failed_suites[@]} -gt 0 ] && echo "failed suites: ${failed_suites[*]}"
+echo "$total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ]

@@ -1,0 +1,287 @@
+/* Unit tests for the request pipeline (http/router.c) with test routes:
+ * reservation, settlement, release on error, the cache, parameter readers
+ * and the response envelopes. */
+#include "test.h"
+
+#include "core/keys.h"
+#include "http/router.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+
+static atomic_int runs;
+
+static bool test_parse(struct request *req)
+{
+    const char *q;
+    if (!param_string(req, "q", true, 100, &q)) return false;
+    req->params = (void *)q;
+    return true;
+}
+
+static const char *test_cache_key(struct request *req)
+{
+    return arena_sprintf(&req->arena, "test\x1f%s", (const char *)req->params);
+}
+
+/* Costs as many credits as the query is long; "fail" fails upstream. */
+static bool test_run(struct request *req)
+{
+    atomic_fetch_add(&runs, 1);
+    const char *q = req->params;
+    if (strcmp(q, "fail") == 0) return req_fail(req, E_SEARCH_ERROR, "upstream failed");
+    req->cost = (int64_t)strlen(q);
+    req->data = json_pack("{s:s}", "echo", q);
+    return true;
+}
+
+static const struct route billed = {"test.php", M_GET, "test", false, false, 10, 60,
+                                    test_parse, test_cache_key, test_run};
+static const struct route uncached = {"test.php", M_GET, "test", false, false, 10, 0,
+                                      test_parse, NULL, test_run};
+
+static struct store *fresh_store(void)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/router.db", test_tmpdir());
+    return store_open(path, NULL);
+}
+
+static int64_t make_user(struct store *st, int64_t credits)
+{
+    char key[KEY_LEN + 1], hash[KEY_HASH_LEN + 1], email[64];
+    keys_generate(key);
+    keys_hash(key, hash);
+    snprintf(email, sizeof email, "%.12s@x.com", key + 3);
+    int64_t id = 0;
+    st->ops->user_create(st, email, credits, hash, &id, NULL);
+    return id;
+}
+
+static void request_init(struct request *req, struct store *st, const struct route *r,
+                         int64_t user, const char *q)
+{
+    memset(req, 0, sizeof *req);
+    arena_init(&req->arena);
+    req->store = st;
+    req->route = r;
+    req->method = M_GET;
+    req->user_id = user;
+    strcpy(req->request_id, "test");
+    req->args = arena_alloc(&req->arena, sizeof *req->args);
+    req->args[0] = (struct query_arg){"q", q};
+    req->nargs = q ? 1 : 0;
+}
+
+static void request_cleanup(struct request *req)
+{
+    json_decref(req->data);
+    json_decref(req->json);
+    arena_cleanup(&req->arena);
+}
+
+static int64_t balance(struct store *st, int64_t user)
+{
+    int64_t b = -1;
+    st->ops->credits_balance(st, user, &b, NULL);
+    return b;
+}
+
+TEST(router_charges_the_real_cost_and_caches_the_data)
+{
+    struct store *st = fresh_store();
+    CHECK(st);
+    int64_t user = make_user(st, 20);
+    struct request req;
+    atomic_store(&runs, 0);
+    request_init(&req, st, &billed, user, "abcd");
+    router_finish(&req);
+    CHECK_INT(req.error, E_NONE);
+    CHECK_INT(req.credits_used, 4);
+    CHECK_INT(balance(st, user), 16);
+    int status;
+    size_t len;
+    char *body = router_response(&req, &status, &len);
+    CHECK_INT(status, 200);
+    CHECK_STR(body, "{\"status\":\"success\",\"credits_used\":4,\"data\":{\"echo\":\"abcd\"}}");
+    free(body);
+    request_cleanup(&req);
+
+    request_init(&req, st, &billed, user, "abcd"); /* a hit: free, and no upstream run */
+    router_finish(&req);
+    CHECK_INT(req.credits_used, 0);
+    CHECK_INT(atomic_load(&runs), 1);
+    CHECK_INT(balance(st, user), 16);
+    body = router_response(&req, &status, &len);
+    CHECK_STR(body, "{\"status\":\"success\",\"credits_used\":0,\"data\":{\"echo\":\"abcd\"}}");
+    free(body);
+    request_cleanup(&req);
+    store_close(st);
+}
+
+TEST(router_charges_nothing_on_error_and_caches_nothing)
+{
+    struct store *st = fresh_store();
+    CHECK(st);
+    int64_t user = make_user(st, 20);
+    struct request req;
+    atomic_store(&runs, 0);
+    for (int i = 0; i < 2; i++) {
+        request_init(&req, st, &billed, user, "fail");
+        router_finish(&req);
+        CHECK_INT(req.error, E_SEARCH_ERROR);
+        CHECK_INT(req.credits_used, 0);
+        int status;
+        size_t len;
+        char *body = router_response(&req, &status, &len);
+        CHECK_INT(status, 502);
+        CHECK_STR(body,
+                  "{\"status\":\"error\",\"code\":\"search_error\",\"message\":\"upstream failed\"}");
+        free(body);
+        request_cleanup(&req);
+    }
+    CHECK_INT(atomic_load(&runs), 2);
+    CHECK_INT(balance(st, user), 20);
+    store_close(st);
+}
+
+TEST(router_refuses_at_zero_balance_before_running)
+{
+    struct store *st = fresh_store();
+    CHECK(st);
+    int64_t user = make_user(st, 0);
+    struct request req;
+    atomic_store(&runs, 0);
+    request_init(&req, st, &uncached, user, "abc");
+    router_finish(&req);
+    CHECK_INT(req.error, E_INSUFFICIENT_CREDITS);
+    CHECK_INT(api_error_status(req.error), 402);
+    CHECK_INT(atomic_load(&runs), 0);
+    request_cleanup(&req);
+    request_init(&req, st, &uncached, user, NULL);
+    router_finish(&req);
+    CHECK_INT(req.error, E_MISSING_PARAM); /* bad input is reported before credits */
+    CHECK(strstr(req.error_msg, "'q'") != NULL);
+    request_cleanup(&req);
+    store_close(st);
+}
+
+struct racer {
+    struct store *st;
+    int64_t user;
+    int64_t used;
+    enum api_error error;
+};
+
+static void *race(void *p)
+{
+    struct racer *r = p;
+    struct request req;
+    request_init(&req, r->st, &uncached, r->user, "x");
+    router_finish(&req);
+    r->used = req.credits_used;
+    r->error = req.error;
+    request_cleanup(&req);
+    return NULL;
+}
+
+TEST(router_fifty_parallel_billed_requests_against_twenty_credits)
+{
+    struct store *st = fresh_store();
+    CHECK(st);
+    int64_t user = make_user(st, 20);
+    enum { N = 50 };
+    struct racer r[N];
+    pthread_t tid[N];
+    for (int i = 0; i < N; i++) {
+        r[i] = (struct racer){st, user, 0, E_NONE};
+        pthread_create(&tid[i], NULL, race, &r[i]);
+    }
+    int64_t used = 0;
+    int ok = 0, refused = 0;
+    for (int i = 0; i < N; i++) {
+        pthread_join(tid[i], NULL);
+        used += r[i].used;
+        if (r[i].error == E_NONE) ok++;
+        else if (r[i].error == E_INSUFFICIENT_CREDITS) refused++;
+    }
+    CHECK_INT(ok, 20);
+    CHECK_INT(refused, 30);
+    CHECK_INT(used, 20);
+    CHECK_INT(balance(st, user), 0);
+    store_close(st);
+}
+
+TEST(params_read_the_json_body_for_post)
+{
+    struct request req;
+    memset(&req, 0, sizeof req);
+    arena_init(&req.arena);
+    req.method = M_POST;
+    req.json = json_loads("{\"id\": \"42\", \"n\": 7, \"f\": 1.5, \"s\": \"  hi  \", \"b\": true,"
+                          "\"a\": [1,2,3], \"empty\": \"  \"}",
+                          0, NULL);
+    int64_t v;
+    const char *s;
+    json_t *arr;
+    CHECK(param_int(&req, "id", true, 0, 1, 100, &v) && v == 42);
+    CHECK(param_int(&req, "n", true, 0, 1, 100, &v) && v == 7);
+    CHECK(param_int(&req, "missing", false, 5, 1, 100, &v) && v == 5);
+    CHECK(param_string(&req, "s", true, 10, &s));
+    CHECK_STR(s, "hi");
+    CHECK(param_array(&req, "a", true, 3, &arr) && json_array_size(arr) == 3);
+    CHECK(!param_array(&req, "a", true, 2, &arr));
+    CHECK_INT(req.error, E_INVALID_PARAM);
+    req.error = E_NONE;
+    CHECK(!param_int(&req, "f", true, 0, 0, 10, &v));
+    CHECK(strstr(req.error_msg, "'f'") != NULL);
+    req.error = E_NONE;
+    CHECK(!param_string(&req, "b", true, 10, &s));
+    CHECK_INT(req.error, E_INVALID_PARAM);
+    req.error = E_NONE;
+    CHECK(!param_string(&req, "empty", true, 10, &s));
+    CHECK_INT(req.error, E_MISSING_PARAM);
+    req.error = E_NONE;
+    CHECK(!param_int(&req, "n", true, 0, 8, 100, &v));
+    CHECK(strstr(req.error_msg, "between 8 and 100") != NULL);
+    json_decref(req.json);
+    arena_cleanup(&req.arena);
+}
+
+TEST(params_read_the_query_for_get_and_reject_bad_utf8)
+{
+    struct request req;
+    memset(&req, 0, sizeof req);
+    arena_init(&req.arena);
+    req.method = M_GET;
+    struct query_arg args[] = {{"limit", "abc"}, {"name", "caf\xff"}, {"ok", "12"}};
+    req.args = args;
+    req.nargs = 3;
+    int64_t v;
+    const char *s;
+    CHECK(!param_int(&req, "limit", false, 100, 1, 500, &v));
+    CHECK_INT(req.error, E_INVALID_PARAM);
+    req.error = E_NONE;
+    CHECK(!param_string(&req, "name", false, 100, &s));
+    CHECK(strstr(req.error_msg, "UTF-8") != NULL);
+    req.error = E_NONE;
+    CHECK(param_int(&req, "ok", true, 0, 1, 500, &v) && v == 12);
+    CHECK(!param_int(&req, "absent", true, 0, 1, 500, &v));
+    CHECK_INT(req.error, E_MISSING_PARAM);
+    arena_cleanup(&req.arena);
+}
+
+TEST(error_table_matches_the_reference)
+{
+    CHECK_INT(api_error_status(E_MISSING_PARAM), 400);
+    CHECK_STR(api_error_code(E_INVALID_CODE), "invalid_code");
+    CHECK_INT(api_error_status(E_INVALID_API_KEY), 401);
+    CHECK_INT(api_error_status(E_INSUFFICIENT_CREDITS), 402);
+    CHECK_INT(api_error_status(E_DB_ERROR), 500);
+    CHECK_STR(api_error_code(E_CRAWL_ERROR), "crawl_error");
+    CHECK_INT(api_error_status(E_API_ERROR), 502);
+    CHECK_INT(api_error_status(E_AUTH_ERROR), 503);
+    CHECK_STR(api_error_code(E_PAYLOAD_TOO_LARGE), "payload_too_large");
+    CHECK_INT(api_error_status(E_NOT_CONFIGURED), 503);
+}
