@@ -18,6 +18,7 @@ enum rc err_set(struct err *err, enum rc rc, const char *fmt, ...)
 const char *rc_name(enum rc rc)
 {
     static const char *const names[] = {"ok",          "invalid", "not_found", "conflict",
-                                        "no_credits",  "db",      "upstream",  "io"};
+                                        "no_credits",  "db",      "upstream",  "io",
+                                        "forbidden"};
     return (unsigned)rc < sizeof names / sizeof names[0] ? names[rc] : "unknown";
 }

@@ -13,6 +13,7 @@ enum rc {
     RC_DB,         /* the store could not be read or written */
     RC_UPSTREAM,   /* an outside service failed or timed out */
     RC_IO,         /* a local file or socket failed */
+    RC_FORBIDDEN,  /* refused by policy (e.g. a private address for a user-supplied URL) */
 };
 
 struct err {

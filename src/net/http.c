@@ -1,10 +1,16 @@
-/* libcurl easy-interface wrapper with caps and resolve pins. */
+/* libcurl multi-interface fetching with caps, resolve pins and the
+ * private-address guard. A single fetch is a batch of one, so there is one
+ * code path for every outbound HTTP request. */
 #include "net/http.h"
 
 #include "config.h"
+#include "net/addr.h"
 
 #include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 enum { DEFAULT_TIMEOUT_MS = 30000, DEFAULT_MAX_BYTES = 8 << 20 };
 
@@ -25,10 +31,9 @@ static size_t on_body(char *data, size_t size, size_t n, void *userdata)
 static struct curl_slist *resolve_pins(void)
 {
     const char *spec = config_get("LEADGEN_RESOLVE");
-    if (!spec || !*spec) return NULL;
     struct curl_slist *list = NULL;
     char item[512];
-    for (const char *p = spec; *p;) {
+    for (const char *p = spec ? spec : ""; *p;) {
         size_t n = strcspn(p, ",");
         if (n > 0 && n < sizeof item) {
             memcpy(item, p, n);
@@ -41,47 +46,145 @@ static struct curl_slist *resolve_pins(void)
     return list;
 }
 
-static struct curl_slist *header_list(const char *const *headers)
+/* Refuses, at connect time, addresses a user-supplied URL must not reach:
+ * checking the address curl is about to connect to defeats DNS rebinding and
+ * redirects to internal hosts. */
+static curl_socket_t open_guarded(void *clientp, curlsocktype purpose, struct curl_sockaddr *addr)
 {
-    struct curl_slist *list = NULL;
-    for (; headers && *headers; headers++) list = curl_slist_append(list, *headers);
-    return list;
+    bool *refused = clientp;
+    (void)purpose;
+    if (addr_is_private(&addr->addr)) {
+        *refused = true;
+        return CURL_SOCKET_BAD;
+    }
+    return socket(addr->family, addr->socktype, addr->protocol);
 }
 
-enum rc http_fetch(const struct http_request *req, struct http_response *resp, struct err *err)
+struct transfer {
+    CURL *h;
+    struct curl_slist *headers;
+    bool refused; /* the guard blocked the address */
+};
+
+static bool transfer_setup(struct transfer *t, const struct http_request *req,
+                           struct http_response *resp, struct curl_slist *pins)
 {
     buf_init(&resp->body, req->max_bytes ? req->max_bytes : DEFAULT_MAX_BYTES);
     resp->status = 0;
-    CURL *h = curl_easy_init();
-    if (!h) return err_set(err, RC_IO, "libcurl: cannot create a handle");
-    struct curl_slist *headers = header_list(req->headers), *pins = resolve_pins();
+    t->h = curl_easy_init();
+    if (!t->h) return false;
+    for (const char *const *h = req->headers; h && *h; h++) t->headers = curl_slist_append(t->headers, *h);
+    CURL *h = t->h;
     curl_easy_setopt(h, CURLOPT_URL, req->url);
     curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method ? req->method : "GET");
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, t->headers);
     curl_easy_setopt(h, CURLOPT_RESOLVE, pins);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, req->timeout_ms ? req->timeout_ms : DEFAULT_TIMEOUT_MS);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &resp->body);
-    curl_easy_setopt(h, CURLOPT_USERAGENT, "leadgen/1.0");
+    curl_easy_setopt(h, CURLOPT_USERAGENT, req->user_agent ? req->user_agent : "leadgen/1.0");
+    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+    if (req->max_redirects > 0) {
+        curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+        curl_easy_setopt(h, CURLOPT_MAXREDIRS, (long)req->max_redirects);
+    }
+    if (req->guard_private && !config_bool("LEADGEN_ALLOW_PRIVATE_TARGETS")) {
+        curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_guarded);
+        curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, &t->refused);
+    }
     if (req->body) {
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body);
         curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
     }
-    CURLcode cc = curl_easy_perform(h);
-    enum rc rc = RC_OK;
+    return true;
+}
+
+static enum rc transfer_result(struct transfer *t, CURLcode cc, const struct http_request *req,
+                               struct http_response *resp, struct err *err)
+{
     if (cc == CURLE_OK) {
-        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
-    } else if (resp->body.too_big) {
-        rc = err_set(err, RC_UPSTREAM, "%s: response larger than %zu bytes", req->url,
-                     resp->body.limit);
-    } else {
-        rc = err_set(err, RC_UPSTREAM, "%s: %s", req->url, curl_easy_strerror(cc));
+        curl_easy_getinfo(t->h, CURLINFO_RESPONSE_CODE, &resp->status);
+        char *final = NULL;
+        curl_easy_getinfo(t->h, CURLINFO_EFFECTIVE_URL, &final);
+        if (final) snprintf(resp->final_url, sizeof resp->final_url, "%s", final);
+        char *type = NULL;
+        curl_easy_getinfo(t->h, CURLINFO_CONTENT_TYPE, &type);
+        if (type) snprintf(resp->content_type, sizeof resp->content_type, "%s", type);
+        return RC_OK;
     }
-    curl_easy_cleanup(h);
-    curl_slist_free_all(headers);
+    const char *what = req->log_url ? req->log_url : req->url;
+    if (t->refused)
+        return err_set(err, RC_FORBIDDEN, "%s resolves to a private or local address", what);
+    if (resp->body.too_big)
+        return err_set(err, RC_UPSTREAM, "%s: response larger than %zu bytes", what,
+                       resp->body.limit);
+    if (cc == CURLE_OPERATION_TIMEDOUT) return err_set(err, RC_UPSTREAM, "%s: timed out", what);
+    return err_set(err, RC_UPSTREAM, "%s: %s", what, curl_easy_strerror(cc));
+}
+
+static void transfer_cleanup(struct transfer *t)
+{
+    curl_easy_cleanup(t->h);
+    curl_slist_free_all(t->headers);
+}
+
+/* Adds transfer i to the multi handle, or records why it could not start. */
+static void start_one(CURLM *m, struct transfer *t, size_t i, const struct http_request *reqs,
+                      struct http_response *resps, struct err *errs, struct curl_slist *pins,
+                      enum rc *rcs)
+{
+    if (!transfer_setup(&t[i], &reqs[i], &resps[i], pins)) {
+        rcs[i] = err_set(&errs[i], RC_IO, "libcurl: cannot create a handle");
+        return;
+    }
+    curl_easy_setopt(t[i].h, CURLOPT_PRIVATE, (void *)&t[i]);
+    curl_multi_add_handle(m, t[i].h);
+}
+
+void http_fetch_all(const struct http_request *reqs, size_t n, unsigned parallel,
+                    struct http_response *resps, struct err *errs, enum rc *rcs)
+{
+    struct transfer *t = calloc(n ? n : 1, sizeof *t);
+    struct curl_slist *pins = resolve_pins();
+    CURLM *m = curl_multi_init();
+    size_t next = 0, running = 0;
+    for (size_t i = 0; i < n; i++) rcs[i] = RC_OK;
+    if (!parallel) parallel = 1;
+    while (next < n || running > 0) {
+        while (next < n && running < parallel) {
+            start_one(m, t, next, reqs, resps, errs, pins, rcs);
+            if (t[next++].h) running++;
+        }
+        int still;
+        curl_multi_perform(m, &still);
+        CURLMsg *msg;
+        int left;
+        while ((msg = curl_multi_info_read(m, &left))) {
+            if (msg->msg != CURLMSG_DONE) continue;
+            struct transfer *done;
+            curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&done);
+            size_t i = (size_t)(done - t);
+            rcs[i] = transfer_result(done, msg->data.result, &reqs[i], &resps[i], &errs[i]);
+            curl_multi_remove_handle(m, done->h);
+            running--;
+        }
+        if (running > 0) curl_multi_poll(m, NULL, 0, 100, NULL);
+    }
+    for (size_t i = 0; i < n; i++) transfer_cleanup(&t[i]);
+    curl_multi_cleanup(m);
     curl_slist_free_all(pins);
+    free(t);
+}
+
+enum rc http_fetch(const struct http_request *req, struct http_response *resp, struct err *err)
+{
+    enum rc rc;
+    struct err local = {0};
+    http_fetch_all(req, 1, 1, resp, err ? err : &local, &rc);
     return rc;
 }
 

@@ -7,6 +7,7 @@
 #include "base/buf.h"
 #include "base/rc.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct http_request {
@@ -17,16 +18,31 @@ struct http_request {
     size_t body_len;
     long timeout_ms;    /* whole transfer; 0 means 30 s */
     size_t max_bytes;   /* response body cap; 0 means 8 MiB */
+    int max_redirects;  /* 0: redirects are not followed */
+    const char *user_agent; /* NULL: "leadgen/1.0" */
+    const char *log_url;    /* shown in errors instead of url (hides keys in query strings) */
+    /* A user-supplied target: refuse loopback, private, link-local and similar
+     * addresses at connect time unless LEADGEN_ALLOW_PRIVATE_TARGETS=1.
+     * Operator-configured upstreams (LEADGEN_*_URL) are trusted and not guarded. */
+    bool guard_private;
 };
 
 struct http_response {
     long status;
     struct buf body;
+    char final_url[2048];    /* after redirects */
+    char content_type[128];
 };
 
 enum rc net_global_init(struct err *err);
+/* Runs n requests concurrently, at most `parallel` at a time, and fills
+ * resps[i], errs[i] and rcs[i] as http_fetch would. errs must hold n zeroed
+ * records. Every resps[i] must be freed, whatever rcs[i] says. */
+void http_fetch_all(const struct http_request *reqs, size_t n, unsigned parallel,
+                    struct http_response *resps, struct err *errs, enum rc *rcs);
 /* RC_OK once any HTTP status arrives (check resp->status); RC_UPSTREAM when the
- * exchange failed (connect, timeout, oversized body), with the reason in err. */
+ * exchange failed (connect, timeout, oversized body), RC_FORBIDDEN when the
+ * private-address guard refused the target; the reason is in err. */
 enum rc http_fetch(const struct http_request *req, struct http_response *resp, struct err *err);
 void http_response_free(struct http_response *resp);
 
