@@ -32,6 +32,8 @@ static const struct config_var config_vars[] = {
     {"LEADGEN_SERPAPI_KEY", NULL, "SerpApi key"},
     {"LEADGEN_PLACES_URL", "https://places.googleapis.com", "Google Places API (New) base URL"},
     {"LEADGEN_PLACES_KEY", NULL, "Google Places API key"},
+    {"LEADGEN_UPSTREAM_TIMEOUT", "20", "seconds an upstream API call (Places, AI) may take"},
+    {"LEADGEN_PLACES_PARALLEL", "20", "most Place Details calls in flight at once"},
     {"LEADGEN_AI_URL", "https://api.openai.com/v1", "OpenAI-compatible API base"},
     {"LEADGEN_AI_KEY", NULL, "AI API key"},
     {"LEADGEN_AI_MODEL", "gpt-4o-mini", "model name"},

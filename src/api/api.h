@@ -19,6 +19,12 @@ bool api_leads_list_run(struct request *req);
 bool api_leads_add_parse(struct request *req);
 bool api_leads_add_run(struct request *req);
 
+bool api_places_search_parse(struct request *req);
+bool api_places_search_run(struct request *req);
+bool api_places_reviews_parse(struct request *req);
+const char *api_places_reviews_cache_key(struct request *req);
+bool api_places_reviews_run(struct request *req);
+
 /* Shared JSON shapes. */
 json_t *api_project_json(const struct project *p);
 /* "YYYY-MM-DD HH:MM:SS" UTC as a JSON string. */

@@ -4,17 +4,27 @@
 #include "api/api.h"
 #include "http/router.h"
 
+enum { DAY = 86400 };
+
 const struct route api_routes[] = {
-    /* file            method  endpoint    public upstream credits ttl parse cache_key run */
-    {"healthz", M_GET, "healthz", true, false, 0, 0, NULL, NULL, api_healthz_run},
-    {"openapi.json", M_GET, "openapi", true, false, 0, 0, NULL, NULL, api_openapi_run},
-    {"projects.php", M_GET, "projects", false, false, 0, 0, api_projects_list_parse, NULL,
-     api_projects_list_run},
-    {"projects.php", M_POST, "projects", false, false, 0, 0, api_projects_create_parse, NULL,
-     api_projects_create_run},
-    {"leads.php", M_GET, "leads", false, false, 0, 0, api_leads_list_parse, NULL,
-     api_leads_list_run},
-    {"leads.php", M_POST, "leads", false, false, 0, 0, api_leads_add_parse, NULL,
-     api_leads_add_run},
+    {.file = "healthz", .method = M_GET, .endpoint = "healthz", .public = true,
+     .run = api_healthz_run},
+    {.file = "openapi.json", .method = M_GET, .endpoint = "openapi", .public = true,
+     .run = api_openapi_run},
+    {.file = "projects.php", .method = M_GET, .endpoint = "projects",
+     .parse = api_projects_list_parse, .run = api_projects_list_run},
+    {.file = "projects.php", .method = M_POST, .endpoint = "projects",
+     .parse = api_projects_create_parse, .run = api_projects_create_run},
+    {.file = "leads.php", .method = M_GET, .endpoint = "leads", .parse = api_leads_list_parse,
+     .run = api_leads_list_run},
+    {.file = "leads.php", .method = M_POST, .endpoint = "leads", .parse = api_leads_add_parse,
+     .run = api_leads_add_run},
+    /* 10 credits per Details call, up to 20 places a page; places are cached one by one */
+    {.file = "places/search.php", .method = M_GET, .endpoint = "places_search", .upstream = true,
+     .max_credits = 200, .parse = api_places_search_parse, .run = api_places_search_run},
+    {.file = "places/reviews.php", .method = M_GET, .endpoint = "places_reviews", .upstream = true,
+     .max_credits = 5, .cache_ttl = 7 * DAY, .marks_cached = true,
+     .parse = api_places_reviews_parse, .cache_key = api_places_reviews_cache_key,
+     .run = api_places_reviews_run},
 };
 const size_t api_routes_count = sizeof api_routes / sizeof api_routes[0];

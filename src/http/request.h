@@ -69,6 +69,7 @@ struct request {
     const char *raw_body;  /* a non-enveloped document (the OpenAPI JSON) */
     size_t raw_len;
     bool auth_pending;     /* the licence service must be asked (blocking) */
+    int64_t reserved;     /* credits held for this request: the most run may cost */
     int64_t cost;         /* credits the run step says the work cost */
     int64_t credits_used; /* credits actually deducted */
     enum api_error error;

@@ -112,9 +112,18 @@ static bool cache_lookup(struct request *req, const char **key)
     struct err err = {0};
     char *text = NULL;
     enum rc rc = cache_get_text(req->store, *key, &req->arena, &text, &err);
+    if (rc == RC_OK && req->route->marks_cached) {
+        req->data = json_loads(text, 0, NULL);
+        if (json_is_object(req->data)) {
+            json_object_set_new(req->data, "cached", json_true());
+            return true;
+        }
+        json_decref(req->data); /* unreadable entry: a miss, overwritten below */
+        req->data = NULL;
+        return false;
+    }
     if (rc == RC_OK) {
         req->data_text = text;
-        req->credits_used = 0;
         return true;
     }
     if (rc != RC_NOT_FOUND) log_warn("cache read failed, treating as a miss: %s", err.msg);
@@ -143,6 +152,7 @@ static void run_billed(struct request *req)
         req_fail_rc(req, &err);
         return;
     }
+    req->reserved = reserved;
     bool ok = r->run(req);
     if (ok && !req->data) ok = req_fail(req, E_INTERNAL, "Handler produced no data.");
     if (r->max_credits > 0) {

@@ -18,6 +18,7 @@ struct route {
     bool upstream;        /* waits on outside services: runs on the job pool */
     int64_t max_credits;  /* reserved before run; 0 means free */
     int64_t cache_ttl;    /* seconds; 0 means never cached */
+    bool marks_cached;    /* data has a "cached" field, set true when served from cache */
     bool (*parse)(struct request *req);            /* validate into req->params */
     const char *(*cache_key)(struct request *req); /* from the parsed params */
     bool (*run)(struct request *req);              /* set req->data and req->cost */

@@ -36,10 +36,11 @@ static bool test_run(struct request *req)
     return true;
 }
 
-static const struct route billed = {"test.php", M_GET, "test", false, false, 10, 60,
-                                    test_parse, test_cache_key, test_run};
-static const struct route uncached = {"test.php", M_GET, "test", false, false, 10, 0,
-                                      test_parse, NULL, test_run};
+static const struct route billed = {.file = "test.php", .method = M_GET, .endpoint = "test",
+                                    .max_credits = 10, .cache_ttl = 60, .parse = test_parse,
+                                    .cache_key = test_cache_key, .run = test_run};
+static const struct route uncached = {.file = "test.php", .method = M_GET, .endpoint = "test",
+                                      .max_credits = 10, .parse = test_parse, .run = test_run};
 
 static struct store *fresh_store(void)
 {
