@@ -12,11 +12,11 @@ CFLAGS  := $(OPT) $(WARN) $(SAN) -D_GNU_SOURCE -Isrc -I$(BUILD)/gen \
 LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 LDFLAGS := $(SAN)
 
-LIB_SRC  := $(sort $(shell find src -name '*.c' ! -name main.c))
+LIB_SRC  := $(filter-out $(LIB_EXCLUDE),$(sort $(shell find src -name '*.c' ! -name main.c)))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/embedded.o
-UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
+UNIT_SRC := $(filter-out $(LIB_EXCLUDE),$(sort $(wildcard tests/unit/*.c)))
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/obj/%.o)
-FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SRC := $(filter-out $(LIB_EXCLUDE),$(sort $(wildcard tests/fuzz/fuzz_*.c)))
 MIGRATIONS := $(sort $(wildcard src/store/migrations/*/*.sql))
 
 .PHONY: all run test asan unit fuzz bench format clean setup compdb

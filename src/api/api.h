@@ -25,6 +25,9 @@ bool api_places_reviews_parse(struct request *req);
 const char *api_places_reviews_cache_key(struct request *req);
 bool api_places_reviews_run(struct request *req);
 
+bool api_generate_parse(struct request *req);
+bool api_generate_run(struct request *req);
+
 /* Shared JSON shapes. */
 json_t *api_project_json(const struct project *p);
 /* "YYYY-MM-DD HH:MM:SS" UTC as a JSON string. */

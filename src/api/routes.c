@@ -26,5 +26,8 @@ const struct route api_routes[] = {
      .max_credits = 5, .cache_ttl = 7 * DAY, .marks_cached = true,
      .parse = api_places_reviews_parse, .cache_key = api_places_reviews_cache_key,
      .run = api_places_reviews_run},
+    /* 1 credit per generated email, 2 to 10 */
+    {.file = "campaigns/generate.php", .method = M_POST, .endpoint = "generate", .upstream = true,
+     .max_credits = 10, .parse = api_generate_parse, .run = api_generate_run},
 };
 const size_t api_routes_count = sizeof api_routes / sizeof api_routes[0];
