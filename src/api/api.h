@@ -28,6 +28,22 @@ bool api_places_reviews_run(struct request *req);
 bool api_generate_parse(struct request *req);
 bool api_generate_run(struct request *req);
 
+bool api_accounts_parse(struct request *req);
+bool api_accounts_run(struct request *req);
+bool api_campaigns_list_parse(struct request *req);
+bool api_campaigns_list_run(struct request *req);
+bool api_campaigns_create_parse(struct request *req);
+bool api_campaigns_create_run(struct request *req);
+bool api_campaign_steps_parse(struct request *req);
+bool api_campaign_steps_run(struct request *req);
+bool api_campaign_id_parse(struct request *req);
+bool api_campaign_launch_run(struct request *req);
+bool api_campaign_control_parse(struct request *req);
+bool api_campaign_control_run(struct request *req);
+bool api_campaign_status_run(struct request *req);
+bool api_campaign_recipients_parse(struct request *req);
+bool api_campaign_recipients_run(struct request *req);
+
 /* Shared JSON shapes. */
 json_t *api_project_json(const struct project *p);
 /* "YYYY-MM-DD HH:MM:SS" UTC as a JSON string. */

@@ -15,6 +15,12 @@ enum rc err_set(struct err *err, enum rc rc, const char *fmt, ...)
     return rc;
 }
 
+enum rc err_copy(struct err *dst, const struct err *src)
+{
+    if (src->rc != RC_OK) err_set(dst, src->rc, "%s", src->msg);
+    return src->rc;
+}
+
 const char *rc_name(enum rc rc)
 {
     static const char *const names[] = {"ok",          "invalid", "not_found", "conflict",

@@ -27,6 +27,11 @@ struct err {
 enum rc err_set(struct err *err, enum rc rc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Records src into dst (first wins, like err_set); returns src->rc. Lets a
+ * caller translate one failure (e.g. a constraint into a friendly message)
+ * while passing every other failure on unchanged. */
+enum rc err_copy(struct err *dst, const struct err *src);
+
 const char *rc_name(enum rc rc);
 
 #endif

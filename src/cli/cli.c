@@ -8,6 +8,7 @@
 #include "base/str.h"
 #include "config.h"
 #include "core/keys.h"
+#include "core/secrets.h"
 #include "domain/leads.h"
 #include "http/server.h"
 #include "net/http.h"
@@ -96,6 +97,182 @@ static int cmd_credits_add(int argc, char **argv)
     return rc == RC_OK ? 0 : 1;
 }
 
+/* ---- sending accounts ------------------------------------------------------ */
+
+/* Reads "--name value" pairs from argv; false (with a message) on anything else. */
+struct options {
+    const char *names[12];
+    const char *values[12];
+    int count;
+};
+
+static bool parse_options(int argc, char **argv, const char *const *allowed, struct options *o)
+{
+    o->count = 0;
+    for (int i = 0; i < argc; i += 2) {
+        bool known = false;
+        for (const char *const *a = allowed; *a; a++) known = known || strcmp(*a, argv[i]) == 0;
+        if (!known || i + 1 >= argc || o->count == 12) {
+            fprintf(stderr, "leadgen: unexpected argument '%s'\n", argv[i]);
+            return false;
+        }
+        o->names[o->count] = argv[i];
+        o->values[o->count++] = argv[i + 1];
+    }
+    return true;
+}
+
+static const char *option(const struct options *o, const char *name)
+{
+    for (int i = 0; i < o->count; i++)
+        if (strcmp(o->names[i], name) == 0) return o->values[i];
+    return NULL;
+}
+
+static bool option_int(const struct options *o, const char *name, int64_t fallback, int64_t min,
+                       int64_t max, int64_t *out)
+{
+    const char *v = option(o, name);
+    *out = fallback;
+    if (!v) return true;
+    if (str_parse_int64(v, out) && *out >= min && *out <= max) return true;
+    fprintf(stderr, "leadgen: %s must be a number from %lld to %lld\n", name, (long long)min,
+            (long long)max);
+    return false;
+}
+
+/* The secret named by --password-env / --refresh-token-env, read from the environment. */
+static const char *secret_from_env(const struct options *o, const char *flag, bool required)
+{
+    const char *var = option(o, flag);
+    if (!var) {
+        if (required) fprintf(stderr, "leadgen: %s VAR is required\n", flag);
+        return required ? NULL : "";
+    }
+    const char *value = getenv(var);
+    if (!value || !*value) fprintf(stderr, "leadgen: environment variable %s is empty\n", var);
+    return value && *value ? value : NULL;
+}
+
+static bool account_from_options(const char *type, const struct options *o, struct account *acc,
+                                 const char **secret)
+{
+    bool smtp = strcmp(type, "smtp") == 0;
+    *acc = (struct account){.type = type,
+                            .address = option(o, "--address"),
+                            .display_name = option(o, "--name"),
+                            .smtp_host = option(o, "--host"),
+                            .tls_mode = option(o, "--tls") ? option(o, "--tls") : "starttls",
+                            .username = option(o, "--username"),
+                            .imap_host = option(o, "--imap-host"),
+                            .created_at = clock_now()};
+    if (!acc->address || !lead_email_valid(acc->address)) {
+        fprintf(stderr, "leadgen: --address must be a valid email address\n");
+        return false;
+    }
+    if (smtp && !acc->smtp_host) {
+        fprintf(stderr, "leadgen: --host is required for smtp accounts\n");
+        return false;
+    }
+    if (strcmp(acc->tls_mode, "none") && strcmp(acc->tls_mode, "starttls") &&
+        strcmp(acc->tls_mode, "tls")) {
+        fprintf(stderr, "leadgen: --tls must be none, starttls or tls\n");
+        return false;
+    }
+    if (!option_int(o, "--port", smtp ? 587 : 0, smtp ? 1 : 0, 65535, &acc->smtp_port) ||
+        !option_int(o, "--imap-port", acc->imap_host ? 993 : 0, 0, 65535, &acc->imap_port) ||
+        !option_int(o, "--daily-limit", 50, 1, 10000, &acc->daily_limit))
+        return false;
+    *secret = smtp ? secret_from_env(o, "--password-env", false)
+                   : secret_from_env(o, "--refresh-token-env", true);
+    return *secret != NULL;
+}
+
+static int cmd_account_add(int argc, char **argv)
+{
+    static const char *const smtp_opts[] = {"--address", "--host", "--port", "--username",
+                                            "--password-env", "--tls", "--imap-host",
+                                            "--imap-port", "--name", "--daily-limit", NULL};
+    static const char *const gmail_opts[] = {"--address", "--refresh-token-env", "--name",
+                                             "--daily-limit", NULL};
+    if (argc < 2 || (strcmp(argv[0], "smtp") && strcmp(argv[0], "gmail"))) return -1;
+    const char *type = argv[0], *email = argv[1];
+    struct options o;
+    if (!parse_options(argc - 2, argv + 2, strcmp(type, "smtp") ? gmail_opts : smtp_opts, &o))
+        return 2;
+    struct account acc;
+    const char *secret;
+    if (!account_from_options(type, &o, &acc, &secret)) return 2;
+    struct store *st = open_store();
+    if (!st) return 1;
+    struct arena a;
+    arena_init(&a);
+    struct user user;
+    unsigned char key[SECRETS_KEY_LEN];
+    struct err err = {0};
+    int64_t id = 0;
+    enum rc rc = st->ops->user_by_email(st, email, &a, &user, &err);
+    if (rc == RC_OK) rc = secrets_key(st, key, &err);
+    if (rc == RC_OK) {
+        char *context = arena_sprintf(&a, "account:%lld:%s:%s", (long long)user.id, type, acc.address);
+        char *sealed = *secret ? secrets_seal(key, secret, context) : NULL;
+        acc.secret = sealed;
+        rc = st->ops->account_add(st, user.id, &acc, &id, &err);
+        free(sealed);
+        sodium_memzero(key, sizeof key);
+    }
+    if (rc == RC_OK) printf("%lld\n", (long long)id);
+    else fprintf(stderr, "leadgen: %s\n", err.msg);
+    arena_cleanup(&a);
+    store_close(st);
+    return rc == RC_OK ? 0 : 1;
+}
+
+static int cmd_account_list(int argc, char **argv)
+{
+    if (argc != 1) return -1;
+    struct store *st = open_store();
+    if (!st) return 1;
+    struct arena a;
+    arena_init(&a);
+    struct user user;
+    struct account *list = NULL;
+    size_t n = 0;
+    struct err err = {0};
+    enum rc rc = st->ops->user_by_email(st, argv[0], &a, &user, &err);
+    if (rc == RC_OK) rc = st->ops->account_list(st, user.id, NULL, &a, &list, &n, &err);
+    for (size_t i = 0; rc == RC_OK && i < n; i++)
+        printf("%lld\t%s\t%s\t%s:%lld\n", (long long)list[i].id, list[i].type, list[i].address,
+               *list[i].smtp_host ? list[i].smtp_host : "-", (long long)list[i].smtp_port);
+    if (rc != RC_OK) fprintf(stderr, "leadgen: %s\n", err.msg);
+    arena_cleanup(&a);
+    store_close(st);
+    return rc == RC_OK ? 0 : 1;
+}
+
+static int cmd_account_remove(int argc, char **argv)
+{
+    int64_t id;
+    if (argc != 2) return -1;
+    if (!str_parse_int64(argv[1], &id)) {
+        fprintf(stderr, "leadgen: ID must be a number\n");
+        return 2;
+    }
+    struct store *st = open_store();
+    if (!st) return 1;
+    struct arena a;
+    arena_init(&a);
+    struct user user;
+    struct err err = {0};
+    enum rc rc = st->ops->user_by_email(st, argv[0], &a, &user, &err);
+    if (rc == RC_OK) rc = st->ops->account_remove(st, user.id, id, &err);
+    if (rc == RC_OK) printf("removed %lld\n", (long long)id);
+    else fprintf(stderr, "leadgen: %s\n", err.msg);
+    arena_cleanup(&a);
+    store_close(st);
+    return rc == RC_OK ? 0 : 1;
+}
+
 /* ---- serve ---------------------------------------------------------------- */
 
 static volatile sig_atomic_t stop_requested;
@@ -131,15 +308,13 @@ static int ensure_first_user(struct store *st)
 /* LEADGEN_SECRET, when not configured, is generated once and kept in the store. */
 static int ensure_secret(struct store *st)
 {
-    const char *secret = config_get("LEADGEN_SECRET");
-    if (secret && *secret) return 0;
-    char fresh[65];
-    str_random_hex(32, fresh);
+    unsigned char key[SECRETS_KEY_LEN];
     struct err err = {0};
-    if (st->ops->meta_set_once(st, "secret", fresh, &err) != RC_OK) {
+    if (secrets_key(st, key, &err) != RC_OK) {
         fprintf(stderr, "leadgen: %s\n", err.msg);
         return 1;
     }
+    sodium_memzero(key, sizeof key);
     return 0;
 }
 
@@ -213,6 +388,16 @@ static const struct command commands[] = {
      "create a user; prints the API key on the last line"},
     {"credits add", "credits add EMAIL N", cmd_credits_add,
      "add N credits to a user; prints the new balance"},
+    {"account add", "account add smtp EMAIL --address A --host H [--port P] [--username U "
+                    "--password-env VAR] [--tls none|starttls|tls] [--imap-host H --imap-port P] "
+                    "[--name N] [--daily-limit N]",
+     cmd_account_add, "connect an SMTP sending account to user EMAIL; prints its id"},
+    {"account add", "account add gmail EMAIL --address A --refresh-token-env VAR [--name N] "
+                    "[--daily-limit N]",
+     cmd_account_add, "connect a Gmail (OAuth) sending account; prints its id"},
+    {"account list", "account list EMAIL", cmd_account_list, "list a user's sending accounts"},
+    {"account remove", "account remove EMAIL ID", cmd_account_remove,
+     "remove a sending account no campaign uses"},
     {"help", "help", cmd_help, "show this list"},
 };
 enum { COMMAND_COUNT = sizeof commands / sizeof commands[0] };
@@ -223,7 +408,7 @@ static int cmd_help(int argc, char **argv)
     (void)argv;
     printf("usage: leadgen COMMAND\n\ncommands:\n");
     for (int i = 0; i < COMMAND_COUNT; i++)
-        printf("  %-40s %s\n", commands[i].usage, commands[i].help);
+        printf("  %s\n      %s\n", commands[i].usage, commands[i].help);
     printf("\nconfiguration (environment, or KEY=value lines in $LEADGEN_CONFIG):\n");
     int n;
     const struct config_var *vars = config_table(&n);

@@ -56,6 +56,50 @@ struct leads_added {
     int64_t added, duplicates, total;
 };
 
+struct account {
+    int64_t id;
+    const char *type; /* "smtp" or "gmail" */
+    const char *address, *display_name;
+    const char *smtp_host, *tls_mode, *username, *imap_host;
+    int64_t smtp_port, imap_port, daily_limit, created_at;
+    const char *secret; /* sealed (core/secrets.h); never leaves the server */
+};
+
+struct campaign_account_ref {
+    const char *type;
+    int64_t id;
+};
+
+struct recipient_stats {
+    int64_t pending, in_progress, completed, replied, bounced, unsubscribed;
+};
+
+struct campaign {
+    int64_t id, project_id;
+    const char *name, *status;
+    const char *steps; /* JSON array text */
+    int64_t daily_limit, batch_size, created_at, launched_at; /* launched_at 0: never */
+    int64_t sent_today, sent_total;
+    struct recipient_stats stats;
+    struct account *accounts;
+    size_t accounts_count;
+};
+
+struct campaign_new {
+    const char *name;
+    int64_t project_id;
+    const struct campaign_account_ref *accounts;
+    size_t accounts_count;
+    const char *steps; /* validated JSON array text */
+    int64_t daily_limit, batch_size;
+};
+
+struct recipient {
+    int64_t lead_id;
+    const char *email, *status;
+    int64_t current_step, last_sent_at, next_send_at; /* 0: not yet */
+};
+
 struct store;
 
 struct store_ops {
@@ -116,6 +160,38 @@ struct store_ops {
     enum rc (*leads_add)(struct store *st, int64_t user_id, int64_t project_id,
                          const struct lead *leads, size_t count, int64_t now,
                          struct leads_added *out, struct err *err);
+
+    /* Sending accounts: RC_CONFLICT for a duplicate address, or removing one a
+     * campaign uses. */
+    enum rc (*account_add)(struct store *st, int64_t user_id, const struct account *in,
+                           int64_t *id, struct err *err);
+    enum rc (*account_list)(struct store *st, int64_t user_id, const char *type,
+                            struct arena *a, struct account **out, size_t *count,
+                            struct err *err);
+    enum rc (*account_remove)(struct store *st, int64_t user_id, int64_t id, struct err *err);
+
+    /* Campaigns. RC_INVALID (with a message naming the parameter or state)
+     * for a refused change; RC_NOT_FOUND for another user's campaign. */
+    enum rc (*campaign_create)(struct store *st, int64_t user_id, const struct campaign_new *in,
+                               int64_t now, int64_t *id, struct err *err);
+    enum rc (*campaign_list)(struct store *st, int64_t user_id, int64_t day_start,
+                             struct arena *a, struct campaign **out, size_t *count,
+                             struct err *err);
+    enum rc (*campaign_get)(struct store *st, int64_t user_id, int64_t id, int64_t day_start,
+                            struct arena *a, struct campaign *out, struct err *err);
+    enum rc (*campaign_set_steps)(struct store *st, int64_t user_id, int64_t id,
+                                  const char *steps, struct err *err);
+    /* Draft -> active: recipients from the project's leads, without invalid
+     * (verified = -1) and unsubscribed addresses. */
+    enum rc (*campaign_launch)(struct store *st, int64_t user_id, int64_t id, int64_t now,
+                               int64_t *recipients, struct err *err);
+    /* pause, resume or cancel; *status is the new state. */
+    enum rc (*campaign_control)(struct store *st, int64_t user_id, int64_t id,
+                                const char *action, const char **status, struct err *err);
+    enum rc (*campaign_recipients)(struct store *st, int64_t user_id, int64_t id,
+                                   const char *status, int64_t limit, int64_t offset,
+                                   struct arena *a, struct recipient **out, size_t *count,
+                                   int64_t *total, struct err *err);
 };
 
 struct store {

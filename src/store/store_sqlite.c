@@ -2,7 +2,7 @@
  * connection with its own cache of prepared statements, so readers never
  * contend and the hot queries are a bind, a step and a reset. Writers use
  * BEGIN IMMEDIATE so two of them never deadlock on a lock upgrade. */
-#include "store/store.h"
+#include "store/store_sqlite_int.h"
 
 #include "base/clock.h"
 #include "base/str.h"
@@ -14,12 +14,14 @@
 #include <string.h>
 
 extern const char migration_sqlite_001_init[];
+extern const char migration_sqlite_002_campaigns[];
 
 static const struct migration {
     int version;
     const char *sql;
 } migrations[] = {
     {1, migration_sqlite_001_init},
+    {2, migration_sqlite_002_campaigns},
 };
 
 enum stmt_id {
@@ -55,6 +57,8 @@ enum stmt_id {
     S_LEAD_INSERT,
     S_COUNT
 };
+
+_Static_assert((int)S_COUNT <= (int)SQ_CAMPAIGN_BASE, "core statements overflow their slots");
 
 static const char *const stmt_sql[S_COUNT] = {
     [S_BEGIN] = "BEGIN IMMEDIATE",
@@ -108,10 +112,9 @@ static const char *const stmt_sql[S_COUNT] = {
                       "ON CONFLICT (project_id, email_key) DO NOTHING",
 };
 
-struct sqlite_store;
 struct conn {
     sqlite3 *db;
-    sqlite3_stmt *stmts[S_COUNT];
+    sqlite3_stmt *stmts[SQ_SLOTS];
     struct sqlite_store *owner;
     struct conn *next;
 };
@@ -128,7 +131,7 @@ struct sqlite_store {
 
 static void conn_close(struct conn *c)
 {
-    for (int i = 0; i < S_COUNT; i++) sqlite3_finalize(c->stmts[i]);
+    for (int i = 0; i < SQ_SLOTS; i++) sqlite3_finalize(c->stmts[i]);
     sqlite3_close(c->db);
     free(c);
 }
@@ -176,8 +179,9 @@ static enum rc conn_open_db(const char *path, sqlite3 **out, struct err *err)
     return RC_OK;
 }
 
-static struct conn *conn_get(struct sqlite_store *s, struct err *err)
+struct conn *sq_conn(struct store *st, struct err *err)
 {
+    struct sqlite_store *s = (struct sqlite_store *)st;
     struct conn *c = pthread_getspecific(s->tls);
     if (c) return c;
     c = xcalloc(1, sizeof *c);
@@ -194,7 +198,7 @@ static struct conn *conn_get(struct sqlite_store *s, struct err *err)
     return c;
 }
 
-static enum rc db_fail(struct conn *c, struct err *err, const char *what)
+enum rc sq_fail(struct conn *c, struct err *err, const char *what)
 {
     int code = sqlite3_extended_errcode(c->db);
     if ((code & 0xff) == SQLITE_CONSTRAINT)
@@ -202,74 +206,79 @@ static enum rc db_fail(struct conn *c, struct err *err, const char *what)
     return err_set(err, RC_DB, "%s: %s", what, sqlite3_errmsg(c->db));
 }
 
-/* Returns the cached statement, reset and unbound, or NULL with err set. */
-static sqlite3_stmt *stmt_get(struct conn *c, enum stmt_id id, struct err *err)
+sqlite3_stmt *sq_stmt(struct conn *c, int slot, const char *sql, struct err *err)
 {
-    sqlite3_stmt *st = c->stmts[id];
+    sqlite3_stmt *st = c->stmts[slot];
     if (!st) {
-        if (sqlite3_prepare_v3(c->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) !=
-            SQLITE_OK) {
-            db_fail(c, err, "prepare");
+        if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+            sq_fail(c, err, "prepare");
             return NULL;
         }
-        c->stmts[id] = st;
+        c->stmts[slot] = st;
     }
     return st;
 }
 
-static void stmt_done(sqlite3_stmt *st)
+sqlite3 *sq_db(struct conn *c)
+{
+    return c->db;
+}
+
+static sqlite3_stmt *stmt_get(struct conn *c, enum stmt_id id, struct err *err)
+{
+    return sq_stmt(c, (int)id, stmt_sql[id], err);
+}
+
+void sq_done(sqlite3_stmt *st)
 {
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
 }
 
-static void bind_text(sqlite3_stmt *st, int i, const char *s)
+void sq_bind_text(sqlite3_stmt *st, int i, const char *s)
 {
     if (s) sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
     else sqlite3_bind_null(st, i);
 }
 
-static const char *col_text(sqlite3_stmt *st, int i, struct arena *a)
+const char *sq_col_text(sqlite3_stmt *st, int i, struct arena *a)
 {
     const unsigned char *t = sqlite3_column_text(st, i);
     return arena_strndup(a, t ? (const char *)t : "", (size_t)sqlite3_column_bytes(st, i));
 }
 
-/* Runs a statement that returns no rows (or whose rows are ignored). */
-static enum rc stmt_exec(struct conn *c, sqlite3_stmt *st, struct err *err, const char *what)
+enum rc sq_exec(struct conn *c, sqlite3_stmt *st, struct err *err, const char *what)
 {
     int r = sqlite3_step(st);
-    enum rc rc = (r == SQLITE_DONE || r == SQLITE_ROW) ? RC_OK : db_fail(c, err, what);
-    stmt_done(st);
+    enum rc rc = (r == SQLITE_DONE || r == SQLITE_ROW) ? RC_OK : sq_fail(c, err, what);
+    sq_done(st);
     return rc;
 }
 
 static enum rc simple(struct conn *c, enum stmt_id id, struct err *err)
 {
     sqlite3_stmt *st = stmt_get(c, id, err);
-    return st ? stmt_exec(c, st, err, stmt_sql[id]) : RC_DB;
+    return st ? sq_exec(c, st, err, stmt_sql[id]) : RC_DB;
 }
 
-/* Runs a one-row query that yields a single integer; RC_NOT_FOUND on no row. */
-static enum rc step_int(struct conn *c, sqlite3_stmt *st, int64_t *out, struct err *err,
+enum rc sq_step_int(struct conn *c, sqlite3_stmt *st, int64_t *out, struct err *err,
                         const char *what)
 {
     int r = sqlite3_step(st);
     enum rc rc = RC_OK;
     if (r == SQLITE_ROW) *out = sqlite3_column_int64(st, 0);
     else if (r == SQLITE_DONE) rc = RC_NOT_FOUND;
-    else rc = db_fail(c, err, what);
-    stmt_done(st);
+    else rc = sq_fail(c, err, what);
+    sq_done(st);
     return rc;
 }
 
-static enum rc tx_begin(struct conn *c, struct err *err)
+enum rc sq_begin(struct conn *c, struct err *err)
 {
     return simple(c, S_BEGIN, err);
 }
 
-/* Commits on RC_OK, else rolls back; returns the first failure. */
-static enum rc tx_end(struct conn *c, enum rc rc, struct err *err)
+enum rc sq_end(struct conn *c, enum rc rc, struct err *err)
 {
     if (rc == RC_OK) {
         rc = simple(c, S_COMMIT, err);
@@ -278,10 +287,6 @@ static enum rc tx_end(struct conn *c, enum rc rc, struct err *err)
     if (!sqlite3_get_autocommit(c->db)) simple(c, S_ROLLBACK, NULL);
     return rc;
 }
-
-#define CONN(st_, err_)                                                                            \
-    struct conn *c = conn_get((struct sqlite_store *)(st_), (err_));                               \
-    if (!c) return RC_DB
 
 #define STMT(var_, id_)                                                                            \
     sqlite3_stmt *var_ = stmt_get(c, (id_), err);                                                  \
@@ -339,13 +344,13 @@ static enum rc sq_meta_get(struct store *st, const char *key, struct arena *a, c
 {
     CONN(st, err);
     STMT(q, S_META_GET);
-    bind_text(q, 1, key);
+    sq_bind_text(q, 1, key);
     int r = sqlite3_step(q);
     enum rc rc = RC_OK;
-    if (r == SQLITE_ROW) *value = (char *)col_text(q, 0, a);
+    if (r == SQLITE_ROW) *value = (char *)sq_col_text(q, 0, a);
     else if (r == SQLITE_DONE) rc = RC_NOT_FOUND;
-    else rc = db_fail(c, err, "meta get");
-    stmt_done(q);
+    else rc = sq_fail(c, err, "meta get");
+    sq_done(q);
     return rc;
 }
 
@@ -354,9 +359,9 @@ static enum rc sq_meta_set_once(struct store *st, const char *key, const char *v
 {
     CONN(st, err);
     STMT(q, S_META_SET_ONCE);
-    bind_text(q, 1, key);
-    bind_text(q, 2, value);
-    return stmt_exec(c, q, err, "meta set");
+    sq_bind_text(q, 1, key);
+    sq_bind_text(q, 2, value);
+    return sq_exec(c, q, err, "meta set");
 }
 
 /* ---- users and keys ------------------------------------------------------- */
@@ -367,14 +372,14 @@ static enum rc ledger_insert(struct conn *c, int64_t user_id, const char *endpoi
 {
     STMT(q, S_LEDGER_INSERT);
     sqlite3_bind_int64(q, 1, user_id);
-    bind_text(q, 2, endpoint);
+    sq_bind_text(q, 2, endpoint);
     sqlite3_bind_int64(q, 3, amount);
     sqlite3_bind_int64(q, 4, reserved);
-    bind_text(q, 5, state);
-    bind_text(q, 6, request_id);
+    sq_bind_text(q, 5, state);
+    sq_bind_text(q, 6, request_id);
     sqlite3_bind_int64(q, 7, clock_now());
     int64_t ignored;
-    return step_int(c, q, id ? id : &ignored, err, "ledger insert");
+    return sq_step_int(c, q, id ? id : &ignored, err, "ledger insert");
 }
 
 static enum rc add_credits(struct conn *c, int64_t user_id, int64_t amount, const char *reason,
@@ -383,46 +388,49 @@ static enum rc add_credits(struct conn *c, int64_t user_id, int64_t amount, cons
     STMT(q, S_CREDITS_ADD);
     sqlite3_bind_int64(q, 1, user_id);
     sqlite3_bind_int64(q, 2, amount);
-    enum rc rc = step_int(c, q, balance, err, "credits add");
+    struct err raw = {0};
+    enum rc rc = sq_step_int(c, q, balance, &raw, "credits add");
     if (rc == RC_NOT_FOUND) return err_set(err, RC_NOT_FOUND, "no user %lld", (long long)user_id);
     if (rc == RC_CONFLICT) return err_set(err, RC_INVALID, "the balance cannot go below 0");
-    if (rc != RC_OK) return rc;
+    if (rc != RC_OK) return err_copy(err, &raw);
     return ledger_insert(c, user_id, reason, amount, 0, "grant", "", NULL, err);
 }
 
 static enum rc insert_user(struct conn *c, const char *email, int64_t *user_id, struct err *err)
 {
     STMT(q, S_USER_INSERT);
-    bind_text(q, 1, email);
+    sq_bind_text(q, 1, email);
     sqlite3_bind_int64(q, 2, 0);
     sqlite3_bind_int64(q, 3, clock_now());
-    enum rc rc = step_int(c, q, user_id, err, "user insert");
-    if (rc == RC_CONFLICT) err_set(err, RC_CONFLICT, "a user with email %s already exists", email);
-    return rc;
+    struct err raw = {0};
+    enum rc rc = sq_step_int(c, q, user_id, &raw, "user insert");
+    if (rc == RC_CONFLICT)
+        return err_set(err, RC_CONFLICT, "a user with email %s already exists", email);
+    return rc == RC_OK ? RC_OK : err_copy(err, &raw);
 }
 
 static enum rc insert_key(struct conn *c, int64_t user_id, const char *key_hash,
                           enum key_source source, struct err *err)
 {
     STMT(q, S_KEY_INSERT);
-    bind_text(q, 1, key_hash);
+    sq_bind_text(q, 1, key_hash);
     sqlite3_bind_int64(q, 2, user_id);
     sqlite3_bind_int(q, 3, (int)source);
     sqlite3_bind_int64(q, 4, clock_now());
-    return stmt_exec(c, q, err, "key insert");
+    return sq_exec(c, q, err, "key insert");
 }
 
 static enum rc sq_user_create(struct store *st, const char *email, int64_t credits,
                               const char *key_hash, int64_t *user_id, struct err *err)
 {
     CONN(st, err);
-    enum rc rc = tx_begin(c, err);
+    enum rc rc = sq_begin(c, err);
     if (rc != RC_OK) return rc;
     rc = insert_user(c, email, user_id, err);
     if (rc == RC_OK) rc = insert_key(c, *user_id, key_hash, KEY_LOCAL, err);
     int64_t balance;
     if (rc == RC_OK && credits > 0) rc = add_credits(c, *user_id, credits, "cli", &balance, err);
-    return tx_end(c, rc, err);
+    return sq_end(c, rc, err);
 }
 
 static enum rc sq_user_by_email(struct store *st, const char *email, struct arena *a,
@@ -430,19 +438,19 @@ static enum rc sq_user_by_email(struct store *st, const char *email, struct aren
 {
     CONN(st, err);
     STMT(q, S_USER_BY_EMAIL);
-    bind_text(q, 1, email);
+    sq_bind_text(q, 1, email);
     int r = sqlite3_step(q);
     enum rc rc = RC_OK;
     if (r == SQLITE_ROW) {
         out->id = sqlite3_column_int64(q, 0);
-        out->email = col_text(q, 1, a);
+        out->email = sq_col_text(q, 1, a);
         out->credits = sqlite3_column_int64(q, 2);
     } else if (r == SQLITE_DONE) {
         rc = err_set(err, RC_NOT_FOUND, "no user with email %s", email);
     } else {
-        rc = db_fail(c, err, "user lookup");
+        rc = sq_fail(c, err, "user lookup");
     }
-    stmt_done(q);
+    sq_done(q);
     return rc;
 }
 
@@ -450,7 +458,7 @@ static enum rc sq_user_count(struct store *st, int64_t *count, struct err *err)
 {
     CONN(st, err);
     STMT(q, S_USER_COUNT);
-    return step_int(c, q, count, err, "user count");
+    return sq_step_int(c, q, count, err, "user count");
 }
 
 static enum rc sq_key_add(struct store *st, int64_t user_id, const char *key_hash, struct err *err)
@@ -463,7 +471,7 @@ static enum rc key_lookup(struct conn *c, const char *key_hash, struct key_owner
                           struct err *err)
 {
     STMT(q, S_KEY_LOOKUP);
-    bind_text(q, 1, key_hash);
+    sq_bind_text(q, 1, key_hash);
     int r = sqlite3_step(q);
     enum rc rc = RC_OK;
     if (r == SQLITE_ROW) {
@@ -473,9 +481,9 @@ static enum rc key_lookup(struct conn *c, const char *key_hash, struct key_owner
     } else if (r == SQLITE_DONE) {
         rc = RC_NOT_FOUND;
     } else {
-        rc = db_fail(c, err, "key lookup");
+        rc = sq_fail(c, err, "key lookup");
     }
-    stmt_done(q);
+    sq_done(q);
     return rc;
 }
 
@@ -490,8 +498,8 @@ static enum rc vouch_new_key(struct conn *c, const char *key_hash, const char *e
                              int64_t *user_id, struct err *err)
 {
     STMT(q, S_USER_BY_EMAIL);
-    bind_text(q, 1, email);
-    enum rc rc = step_int(c, q, user_id, err, "user lookup");
+    sq_bind_text(q, 1, email);
+    enum rc rc = sq_step_int(c, q, user_id, err, "user lookup");
     if (rc == RC_NOT_FOUND) rc = insert_user(c, email, user_id, err);
     if (rc == RC_OK) rc = insert_key(c, *user_id, key_hash, KEY_EXTERNAL, err);
     int64_t balance;
@@ -503,20 +511,20 @@ static enum rc sq_key_vouch(struct store *st, const char *key_hash, const char *
                             int64_t grant, int64_t now, int64_t *user_id, struct err *err)
 {
     CONN(st, err);
-    enum rc rc = tx_begin(c, err);
+    enum rc rc = sq_begin(c, err);
     if (rc != RC_OK) return rc;
     struct key_owner owner;
     rc = key_lookup(c, key_hash, &owner, err);
     if (rc == RC_OK) {
         *user_id = owner.user_id;
         STMT(q, S_KEY_TOUCH);
-        bind_text(q, 1, key_hash);
+        sq_bind_text(q, 1, key_hash);
         sqlite3_bind_int64(q, 2, now);
-        rc = stmt_exec(c, q, err, "key touch");
+        rc = sq_exec(c, q, err, "key touch");
     } else if (rc == RC_NOT_FOUND) {
         rc = vouch_new_key(c, key_hash, email, grant, user_id, err);
     }
-    return tx_end(c, rc, err);
+    return sq_end(c, rc, err);
 }
 
 /* ---- credits -------------------------------------------------------------- */
@@ -525,8 +533,8 @@ static enum rc sq_credits_add(struct store *st, int64_t user_id, int64_t amount,
                               int64_t *balance, struct err *err)
 {
     CONN(st, err);
-    enum rc rc = tx_begin(c, err);
-    if (rc == RC_OK) rc = tx_end(c, add_credits(c, user_id, amount, reason, balance, err), err);
+    enum rc rc = sq_begin(c, err);
+    if (rc == RC_OK) rc = sq_end(c, add_credits(c, user_id, amount, reason, balance, err), err);
     return rc;
 }
 
@@ -536,7 +544,7 @@ static enum rc sq_credits_balance(struct store *st, int64_t user_id, int64_t *ba
     CONN(st, err);
     STMT(q, S_CREDITS_BALANCE);
     sqlite3_bind_int64(q, 1, user_id);
-    return step_int(c, q, balance, err, "balance");
+    return sq_step_int(c, q, balance, err, "balance");
 }
 
 static enum rc reserve_in_tx(struct conn *c, int64_t user_id, const char *endpoint, int64_t max,
@@ -546,14 +554,14 @@ static enum rc reserve_in_tx(struct conn *c, int64_t user_id, const char *endpoi
     STMT(bal, S_CREDITS_BALANCE);
     sqlite3_bind_int64(bal, 1, user_id);
     int64_t balance = 0;
-    enum rc rc = step_int(c, bal, &balance, err, "balance");
+    enum rc rc = sq_step_int(c, bal, &balance, err, "balance");
     if (rc != RC_OK) return rc;
     if (balance <= 0) return err_set(err, RC_NO_CREDITS, "user %lld has no credits", (long long)user_id);
     *reserved = max < balance ? max : balance;
     STMT(take, S_CREDITS_ADD);
     sqlite3_bind_int64(take, 1, user_id);
     sqlite3_bind_int64(take, 2, -*reserved);
-    rc = step_int(c, take, &balance, err, "reserve");
+    rc = sq_step_int(c, take, &balance, err, "reserve");
     if (rc != RC_OK) return rc;
     return ledger_insert(c, user_id, endpoint, 0, *reserved, "reserved", request_id, reservation,
                          err);
@@ -564,10 +572,10 @@ static enum rc sq_credits_reserve(struct store *st, int64_t user_id, const char 
                                   int64_t *reservation, struct err *err)
 {
     CONN(st, err);
-    enum rc rc = tx_begin(c, err);
+    enum rc rc = sq_begin(c, err);
     if (rc != RC_OK) return rc;
     rc = reserve_in_tx(c, user_id, endpoint, max, request_id, reserved, reservation, err);
-    return tx_end(c, rc, err);
+    return sq_end(c, rc, err);
 }
 
 static enum rc settle_in_tx(struct conn *c, int64_t reservation, int64_t cost, int64_t *charged,
@@ -579,13 +587,13 @@ static enum rc settle_in_tx(struct conn *c, int64_t reservation, int64_t cost, i
     if (r != SQLITE_ROW) {
         enum rc rc = r == SQLITE_DONE ? err_set(err, RC_NOT_FOUND, "no reservation %lld",
                                                 (long long)reservation)
-                                      : db_fail(c, err, "ledger get");
-        stmt_done(get);
+                                      : sq_fail(c, err, "ledger get");
+        sq_done(get);
         return rc;
     }
     int64_t user_id = sqlite3_column_int64(get, 0), reserved = sqlite3_column_int64(get, 1);
     int open = strcmp((const char *)sqlite3_column_text(get, 2), "reserved") == 0;
-    stmt_done(get);
+    sq_done(get);
     if (!open) return err_set(err, RC_CONFLICT, "reservation %lld is already settled",
                               (long long)reservation);
     *charged = cost < 0 ? 0 : cost > reserved ? reserved : cost;
@@ -593,40 +601,40 @@ static enum rc settle_in_tx(struct conn *c, int64_t reservation, int64_t cost, i
     STMT(refund, S_CREDITS_ADD);
     sqlite3_bind_int64(refund, 1, user_id);
     sqlite3_bind_int64(refund, 2, reserved - *charged);
-    enum rc rc = step_int(c, refund, &balance, err, "refund");
+    enum rc rc = sq_step_int(c, refund, &balance, err, "refund");
     if (rc != RC_OK) return rc;
     STMT(close, S_LEDGER_SETTLE);
     sqlite3_bind_int64(close, 1, reservation);
     sqlite3_bind_int64(close, 2, -*charged);
-    bind_text(close, 3, *charged ? "charged" : "released");
-    return stmt_exec(c, close, err, "ledger settle");
+    sq_bind_text(close, 3, *charged ? "charged" : "released");
+    return sq_exec(c, close, err, "ledger settle");
 }
 
 static enum rc sq_credits_settle(struct store *st, int64_t reservation, int64_t cost,
                                  int64_t *charged, struct err *err)
 {
     CONN(st, err);
-    enum rc rc = tx_begin(c, err);
+    enum rc rc = sq_begin(c, err);
     if (rc != RC_OK) return rc;
-    return tx_end(c, settle_in_tx(c, reservation, cost, charged, err), err);
+    return sq_end(c, settle_in_tx(c, reservation, cost, charged, err), err);
 }
 
 static enum rc sq_credits_release_stale(struct store *st, int64_t before, int64_t *released,
                                         struct err *err)
 {
     CONN(st, err);
-    enum rc rc = tx_begin(c, err);
+    enum rc rc = sq_begin(c, err);
     if (rc != RC_OK) return rc;
     STMT(refund, S_STALE_REFUND);
     sqlite3_bind_int64(refund, 1, before);
-    rc = stmt_exec(c, refund, err, "release stale");
+    rc = sq_exec(c, refund, err, "release stale");
     if (rc == RC_OK) {
         STMT(close, S_STALE_CLOSE);
         sqlite3_bind_int64(close, 1, before);
-        rc = stmt_exec(c, close, err, "release stale");
+        rc = sq_exec(c, close, err, "release stale");
         *released = sqlite3_changes(c->db);
     }
-    return tx_end(c, rc, err);
+    return sq_end(c, rc, err);
 }
 
 /* ---- cache ---------------------------------------------------------------- */
@@ -636,14 +644,14 @@ static enum rc sq_cache_get(struct store *st, const char *key, int64_t now, stru
 {
     CONN(st, err);
     STMT(q, S_CACHE_GET);
-    bind_text(q, 1, key);
+    sq_bind_text(q, 1, key);
     sqlite3_bind_int64(q, 2, now);
     int r = sqlite3_step(q);
     enum rc rc = RC_OK;
-    if (r == SQLITE_ROW) *body = (char *)col_text(q, 0, a);
+    if (r == SQLITE_ROW) *body = (char *)sq_col_text(q, 0, a);
     else if (r == SQLITE_DONE) rc = RC_NOT_FOUND;
-    else rc = db_fail(c, err, "cache get");
-    stmt_done(q);
+    else rc = sq_fail(c, err, "cache get");
+    sq_done(q);
     return rc;
 }
 
@@ -652,11 +660,11 @@ static enum rc sq_cache_put(struct store *st, const char *key, const char *endpo
 {
     CONN(st, err);
     STMT(q, S_CACHE_PUT);
-    bind_text(q, 1, key);
-    bind_text(q, 2, endpoint);
-    bind_text(q, 3, body);
+    sq_bind_text(q, 1, key);
+    sq_bind_text(q, 2, endpoint);
+    sq_bind_text(q, 3, body);
     sqlite3_bind_int64(q, 4, expires_at);
-    return stmt_exec(c, q, err, "cache put");
+    return sq_exec(c, q, err, "cache put");
 }
 
 static enum rc sq_cache_purge(struct store *st, int64_t now, int64_t *removed, struct err *err)
@@ -664,7 +672,7 @@ static enum rc sq_cache_purge(struct store *st, int64_t now, int64_t *removed, s
     CONN(st, err);
     STMT(q, S_CACHE_PURGE);
     sqlite3_bind_int64(q, 1, now);
-    enum rc rc = stmt_exec(c, q, err, "cache purge");
+    enum rc rc = sq_exec(c, q, err, "cache purge");
     *removed = rc == RC_OK ? sqlite3_changes(c->db) : 0;
     return rc;
 }
@@ -674,8 +682,8 @@ static enum rc sq_cache_purge(struct store *st, int64_t now, int64_t *removed, s
 static void project_from_row(sqlite3_stmt *q, struct arena *a, struct project *p)
 {
     p->id = sqlite3_column_int64(q, 0);
-    p->name = col_text(q, 1, a);
-    p->type = col_text(q, 2, a);
+    p->name = sq_col_text(q, 1, a);
+    p->type = sq_col_text(q, 2, a);
     p->leads_count = sqlite3_column_int64(q, 3);
     p->campaigns_count = 0;
     p->campaigns = NULL;
@@ -708,13 +716,13 @@ static enum rc attach_campaigns(struct conn *c, sqlite3_stmt *q, struct project 
             struct campaign_ref *grown = arena_alloc(a, (p->campaigns_count + 1) * sizeof *grown);
             if (p->campaigns_count) memcpy(grown, p->campaigns, p->campaigns_count * sizeof *grown);
             grown[p->campaigns_count++] = (struct campaign_ref){
-                sqlite3_column_int64(q, 1), col_text(q, 2, a), col_text(q, 3, a)};
+                sqlite3_column_int64(q, 1), sq_col_text(q, 2, a), sq_col_text(q, 3, a)};
             p->campaigns = grown;
             break;
         }
     }
-    enum rc rc = r == SQLITE_DONE ? RC_OK : db_fail(c, err, "campaigns");
-    stmt_done(q);
+    enum rc rc = r == SQLITE_DONE ? RC_OK : sq_fail(c, err, "campaigns");
+    sq_done(q);
     return rc;
 }
 
@@ -725,7 +733,7 @@ static enum rc sq_project_list(struct store *st, int64_t user_id, const char *se
     CONN(st, err);
     STMT(q, S_PROJECT_LIST);
     sqlite3_bind_int64(q, 1, user_id);
-    bind_text(q, 2, search && *search ? like_pattern(search, a) : NULL);
+    sq_bind_text(q, 2, search && *search ? like_pattern(search, a) : NULL);
     size_t n = 0, cap = 8;
     struct project *list = arena_alloc(a, cap * sizeof *list);
     int r;
@@ -738,8 +746,8 @@ static enum rc sq_project_list(struct store *st, int64_t user_id, const char *se
         }
         project_from_row(q, a, &list[n++]);
     }
-    enum rc rc = r == SQLITE_DONE ? RC_OK : db_fail(c, err, "project list");
-    stmt_done(q);
+    enum rc rc = r == SQLITE_DONE ? RC_OK : sq_fail(c, err, "project list");
+    sq_done(q);
     if (rc != RC_OK) return rc;
     *out = list;
     *count = n;
@@ -755,11 +763,13 @@ static enum rc sq_project_create(struct store *st, int64_t user_id, const char *
     CONN(st, err);
     STMT(q, S_PROJECT_INSERT);
     sqlite3_bind_int64(q, 1, user_id);
-    bind_text(q, 2, name);
+    sq_bind_text(q, 2, name);
     sqlite3_bind_int64(q, 3, now);
-    enum rc rc = step_int(c, q, project_id, err, "project insert");
-    if (rc == RC_CONFLICT) err_set(err, RC_CONFLICT, "a project named '%s' already exists", name);
-    return rc;
+    struct err raw = {0};
+    enum rc rc = sq_step_int(c, q, project_id, &raw, "project insert");
+    if (rc == RC_CONFLICT)
+        return err_set(err, RC_CONFLICT, "a project named '%s' already exists", name);
+    return rc == RC_OK ? RC_OK : err_copy(err, &raw);
 }
 
 static enum rc project_row(struct conn *c, int64_t user_id, int64_t project_id, struct arena *a,
@@ -773,8 +783,8 @@ static enum rc project_row(struct conn *c, int64_t user_id, int64_t project_id, 
     if (r == SQLITE_ROW) project_from_row(q, a, out);
     else if (r == SQLITE_DONE)
         rc = err_set(err, RC_NOT_FOUND, "project %lld not found", (long long)project_id);
-    else rc = db_fail(c, err, "project get");
-    stmt_done(q);
+    else rc = sq_fail(c, err, "project get");
+    sq_done(q);
     return rc;
 }
 
@@ -795,13 +805,13 @@ static enum rc sq_project_get(struct store *st, int64_t user_id, int64_t project
 static void lead_from_row(sqlite3_stmt *q, struct arena *a, struct lead *l)
 {
     l->id = sqlite3_column_int64(q, 0);
-    l->email = col_text(q, 1, a);
-    l->firstname = col_text(q, 2, a);
-    l->lastname = col_text(q, 3, a);
-    l->company = col_text(q, 4, a);
-    l->website = col_text(q, 5, a);
-    l->phones = col_text(q, 6, a);
-    l->description = col_text(q, 7, a);
+    l->email = sq_col_text(q, 1, a);
+    l->firstname = sq_col_text(q, 2, a);
+    l->lastname = sq_col_text(q, 3, a);
+    l->company = sq_col_text(q, 4, a);
+    l->website = sq_col_text(q, 5, a);
+    l->phones = sq_col_text(q, 6, a);
+    l->description = sq_col_text(q, 7, a);
     l->verified = sqlite3_column_int(q, 8);
     l->created_at = sqlite3_column_int64(q, 9);
 }
@@ -823,8 +833,8 @@ static enum rc sq_leads_list(struct store *st, int64_t user_id, int64_t project_
     size_t n = 0;
     int r;
     while (n < (size_t)limit && (r = sqlite3_step(q)) == SQLITE_ROW) lead_from_row(q, a, &list[n++]);
-    rc = (n == (size_t)limit || r == SQLITE_DONE) ? RC_OK : db_fail(c, err, "leads list");
-    stmt_done(q);
+    rc = (n == (size_t)limit || r == SQLITE_DONE) ? RC_OK : sq_fail(c, err, "leads list");
+    sq_done(q);
     *out = list;
     *count = n;
     return rc;
@@ -840,28 +850,28 @@ static enum rc insert_leads(struct conn *c, int64_t project_id, const struct lea
         snprintf(key, sizeof key, "%s", l->email);
         str_ascii_lower(key);
         sqlite3_bind_int64(q, 1, project_id);
-        bind_text(q, 2, l->email);
-        bind_text(q, 3, key);
-        bind_text(q, 4, l->firstname ? l->firstname : "");
-        bind_text(q, 5, l->lastname ? l->lastname : "");
-        bind_text(q, 6, l->company ? l->company : "");
-        bind_text(q, 7, l->website ? l->website : "");
-        bind_text(q, 8, l->phones ? l->phones : "");
-        bind_text(q, 9, l->description ? l->description : "");
+        sq_bind_text(q, 2, l->email);
+        sq_bind_text(q, 3, key);
+        sq_bind_text(q, 4, l->firstname ? l->firstname : "");
+        sq_bind_text(q, 5, l->lastname ? l->lastname : "");
+        sq_bind_text(q, 6, l->company ? l->company : "");
+        sq_bind_text(q, 7, l->website ? l->website : "");
+        sq_bind_text(q, 8, l->phones ? l->phones : "");
+        sq_bind_text(q, 9, l->description ? l->description : "");
         sqlite3_bind_int64(q, 10, now);
         if (sqlite3_step(q) != SQLITE_DONE) {
-            enum rc rc = db_fail(c, err, "lead insert");
-            stmt_done(q);
+            enum rc rc = sq_fail(c, err, "lead insert");
+            sq_done(q);
             return rc;
         }
         if (sqlite3_changes(c->db)) out->added++;
         else out->duplicates++;
-        stmt_done(q);
+        sq_done(q);
     }
     STMT(bump, S_PROJECT_BUMP);
     sqlite3_bind_int64(bump, 1, project_id);
     sqlite3_bind_int64(bump, 2, out->added);
-    return stmt_exec(c, bump, err, "project count");
+    return sq_exec(c, bump, err, "project count");
 }
 
 static enum rc sq_leads_add(struct store *st, int64_t user_id, int64_t project_id,
@@ -870,7 +880,7 @@ static enum rc sq_leads_add(struct store *st, int64_t user_id, int64_t project_i
 {
     CONN(st, err);
     memset(out, 0, sizeof *out);
-    enum rc rc = tx_begin(c, err);
+    enum rc rc = sq_begin(c, err);
     if (rc != RC_OK) return rc;
     struct arena scratch;
     arena_init(&scratch);
@@ -879,7 +889,7 @@ static enum rc sq_leads_add(struct store *st, int64_t user_id, int64_t project_i
     arena_cleanup(&scratch);
     if (rc == RC_OK) rc = insert_leads(c, project_id, leads, count, now, out, err);
     out->total = p.leads_count + out->added;
-    return tx_end(c, rc, err);
+    return sq_end(c, rc, err);
 }
 
 /* ---- lifecycle ------------------------------------------------------------ */
@@ -904,6 +914,7 @@ static void sq_close(struct store *st)
 }
 
 static const struct store_ops sqlite_ops = {
+    SQ_CAMPAIGN_OPS
     .name = "sqlite",
     .close = sq_close,
     .ping = sq_ping,

@@ -1,0 +1,567 @@
+/* SQLite backend: sending accounts and campaigns (create, list, steps,
+ * launch, control, recipients). State changes run in one BEGIN IMMEDIATE
+ * transaction each, so a check and the change it guards cannot interleave. */
+#include "store/store_sqlite_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+enum cq {
+    Q_ACCOUNT_INSERT,
+    Q_ACCOUNT_LIST,
+    Q_ACCOUNT_TYPE,
+    Q_ACCOUNT_USED,
+    Q_ACCOUNT_DELETE,
+    Q_PROJECT_OWNED,
+    Q_CAMPAIGN_INSERT,
+    Q_CAMPAIGN_LINK,
+    Q_CAMPAIGN_LIST,
+    Q_CAMPAIGN_GET,
+    Q_STATS_USER,
+    Q_STATS_ONE,
+    Q_SENT_USER,
+    Q_SENT_ONE,
+    Q_ACCOUNTS_OF,
+    Q_STATE,
+    Q_SET_STEPS,
+    Q_SET_STATUS,
+    Q_LAUNCHED,
+    Q_POPULATE,
+    Q_RECIPIENTS,
+    Q_RECIPIENTS_COUNT,
+    Q_COUNT
+};
+
+#define ACCOUNT_COLUMNS                                                                            \
+    "a.id, a.type, a.address, a.display_name, a.smtp_host, a.smtp_port, a.tls_mode, a.username, "  \
+    "a.imap_host, a.imap_port, a.daily_limit, a.created_at"
+#define CAMPAIGN_COLUMNS                                                                           \
+    "id, project_id, name, status, steps, daily_limit, batch_size, created_at, "                   \
+    "COALESCE(launched_at, 0)"
+
+static const char *const cq_sql[Q_COUNT] = {
+    [Q_ACCOUNT_INSERT] = "INSERT INTO accounts (user_id, type, address, display_name, smtp_host, "
+                         "smtp_port, tls_mode, username, imap_host, imap_port, daily_limit, secret, "
+                         "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
+                         "RETURNING id",
+    [Q_ACCOUNT_LIST] = "SELECT " ACCOUNT_COLUMNS " FROM accounts a WHERE a.user_id = ?1 "
+                       "AND (?2 IS NULL OR a.type = ?2) ORDER BY a.id",
+    [Q_ACCOUNT_TYPE] = "SELECT type FROM accounts WHERE id = ?1 AND user_id = ?2",
+    [Q_ACCOUNT_USED] = "SELECT COUNT(*) FROM campaign_accounts WHERE account_id = ?1",
+    [Q_ACCOUNT_DELETE] = "DELETE FROM accounts WHERE id = ?1 AND user_id = ?2",
+    [Q_PROJECT_OWNED] = "SELECT id FROM projects WHERE id = ?1 AND user_id = ?2",
+    [Q_CAMPAIGN_INSERT] = "INSERT INTO campaigns (user_id, project_id, name, status, created_at, "
+                          "steps, daily_limit, batch_size) VALUES (?1, ?2, ?3, 'draft', ?4, ?5, ?6, "
+                          "?7) RETURNING id",
+    [Q_CAMPAIGN_LINK] = "INSERT INTO campaign_accounts (campaign_id, account_id, position) "
+                        "VALUES (?1, ?2, ?3)",
+    [Q_CAMPAIGN_LIST] = "SELECT " CAMPAIGN_COLUMNS " FROM campaigns WHERE user_id = ?1 "
+                        "ORDER BY id DESC",
+    [Q_CAMPAIGN_GET] = "SELECT " CAMPAIGN_COLUMNS " FROM campaigns WHERE id = ?1 AND user_id = ?2",
+    [Q_STATS_USER] = "SELECT r.campaign_id, r.status, COUNT(*) FROM recipients r "
+                     "JOIN campaigns c ON c.id = r.campaign_id WHERE c.user_id = ?1 "
+                     "GROUP BY r.campaign_id, r.status",
+    [Q_STATS_ONE] = "SELECT campaign_id, status, COUNT(*) FROM recipients WHERE campaign_id = ?1 "
+                    "GROUP BY campaign_id, status",
+    [Q_SENT_USER] = "SELECT s.campaign_id, COUNT(*), SUM(s.sent_at >= ?2) FROM sends s "
+                    "JOIN campaigns c ON c.id = s.campaign_id WHERE c.user_id = ?1 "
+                    "GROUP BY s.campaign_id",
+    [Q_SENT_ONE] = "SELECT campaign_id, COUNT(*), SUM(sent_at >= ?2) FROM sends "
+                   "WHERE campaign_id = ?1 GROUP BY campaign_id",
+    [Q_ACCOUNTS_OF] = "SELECT " ACCOUNT_COLUMNS " FROM campaign_accounts ca "
+                      "JOIN accounts a ON a.id = ca.account_id WHERE ca.campaign_id = ?1 "
+                      "ORDER BY ca.position",
+    [Q_STATE] = "SELECT status FROM campaigns WHERE id = ?1 AND user_id = ?2",
+    [Q_SET_STEPS] = "UPDATE campaigns SET steps = ?2 WHERE id = ?1",
+    [Q_SET_STATUS] = "UPDATE campaigns SET status = ?2 WHERE id = ?1",
+    [Q_LAUNCHED] = "UPDATE campaigns SET status = 'active', launched_at = ?2 WHERE id = ?1",
+    [Q_POPULATE] = "INSERT INTO recipients (campaign_id, lead_id, email, status, current_step, "
+                   "next_send_at) SELECT c.id, l.id, l.email, 'pending', 0, ?2 FROM campaigns c "
+                   "JOIN leads l ON l.project_id = c.project_id WHERE c.id = ?1 "
+                   "AND l.verified <> -1 AND NOT EXISTS (SELECT 1 FROM unsubscribes u "
+                   "WHERE u.user_id = c.user_id AND u.email_key = l.email_key) ORDER BY l.id",
+    [Q_RECIPIENTS] = "SELECT lead_id, email, status, current_step, COALESCE(last_sent_at, 0), "
+                     "COALESCE(next_send_at, 0) FROM recipients WHERE campaign_id = ?1 "
+                     "AND (?2 IS NULL OR status = ?2) ORDER BY id LIMIT ?3 OFFSET ?4",
+    [Q_RECIPIENTS_COUNT] = "SELECT COUNT(*) FROM recipients WHERE campaign_id = ?1 "
+                           "AND (?2 IS NULL OR status = ?2)",
+};
+
+_Static_assert(SQ_CAMPAIGN_BASE + Q_COUNT <= SQ_SLOTS, "campaign statements overflow the slots");
+
+#define Q(var_, id_)                                                                               \
+    sqlite3_stmt *var_ = sq_stmt(c, SQ_CAMPAIGN_BASE + (id_), cq_sql[id_], err);                   \
+    if (!var_) return RC_DB
+
+/* Appends to a growing arena array (capacity doubles; old copies stay in the arena). */
+static void *grow(struct arena *a, void *items, size_t count, size_t *cap, size_t size)
+{
+    if (count < *cap) return items;
+    size_t next = *cap ? *cap * 2 : 8;
+    void *bigger = arena_alloc(a, next * size);
+    if (count) memcpy(bigger, items, count * size);
+    *cap = next;
+    return bigger;
+}
+
+/* ---- accounts -------------------------------------------------------------- */
+
+static void account_from_row(sqlite3_stmt *q, struct arena *a, struct account *out)
+{
+    *out = (struct account){
+        .id = sqlite3_column_int64(q, 0),
+        .type = sq_col_text(q, 1, a),
+        .address = sq_col_text(q, 2, a),
+        .display_name = sq_col_text(q, 3, a),
+        .smtp_host = sq_col_text(q, 4, a),
+        .smtp_port = sqlite3_column_int64(q, 5),
+        .tls_mode = sq_col_text(q, 6, a),
+        .username = sq_col_text(q, 7, a),
+        .imap_host = sq_col_text(q, 8, a),
+        .imap_port = sqlite3_column_int64(q, 9),
+        .daily_limit = sqlite3_column_int64(q, 10),
+        .created_at = sqlite3_column_int64(q, 11),
+    };
+}
+
+enum rc sq_account_add(struct store *st, int64_t user_id, const struct account *in, int64_t *id,
+                       struct err *err)
+{
+    CONN(st, err);
+    Q(q, Q_ACCOUNT_INSERT);
+    sqlite3_bind_int64(q, 1, user_id);
+    sq_bind_text(q, 2, in->type);
+    sq_bind_text(q, 3, in->address);
+    sq_bind_text(q, 4, in->display_name ? in->display_name : "");
+    sq_bind_text(q, 5, in->smtp_host ? in->smtp_host : "");
+    sqlite3_bind_int64(q, 6, in->smtp_port);
+    sq_bind_text(q, 7, in->tls_mode ? in->tls_mode : "starttls");
+    sq_bind_text(q, 8, in->username ? in->username : "");
+    sq_bind_text(q, 9, in->imap_host ? in->imap_host : "");
+    sqlite3_bind_int64(q, 10, in->imap_port);
+    sqlite3_bind_int64(q, 11, in->daily_limit);
+    sq_bind_text(q, 12, in->secret ? in->secret : "");
+    sqlite3_bind_int64(q, 13, in->created_at);
+    struct err raw = {0};
+    enum rc rc = sq_step_int(c, q, id, &raw, "account insert");
+    if (rc == RC_CONFLICT)
+        return err_set(err, RC_CONFLICT, "an %s account for %s already exists", in->type,
+                       in->address);
+    return rc == RC_OK ? RC_OK : err_copy(err, &raw);
+}
+
+static enum rc read_accounts(struct conn *c, sqlite3_stmt *q, struct arena *a,
+                             struct account **out, size_t *count, struct err *err)
+{
+    size_t n = 0, cap = 0;
+    struct account *list = NULL;
+    int r;
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        list = grow(a, list, n, &cap, sizeof *list);
+        account_from_row(q, a, &list[n++]);
+    }
+    enum rc rc = r == SQLITE_DONE ? RC_OK : sq_fail(c, err, "accounts");
+    sq_done(q);
+    *out = list;
+    *count = n;
+    return rc;
+}
+
+enum rc sq_account_list(struct store *st, int64_t user_id, const char *type, struct arena *a,
+                        struct account **out, size_t *count, struct err *err)
+{
+    CONN(st, err);
+    Q(q, Q_ACCOUNT_LIST);
+    sqlite3_bind_int64(q, 1, user_id);
+    sq_bind_text(q, 2, type);
+    return read_accounts(c, q, a, out, count, err);
+}
+
+static enum rc account_remove_in_tx(struct conn *c, int64_t user_id, int64_t id, struct err *err)
+{
+    Q(owned, Q_ACCOUNT_TYPE);
+    sqlite3_bind_int64(owned, 1, id);
+    sqlite3_bind_int64(owned, 2, user_id);
+    int r = sqlite3_step(owned);
+    sq_done(owned);
+    if (r != SQLITE_ROW)
+        return err_set(err, RC_NOT_FOUND, "account %lld not found", (long long)id);
+    Q(used, Q_ACCOUNT_USED);
+    sqlite3_bind_int64(used, 1, id);
+    int64_t campaigns = 0;
+    enum rc rc = sq_step_int(c, used, &campaigns, err, "account use");
+    if (rc != RC_OK) return rc;
+    if (campaigns > 0)
+        return err_set(err, RC_CONFLICT, "account %lld is used by %lld campaign(s)", (long long)id,
+                       (long long)campaigns);
+    Q(del, Q_ACCOUNT_DELETE);
+    sqlite3_bind_int64(del, 1, id);
+    sqlite3_bind_int64(del, 2, user_id);
+    return sq_exec(c, del, err, "account delete");
+}
+
+enum rc sq_account_remove(struct store *st, int64_t user_id, int64_t id, struct err *err)
+{
+    CONN(st, err);
+    enum rc rc = sq_begin(c, err);
+    if (rc != RC_OK) return rc;
+    return sq_end(c, account_remove_in_tx(c, user_id, id, err), err);
+}
+
+/* ---- create ---------------------------------------------------------------- */
+
+static enum rc check_project(struct conn *c, int64_t user_id, int64_t project_id,
+                             struct err *err)
+{
+    Q(q, Q_PROJECT_OWNED);
+    sqlite3_bind_int64(q, 1, project_id);
+    sqlite3_bind_int64(q, 2, user_id);
+    int64_t found;
+    enum rc rc = sq_step_int(c, q, &found, err, "project");
+    if (rc == RC_NOT_FOUND)
+        return err_set(err, RC_INVALID, "Parameter 'project_id': project %lld not found.",
+                       (long long)project_id);
+    return rc;
+}
+
+static enum rc link_account(struct conn *c, int64_t user_id, int64_t campaign_id, size_t position,
+                            const struct campaign_account_ref *ref, struct err *err)
+{
+    Q(q, Q_ACCOUNT_TYPE);
+    sqlite3_bind_int64(q, 1, ref->id);
+    sqlite3_bind_int64(q, 2, user_id);
+    int r = sqlite3_step(q);
+    char type[16] = "";
+    if (r == SQLITE_ROW) snprintf(type, sizeof type, "%s", (const char *)sqlite3_column_text(q, 0));
+    sq_done(q);
+    if (r != SQLITE_ROW || strcmp(type, ref->type) != 0)
+        return err_set(err, RC_INVALID,
+                       "Parameter 'sending_accounts[%zu]': %s account %lld not found.", position,
+                       ref->type, (long long)ref->id);
+    Q(link, Q_CAMPAIGN_LINK);
+    sqlite3_bind_int64(link, 1, campaign_id);
+    sqlite3_bind_int64(link, 2, ref->id);
+    sqlite3_bind_int64(link, 3, (int64_t)position);
+    struct err raw = {0};
+    enum rc rc = sq_exec(c, link, &raw, "campaign account");
+    if (rc == RC_CONFLICT)
+        return err_set(err, RC_INVALID,
+                       "Parameter 'sending_accounts[%zu]': account %lld is listed twice.",
+                       position, (long long)ref->id);
+    return rc == RC_OK ? RC_OK : err_copy(err, &raw);
+}
+
+static enum rc create_in_tx(struct conn *c, int64_t user_id, const struct campaign_new *in,
+                            int64_t now, int64_t *id, struct err *err)
+{
+    enum rc rc = check_project(c, user_id, in->project_id, err);
+    if (rc != RC_OK) return rc;
+    Q(q, Q_CAMPAIGN_INSERT);
+    sqlite3_bind_int64(q, 1, user_id);
+    sqlite3_bind_int64(q, 2, in->project_id);
+    sq_bind_text(q, 3, in->name);
+    sqlite3_bind_int64(q, 4, now);
+    sq_bind_text(q, 5, in->steps);
+    sqlite3_bind_int64(q, 6, in->daily_limit);
+    sqlite3_bind_int64(q, 7, in->batch_size);
+    rc = sq_step_int(c, q, id, err, "campaign insert");
+    for (size_t i = 0; rc == RC_OK && i < in->accounts_count; i++)
+        rc = link_account(c, user_id, *id, i, &in->accounts[i], err);
+    return rc;
+}
+
+enum rc sq_campaign_create(struct store *st, int64_t user_id, const struct campaign_new *in,
+                           int64_t now, int64_t *id, struct err *err)
+{
+    CONN(st, err);
+    enum rc rc = sq_begin(c, err);
+    if (rc != RC_OK) return rc;
+    return sq_end(c, create_in_tx(c, user_id, in, now, id, err), err);
+}
+
+/* ---- read ------------------------------------------------------------------ */
+
+static void campaign_from_row(sqlite3_stmt *q, struct arena *a, struct campaign *out)
+{
+    *out = (struct campaign){
+        .id = sqlite3_column_int64(q, 0),
+        .project_id = sqlite3_column_int64(q, 1),
+        .name = sq_col_text(q, 2, a),
+        .status = sq_col_text(q, 3, a),
+        .steps = sq_col_text(q, 4, a),
+        .daily_limit = sqlite3_column_int64(q, 5),
+        .batch_size = sqlite3_column_int64(q, 6),
+        .created_at = sqlite3_column_int64(q, 7),
+        .launched_at = sqlite3_column_int64(q, 8),
+    };
+}
+
+static struct campaign *find(struct campaign *list, size_t n, int64_t id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (list[i].id == id) return &list[i];
+    return NULL;
+}
+
+static void add_stat(struct recipient_stats *s, const char *status, int64_t n)
+{
+    static const struct {
+        const char *name;
+        size_t offset;
+    } fields[] = {
+        {"pending", offsetof(struct recipient_stats, pending)},
+        {"in_progress", offsetof(struct recipient_stats, in_progress)},
+        {"completed", offsetof(struct recipient_stats, completed)},
+        {"replied", offsetof(struct recipient_stats, replied)},
+        {"bounced", offsetof(struct recipient_stats, bounced)},
+        {"unsubscribed", offsetof(struct recipient_stats, unsubscribed)},
+    };
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        if (strcmp(fields[i].name, status) == 0)
+            *(int64_t *)(void *)((char *)s + fields[i].offset) += n;
+}
+
+/* Rows of (campaign_id, status, count) into the campaigns' stats. */
+static enum rc attach_stats(struct conn *c, sqlite3_stmt *q, struct campaign *list, size_t n,
+                            struct err *err)
+{
+    int r;
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        struct campaign *cp = find(list, n, sqlite3_column_int64(q, 0));
+        if (cp) add_stat(&cp->stats, (const char *)sqlite3_column_text(q, 1), sqlite3_column_int64(q, 2));
+    }
+    enum rc rc = r == SQLITE_DONE ? RC_OK : sq_fail(c, err, "recipient stats");
+    sq_done(q);
+    return rc;
+}
+
+/* Rows of (campaign_id, total sends, sends today). */
+static enum rc attach_sends(struct conn *c, sqlite3_stmt *q, struct campaign *list, size_t n,
+                            struct err *err)
+{
+    int r;
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        struct campaign *cp = find(list, n, sqlite3_column_int64(q, 0));
+        if (!cp) continue;
+        cp->sent_total = sqlite3_column_int64(q, 1);
+        cp->sent_today = sqlite3_column_int64(q, 2);
+    }
+    enum rc rc = r == SQLITE_DONE ? RC_OK : sq_fail(c, err, "send counts");
+    sq_done(q);
+    return rc;
+}
+
+enum rc sq_campaign_list(struct store *st, int64_t user_id, int64_t day_start, struct arena *a,
+                         struct campaign **out, size_t *count, struct err *err)
+{
+    CONN(st, err);
+    Q(q, Q_CAMPAIGN_LIST);
+    sqlite3_bind_int64(q, 1, user_id);
+    size_t n = 0, cap = 0;
+    struct campaign *list = NULL;
+    int r;
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        list = grow(a, list, n, &cap, sizeof *list);
+        campaign_from_row(q, a, &list[n++]);
+    }
+    enum rc rc = r == SQLITE_DONE ? RC_OK : sq_fail(c, err, "campaign list");
+    sq_done(q);
+    *out = list;
+    *count = n;
+    if (rc != RC_OK || n == 0) return rc;
+    Q(stats, Q_STATS_USER);
+    sqlite3_bind_int64(stats, 1, user_id);
+    Q(sent, Q_SENT_USER);
+    sqlite3_bind_int64(sent, 1, user_id);
+    sqlite3_bind_int64(sent, 2, day_start);
+    rc = attach_stats(c, stats, list, n, err);
+    return rc == RC_OK ? attach_sends(c, sent, list, n, err) : rc;
+}
+
+enum rc sq_campaign_get(struct store *st, int64_t user_id, int64_t id, int64_t day_start,
+                        struct arena *a, struct campaign *out, struct err *err)
+{
+    CONN(st, err);
+    Q(q, Q_CAMPAIGN_GET);
+    sqlite3_bind_int64(q, 1, id);
+    sqlite3_bind_int64(q, 2, user_id);
+    int r = sqlite3_step(q);
+    if (r == SQLITE_ROW) campaign_from_row(q, a, out);
+    enum rc rc = r == SQLITE_ROW    ? RC_OK
+                 : r == SQLITE_DONE ? err_set(err, RC_NOT_FOUND, "campaign %lld not found", (long long)id)
+                                    : sq_fail(c, err, "campaign get");
+    sq_done(q);
+    if (rc != RC_OK) return rc;
+    Q(stats, Q_STATS_ONE);
+    sqlite3_bind_int64(stats, 1, id);
+    Q(sent, Q_SENT_ONE);
+    sqlite3_bind_int64(sent, 1, id);
+    sqlite3_bind_int64(sent, 2, day_start);
+    Q(accounts, Q_ACCOUNTS_OF);
+    sqlite3_bind_int64(accounts, 1, id);
+    rc = attach_stats(c, stats, out, 1, err);
+    if (rc == RC_OK) rc = attach_sends(c, sent, out, 1, err);
+    if (rc == RC_OK) rc = read_accounts(c, accounts, a, &out->accounts, &out->accounts_count, err);
+    return rc;
+}
+
+/* ---- state changes --------------------------------------------------------- */
+
+/* The campaign's status into buf; RC_NOT_FOUND for another user's campaign. */
+static enum rc read_state(struct conn *c, int64_t user_id, int64_t id, char *buf, size_t len,
+                          struct err *err)
+{
+    Q(q, Q_STATE);
+    sqlite3_bind_int64(q, 1, id);
+    sqlite3_bind_int64(q, 2, user_id);
+    int r = sqlite3_step(q);
+    if (r == SQLITE_ROW) snprintf(buf, len, "%s", (const char *)sqlite3_column_text(q, 0));
+    sq_done(q);
+    if (r == SQLITE_ROW) return RC_OK;
+    if (r == SQLITE_DONE) return err_set(err, RC_NOT_FOUND, "campaign %lld not found", (long long)id);
+    return sq_fail(c, err, "campaign state");
+}
+
+static enum rc set_steps_in_tx(struct conn *c, int64_t user_id, int64_t id, const char *steps,
+                               struct err *err)
+{
+    char state[32];
+    enum rc rc = read_state(c, user_id, id, state, sizeof state, err);
+    if (rc != RC_OK) return rc;
+    if (strcmp(state, "draft") != 0 && strcmp(state, "paused") != 0)
+        return err_set(err, RC_INVALID,
+                       "Campaign %lld is %s; steps can be replaced only while it is draft or paused.",
+                       (long long)id, state);
+    Q(q, Q_SET_STEPS);
+    sqlite3_bind_int64(q, 1, id);
+    sq_bind_text(q, 2, steps);
+    return sq_exec(c, q, err, "set steps");
+}
+
+enum rc sq_campaign_set_steps(struct store *st, int64_t user_id, int64_t id, const char *steps,
+                              struct err *err)
+{
+    CONN(st, err);
+    enum rc rc = sq_begin(c, err);
+    if (rc != RC_OK) return rc;
+    return sq_end(c, set_steps_in_tx(c, user_id, id, steps, err), err);
+}
+
+static enum rc launch_in_tx(struct conn *c, int64_t user_id, int64_t id, int64_t now,
+                            int64_t *recipients, struct err *err)
+{
+    char state[32];
+    enum rc rc = read_state(c, user_id, id, state, sizeof state, err);
+    if (rc != RC_OK) return rc;
+    if (strcmp(state, "draft") != 0)
+        return err_set(err, RC_INVALID, "Campaign %lld is %s; only a draft campaign can be launched.",
+                       (long long)id, state);
+    Q(populate, Q_POPULATE);
+    sqlite3_bind_int64(populate, 1, id);
+    sqlite3_bind_int64(populate, 2, now);
+    rc = sq_exec(c, populate, err, "populate recipients");
+    if (rc != RC_OK) return rc;
+    *recipients = sqlite3_changes(sq_db(c));
+    if (*recipients == 0)
+        return err_set(err, RC_INVALID,
+                       "Campaign %lld: the project has no eligible leads (none, or all invalid "
+                       "or unsubscribed).", (long long)id);
+    Q(mark, Q_LAUNCHED);
+    sqlite3_bind_int64(mark, 1, id);
+    sqlite3_bind_int64(mark, 2, now);
+    return sq_exec(c, mark, err, "launch");
+}
+
+enum rc sq_campaign_launch(struct store *st, int64_t user_id, int64_t id, int64_t now,
+                           int64_t *recipients, struct err *err)
+{
+    CONN(st, err);
+    enum rc rc = sq_begin(c, err);
+    if (rc != RC_OK) return rc;
+    return sq_end(c, launch_in_tx(c, user_id, id, now, recipients, err), err);
+}
+
+/* The state table of the reference: action, the states it applies to, the result. */
+static const struct {
+    const char *action, *from[2], *to;
+} transitions[] = {
+    {"pause", {"active", NULL}, "paused"},
+    {"resume", {"paused", NULL}, "active"},
+    {"cancel", {"active", "paused"}, "cancelled"},
+};
+
+static const char *transition(const char *action, const char *state)
+{
+    for (size_t i = 0; i < sizeof transitions / sizeof transitions[0]; i++) {
+        if (strcmp(transitions[i].action, action) != 0) continue;
+        for (int k = 0; k < 2 && transitions[i].from[k]; k++)
+            if (strcmp(transitions[i].from[k], state) == 0) return transitions[i].to;
+    }
+    return NULL;
+}
+
+static enum rc control_in_tx(struct conn *c, int64_t user_id, int64_t id, const char *action,
+                             const char **status, struct err *err)
+{
+    char state[32];
+    enum rc rc = read_state(c, user_id, id, state, sizeof state, err);
+    if (rc != RC_OK) return rc;
+    const char *to = transition(action, state);
+    if (!to)
+        return err_set(err, RC_INVALID, "Cannot %s campaign %lld: it is %s.", action,
+                       (long long)id, state);
+    Q(q, Q_SET_STATUS);
+    sqlite3_bind_int64(q, 1, id);
+    sq_bind_text(q, 2, to);
+    *status = to;
+    return sq_exec(c, q, err, "set status");
+}
+
+enum rc sq_campaign_control(struct store *st, int64_t user_id, int64_t id, const char *action,
+                            const char **status, struct err *err)
+{
+    CONN(st, err);
+    enum rc rc = sq_begin(c, err);
+    if (rc != RC_OK) return rc;
+    return sq_end(c, control_in_tx(c, user_id, id, action, status, err), err);
+}
+
+enum rc sq_campaign_recipients(struct store *st, int64_t user_id, int64_t id, const char *status,
+                               int64_t limit, int64_t offset, struct arena *a,
+                               struct recipient **out, size_t *count, int64_t *total,
+                               struct err *err)
+{
+    CONN(st, err);
+    char state[32];
+    enum rc rc = read_state(c, user_id, id, state, sizeof state, err);
+    if (rc != RC_OK) return rc;
+    Q(counted, Q_RECIPIENTS_COUNT);
+    sqlite3_bind_int64(counted, 1, id);
+    sq_bind_text(counted, 2, status);
+    rc = sq_step_int(c, counted, total, err, "recipient count");
+    if (rc != RC_OK) return rc;
+    Q(q, Q_RECIPIENTS);
+    sqlite3_bind_int64(q, 1, id);
+    sq_bind_text(q, 2, status);
+    sqlite3_bind_int64(q, 3, limit);
+    sqlite3_bind_int64(q, 4, offset);
+    size_t n = 0, cap = 0;
+    struct recipient *list = NULL;
+    int r;
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        list = grow(a, list, n, &cap, sizeof *list);
+        list[n++] = (struct recipient){
+            .lead_id = sqlite3_column_int64(q, 0),
+            .email = sq_col_text(q, 1, a),
+            .status = sq_col_text(q, 2, a),
+            .current_step = sqlite3_column_int64(q, 3),
+            .last_sent_at = sqlite3_column_int64(q, 4),
+            .next_send_at = sqlite3_column_int64(q, 5),
+        };
+    }
+    rc = r == SQLITE_DONE ? RC_OK : sq_fail(c, err, "recipients");
+    sq_done(q);
+    *out = list;
+    *count = n;
+    return rc;
+}
