@@ -7,25 +7,49 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Length of the valid UTF-8 sequence at p (at most avail bytes), or 0. */
+static size_t utf8_sequence(const unsigned char *p, size_t avail)
+{
+    unsigned c = p[0];
+    if (c < 0x80) return 1;
+    size_t more;
+    unsigned min;
+    if (c >= 0xC2 && c <= 0xDF) more = 1, min = 0x80, c &= 0x1F;
+    else if (c >= 0xE0 && c <= 0xEF) more = 2, min = 0x800, c &= 0x0F;
+    else if (c >= 0xF0 && c <= 0xF4) more = 3, min = 0x10000, c &= 0x07;
+    else return 0;
+    if (avail <= more) return 0;
+    for (size_t i = 1; i <= more; i++) {
+        if ((p[i] & 0xC0) != 0x80) return 0;
+        c = (c << 6) | (p[i] & 0x3F);
+    }
+    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) return 0;
+    return more + 1;
+}
+
+void str_utf8_scrub(char *s)
+{
+    unsigned char *p = (unsigned char *)s;
+    size_t left = strlen(s);
+    while (left) {
+        size_t n = utf8_sequence(p, left);
+        if (n == 0) {
+            *p = '?';
+            n = 1;
+        }
+        p += n;
+        left -= n;
+    }
+}
+
 bool str_utf8_valid(const char *s, size_t len)
 {
-    const unsigned char *p = (const unsigned char *)s, *end = p + len;
-    while (p < end) {
-        unsigned c = *p++;
-        if (c < 0x80) continue;
-        int more;
-        unsigned min;
-        if (c >= 0xC2 && c <= 0xDF) more = 1, min = 0x80, c &= 0x1F;
-        else if (c >= 0xE0 && c <= 0xEF) more = 2, min = 0x800, c &= 0x0F;
-        else if (c >= 0xF0 && c <= 0xF4) more = 3, min = 0x10000, c &= 0x07;
-        else return false;
-        if (end - p < more) return false;
-        for (int i = 0; i < more; i++) {
-            if ((p[i] & 0xC0) != 0x80) return false;
-            c = (c << 6) | (p[i] & 0x3F);
-        }
-        p += more;
-        if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) return false;
+    const unsigned char *p = (const unsigned char *)s;
+    while (len) {
+        size_t n = utf8_sequence(p, len);
+        if (n == 0) return false;
+        p += n;
+        len -= n;
     }
     return true;
 }

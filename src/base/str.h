@@ -7,6 +7,9 @@
 #include <stdint.h>
 
 bool str_utf8_valid(const char *s, size_t len);
+/* Replaces, in place, every byte that is not part of a valid UTF-8 sequence
+ * with '?', so text built from outside input can always go into JSON. */
+void str_utf8_scrub(char *s);
 /* Parses a whole decimal integer (optional leading '-'); false on junk or overflow. */
 bool str_parse_int64(const char *s, int64_t *out);
 void str_ascii_lower(char *s);

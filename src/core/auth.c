@@ -3,6 +3,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/str.h"
 #include "config.h"
 #include "core/keys.h"
 #include "net/http.h"
@@ -17,8 +18,12 @@ static bool remote_configured(void)
     return url && *url;
 }
 
+enum { KEY_MAX = 256 };
+
 enum auth_result auth_local(struct store *st, const char *key, int64_t *user_id, struct err *err)
 {
+    size_t len = strlen(key);
+    if (len > KEY_MAX || !str_utf8_valid(key, len)) return AUTH_INVALID; /* no licence is like that */
     char hash[KEY_HASH_LEN + 1];
     keys_hash(key, hash);
     struct key_owner owner;

@@ -48,6 +48,7 @@ bool req_fail(struct request *req, enum api_error e, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(req->error_msg, sizeof req->error_msg, fmt, ap);
     va_end(ap);
+    str_utf8_scrub(req->error_msg); /* messages quote paths and values from the client */
     return false;
 }
 

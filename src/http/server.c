@@ -10,6 +10,9 @@
 #include "http/router.h"
 
 #include <arpa/inet.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/socket.h>
 #include <jansson.h>
 #include <microhttpd.h>
 #include <netdb.h>
@@ -19,11 +22,24 @@
 
 enum { MAX_BODY = 1 << 20 };
 
+/* One per TCP connection: the slow-client guard's view of it. */
+struct conn_watch {
+    int fd;
+    double phase_start_ms; /* connection start, or end of its last request */
+    bool in_request;       /* headers are in: the request's own pace applies */
+    struct conn_watch *prev, *next;
+};
+
 struct server {
     struct MHD_Daemon *daemon;
     struct store *store;
     struct jobs *jobs;
     bool access_log;
+    double deadline_ms; /* for a request's headers, and for its body */
+    pthread_mutex_t watch_lock;
+    struct conn_watch *watched;
+    pthread_t guard;
+    _Atomic bool stopping;
 };
 
 enum conn_state { CS_READING, CS_WORKING, CS_READY };
@@ -120,6 +136,76 @@ static void run_job(void *arg)
     MHD_resume_connection(ctx->conn);
 }
 
+/* ---- slow-client guard ---------------------------------------------------- */
+
+/* MHD's timeout is an idle timeout, so a client sending one byte per second
+ * would hold a connection for ever (slowloris). The guard closes connections
+ * whose request headers take longer than the client timeout; bodies get the
+ * same deadline in on_request. Suspended requests (upstream work) are exempt. */
+
+static struct conn_watch *watch_of(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return info ? info->socket_context : NULL;
+}
+
+static void watch_set(struct server *srv, struct MHD_Connection *conn, bool in_request)
+{
+    struct conn_watch *w = watch_of(conn);
+    if (!w) return;
+    pthread_mutex_lock(&srv->watch_lock);
+    w->in_request = in_request;
+    w->phase_start_ms = clock_mono_ms();
+    pthread_mutex_unlock(&srv->watch_lock);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    struct server *srv = cls;
+    pthread_mutex_lock(&srv->watch_lock);
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *info =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        struct conn_watch *w = xcalloc(1, sizeof *w);
+        w->fd = info ? info->connect_fd : -1;
+        w->phase_start_ms = clock_mono_ms();
+        w->next = srv->watched;
+        if (w->next) w->next->prev = w;
+        srv->watched = w;
+        *socket_context = w;
+    } else if (*socket_context) {
+        /* MHD closes the socket after this returns, so the guard (which holds
+         * the lock while it shuts sockets down) never touches a reused fd */
+        struct conn_watch *w = *socket_context;
+        if (w->prev) w->prev->next = w->next;
+        else srv->watched = w->next;
+        if (w->next) w->next->prev = w->prev;
+        free(w);
+        *socket_context = NULL;
+    }
+    pthread_mutex_unlock(&srv->watch_lock);
+}
+
+static void *guard_loop(void *arg)
+{
+    struct server *srv = arg;
+    while (!srv->stopping) {
+        struct timespec pause = {0, 250 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+        double now = clock_mono_ms();
+        pthread_mutex_lock(&srv->watch_lock);
+        for (struct conn_watch *w = srv->watched; w; w = w->next)
+            if (!w->in_request && w->fd >= 0 && now - w->phase_start_ms > srv->deadline_ms) {
+                shutdown(w->fd, SHUT_RDWR);
+                w->phase_start_ms = now + 1e9; /* once is enough */
+            }
+        pthread_mutex_unlock(&srv->watch_lock);
+    }
+    return NULL;
+}
+
 /* ---- access log ----------------------------------------------------------- */
 
 /* The query string as received, with the api_key value replaced. */
@@ -166,10 +252,10 @@ static void access_log(struct conn_ctx *ctx)
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    (void)conn;
     (void)toe;
     struct server *srv = cls;
     struct conn_ctx *ctx = *con_cls;
+    watch_set(srv, conn, false);
     if (!ctx) return;
     if (srv->access_log) access_log(ctx);
     ctx_free(ctx);
@@ -202,10 +288,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     static const char too_large[] = "Request body is larger than 1 MiB.";
     if (!ctx) {
         *con_cls = ctx = ctx_new(srv, conn, url, method);
+        watch_set(srv, conn, true);
         if (declared_too_large(conn)) return fail_now(ctx, E_PAYLOAD_TOO_LARGE, too_large);
         return MHD_YES;
     }
     if (ctx->state == CS_READY) return send_response(ctx);
+    if (*upload_data_size && clock_mono_ms() - ctx->started_ms > srv->deadline_ms)
+        return MHD_NO; /* a body trickling in slower than the client timeout */
     if (*upload_data_size) {
         buf_append(&ctx->body, upload_data, *upload_data_size); /* past the cap: dropped, flagged */
         *upload_data_size = 0;
@@ -261,6 +350,8 @@ struct server *server_start(struct store *st, const struct server_options *opt, 
     srv->store = st;
     srv->access_log = opt->access_log;
     srv->jobs = jobs_new(opt->workers);
+    srv->deadline_ms = opt->client_timeout * 1000.0;
+    pthread_mutex_init(&srv->watch_lock, NULL);
     unsigned threads = opt->threads;
     if (!threads) {
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -273,14 +364,17 @@ struct server *server_start(struct store *st, const struct server_options *opt, 
         flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
         MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, opt->max_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, opt->client_timeout, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, srv, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024U, MHD_OPTION_END);
+        on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024U, MHD_OPTION_END);
     if (!srv->daemon) {
         err_set(err, RC_IO, "cannot listen on %s (address in use, or not permitted?)",
                 opt->listen);
         jobs_free(srv->jobs);
+        pthread_mutex_destroy(&srv->watch_lock);
         free(srv);
         return NULL;
     }
+    pthread_create(&srv->guard, NULL, guard_loop, srv);
     return srv;
 }
 
@@ -294,7 +388,10 @@ void server_stop(struct server *srv)
 {
     if (!srv) return;
     MHD_quiesce_daemon(srv->daemon);
+    srv->stopping = true;
+    pthread_join(srv->guard, NULL);
     jobs_free(srv->jobs); /* suspended connections resume as their jobs finish */
     MHD_stop_daemon(srv->daemon);
+    pthread_mutex_destroy(&srv->watch_lock);
     free(srv);
 }

@@ -108,3 +108,11 @@ TEST(first_error_wins)
     CHECK_STR(e.msg, "connect to mx.example: timed out");
     CHECK_INT(err_set(NULL, RC_DB, "ignored"), RC_DB);
 }
+
+TEST(utf8_scrub_replaces_only_invalid_bytes)
+{
+    char s[] = "ok \xc3\xa9 \xff bad \xe2\x82";
+    str_utf8_scrub(s);
+    CHECK_STR(s, "ok \xc3\xa9 ? bad ??");
+    CHECK(str_utf8_valid(s, strlen(s)));
+}
