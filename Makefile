@@ -38,10 +38,11 @@ $(BUILD)/gen/openapi.json: docs/openapi.yaml scripts/yaml2json.py
 	@mkdir -p $(dir $@)
 	scripts/yaml2json.py $< $@
 
-# One generated file carries every migration (named by backend and number) and the OpenAPI JSON.
-$(BUILD)/gen/embedded.c: $(BUILD)/embed $(MIGRATIONS) $(BUILD)/gen/openapi.json
+# One generated file carries every migration (named by backend and number), the OpenAPI JSON
+# and the extraction engine's junk-email lists (data/junk.txt).
+$(BUILD)/gen/embedded.c: $(BUILD)/embed $(MIGRATIONS) $(BUILD)/gen/openapi.json data/junk.txt
 	$(BUILD)/embed $@ $(foreach m,$(MIGRATIONS),migration_$(notdir $(patsubst %/,%,$(dir $(m))))_$(basename $(notdir $(m)))=$(m)) \
-	  openapi_json=$(BUILD)/gen/openapi.json
+	  openapi_json=$(BUILD)/gen/openapi.json extract_junk_txt=data/junk.txt
 
 $(BUILD)/obj/gen/embedded.o: $(BUILD)/gen/embedded.c
 	@mkdir -p $(dir $@)

@@ -44,6 +44,14 @@ bool api_campaign_status_run(struct request *req);
 bool api_campaign_recipients_parse(struct request *req);
 bool api_campaign_recipients_run(struct request *req);
 
+bool api_crawl_parse(struct request *req);
+const char *api_crawl_cache_key(struct request *req);
+bool api_crawl_run(struct request *req);
+struct crawl_result;
+/* The crawl endpoint's data object and cost, shared with `leadgen crawl`. */
+json_t *api_crawl_data_json(const struct crawl_result *r);
+int64_t api_crawl_cost(const struct crawl_result *r);
+
 /* Shared JSON shapes. */
 json_t *api_project_json(const struct project *p);
 /* "YYYY-MM-DD HH:MM:SS" UTC as a JSON string. */

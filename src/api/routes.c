@@ -19,6 +19,10 @@ const struct route api_routes[] = {
      .run = api_leads_list_run},
     {.file = "leads.php", .method = M_POST, .endpoint = "leads", .parse = api_leads_add_parse,
      .run = api_leads_add_run},
+    /* 1 credit per site email (max 15), min 1 when anything is found */
+    {.file = "crawl.php", .method = M_GET, .endpoint = "crawl", .upstream = true,
+     .max_credits = 15, .cache_ttl = 14 * DAY, .parse = api_crawl_parse,
+     .cache_key = api_crawl_cache_key, .run = api_crawl_run},
     /* 10 credits per Details call, up to 20 places a page; places are cached one by one */
     {.file = "places/search.php", .method = M_GET, .endpoint = "places_search", .upstream = true,
      .max_credits = 200, .parse = api_places_search_parse, .run = api_places_search_run},

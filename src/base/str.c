@@ -3,6 +3,9 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <locale.h>
+#include <pthread.h>
+#include <wctype.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +68,58 @@ bool str_parse_int64(const char *s, int64_t *out)
     return true;
 }
 
+static locale_t utf8_locale;
+static void utf8_locale_init(void)
+{
+    utf8_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+}
+
+/* Encodes code point c as UTF-8 at out; returns the byte count. */
+static size_t utf8_put(uint32_t c, char *out)
+{
+    if (c < 0x80) return out[0] = (char)c, 1;
+    if (c < 0x800) {
+        out[0] = (char)(0xC0 | (c >> 6));
+        out[1] = (char)(0x80 | (c & 0x3F));
+        return 2;
+    }
+    if (c < 0x10000) {
+        out[0] = (char)(0xE0 | (c >> 12));
+        out[1] = (char)(0x80 | ((c >> 6) & 0x3F));
+        out[2] = (char)(0x80 | (c & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | (c >> 18));
+    out[1] = (char)(0x80 | ((c >> 12) & 0x3F));
+    out[2] = (char)(0x80 | ((c >> 6) & 0x3F));
+    out[3] = (char)(0x80 | (c & 0x3F));
+    return 4;
+}
+
+char *str_casefold(struct arena *a, const char *s)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, utf8_locale_init);
+    size_t len = strlen(s);
+    char *out = arena_alloc(a, len * 2 + 1), *o = out; /* a lower-case form is at most 2x */
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        size_t n = utf8_sequence(p, strlen((const char *)p));
+        if (n <= 1) {
+            *o++ = (char)(n == 1 && *p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+            p++;
+            continue;
+        }
+        uint32_t c = p[0] & (n == 2 ? 0x1F : n == 3 ? 0x0F : 0x07);
+        for (size_t i = 1; i < n; i++) c = (c << 6) | (p[i] & 0x3F);
+        wint_t lower = utf8_locale ? towlower_l((wint_t)c, utf8_locale) : (wint_t)c;
+        o += utf8_put((uint32_t)lower, o);
+        p += n;
+    }
+    *o = '\0';
+    return out;
+}
+
 void str_ascii_lower(char *s)
 {
     for (; *s; s++)
@@ -92,6 +147,24 @@ void str_hex(const unsigned char *in, size_t n, char *out)
         out[2 * i + 1] = digits[in[i] & 15];
     }
     out[2 * n] = '\0';
+}
+
+void str_fast_random_hex(size_t n, char *out)
+{
+    /* splitmix64 per thread, seeded once from the CSPRNG: request ids need to
+     * be unique, not secret, and a system call per request shows in profiles */
+    static _Thread_local uint64_t state;
+    if (!state) randombytes_buf(&state, sizeof state);
+    unsigned char bytes[64];
+    if (n > sizeof bytes) n = sizeof bytes;
+    for (size_t i = 0; i < n; i += 8) {
+        uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+        z ^= z >> 31;
+        for (size_t k = 0; k < 8 && i + k < n; k++) bytes[i + k] = (unsigned char)(z >> (8 * k));
+    }
+    str_hex(bytes, n, out);
 }
 
 void str_random_hex(size_t n, char *out)

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/mem.h"
+
 bool str_utf8_valid(const char *s, size_t len);
 /* Replaces, in place, every byte that is not part of a valid UTF-8 sequence
  * with '?', so text built from outside input can always go into JSON. */
@@ -13,6 +15,9 @@ void str_utf8_scrub(char *s);
 /* Parses a whole decimal integer (optional leading '-'); false on junk or overflow. */
 bool str_parse_int64(const char *s, int64_t *out);
 void str_ascii_lower(char *s);
+/* Lower-cases UTF-8 text with Unicode's simple case mapping (C.UTF-8), for
+ * case-insensitive matching beyond ASCII; invalid bytes are kept. */
+char *str_casefold(struct arena *a, const char *s);
 /* Returns s with leading and trailing ASCII whitespace cut, in place. */
 char *str_trim(char *s);
 bool str_has_prefix(const char *s, const char *prefix);
@@ -20,5 +25,7 @@ bool str_has_prefix(const char *s, const char *prefix);
 void str_hex(const unsigned char *in, size_t n, char *out);
 /* Fills out with n random bytes from the OS CSPRNG, hex-encoded (2n+1 bytes). */
 void str_random_hex(size_t n, char *out);
+/* Like str_random_hex but from a per-thread generator: unique ids, not secrets. */
+void str_fast_random_hex(size_t n, char *out);
 
 #endif

@@ -6,12 +6,13 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/str.h"
+#include "api/api.h"
 #include "config.h"
+#include "crawl/crawl.h"
 #include "core/keys.h"
 #include "core/secrets.h"
 #include "domain/leads.h"
 #include "http/server.h"
-#include "net/http.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -273,6 +274,35 @@ static int cmd_account_remove(int argc, char **argv)
     return rc == RC_OK ? 0 : 1;
 }
 
+/* ---- crawl ----------------------------------------------------------------- */
+
+/* The same crawl as crawl.php, without a server: prints the endpoint's data object. */
+static int cmd_crawl(int argc, char **argv)
+{
+    if (argc != 1) return -1;
+    struct arena a;
+    arena_init(&a);
+    const char *url;
+    bool implied;
+    struct crawl_result r;
+    struct err err = {0};
+    int status = 0;
+    if (crawl_normalize(argv[0], &a, &url, &implied, &err) != RC_OK) {
+        status = 2;
+    } else if (crawl_site(url, implied, &a, &r, &err) != RC_OK) {
+        status = 1;
+    } else {
+        json_t *data = api_crawl_data_json(&r);
+        char *text = json_dumps(data, JSON_INDENT(2));
+        printf("%s\n", text);
+        free(text);
+        json_decref(data);
+    }
+    if (status) fprintf(stderr, "leadgen: %s\n", err.msg);
+    arena_cleanup(&a);
+    return status;
+}
+
 /* ---- serve ---------------------------------------------------------------- */
 
 static volatile sig_atomic_t stop_requested;
@@ -398,6 +428,7 @@ static const struct command commands[] = {
     {"account list", "account list EMAIL", cmd_account_list, "list a user's sending accounts"},
     {"account remove", "account remove EMAIL ID", cmd_account_remove,
      "remove a sending account no campaign uses"},
+    {"crawl", "crawl URL", cmd_crawl, "crawl a site as crawl.php does; prints the data object"},
     {"help", "help", cmd_help, "show this list"},
 };
 enum { COMMAND_COUNT = sizeof commands / sizeof commands[0] };
@@ -435,8 +466,8 @@ static int words_match(const char *words, int argc, char **argv)
 int cli_main(int argc, char **argv)
 {
     struct err err = {0};
-    if (sodium_init() < 0 || net_global_init(&err) != RC_OK) {
-        fprintf(stderr, "leadgen: cannot initialise crypto or networking\n");
+    if (sodium_init() < 0) {
+        fprintf(stderr, "leadgen: cannot initialise libsodium\n");
         return 1;
     }
     if (config_load(&err) != RC_OK) {

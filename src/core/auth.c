@@ -9,6 +9,7 @@
 #include "net/http.h"
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,7 +19,60 @@ static bool remote_configured(void)
     return url && *url;
 }
 
-enum { KEY_MAX = 256 };
+enum { KEY_MAX = 256, KEY_SLOTS = 4096, KEY_STRIPES = 64, KEY_CACHE_SECONDS = 60 };
+
+/* Resolved keys, so the hot path does not touch the store: a direct-mapped
+ * table indexed by the key hash, under striped locks. Keys are never revoked
+ * in place (a licence re-check happens through auth_remote), so a short
+ * lifetime only bounds how long a vouched key outlives its AUTH_TTL. */
+struct key_slot {
+    char hash[KEY_HASH_LEN + 1];
+    int64_t user_id;
+    int64_t expires; /* wall clock seconds */
+};
+static struct key_slot key_slots[KEY_SLOTS];
+static pthread_mutex_t key_locks[KEY_STRIPES];
+static pthread_once_t key_locks_once = PTHREAD_ONCE_INIT;
+
+static void key_locks_init(void)
+{
+    for (size_t i = 0; i < KEY_STRIPES; i++) pthread_mutex_init(&key_locks[i], NULL);
+}
+
+static size_t slot_of(const char *hash)
+{
+    pthread_once(&key_locks_once, key_locks_init);
+    return (size_t)strtoul((char[]){hash[0], hash[1], hash[2], hash[3], 0}, NULL, 16) % KEY_SLOTS;
+}
+
+static bool cache_lookup(const char *hash, int64_t now, int64_t *user_id)
+{
+    size_t i = slot_of(hash);
+    pthread_mutex_lock(&key_locks[i % KEY_STRIPES]);
+    bool hit = key_slots[i].expires > now && strcmp(key_slots[i].hash, hash) == 0;
+    if (hit) *user_id = key_slots[i].user_id;
+    pthread_mutex_unlock(&key_locks[i % KEY_STRIPES]);
+    return hit;
+}
+
+static void cache_store(const char *hash, int64_t user_id, int64_t expires)
+{
+    size_t i = slot_of(hash);
+    pthread_mutex_lock(&key_locks[i % KEY_STRIPES]);
+    memcpy(key_slots[i].hash, hash, sizeof key_slots[i].hash);
+    key_slots[i].user_id = user_id;
+    key_slots[i].expires = expires;
+    pthread_mutex_unlock(&key_locks[i % KEY_STRIPES]);
+}
+
+void auth_cache_clear(void)
+{
+    for (size_t i = 0; i < KEY_SLOTS; i++) {
+        pthread_mutex_lock(&key_locks[i % KEY_STRIPES]);
+        key_slots[i].expires = 0;
+        pthread_mutex_unlock(&key_locks[i % KEY_STRIPES]);
+    }
+}
 
 enum auth_result auth_local(struct store *st, const char *key, int64_t *user_id, struct err *err)
 {
@@ -26,14 +80,19 @@ enum auth_result auth_local(struct store *st, const char *key, int64_t *user_id,
     if (len > KEY_MAX || !str_utf8_valid(key, len)) return AUTH_INVALID; /* no licence is like that */
     char hash[KEY_HASH_LEN + 1];
     keys_hash(key, hash);
+    int64_t now = clock_now();
+    if (cache_lookup(hash, now, user_id)) return AUTH_OK;
     struct key_owner owner;
     enum rc rc = st->ops->key_lookup(st, hash, &owner, err);
     if (rc == RC_NOT_FOUND) return remote_configured() ? AUTH_NEEDS_REMOTE : AUTH_INVALID;
     if (rc != RC_OK) return AUTH_STORE_ERROR;
+    int64_t expires = now + KEY_CACHE_SECONDS;
     if (owner.source == KEY_EXTERNAL && remote_configured()) {
-        int64_t ttl = config_int("LEADGEN_AUTH_TTL", 300, 0, 86400);
-        if (clock_now() - owner.checked_at >= ttl) return AUTH_NEEDS_REMOTE;
+        int64_t vouched_until = owner.checked_at + config_int("LEADGEN_AUTH_TTL", 300, 0, 86400);
+        if (now >= vouched_until) return AUTH_NEEDS_REMOTE;
+        if (vouched_until < expires) expires = vouched_until;
     }
+    cache_store(hash, owner.user_id, expires);
     *user_id = owner.user_id;
     return AUTH_OK;
 }

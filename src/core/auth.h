@@ -23,6 +23,8 @@ enum auth_result {
 
 /* Store-only check: never blocks on the network. */
 enum auth_result auth_local(struct store *st, const char *key, int64_t *user_id, struct err *err);
+/* Forgets every cached key resolution (tests, and after keys change). */
+void auth_cache_clear(void);
 /* Asks the licence service and records its answer; may block for seconds. */
 enum auth_result auth_remote(struct store *st, const char *key, int64_t *user_id, struct err *err);
 

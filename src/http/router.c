@@ -1,6 +1,7 @@
 /* Route matching and the auth/cache/credits pipeline around each handler. */
 #include "http/router.h"
 
+#include "base/buf.h"
 #include "base/log.h"
 #include "base/str.h"
 #include "core/auth.h"
@@ -182,6 +183,11 @@ void router_finish(struct request *req)
     if (req->error == E_NONE && key) cache_store(req, key);
 }
 
+static int append_json(const char *text, size_t n, void *data)
+{
+    return buf_append(data, text, n) ? 0 : -1;
+}
+
 static char *error_body(struct request *req, size_t *len)
 {
     json_t *doc = json_pack("{s:s, s:s, s:s}", "status", "error", "code",
@@ -203,13 +209,13 @@ char *router_response(struct request *req, int *status, size_t *len)
         *len = req->raw_len;
         return memcpy(xmalloc(req->raw_len), req->raw_body, req->raw_len);
     }
-    char *owned = req->data_text ? NULL : json_dumps(req->data, JSON_COMPACT);
-    const char *data = req->data_text ? req->data_text : owned;
-    size_t cap = strlen(data) + 96;
-    char *body = xmalloc(cap);
-    int n = snprintf(body, cap, "{\"status\":\"success\",\"credits_used\":%lld,\"data\":%s}",
-                     (long long)req->credits_used, data);
-    free(owned);
-    *len = (size_t)n;
-    return body;
+    struct buf body; /* serialised once, straight into the response buffer */
+    buf_init(&body, 0);
+    buf_printf(&body, "{\"status\":\"success\",\"credits_used\":%lld,\"data\":",
+               (long long)req->credits_used);
+    if (req->data_text) buf_puts(&body, req->data_text);
+    else json_dump_callback(req->data, append_json, &body, JSON_COMPACT);
+    buf_puts(&body, "}");
+    *len = body.len;
+    return body.data;
 }

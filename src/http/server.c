@@ -96,7 +96,7 @@ static struct conn_ctx *ctx_new(struct server *srv, struct MHD_Connection *conn,
     req->method = method_of(method);
     req->method_name = arena_strdup(&req->arena, method);
     req->url = arena_strdup(&req->arena, url);
-    str_random_hex(8, req->request_id);
+    str_fast_random_hex(8, req->request_id);
     MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_arg, req);
     return ctx;
 }
@@ -365,7 +365,9 @@ struct server *server_start(struct store *st, const struct server_options *opt, 
         MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, opt->max_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, opt->client_timeout, MHD_OPTION_NOTIFY_COMPLETED,
         on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024U, MHD_OPTION_END);
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024U,
+        /* 16 KiB per connection: headers and a 2 KiB URL fit, and MHD zeroes less per request */
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384, MHD_OPTION_END);
     if (!srv->daemon) {
         err_set(err, RC_IO, "cannot listen on %s (address in use, or not permitted?)",
                 opt->listen);

@@ -7,6 +7,7 @@
 #include "net/addr.h"
 
 #include <curl/curl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,17 +15,35 @@
 
 enum { DEFAULT_TIMEOUT_MS = 30000, DEFAULT_MAX_BYTES = 8 << 20 };
 
-enum rc net_global_init(struct err *err)
+/* libcurl (and the TLS library behind it) is initialised on first use, so a
+ * server that only answers store requests never pays for it in memory. */
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static bool curl_ready;
+
+static void curl_init_once(void)
 {
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-        return err_set(err, RC_IO, "libcurl initialisation failed");
-    return RC_OK;
+    curl_ready = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
 }
+
+struct transfer {
+    CURL *h;
+    struct curl_slist *headers;
+    struct buf *body;
+    bool truncate; /* keep the first limit bytes of an oversized body */
+    bool refused;  /* the guard blocked the address */
+};
 
 static size_t on_body(char *data, size_t size, size_t n, void *userdata)
 {
-    struct buf *b = userdata;
-    return buf_append(b, data, size * n) ? size * n : 0; /* 0 aborts the transfer */
+    struct transfer *t = userdata;
+    struct buf *b = t->body;
+    if (buf_append(b, data, size * n)) return size * n;
+    if (t->truncate && b->len < b->limit) {
+        size_t room = b->limit - b->len;
+        buf_append(b, data, room);
+        b->too_big = true;
+    }
+    return 0; /* aborts the transfer */
 }
 
 /* LEADGEN_RESOLVE is "host:port:addr[,host:port:addr]", curl's --resolve syntax. */
@@ -60,12 +79,6 @@ static curl_socket_t open_guarded(void *clientp, curlsocktype purpose, struct cu
     return socket(addr->family, addr->socktype, addr->protocol);
 }
 
-struct transfer {
-    CURL *h;
-    struct curl_slist *headers;
-    bool refused; /* the guard blocked the address */
-};
-
 static bool transfer_setup(struct transfer *t, const struct http_request *req,
                            struct http_response *resp, struct curl_slist *pins)
 {
@@ -85,7 +98,9 @@ static bool transfer_setup(struct transfer *t, const struct http_request *req,
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &resp->body);
+    t->body = &resp->body;
+    t->truncate = req->truncate;
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, t);
     curl_easy_setopt(h, CURLOPT_USERAGENT, req->user_agent ? req->user_agent : "leadgen/1.0");
     curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
     if (req->max_redirects > 0) {
@@ -106,7 +121,7 @@ static bool transfer_setup(struct transfer *t, const struct http_request *req,
 static enum rc transfer_result(struct transfer *t, CURLcode cc, const struct http_request *req,
                                struct http_response *resp, struct err *err)
 {
-    if (cc == CURLE_OK) {
+    if (cc == CURLE_OK || (cc == CURLE_WRITE_ERROR && t->truncate && resp->body.too_big)) {
         curl_easy_getinfo(t->h, CURLINFO_RESPONSE_CODE, &resp->status);
         char *final = NULL;
         curl_easy_getinfo(t->h, CURLINFO_EFFECTIVE_URL, &final);
@@ -148,6 +163,15 @@ static void start_one(CURLM *m, struct transfer *t, size_t i, const struct http_
 void http_fetch_all(const struct http_request *reqs, size_t n, unsigned parallel,
                     struct http_response *resps, struct err *errs, enum rc *rcs)
 {
+    pthread_once(&curl_once, curl_init_once);
+    if (!curl_ready) {
+        for (size_t i = 0; i < n; i++) {
+            buf_init(&resps[i].body, 1);
+            resps[i].status = 0;
+            rcs[i] = err_set(&errs[i], RC_IO, "libcurl initialisation failed");
+        }
+        return;
+    }
     struct transfer *t = calloc(n ? n : 1, sizeof *t);
     struct curl_slist *pins = resolve_pins();
     CURLM *m = curl_multi_init();

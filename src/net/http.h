@@ -1,6 +1,7 @@
 /* Outbound HTTP through libcurl: the one place that knows timeouts, response
  * size caps and LEADGEN_RESOLVE pins. Blocking; safe to call from any thread
- * after net_global_init. The response body is owned by the caller (buf_free). */
+ * (libcurl is initialised on first use). The response body is owned by the
+ * caller (http_response_free). */
 #ifndef LEADGEN_NET_HTTP_H
 #define LEADGEN_NET_HTTP_H
 
@@ -18,6 +19,7 @@ struct http_request {
     size_t body_len;
     long timeout_ms;    /* whole transfer; 0 means 30 s */
     size_t max_bytes;   /* response body cap; 0 means 8 MiB */
+    bool truncate;      /* past max_bytes: keep what fits and succeed (pages), not fail */
     int max_redirects;  /* 0: redirects are not followed */
     const char *user_agent; /* NULL: "leadgen/1.0" */
     const char *log_url;    /* shown in errors instead of url (hides keys in query strings) */
@@ -34,7 +36,6 @@ struct http_response {
     char content_type[128];
 };
 
-enum rc net_global_init(struct err *err);
 /* Runs n requests concurrently, at most `parallel` at a time, and fills
  * resps[i], errs[i] and rcs[i] as http_fetch would. errs must hold n zeroed
  * records. Every resps[i] must be freed, whatever rcs[i] says. */

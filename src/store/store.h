@@ -105,6 +105,8 @@ struct store;
 struct store_ops {
     const char *name;
     void (*close)(struct store *st);
+    /* A number that changes whenever this process writes to the store. */
+    uint64_t (*generation)(struct store *st);
     enum rc (*ping)(struct store *st, struct err *err);
 
     enum rc (*meta_get)(struct store *st, const char *key, struct arena *a, char **value,

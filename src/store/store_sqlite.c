@@ -8,6 +8,7 @@
 #include "base/str.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 
 extern const char migration_sqlite_001_init[];
 extern const char migration_sqlite_002_campaigns[];
+extern const char migration_sqlite_004_project_search[];
 
 static const struct migration {
     int version;
@@ -22,6 +24,7 @@ static const struct migration {
 } migrations[] = {
     {1, migration_sqlite_001_init},
     {2, migration_sqlite_002_campaigns},
+    {4, migration_sqlite_004_project_search},
 };
 
 enum stmt_id {
@@ -51,7 +54,6 @@ enum stmt_id {
     S_PROJECT_INSERT,
     S_PROJECT_GET,
     S_PROJECT_BUMP,
-    S_CAMPAIGNS_OF_USER,
     S_CAMPAIGNS_OF_PROJECT,
     S_LEADS_LIST,
     S_LEAD_INSERT,
@@ -93,14 +95,15 @@ static const char *const stmt_sql[S_COUNT] = {
                     "ON CONFLICT (key) DO UPDATE SET endpoint = excluded.endpoint, "
                     "body = excluded.body, expires_at = excluded.expires_at",
     [S_CACHE_PURGE] = "DELETE FROM cache WHERE expires_at <= ?1",
-    [S_PROJECT_LIST] = "SELECT id, name, type, leads_count FROM projects WHERE user_id = ?1 "
-                       "AND (?2 IS NULL OR name LIKE ?2 ESCAPE '\\') ORDER BY id DESC",
-    [S_PROJECT_INSERT] = "INSERT INTO projects (user_id, name, type, leads_count, created_at) "
-                         "VALUES (?1, ?2, '', 0, ?3) RETURNING id",
+    /* one statement, so one read transaction, for the hot GET projects.php */
+    [S_PROJECT_LIST] = "SELECT p.id, p.name, p.type, p.leads_count, c.id, c.name, c.status "
+                       "FROM projects p LEFT JOIN campaigns c ON c.project_id = p.id "
+                       "AND c.user_id = p.user_id WHERE p.user_id = ?1 "
+                       "AND (?2 IS NULL OR p.name_fold LIKE ?2 ESCAPE '\\') ORDER BY p.id DESC, c.id",
+    [S_PROJECT_INSERT] = "INSERT INTO projects (user_id, name, type, leads_count, created_at, "
+                         "name_fold) VALUES (?1, ?2, '', 0, ?3, ?4) RETURNING id",
     [S_PROJECT_GET] = "SELECT id, name, type, leads_count FROM projects WHERE id = ?1 AND user_id = ?2",
     [S_PROJECT_BUMP] = "UPDATE projects SET leads_count = leads_count + ?2 WHERE id = ?1",
-    [S_CAMPAIGNS_OF_USER] = "SELECT project_id, id, name, status FROM campaigns WHERE user_id = ?1 "
-                            "ORDER BY id",
     [S_CAMPAIGNS_OF_PROJECT] = "SELECT project_id, id, name, status FROM campaigns "
                                "WHERE user_id = ?1 AND project_id = ?2 ORDER BY id",
     [S_LEADS_LIST] = "SELECT id, email, firstname, lastname, company, website, phones, description, "
@@ -154,6 +157,21 @@ static void conn_thread_exit(void *p)
     conn_close(c);
 }
 
+/* Bumped by every row change through any connection of this process. */
+static _Atomic uint64_t write_generation;
+
+static void on_row_change(void *arg, int op, const char *db, const char *table, sqlite3_int64 row)
+{
+    (void)arg, (void)op, (void)db, (void)table, (void)row;
+    atomic_fetch_add(&write_generation, 1);
+}
+
+static uint64_t sq_generation(struct store *st)
+{
+    (void)st;
+    return atomic_load(&write_generation);
+}
+
 static enum rc conn_open_db(const char *path, sqlite3 **out, struct err *err)
 {
     sqlite3 *db = NULL;
@@ -175,6 +193,7 @@ static enum rc conn_open_db(const char *path, sqlite3 **out, struct err *err)
         sqlite3_close(db);
         return RC_DB;
     }
+    sqlite3_update_hook(db, on_row_change, NULL);
     *out = db;
     return RC_OK;
 }
@@ -266,9 +285,17 @@ enum rc sq_step_int(struct conn *c, sqlite3_stmt *st, int64_t *out, struct err *
 {
     int r = sqlite3_step(st);
     enum rc rc = RC_OK;
-    if (r == SQLITE_ROW) *out = sqlite3_column_int64(st, 0);
-    else if (r == SQLITE_DONE) rc = RC_NOT_FOUND;
-    else rc = sq_fail(c, err, what);
+    if (r == SQLITE_ROW) {
+        *out = sqlite3_column_int64(st, 0);
+        /* an INSERT/UPDATE ... RETURNING writes (and, outside a transaction,
+         * commits) only when stepped to the end: a full disk shows up here */
+        r = sqlite3_step(st);
+        if (r != SQLITE_ROW && r != SQLITE_DONE) rc = sq_fail(c, err, what);
+    } else if (r == SQLITE_DONE) {
+        rc = RC_NOT_FOUND;
+    } else {
+        rc = sq_fail(c, err, what);
+    }
     sq_done(st);
     return rc;
 }
@@ -726,6 +753,30 @@ static enum rc attach_campaigns(struct conn *c, sqlite3_stmt *q, struct project 
     return rc;
 }
 
+/* Rows of (project..., campaign...) ordered by project: consecutive rows of
+ * one project become one entry with its campaigns. */
+static void add_project_row(sqlite3_stmt *q, struct arena *a, struct project **list, size_t *n,
+                            size_t *cap)
+{
+    int64_t id = sqlite3_column_int64(q, 0);
+    if (*n == 0 || (*list)[*n - 1].id != id) {
+        if (*n == *cap) {
+            struct project *grown = arena_alloc(a, *cap * 2 * sizeof *grown);
+            memcpy(grown, *list, *n * sizeof **list);
+            *list = grown;
+            *cap *= 2;
+        }
+        project_from_row(q, a, &(*list)[(*n)++]);
+    }
+    if (sqlite3_column_type(q, 4) == SQLITE_NULL) return; /* no campaigns */
+    struct project *p = &(*list)[*n - 1];
+    struct campaign_ref *grown = arena_alloc(a, (p->campaigns_count + 1) * sizeof *grown);
+    if (p->campaigns_count) memcpy(grown, p->campaigns, p->campaigns_count * sizeof *grown);
+    grown[p->campaigns_count++] = (struct campaign_ref){
+        sqlite3_column_int64(q, 4), sq_col_text(q, 5, a), sq_col_text(q, 6, a)};
+    p->campaigns = grown;
+}
+
 static enum rc sq_project_list(struct store *st, int64_t user_id, const char *search,
                                struct arena *a, struct project **out, size_t *count,
                                struct err *err)
@@ -733,28 +784,16 @@ static enum rc sq_project_list(struct store *st, int64_t user_id, const char *se
     CONN(st, err);
     STMT(q, S_PROJECT_LIST);
     sqlite3_bind_int64(q, 1, user_id);
-    sq_bind_text(q, 2, search && *search ? like_pattern(search, a) : NULL);
+    sq_bind_text(q, 2, search && *search ? like_pattern(str_casefold(a, search), a) : NULL);
     size_t n = 0, cap = 8;
     struct project *list = arena_alloc(a, cap * sizeof *list);
     int r;
-    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
-        if (n == cap) {
-            struct project *grown = arena_alloc(a, cap * 2 * sizeof *grown);
-            memcpy(grown, list, n * sizeof *list);
-            list = grown;
-            cap *= 2;
-        }
-        project_from_row(q, a, &list[n++]);
-    }
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) add_project_row(q, a, &list, &n, &cap);
     enum rc rc = r == SQLITE_DONE ? RC_OK : sq_fail(c, err, "project list");
     sq_done(q);
-    if (rc != RC_OK) return rc;
     *out = list;
     *count = n;
-    if (n == 0) return RC_OK;
-    STMT(camps, S_CAMPAIGNS_OF_USER);
-    sqlite3_bind_int64(camps, 1, user_id);
-    return attach_campaigns(c, camps, list, n, a, err);
+    return rc;
 }
 
 static enum rc sq_project_create(struct store *st, int64_t user_id, const char *name, int64_t now,
@@ -762,11 +801,15 @@ static enum rc sq_project_create(struct store *st, int64_t user_id, const char *
 {
     CONN(st, err);
     STMT(q, S_PROJECT_INSERT);
+    struct arena scratch;
+    arena_init(&scratch);
     sqlite3_bind_int64(q, 1, user_id);
     sq_bind_text(q, 2, name);
     sqlite3_bind_int64(q, 3, now);
+    sq_bind_text(q, 4, str_casefold(&scratch, name));
     struct err raw = {0};
     enum rc rc = sq_step_int(c, q, project_id, &raw, "project insert");
+    arena_cleanup(&scratch);
     if (rc == RC_CONFLICT)
         return err_set(err, RC_CONFLICT, "a project named '%s' already exists", name);
     return rc == RC_OK ? RC_OK : err_copy(err, &raw);
@@ -917,6 +960,7 @@ static const struct store_ops sqlite_ops = {
     SQ_CAMPAIGN_OPS
     .name = "sqlite",
     .close = sq_close,
+    .generation = sq_generation,
     .ping = sq_ping,
     .meta_get = sq_meta_get,
     .meta_set_once = sq_meta_set_once,
@@ -941,8 +985,17 @@ static const struct store_ops sqlite_ops = {
     .leads_add = sq_leads_add,
 };
 
+static void sqlite_configure_once(void)
+{
+    /* per-allocation statistics take a process-wide mutex that the event
+     * threads would fight over; leadgen never reads them */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 struct store *store_sqlite_open(const char *path, struct err *err)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, sqlite_configure_once);
     sqlite3 *db;
     if (conn_open_db(path, &db, err) != RC_OK) return NULL;
     enum rc rc = migrate(db, err);

@@ -116,3 +116,16 @@ TEST(utf8_scrub_replaces_only_invalid_bytes)
     CHECK_STR(s, "ok \xc3\xa9 ? bad ??");
     CHECK(str_utf8_valid(s, strlen(s)));
 }
+
+TEST(casefold_lowers_unicode_and_keeps_invalid_bytes)
+{
+    struct arena a;
+    arena_init(&a);
+    CHECK_STR(str_casefold(&a, "CAF\xc3\x89 Owners"), "caf\xc3\xa9 owners");
+    CHECK_STR(str_casefold(&a, "\xd0\x9c\xd0\x9e\xd0\xa1\xd0\x9a\xd0\x92\xd0\x90"),
+              "\xd0\xbc\xd0\xbe\xd1\x81\xd0\xba\xd0\xb2\xd0\xb0"); /* МОСКВА -> москва */
+    CHECK_STR(str_casefold(&a, "\xce\xa3\xce\x9f\xce\xa6\xce\x99\xce\x91"),
+              "\xcf\x83\xce\xbf\xcf\x86\xce\xb9\xce\xb1"); /* ΣΟΦΙΑ -> σοφια */
+    CHECK_STR(str_casefold(&a, "ABC\xff"), "abc\xff");
+    arena_cleanup(&a);
+}

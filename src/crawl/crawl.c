@@ -1,0 +1,342 @@
+/* Crawler: main page, robots.txt, then rounds of internal pages fetched
+ * concurrently through net/http.h and parsed by the extraction engine. */
+#include "crawl/crawl.h"
+
+#include "base/clock.h"
+#include "base/str.h"
+#include "config.h"
+#include "crawl/robots.h"
+#include "net/http.h"
+
+#include <curl/curl.h>
+#include <libpsl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+enum {
+    PAGE_MAX_BYTES = 2 << 20,
+    ROBOTS_MAX_BYTES = 512 << 10,
+    PAGE_TIMEOUT_MS = 15000,
+    CRAWL_DEADLINE_MS = 90000,
+    PER_SITE_PARALLEL = 4,
+    URL_MAX = 2048,
+    MAX_CANDIDATES = 2000,
+};
+
+static const char user_agent[] =
+    "Mozilla/5.0 (compatible; leadgen/1.0; +https://github.com/leadgen-tools/leadgen)";
+static const char robots_agent[] = "leadgen";
+
+/* ---- URLs ------------------------------------------------------------------- */
+
+/* Splits url into lower-case host and path+query (arena strings); false if not http(s). */
+static bool url_parts(const char *url, struct arena *a, const char **host, const char **path,
+                      const char **origin)
+{
+    CURLU *u = curl_url();
+    char *scheme = NULL, *h = NULL, *p = NULL, *q = NULL, *port = NULL;
+    bool ok = curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+              curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+              (!strcmp(scheme, "http") || !strcmp(scheme, "https")) &&
+              curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK && *h;
+    if (ok) {
+        curl_url_get(u, CURLUPART_PATH, &p, 0);
+        curl_url_get(u, CURLUPART_QUERY, &q, 0);
+        curl_url_get(u, CURLUPART_PORT, &port, 0);
+        char *lower = arena_strdup(a, h);
+        str_ascii_lower(lower);
+        if (host) *host = lower;
+        if (path) *path = arena_sprintf(a, "%s%s%s", p ? p : "/", q ? "?" : "", q ? q : "");
+        if (origin)
+            *origin = arena_sprintf(a, "%s://%s%s%s", scheme, lower, port ? ":" : "", port ? port : "");
+    }
+    curl_free(scheme);
+    curl_free(h);
+    curl_free(p);
+    curl_free(q);
+    curl_free(port);
+    curl_url_cleanup(u);
+    return ok;
+}
+
+enum rc crawl_normalize(const char *input, struct arena *a, const char **url, bool *implied,
+                        struct err *err)
+{
+    size_t n = strlen(input);
+    if (n == 0 || n > URL_MAX || strpbrk(input, " \t\r\n\"<>\\^`{|}"))
+        return err_set(err, RC_INVALID, "Parameter 'domain' is not a URL.");
+    *implied = strstr(input, "://") == NULL;
+    const char *full = *implied ? arena_sprintf(a, "https://%s", input) : input;
+    CURLU *u = curl_url();
+    char *scheme = NULL, *out = NULL;
+    enum rc rc = RC_OK;
+    if (curl_url_set(u, CURLUPART_URL, full, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK) {
+        rc = err_set(err, RC_INVALID, "Parameter 'domain' is not a URL.");
+    } else if (strcmp(scheme, "http") && strcmp(scheme, "https")) {
+        rc = err_set(err, RC_INVALID, "Parameter 'domain' must be an http or https URL, not %s.",
+                     scheme);
+    } else {
+        curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0);
+        curl_url_set(u, CURLUPART_USER, NULL, 0);
+        curl_url_set(u, CURLUPART_PASSWORD, NULL, 0);
+        char *host = NULL;
+        if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || !*host)
+            rc = err_set(err, RC_INVALID, "Parameter 'domain' has no valid host name.");
+        else {
+            str_ascii_lower(host);
+            curl_url_set(u, CURLUPART_HOST, host, 0);
+            curl_url_get(u, CURLUPART_URL, &out, 0);
+            *url = arena_strdup(a, out);
+        }
+        curl_free(host);
+    }
+    curl_free(scheme);
+    curl_free(out);
+    curl_url_cleanup(u);
+    return rc;
+}
+
+static const char *registrable(const char *host, struct arena *a)
+{
+    const char *reg = psl_registrable_domain(psl_builtin(), host);
+    if (!reg) reg = host; /* an IP address or a bare suffix: the host is the site */
+    if (!strncmp(reg, "www.", 4)) reg += 4;
+    return arena_strdup(a, reg);
+}
+
+static bool same_site(const char *host, const char *site, struct arena *a)
+{
+    return strcasecmp(registrable(host, a), site) == 0;
+}
+
+/* ---- choosing pages --------------------------------------------------------- */
+
+static const char *const skipped_extensions[] = {
+    "pdf", "jpg", "jpeg", "png", "gif", "svg", "webp", "bmp", "ico", "tif", "tiff", "avif",
+    "zip", "rar", "7z", "gz", "tgz", "tar", "bz2", "mp4", "mp3", "m4a", "wav", "avi", "mov",
+    "webm", "ogg", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "odt", "ods", "css", "js",
+    "json", "xml", "rss", "atom", "txt", "csv", "woff", "woff2", "ttf", "eot", "exe", "dmg",
+    "apk", "iso", "ics", "vcf"};
+
+static bool looks_like_html(const char *path)
+{
+    size_t n = strcspn(path, "?");
+    const char *dot = NULL; /* the last dot of the last path segment */
+    for (const char *p = path; p < path + n; p++) {
+        if (*p == '/') dot = NULL;
+        else if (*p == '.') dot = p;
+    }
+    if (!dot) return true;
+    size_t en = (size_t)(path + n - dot - 1);
+    for (size_t i = 0; i < sizeof skipped_extensions / sizeof *skipped_extensions; i++)
+        if (strlen(skipped_extensions[i]) == en && !strncasecmp(dot + 1, skipped_extensions[i], en))
+            return false;
+    return true;
+}
+
+static const char *const contact_words[] = {
+    "contact", "kontakt", "impressum", "imprint", "about", "team", "legal", "ueber-uns",
+    "uber-uns", "about-us", "staff", "people", "management", "leadership", "mentions-legales",
+    "contacto", "contatti", "contato", "chi-siamo", "equipe", "nosotros", "company"};
+static const char *const helpful_words[] = {"privacy", "datenschutz", "career", "jobs", "support",
+                                            "help", "service", "location", "office", "store"};
+
+static int priority(const char *path)
+{
+    for (size_t i = 0; i < sizeof contact_words / sizeof *contact_words; i++)
+        if (strcasestr(path, contact_words[i])) return 2;
+    for (size_t i = 0; i < sizeof helpful_words / sizeof *helpful_words; i++)
+        if (strcasestr(path, helpful_words[i])) return 1;
+    return 0;
+}
+
+struct candidate {
+    const char *url;
+    int priority;
+    size_t order;
+};
+
+struct frontier {
+    struct candidate *items;
+    size_t count, cap, next_order;
+    const char **seen;
+    size_t seen_count, seen_cap;
+};
+
+static bool seen_before(struct frontier *f, const char *url, struct arena *a)
+{
+    for (size_t i = 0; i < f->seen_count; i++)
+        if (!strcmp(f->seen[i], url)) return true;
+    if (f->seen_count == f->seen_cap) {
+        size_t next = f->seen_cap ? f->seen_cap * 2 : 64;
+        const char **bigger = arena_alloc(a, next * sizeof *bigger);
+        if (f->seen_count) memcpy(bigger, f->seen, f->seen_count * sizeof *bigger);
+        f->seen = bigger;
+        f->seen_cap = next;
+    }
+    f->seen[f->seen_count++] = url;
+    return false;
+}
+
+static void frontier_add(struct frontier *f, const char *url, int prio, struct arena *a)
+{
+    if (f->count == f->cap) {
+        size_t next = f->cap ? f->cap * 2 : 32;
+        struct candidate *bigger = arena_alloc(a, next * sizeof *bigger);
+        if (f->count) memcpy(bigger, f->items, f->count * sizeof *bigger);
+        f->items = bigger;
+        f->cap = next;
+    }
+    f->items[f->count++] = (struct candidate){url, prio, f->next_order++};
+}
+
+struct site {
+    const char *host, *reg;
+    struct robots robots;
+    bool obey_robots;
+};
+
+/* Queues the page's internal HTML links the robots rules allow. */
+static void queue_links(struct frontier *f, const struct extract_result *page,
+                        const struct site *site, struct arena *a)
+{
+    for (size_t i = 0; i < page->links_count && f->seen_count < MAX_CANDIDATES; i++) {
+        const char *host, *path;
+        if (!url_parts(page->links[i], a, &host, &path, NULL)) continue;
+        if (!same_site(host, site->reg, a) || !looks_like_html(path)) continue;
+        if (seen_before(f, page->links[i], a)) continue;
+        if (site->obey_robots && !robots_allowed(&site->robots, path)) continue;
+        frontier_add(f, page->links[i], priority(path), a);
+    }
+}
+
+static int by_priority(const void *x, const void *y)
+{
+    const struct candidate *a = x, *b = y;
+    if (a->priority != b->priority) return b->priority - a->priority;
+    return a->order < b->order ? -1 : a->order > b->order;
+}
+
+/* ---- fetching --------------------------------------------------------------- */
+
+static struct http_request page_request(const char *url, long timeout_ms)
+{
+    return (struct http_request){.url = url, .timeout_ms = timeout_ms, .max_bytes = PAGE_MAX_BYTES,
+                                 .truncate = true, .max_redirects = 5, .user_agent = user_agent,
+                                 .guard_private = true};
+}
+
+static bool is_html(const struct http_response *r)
+{
+    const char *t = r->content_type;
+    return !*t || !strncasecmp(t, "text/html", 9) || !strncasecmp(t, "application/xhtml", 17);
+}
+
+/* Parses one fetched page into the merged result; false when it is not an HTML page. */
+static bool take_page(const struct http_response *r, struct arena *a, struct crawl_result *out,
+                      struct extract_result *page)
+{
+    if (r->status < 200 || r->status > 299 || !is_html(r)) return false;
+    const char *text;
+    size_t len;
+    extract_to_utf8(r->body.data ? r->body.data : "", r->body.len, r->content_type, a, &text, &len);
+    extract_result_init(page);
+    if (extract_page(text, len, r->final_url, a, page) != RC_OK) return false;
+    extract_merge(&out->merged, page, a);
+    out->pages_crawled++;
+    return true;
+}
+
+static void load_robots(struct site *site, const char *origin, struct arena *a)
+{
+    const char *url = arena_sprintf(a, "%s/robots.txt", origin);
+    struct http_request req = {.url = url, .timeout_ms = 10000, .max_bytes = ROBOTS_MAX_BYTES,
+                               .truncate = true, .max_redirects = 3, .user_agent = user_agent,
+                               .guard_private = true};
+    struct http_response resp;
+    struct err err = {0};
+    if (http_fetch(&req, &resp, &err) == RC_OK && resp.status >= 200 && resp.status < 300)
+        robots_parse(resp.body.data ? resp.body.data : "", resp.body.len, robots_agent, a,
+                     &site->robots);
+    http_response_free(&resp); /* 4xx: no rules; a fetch failure: no rules either */
+}
+
+/* One round: fetches up to `room` queued pages concurrently and parses them. */
+static void crawl_round(struct frontier *f, const struct site *site, size_t room, double deadline,
+                        struct arena *a, struct crawl_result *out)
+{
+    qsort(f->items, f->count, sizeof *f->items, by_priority);
+    size_t n = f->count < room ? f->count : room;
+    double left = deadline - clock_mono_ms();
+    long timeout = left < PAGE_TIMEOUT_MS ? (long)left : PAGE_TIMEOUT_MS;
+    struct http_request *reqs = arena_alloc(a, (n + 1) * sizeof *reqs);
+    struct http_response *resps = arena_alloc(a, (n + 1) * sizeof *resps);
+    struct err *errs = arena_alloc(a, (n + 1) * sizeof *errs);
+    enum rc *rcs = arena_alloc(a, (n + 1) * sizeof *rcs);
+    for (size_t i = 0; i < n; i++) reqs[i] = page_request(f->items[i].url, timeout);
+    memmove(f->items, f->items + n, (f->count - n) * sizeof *f->items);
+    f->count -= n;
+    http_fetch_all(reqs, n, PER_SITE_PARALLEL, resps, errs, rcs);
+    for (size_t i = 0; i < n; i++) {
+        struct extract_result page;
+        if (rcs[i] == RC_OK && take_page(&resps[i], a, out, &page)) queue_links(f, &page, site, a);
+        http_response_free(&resps[i]);
+    }
+}
+
+static enum rc fetch_main(const char *url, struct http_response *resp, struct err *err)
+{
+    struct http_request req = page_request(url, PAGE_TIMEOUT_MS);
+    enum rc rc = http_fetch(&req, resp, err);
+    if (rc == RC_OK && (resp->status < 200 || resp->status > 299))
+        rc = err_set(err, RC_UPSTREAM, "%s answered HTTP %ld", url, resp->status);
+    return rc;
+}
+
+enum rc crawl_site(const char *url, bool implied_scheme, struct arena *a,
+                   struct crawl_result *out, struct err *err)
+{
+    memset(out, 0, sizeof *out);
+    out->url = url;
+    extract_result_init(&out->merged);
+    double deadline = clock_mono_ms() + CRAWL_DEADLINE_MS;
+    struct http_response main_page;
+    struct err main_err = {0};
+    enum rc rc = fetch_main(url, &main_page, &main_err);
+    if (rc == RC_UPSTREAM && implied_scheme && !strncmp(url, "https://", 8) && main_page.status == 0) {
+        http_response_free(&main_page);
+        const char *plain = arena_sprintf(a, "http://%s", url + 8);
+        struct err plain_err = {0};
+        if (fetch_main(plain, &main_page, &plain_err) == RC_OK) {
+            rc = RC_OK;
+            out->url = plain;
+        }
+    }
+    if (rc != RC_OK) {
+        http_response_free(&main_page);
+        return err_copy(err, &main_err);
+    }
+    struct site site = {.obey_robots = config_bool("LEADGEN_OBEY_ROBOTS")};
+    const char *origin;
+    if (!url_parts(main_page.final_url, a, &site.host, NULL, &origin)) {
+        http_response_free(&main_page);
+        return err_set(err, RC_UPSTREAM, "%s redirected to an unusable URL", url);
+    }
+    site.reg = registrable(site.host, a);
+    if (site.obey_robots) load_robots(&site, origin, a);
+    struct frontier f = {0};
+    seen_before(&f, main_page.final_url, a);
+    seen_before(&f, out->url, a);
+    struct extract_result page;
+    if (take_page(&main_page, a, out, &page)) queue_links(&f, &page, &site, a);
+    http_response_free(&main_page);
+    while (out->pages_crawled < CRAWL_MAX_PAGES && f.count > 0 && clock_mono_ms() < deadline - 1000)
+        crawl_round(&f, &site, (size_t)(CRAWL_MAX_PAGES - out->pages_crawled), deadline, a, out);
+    out->site_emails = arena_alloc(a, (out->merged.emails_count + 1) * sizeof *out->site_emails);
+    for (size_t i = 0; i < out->merged.emails_count; i++)
+        if (extract_email_on_site(out->merged.emails[i], site.host))
+            out->site_emails[out->site_emails_count++] = out->merged.emails[i];
+    return RC_OK;
+}

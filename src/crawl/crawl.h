@@ -1,0 +1,40 @@
+/* The website crawler: one site in, up to 15 fetched and parsed pages out,
+ * merged by the extraction engine. The main page (after up to 5 redirects,
+ * whose final host becomes the site) comes first, then internal pages on the
+ * same registrable domain, contact-like pages first, HTML only, at most 4 in
+ * flight, robots.txt obeyed (LEADGEN_OBEY_ROBOTS), every fetch behind the
+ * private-address guard, the whole crawl under a deadline. Results live in
+ * the caller's arena. */
+#ifndef LEADGEN_CRAWL_H
+#define LEADGEN_CRAWL_H
+
+#include "base/mem.h"
+#include "base/rc.h"
+#include "extract/extract.h"
+
+#include <stdbool.h>
+
+enum { CRAWL_MAX_PAGES = 15 };
+
+struct crawl_result {
+    const char *url;         /* the normalised URL that was crawled */
+    int pages_crawled;       /* pages fetched and parsed */
+    struct extract_result merged;
+    const char **site_emails; /* emails on the site's registrable domain */
+    size_t site_emails_count;
+};
+
+/* Normalises user input into an absolute http(s) URL: https:// is prepended
+ * when there is no scheme (*implied is then true), the host is lower-cased and
+ * an empty path becomes "/". RC_INVALID for anything that is not such a URL. */
+enum rc crawl_normalize(const char *input, struct arena *a, const char **url, bool *implied,
+                        struct err *err);
+
+/* Crawls url (already normalised). RC_FORBIDDEN when the site resolves to a
+ * private address; RC_UPSTREAM when the main page cannot be fetched (DNS,
+ * connect, TLS, timeout, non-2xx), with the reason in err. With implied_scheme,
+ * an https site that cannot be reached is tried once over http. */
+enum rc crawl_site(const char *url, bool implied_scheme, struct arena *a,
+                   struct crawl_result *out, struct err *err);
+
+#endif
