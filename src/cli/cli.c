@@ -14,6 +14,7 @@
 #include "domain/leads.h"
 #include "http/server.h"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sodium.h>
@@ -396,6 +397,7 @@ static int cmd_serve(int argc, char **argv)
     log_info("leadgen listening on http://%.*s:%u (store: %s)",
              (int)(strrchr(opt.listen, ':') - opt.listen), opt.listen, server_port(srv),
              st->ops->name);
+    malloc_trim(0); /* start-up (migrations, first user) left freed heap behind */
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     signal(SIGPIPE, SIG_IGN);
