@@ -2,14 +2,15 @@
 # runs every suite; `make asan` builds the sanitizer variant in build/asan.
 BUILD   ?= build
 CC      ?= cc
-PKGS    := libmicrohttpd sqlite3 jansson libsodium libcurl libpsl
+PKGS    := libmicrohttpd sqlite3 jansson libsodium libcurl libpsl libcares libidn2
 WARN    := -std=c17 -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Wvla -Werror
 OPT     ?= -O2 -g
 SAN     ?=
 CFLAGS  := $(OPT) $(WARN) $(SAN) -D_GNU_SOURCE -Isrc -I$(BUILD)/gen \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+# libcurl is loaded with dlopen on first use (src/net/curl_api.h): headers only, no -lcurl
+LDLIBS  := $(filter-out -lcurl,$(shell pkg-config --libs $(PKGS) 2>/dev/null)) -lunistring -ldl -lpthread -lm
 LDFLAGS := $(SAN)
 
 LIB_SRC  := $(filter-out $(LIB_EXCLUDE),$(sort $(shell find src -name '*.c' ! -name main.c)))
@@ -18,12 +19,17 @@ UNIT_SRC := $(filter-out $(LIB_EXCLUDE),$(sort $(wildcard tests/unit/*.c)))
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/obj/%.o)
 FUZZ_SRC := $(filter-out $(LIB_EXCLUDE),$(sort $(wildcard tests/fuzz/fuzz_*.c)))
 MIGRATIONS := $(sort $(wildcard src/store/migrations/*/*.sql))
+# Email-verification lists (make update-lists refreshes them from the npm registry)
+VERIFY_LISTS := data/verify-disposable.txt data/verify-free.txt data/verify-role.txt
 
-.PHONY: all run test asan unit fuzz bench format clean setup compdb
+.PHONY: all run test asan unit fuzz bench format clean setup compdb update-lists
 all: $(BUILD)/leadgen
 
 setup:
 	@scripts/setup.sh
+
+update-lists:
+	scripts/update-lists.sh
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -40,9 +46,11 @@ $(BUILD)/gen/openapi.json: docs/openapi.yaml scripts/yaml2json.py
 
 # One generated file carries every migration (named by backend and number), the OpenAPI JSON
 # and the extraction engine's junk-email lists (data/junk.txt).
-$(BUILD)/gen/embedded.c: $(BUILD)/embed $(MIGRATIONS) $(BUILD)/gen/openapi.json data/junk.txt
+$(BUILD)/gen/embedded.c: $(BUILD)/embed $(MIGRATIONS) $(BUILD)/gen/openapi.json data/junk.txt $(VERIFY_LISTS)
 	$(BUILD)/embed $@ $(foreach m,$(MIGRATIONS),migration_$(notdir $(patsubst %/,%,$(dir $(m))))_$(basename $(notdir $(m)))=$(m)) \
-	  openapi_json=$(BUILD)/gen/openapi.json extract_junk_txt=data/junk.txt
+	  openapi_json=$(BUILD)/gen/openapi.json extract_junk_txt=data/junk.txt \
+	  verify_disposable_txt=data/verify-disposable.txt verify_free_txt=data/verify-free.txt \
+	  verify_role_txt=data/verify-role.txt
 
 $(BUILD)/obj/gen/embedded.o: $(BUILD)/gen/embedded.c
 	@mkdir -p $(dir $@)
@@ -84,6 +92,14 @@ test: setup
 
 bench: setup all
 	bench/run.sh
+
+# The SERP parser benchmark (bench/bench_serp.c, docs/BENCHMARKS.md); run from the repository root.
+.PHONY: bench-serp
+$(BUILD)/bench_serp: bench/bench_serp.c $(BUILD)/libleadgen.a
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libleadgen.a $(LDLIBS)
+
+bench-serp: $(BUILD)/bench_serp
+	$(BUILD)/bench_serp
 
 format:
 	clang-format -i $$(find src tests tools bench -name '*.[ch]')

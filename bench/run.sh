@@ -295,3 +295,8 @@ echo
 "${PY[@]}" summary "$OUT"
 echo
 echo "raw results: bench/out/$STAMP (also bench/out/latest)"
+# email verification (issue 7): fake DNS and SMTP servers on loopback, about 2.5 minutes
+if [ "${BENCH_VERIFY:-1}" = 1 ]; then
+  echo
+  timeout 600 python3 -B "$ROOT/bench/verify_bench.py" --bin "$BIN" || true
+fi

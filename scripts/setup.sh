@@ -7,10 +7,25 @@ set -euo pipefail
 PKGS=(
   build-essential pkg-config
   libmicrohttpd-dev libsqlite3-dev libjansson-dev libsodium-dev
-  libcurl4-openssl-dev libpsl-dev libidn2-dev libc-ares-dev libpcre2-dev libpq-dev
+  libcurl4-gnutls-dev libpsl-dev libidn2-dev libc-ares-dev libpcre2-dev libpq-dev
+  libssl-dev libunistring-dev
   sqlite3 curl python3 python3-yaml clang
 )
 if [ "${LEADGEN_SETUP_BENCH:-0}" = 1 ]; then PKGS+=(wrk nginx-light); fi
+
+# The email-verification lists in data/ are committed; a checkout without
+# them fetches them from the npm registry (installing npm first if needed).
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+for list in disposable free role; do
+  [ -s "$ROOT/data/verify-$list.txt" ] && continue
+  if ! command -v npm >/dev/null; then
+    $([ "$(id -u)" -ne 0 ] && echo sudo) apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $([ "$(id -u)" -ne 0 ] && echo sudo) \
+      apt-get install -y -qq --no-install-recommends npm >/dev/null
+  fi
+  "$ROOT/scripts/update-lists.sh"
+  break
+done
 
 missing=()
 for p in "${PKGS[@]}"; do

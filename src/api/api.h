@@ -25,6 +25,9 @@ bool api_places_reviews_parse(struct request *req);
 const char *api_places_reviews_cache_key(struct request *req);
 bool api_places_reviews_run(struct request *req);
 
+bool api_verify_parse(struct request *req);
+bool api_verify_run(struct request *req);
+
 bool api_generate_parse(struct request *req);
 bool api_generate_run(struct request *req);
 
@@ -44,6 +47,11 @@ bool api_campaign_status_run(struct request *req);
 bool api_campaign_recipients_parse(struct request *req);
 bool api_campaign_recipients_run(struct request *req);
 
+bool api_search_parse(struct request *req);
+const char *api_search_cache_key(struct request *req);
+bool api_search_run(struct request *req);
+bool api_recipes_run(struct request *req);
+
 bool api_crawl_parse(struct request *req);
 const char *api_crawl_cache_key(struct request *req);
 bool api_crawl_run(struct request *req);
@@ -51,6 +59,9 @@ struct crawl_result;
 /* The crawl endpoint's data object and cost, shared with `leadgen crawl`. */
 json_t *api_crawl_data_json(const struct crawl_result *r);
 int64_t api_crawl_cost(const struct crawl_result *r);
+
+bool api_ads_parse(struct request *req);
+bool api_ads_run(struct request *req);
 
 /* Shared JSON shapes. */
 json_t *api_project_json(const struct project *p);

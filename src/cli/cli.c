@@ -38,6 +38,33 @@ static struct store *open_store(void)
     return st;
 }
 
+/* What a command about one user's data holds: the store, the user, an arena
+ * and the first error, reported by user_session_close. */
+struct user_session {
+    struct store *st;
+    struct arena a;
+    struct user user;
+    struct err err;
+};
+
+static enum rc user_session_open(struct user_session *s, const char *email)
+{
+    memset(s, 0, sizeof *s);
+    arena_init(&s->a);
+    s->st = store_open(config_get("LEADGEN_DB"), &s->err);
+    if (!s->st) return RC_DB;
+    return s->st->ops->user_by_email(s->st, email, &s->a, &s->user, &s->err);
+}
+
+/* Ends the session; returns the exit status for rc, printing the error. */
+static int user_session_close(struct user_session *s, enum rc rc)
+{
+    if (rc != RC_OK) fprintf(stderr, "leadgen: %s\n", s->err.msg);
+    arena_cleanup(&s->a);
+    store_close(s->st);
+    return rc == RC_OK ? 0 : 1;
+}
+
 /* Creates a user with a fresh key; prints the key alone on the last line. */
 static int create_user(struct store *st, const char *email, int64_t credits)
 {
@@ -83,20 +110,12 @@ static int cmd_credits_add(int argc, char **argv)
         fprintf(stderr, "leadgen: N must be a whole number\n");
         return 2;
     }
-    struct store *st = open_store();
-    if (!st) return 1;
-    struct arena a;
-    arena_init(&a);
-    struct user user;
+    struct user_session s;
     int64_t balance = 0;
-    struct err err = {0};
-    enum rc rc = st->ops->user_by_email(st, argv[0], &a, &user, &err);
-    if (rc == RC_OK) rc = st->ops->credits_add(st, user.id, amount, "cli", &balance, &err);
+    enum rc rc = user_session_open(&s, argv[0]);
+    if (rc == RC_OK) rc = s.st->ops->credits_add(s.st, s.user.id, amount, "cli", &balance, &s.err);
     if (rc == RC_OK) printf("%lld\n", (long long)balance);
-    else fprintf(stderr, "leadgen: %s\n", err.msg);
-    arena_cleanup(&a);
-    store_close(st);
-    return rc == RC_OK ? 0 : 1;
+    return user_session_close(&s, rc);
 }
 
 /* ---- sending accounts ------------------------------------------------------ */
@@ -205,51 +224,36 @@ static int cmd_account_add(int argc, char **argv)
     struct account acc;
     const char *secret;
     if (!account_from_options(type, &o, &acc, &secret)) return 2;
-    struct store *st = open_store();
-    if (!st) return 1;
-    struct arena a;
-    arena_init(&a);
-    struct user user;
+    struct user_session s;
     unsigned char key[SECRETS_KEY_LEN];
-    struct err err = {0};
     int64_t id = 0;
-    enum rc rc = st->ops->user_by_email(st, email, &a, &user, &err);
-    if (rc == RC_OK) rc = secrets_key(st, key, &err);
+    enum rc rc = user_session_open(&s, email);
+    if (rc == RC_OK) rc = secrets_key(s.st, key, &s.err);
     if (rc == RC_OK) {
-        char *context = arena_sprintf(&a, "account:%lld:%s:%s", (long long)user.id, type, acc.address);
+        char *context = arena_sprintf(&s.a, "account:%lld:%s:%s", (long long)s.user.id, type,
+                                      acc.address);
         char *sealed = *secret ? secrets_seal(key, secret, context) : NULL;
         acc.secret = sealed;
-        rc = st->ops->account_add(st, user.id, &acc, &id, &err);
+        rc = s.st->ops->account_add(s.st, s.user.id, &acc, &id, &s.err);
         free(sealed);
         sodium_memzero(key, sizeof key);
     }
     if (rc == RC_OK) printf("%lld\n", (long long)id);
-    else fprintf(stderr, "leadgen: %s\n", err.msg);
-    arena_cleanup(&a);
-    store_close(st);
-    return rc == RC_OK ? 0 : 1;
+    return user_session_close(&s, rc);
 }
 
 static int cmd_account_list(int argc, char **argv)
 {
     if (argc != 1) return -1;
-    struct store *st = open_store();
-    if (!st) return 1;
-    struct arena a;
-    arena_init(&a);
-    struct user user;
+    struct user_session s;
     struct account *list = NULL;
     size_t n = 0;
-    struct err err = {0};
-    enum rc rc = st->ops->user_by_email(st, argv[0], &a, &user, &err);
-    if (rc == RC_OK) rc = st->ops->account_list(st, user.id, NULL, &a, &list, &n, &err);
+    enum rc rc = user_session_open(&s, argv[0]);
+    if (rc == RC_OK) rc = s.st->ops->account_list(s.st, s.user.id, NULL, &s.a, &list, &n, &s.err);
     for (size_t i = 0; rc == RC_OK && i < n; i++)
         printf("%lld\t%s\t%s\t%s:%lld\n", (long long)list[i].id, list[i].type, list[i].address,
                *list[i].smtp_host ? list[i].smtp_host : "-", (long long)list[i].smtp_port);
-    if (rc != RC_OK) fprintf(stderr, "leadgen: %s\n", err.msg);
-    arena_cleanup(&a);
-    store_close(st);
-    return rc == RC_OK ? 0 : 1;
+    return user_session_close(&s, rc);
 }
 
 static int cmd_account_remove(int argc, char **argv)
@@ -260,19 +264,11 @@ static int cmd_account_remove(int argc, char **argv)
         fprintf(stderr, "leadgen: ID must be a number\n");
         return 2;
     }
-    struct store *st = open_store();
-    if (!st) return 1;
-    struct arena a;
-    arena_init(&a);
-    struct user user;
-    struct err err = {0};
-    enum rc rc = st->ops->user_by_email(st, argv[0], &a, &user, &err);
-    if (rc == RC_OK) rc = st->ops->account_remove(st, user.id, id, &err);
+    struct user_session s;
+    enum rc rc = user_session_open(&s, argv[0]);
+    if (rc == RC_OK) rc = s.st->ops->account_remove(s.st, s.user.id, id, &s.err);
     if (rc == RC_OK) printf("removed %lld\n", (long long)id);
-    else fprintf(stderr, "leadgen: %s\n", err.msg);
-    arena_cleanup(&a);
-    store_close(st);
-    return rc == RC_OK ? 0 : 1;
+    return user_session_close(&s, rc);
 }
 
 /* ---- crawl ----------------------------------------------------------------- */

@@ -7,8 +7,8 @@
 #include "config.h"
 #include "crawl/robots.h"
 #include "net/http.h"
+#include "net/url.h"
 
-#include <curl/curl.h>
 #include <libpsl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,36 +30,6 @@ static const char robots_agent[] = "leadgen";
 
 /* ---- URLs ------------------------------------------------------------------- */
 
-/* Splits url into lower-case host and path+query (arena strings); false if not http(s). */
-static bool url_parts(const char *url, struct arena *a, const char **host, const char **path,
-                      const char **origin)
-{
-    CURLU *u = curl_url();
-    char *scheme = NULL, *h = NULL, *p = NULL, *q = NULL, *port = NULL;
-    bool ok = curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-              curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-              (!strcmp(scheme, "http") || !strcmp(scheme, "https")) &&
-              curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK && *h;
-    if (ok) {
-        curl_url_get(u, CURLUPART_PATH, &p, 0);
-        curl_url_get(u, CURLUPART_QUERY, &q, 0);
-        curl_url_get(u, CURLUPART_PORT, &port, 0);
-        char *lower = arena_strdup(a, h);
-        str_ascii_lower(lower);
-        if (host) *host = lower;
-        if (path) *path = arena_sprintf(a, "%s%s%s", p ? p : "/", q ? "?" : "", q ? q : "");
-        if (origin)
-            *origin = arena_sprintf(a, "%s://%s%s%s", scheme, lower, port ? ":" : "", port ? port : "");
-    }
-    curl_free(scheme);
-    curl_free(h);
-    curl_free(p);
-    curl_free(q);
-    curl_free(port);
-    curl_url_cleanup(u);
-    return ok;
-}
-
 enum rc crawl_normalize(const char *input, struct arena *a, const char **url, bool *implied,
                         struct err *err)
 {
@@ -67,35 +37,15 @@ enum rc crawl_normalize(const char *input, struct arena *a, const char **url, bo
     if (n == 0 || n > URL_MAX || strpbrk(input, " \t\r\n\"<>\\^`{|}"))
         return err_set(err, RC_INVALID, "Parameter 'domain' is not a URL.");
     *implied = strstr(input, "://") == NULL;
-    const char *full = *implied ? arena_sprintf(a, "https://%s", input) : input;
-    CURLU *u = curl_url();
-    char *scheme = NULL, *out = NULL;
-    enum rc rc = RC_OK;
-    if (curl_url_set(u, CURLUPART_URL, full, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK) {
-        rc = err_set(err, RC_INVALID, "Parameter 'domain' is not a URL.");
-    } else if (strcmp(scheme, "http") && strcmp(scheme, "https")) {
-        rc = err_set(err, RC_INVALID, "Parameter 'domain' must be an http or https URL, not %s.",
-                     scheme);
-    } else {
-        curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0);
-        curl_url_set(u, CURLUPART_USER, NULL, 0);
-        curl_url_set(u, CURLUPART_PASSWORD, NULL, 0);
-        char *host = NULL;
-        if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || !*host)
-            rc = err_set(err, RC_INVALID, "Parameter 'domain' has no valid host name.");
-        else {
-            str_ascii_lower(host);
-            curl_url_set(u, CURLUPART_HOST, host, 0);
-            curl_url_get(u, CURLUPART_URL, &out, 0);
-            *url = arena_strdup(a, out);
-        }
-        curl_free(host);
+    struct url_parts u;
+    if (url_parse(*implied ? arena_sprintf(a, "https://%s", input) : input, a, &u)) {
+        *url = u.normal;
+        return RC_OK;
     }
-    curl_free(scheme);
-    curl_free(out);
-    curl_url_cleanup(u);
-    return rc;
+    if (u.scheme && strcmp(u.scheme, "http") && strcmp(u.scheme, "https"))
+        return err_set(err, RC_INVALID, "Parameter 'domain' must be an http or https URL, not %s.",
+                       u.scheme);
+    return err_set(err, RC_INVALID, "Parameter 'domain' is not a URL with a host name.");
 }
 
 static const char *registrable(const char *host, struct arena *a)
@@ -203,12 +153,12 @@ static void queue_links(struct frontier *f, const struct extract_result *page,
                         const struct site *site, struct arena *a)
 {
     for (size_t i = 0; i < page->links_count && f->seen_count < MAX_CANDIDATES; i++) {
-        const char *host, *path;
-        if (!url_parts(page->links[i], a, &host, &path, NULL)) continue;
-        if (!same_site(host, site->reg, a) || !looks_like_html(path)) continue;
+        struct url_parts u;
+        if (!url_parse(page->links[i], a, &u)) continue;
+        if (!same_site(u.host, site->reg, a) || !looks_like_html(u.path)) continue;
         if (seen_before(f, page->links[i], a)) continue;
-        if (site->obey_robots && !robots_allowed(&site->robots, path)) continue;
-        frontier_add(f, page->links[i], priority(path), a);
+        if (site->obey_robots && !robots_allowed(&site->robots, u.path)) continue;
+        frontier_add(f, page->links[i], priority(u.path), a);
     }
 }
 
@@ -286,9 +236,10 @@ static void crawl_round(struct frontier *f, const struct site *site, size_t room
     }
 }
 
-static enum rc fetch_main(const char *url, struct http_response *resp, struct err *err)
+static enum rc fetch_main(const char *url, long timeout_ms, struct http_response *resp,
+                          struct err *err)
 {
-    struct http_request req = page_request(url, PAGE_TIMEOUT_MS);
+    struct http_request req = page_request(url, timeout_ms);
     enum rc rc = http_fetch(&req, resp, err);
     if (rc == RC_OK && (resp->status < 200 || resp->status > 299))
         rc = err_set(err, RC_UPSTREAM, "%s answered HTTP %ld", url, resp->status);
@@ -298,18 +249,25 @@ static enum rc fetch_main(const char *url, struct http_response *resp, struct er
 enum rc crawl_site(const char *url, bool implied_scheme, struct arena *a,
                    struct crawl_result *out, struct err *err)
 {
+    return crawl_site_within(url, implied_scheme, CRAWL_DEADLINE_MS, a, out, err);
+}
+
+enum rc crawl_site_within(const char *url, bool implied_scheme, double budget_ms,
+                          struct arena *a, struct crawl_result *out, struct err *err)
+{
     memset(out, 0, sizeof *out);
     out->url = url;
     extract_result_init(&out->merged);
-    double deadline = clock_mono_ms() + CRAWL_DEADLINE_MS;
+    double deadline = clock_mono_ms() + budget_ms;
     struct http_response main_page;
     struct err main_err = {0};
-    enum rc rc = fetch_main(url, &main_page, &main_err);
+    long main_timeout = budget_ms < PAGE_TIMEOUT_MS ? (long)budget_ms : PAGE_TIMEOUT_MS;
+    enum rc rc = fetch_main(url, main_timeout, &main_page, &main_err);
     if (rc == RC_UPSTREAM && implied_scheme && !strncmp(url, "https://", 8) && main_page.status == 0) {
         http_response_free(&main_page);
         const char *plain = arena_sprintf(a, "http://%s", url + 8);
         struct err plain_err = {0};
-        if (fetch_main(plain, &main_page, &plain_err) == RC_OK) {
+        if (fetch_main(plain, main_timeout, &main_page, &plain_err) == RC_OK) {
             rc = RC_OK;
             out->url = plain;
         }
@@ -319,13 +277,15 @@ enum rc crawl_site(const char *url, bool implied_scheme, struct arena *a,
         return err_copy(err, &main_err);
     }
     struct site site = {.obey_robots = config_bool("LEADGEN_OBEY_ROBOTS")};
-    const char *origin;
-    if (!url_parts(main_page.final_url, a, &site.host, NULL, &origin)) {
+    struct url_parts final;
+    if (!url_parse(main_page.final_url, a, &final)) {
         http_response_free(&main_page);
         return err_set(err, RC_UPSTREAM, "%s redirected to an unusable URL", url);
     }
+    site.host = final.host;
+    out->final_url = final.normal;
     site.reg = registrable(site.host, a);
-    if (site.obey_robots) load_robots(&site, origin, a);
+    if (site.obey_robots) load_robots(&site, final.origin, a);
     struct frontier f = {0};
     seen_before(&f, main_page.final_url, a);
     seen_before(&f, out->url, a);

@@ -18,6 +18,7 @@ enum { CRAWL_MAX_PAGES = 15 };
 
 struct crawl_result {
     const char *url;         /* the normalised URL that was crawled */
+    const char *final_url;   /* where the main page's redirects ended */
     int pages_crawled;       /* pages fetched and parsed */
     struct extract_result merged;
     const char **site_emails; /* emails on the site's registrable domain */
@@ -36,5 +37,9 @@ enum rc crawl_normalize(const char *input, struct arena *a, const char **url, bo
  * an https site that cannot be reached is tried once over http. */
 enum rc crawl_site(const char *url, bool implied_scheme, struct arena *a,
                    struct crawl_result *out, struct err *err);
+/* The same with a caller's time budget in milliseconds (Ad Spy crawls many
+ * landing sites at once under one deadline). */
+enum rc crawl_site_within(const char *url, bool implied_scheme, double budget_ms,
+                          struct arena *a, struct crawl_result *out, struct err *err);
 
 #endif

@@ -83,6 +83,19 @@ const char *extract_country_code_for_host(const char *host);
  * (size_t)-1 for a NUL-terminated url. */
 const char *extract_social_canonical(const char *url, size_t len, struct arena *a);
 
+/* Text numbers as extract_page finds them in visible text (+CC form, or led by
+ * a keyword such as Tel, Phone, Call), normalised with default_cc (may be NULL)
+ * and deduplicated: *display (as written) and *normalized are parallel
+ * arena arrays. Returns the count. For text that is not a page (SERP snippets). */
+size_t extract_phones_from_text(const char *text, size_t len, const char *default_cc,
+                                struct arena *a, const char ***display, const char ***normalized);
+
+/* HTML text as a reader sees it: character references decoded (with the
+ * attribute-value rule for legacy references when in_attr), whitespace runs
+ * collapsed to one space, trimmed. Arena-owned; for parsers that tokenize
+ * pages themselves (src/html, the SERP parsers). */
+const char *extract_html_text(const char *s, size_t len, bool in_attr, struct arena *a);
+
 /* Converts a page to UTF-8 when it is not already valid UTF-8, using the
  * charset of content_type (an HTTP Content-Type value, may be NULL), then the
  * page's <meta charset>, then windows-1252. Valid UTF-8 is returned as is

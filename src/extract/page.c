@@ -1,45 +1,31 @@
-/* extract_page: one pass of a streaming HTML tokenizer over the page (text,
- * tags with attributes, comments, raw-text elements such as script and style),
- * following the WHATWG tokenizer where it matters for extraction: quoted
- * attribute values run to their closing quote, raw-text elements to their end
- * tag, character references are decoded in text and attribute values.
+/* extract_page: one pass of the streaming HTML tokenizer (src/html/tokenizer.h:
+ * text, tags with attributes, comments, raw-text elements such as script and
+ * style, following the WHATWG tokenizer where it matters for extraction) over
+ * the page; character references are decoded here, in text and attribute values.
  * Visible text goes to one text stream (tags that break lines add '\n', inline
  * formatting tags add nothing) that the email, phone and social scanners read
  * at the end; attributes, scripts and JSON-LD are handled as they come. */
-#include <curl/curl.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "extract/internal.h"
+#include "html/tokenizer.h"
+#include "net/url.h"
 
-enum {
-    STACK_MAX = 256,
-    RTL_MAX = 1024,
-    ATTR_MAX = 48,
-    NAME_MAX_LEN = 23,
-    RTL_CLASSES = 16,
-    END_SEARCH = 64
-};
+enum { STACK_MAX = 256, RTL_MAX = 1024, RTL_CLASSES = 16, END_SEARCH = 64 };
 enum { F_ROT13 = 1, F_RTL = 2, F_SVG = 4, F_PHONE = 8 };
 
 struct elem {
-    char name[NAME_MAX_LEN + 1];
+    char name[HTML_NAME_MAX + 1];
     unsigned own, flags; /* own flags; flags include the ancestors' */
     size_t text_start;
     size_t tel_idx; /* a phone added by this <a href="tel:">, or (size_t)-1 */
 };
 
-struct attr {
-    char name[24]; /* lower-case, truncated */
-    const char *val;
-    size_t vlen;
-};
-
 /* An absolute http(s) URL split for RFC 3986 reference resolution. */
 struct base_url {
-    CURLU *h;        /* NULL when there is none */
-    const char *str; /* normalised, no fragment (arena) */
+    const char *str; /* normalised, no fragment (arena); NULL when there is none */
     size_t origin;   /* length of "scheme://authority" */
     size_t dir;      /* length up to and including the path's last '/' */
     size_t path_end; /* length up to the query */
@@ -77,88 +63,6 @@ static void text_add(struct page *pg, const char *s, size_t n) {
 }
 
 /* ---- element stack ---- */
-
-enum { T_INLINE = 1, T_VOID = 2, T_RAW = 4 };
-
-/* What the tokenizer needs to know about a tag name: inline formatting tags add
- * no break to the text stream, void tags are never pushed, raw-text tags run to
- * their end tag. Looked up by first letter and length, without strcmp chains. */
-static unsigned tag_class(const char *name, size_t len) {
-    static const struct {
-        const char *name;
-        unsigned char len, cls;
-    } tags[] = {
-        {"a", 1, 0},
-        {"abbr", 4, T_INLINE},
-        {"area", 4, T_VOID},
-        {"b", 1, T_INLINE},
-        {"base", 4, T_VOID},
-        {"bdi", 3, T_INLINE},
-        {"bdo", 3, T_INLINE},
-        {"big", 3, T_INLINE},
-        {"br", 2, T_VOID},
-        {"cite", 4, T_INLINE},
-        {"code", 4, T_INLINE},
-        {"col", 3, T_VOID},
-        {"data", 4, T_INLINE},
-        {"del", 3, T_INLINE},
-        {"dfn", 3, T_INLINE},
-        {"em", 2, T_INLINE},
-        {"embed", 5, T_VOID},
-        {"font", 4, T_INLINE},
-        {"frame", 5, T_VOID},
-        {"hr", 2, T_VOID},
-        {"i", 1, T_INLINE},
-        {"iframe", 6, T_RAW},
-        {"img", 3, T_VOID},
-        {"input", 5, T_VOID},
-        {"ins", 3, T_INLINE},
-        {"kbd", 3, T_INLINE},
-        {"keygen", 6, T_VOID},
-        {"link", 4, T_VOID},
-        {"mark", 4, T_INLINE},
-        {"meta", 4, T_VOID},
-        {"nobr", 4, T_INLINE},
-        {"noembed", 7, T_RAW},
-        {"noframes", 8, T_RAW},
-        {"param", 5, T_VOID},
-        {"q", 1, T_INLINE},
-        {"s", 1, T_INLINE},
-        {"samp", 4, T_INLINE},
-        {"script", 6, T_RAW},
-        {"small", 5, T_INLINE},
-        {"source", 6, T_VOID},
-        {"span", 4, T_INLINE},
-        {"strong", 6, T_INLINE},
-        {"style", 5, T_RAW},
-        {"sub", 3, T_INLINE},
-        {"sup", 3, T_INLINE},
-        {"textarea", 8, T_RAW},
-        {"time", 4, T_INLINE},
-        {"title", 5, T_RAW},
-        {"track", 5, T_VOID},
-        {"tt", 2, T_INLINE},
-        {"u", 1, T_INLINE},
-        {"var", 3, T_INLINE},
-        {"wbr", 3, T_VOID | T_INLINE},
-        {"xmp", 3, T_RAW},
-    };
-    enum { NTAGS = sizeof tags / sizeof tags[0] };
-    unsigned char first = (unsigned char)name[0];
-    if (first < 'a' || first > 'z') return 0;
-    /* tags are sorted, so each first letter's entries are one run */
-    size_t lo = 0, hi = NTAGS;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if ((unsigned char)tags[mid].name[0] < first)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    for (size_t i = lo; i < NTAGS && (unsigned char)tags[i].name[0] == first; i++)
-        if (tags[i].len == len && memcmp(tags[i].name, name, len) == 0) return tags[i].cls;
-    return 0;
-}
 
 static void add_range(struct page *pg, size_t start, size_t end) {
     if (end <= start) return;
@@ -254,31 +158,17 @@ static bool needs_encoding(const char *s, size_t n) {
     return false;
 }
 
-static bool is_http(const char *url) {
-    size_t n = strlen(url);
-    return ex_istarts(url, n, "http://") || ex_istarts(url, n, "https://");
-}
-
 /* Sets b to the absolute http(s) url; false (b unchanged) when it is not one. */
 static bool base_set(struct page *pg, struct base_url *b, const char *url) {
-    CURLU *h = curl_url();
-    char *str = NULL;
-    if (!h || curl_url_set(h, CURLUPART_URL, url, CURLU_URLENCODE) != CURLUE_OK ||
-        curl_url_set(h, CURLUPART_FRAGMENT, NULL, 0) != CURLUE_OK ||
-        curl_url_get(h, CURLUPART_URL, &str, 0) != CURLUE_OK || !is_http(str)) {
-        curl_free(str);
-        if (h) curl_url_cleanup(h);
-        return false;
-    }
+    const char *str = url_resolve(NULL, url, pg->c.a);
+    if (!str) return false;
     const char *auth = strstr(str, "://") + 3;
     size_t origin = (size_t)(auth - str) + strcspn(auth, "/?#");
     size_t path_end = origin + strcspn(str + origin, "?#");
     size_t dir = origin;
     for (size_t i = origin; i < path_end; i++)
         if (str[i] == '/') dir = i + 1;
-    if (b->h) curl_url_cleanup(b->h);
-    *b = (struct base_url){h, arena_strdup(pg->c.a, str), origin, dir, path_end};
-    curl_free(str);
+    *b = (struct base_url){str, origin, dir, path_end};
     return true;
 }
 
@@ -313,7 +203,7 @@ static const char *resolve(struct page *pg, const struct base_url *b, const char
                      href[k] == '.'))
         k++;
     if (k < m && href[k] == ':' && k > 0 && !absolute) return NULL;
-    if (!b->h && !absolute) return NULL;
+    if (!b->str && !absolute) return NULL;
     if (!absolute && plain && m) {
         char *out;
         if (m >= 2 && href[0] == '/' && href[1] == '/') {
@@ -330,31 +220,20 @@ static const char *resolve(struct page *pg, const struct base_url *b, const char
         const char *path = strstr(out, "://");
         if (path && !has_dot_segment(path + 3, on - (size_t)(path + 3 - out))) return out;
     }
-    CURLU *h = b->h ? curl_url_dup(b->h) : curl_url();
-    if (!h) return NULL;
-    const char *result = NULL;
-    char *tmp = arena_strndup(pg->c.a, href, m);
-    char *url = NULL;
-    if (curl_url_set(h, CURLUPART_URL, tmp, CURLU_URLENCODE | CURLU_NON_SUPPORT_SCHEME) ==
-            CURLUE_OK &&
-        curl_url_set(h, CURLUPART_FRAGMENT, NULL, 0) == CURLUE_OK &&
-        curl_url_get(h, CURLUPART_URL, &url, 0) == CURLUE_OK && is_http(url))
-        result = arena_strdup(pg->c.a, url);
-    curl_free(url);
-    curl_url_cleanup(h);
-    return result;
+    return url_resolve(b->str, arena_strndup(pg->c.a, href, m), pg->c.a);
 }
 
 /* ---- attributes ---- */
 
-static const struct attr *find_attr(const struct attr *attrs, size_t n, const char *name) {
+static const struct html_attr *find_attr(const struct html_attr *attrs, size_t n,
+                                         const char *name) {
     for (size_t i = 0; i < n; i++)
         if (strcmp(attrs[i].name, name) == 0) return &attrs[i];
     return NULL;
 }
 
 /* Decodes an attribute value into pg->dec (valid until the next call). */
-static const char *attr_text(struct page *pg, const struct attr *at, size_t *len) {
+static const char *attr_text(struct page *pg, const struct html_attr *at, size_t *len) {
     pg->dec.len = 0;
     ex_entity_decode(at->val, at->vlen, &pg->dec, true);
     ex_buf_putc(&pg->dec, '\0');
@@ -363,7 +242,7 @@ static const char *attr_text(struct page *pg, const struct attr *at, size_t *len
     return pg->dec.data;
 }
 
-static char *attr_dup(struct page *pg, const struct attr *at) {
+static char *attr_dup(struct page *pg, const struct html_attr *at) {
     size_t n;
     const char *s = attr_text(pg, at, &n);
     return ex_collapse_ws(pg->c.a, s, n);
@@ -391,7 +270,7 @@ static unsigned class_flags(struct page *pg, const char *s, size_t n) {
     return f;
 }
 
-static void handle_href(struct page *pg, const char *tag, const struct attr *at, size_t *tel_idx) {
+static void handle_href(struct page *pg, const char *tag, const struct html_attr *at, size_t *tel_idx) {
     size_t n;
     const char *v = attr_text(pg, at, &n);
     while (n && ex_is_space((unsigned char)*v))
@@ -422,13 +301,13 @@ static void handle_href(struct page *pg, const char *tag, const struct attr *at,
     if (url) ex_list_add(&pg->c.links, url, url, NULL);
 }
 
-static void handle_meta(struct page *pg, const struct attr *attrs, size_t na) {
-    const struct attr *content = find_attr(attrs, na, "content");
+static void handle_meta(struct page *pg, const struct html_attr *attrs, size_t na) {
+    const struct html_attr *content = find_attr(attrs, na, "content");
     if (!content) content = find_attr(attrs, na, "value");
     if (!content) return;
     static const char *const key_attrs[] = {"name", "property", "http-equiv", "itemprop"};
     for (size_t k = 0; k < sizeof key_attrs / sizeof key_attrs[0]; k++) {
-        const struct attr *ka = find_attr(attrs, na, key_attrs[k]);
+        const struct html_attr *ka = find_attr(attrs, na, key_attrs[k]);
         if (!ka || ka->vlen == 0 || ka->vlen > 40) continue;
         char key[48];
         for (size_t i = 0; i < ka->vlen; i++)
@@ -469,7 +348,7 @@ static void handle_meta(struct page *pg, const struct attr *attrs, size_t na) {
     if (memchr(v, '@', n)) ex_emails_scan(&pg->c, v, n);
 }
 
-static void handle_base(struct page *pg, const struct attr *href) {
+static void handle_base(struct page *pg, const struct html_attr *href) {
     if (pg->base_tag_seen || !href) return;
     pg->base_tag_seen = true;
     size_t n;
@@ -478,9 +357,9 @@ static void handle_base(struct page *pg, const struct attr *href) {
     if (url) base_set(pg, &pg->base, url);
 }
 
-static void handle_joomla4(struct page *pg, const struct attr *attrs, size_t na) {
-    const struct attr *first = find_attr(attrs, na, "first");
-    const struct attr *last = find_attr(attrs, na, "last");
+static void handle_joomla4(struct page *pg, const struct html_attr *attrs, size_t na) {
+    const struct html_attr *first = find_attr(attrs, na, "first");
+    const struct html_attr *last = find_attr(attrs, na, "last");
     if (!first || !last) return;
     struct ex_buf b = {0};
     if (ex_base64_decode(first->val, first->vlen, &b)) {
@@ -525,7 +404,7 @@ static void handle_style(struct page *pg, const char *s, size_t n) {
     }
 }
 
-static void handle_script(struct page *pg, const struct attr *type, const char *s, size_t n) {
+static void handle_script(struct page *pg, const struct html_attr *type, const char *s, size_t n) {
     if (type && ex_ifind(type->val, type->vlen, "ld+json")) {
         ex_js_unescape(s, n, &pg->jsonld);
         ex_buf_putc(&pg->jsonld, '\n');
@@ -534,92 +413,17 @@ static void handle_script(struct page *pg, const struct attr *type, const char *
     ex_emails_script(&pg->c, s, n, true);
 }
 
-/* Finds "</name" (case-insensitive) followed by a delimiter; returns its start or NULL. */
-static const char *find_end_tag(const char *p, const char *end, const char *name) {
-    size_t nl = strlen(name);
-    while (p < end) {
-        const char *lt = memchr(p, '<', (size_t)(end - p));
-        if (!lt) return NULL;
-        if ((size_t)(end - lt) >= nl + 2 && lt[1] == '/' && ex_istarts(lt + 2, nl, name)) {
-            const char *d = lt + 2 + nl;
-            if (d >= end || ex_is_space((unsigned char)*d) || *d == '>' || *d == '/') return lt;
-        }
-        p = lt + 1;
-    }
-    return NULL;
-}
-
 /* ---- tags ---- */
 
-static const char *parse_name(const char *p, const char *end, char *name, size_t cap) {
-    size_t n = 0;
-    while (p < end && !ex_is_space((unsigned char)*p) && *p != '/' && *p != '>') {
-        if (n + 1 < cap) name[n++] = ex_lower(*p);
-        p++;
-    }
-    name[n] = '\0';
-    return p;
-}
-
-/* Parses attributes after the tag name; returns the position after '>'. */
-static const char *parse_attrs(const char *p, const char *end, struct attr *attrs, size_t *na) {
-    *na = 0;
-    while (p < end) {
-        while (p < end && (ex_is_space((unsigned char)*p) || *p == '/'))
-            p++;
-        if (p >= end) return end;
-        if (*p == '>') return p + 1;
-        const char *ns = p;
-        p++; /* the first character may be '=' */
-        while (p < end && !ex_is_space((unsigned char)*p) && *p != '/' && *p != '>' && *p != '=')
-            p++;
-        size_t nlen = (size_t)(p - ns);
-        while (p < end && ex_is_space((unsigned char)*p))
-            p++;
-        const char *val = "";
-        size_t vlen = 0;
-        if (p < end && *p == '=') {
-            p++;
-            while (p < end && ex_is_space((unsigned char)*p))
-                p++;
-            if (p < end && (*p == '"' || *p == '\'')) {
-                const char *close = memchr(p + 1, *p, (size_t)(end - p - 1));
-                val = p + 1;
-                vlen = close ? (size_t)(close - val) : (size_t)(end - val);
-                p = close ? close + 1 : end;
-            } else {
-                val = p;
-                while (p < end && !ex_is_space((unsigned char)*p) && *p != '>')
-                    p++;
-                vlen = (size_t)(p - val);
-            }
-        }
-        if (*na < ATTR_MAX) {
-            struct attr *a = &attrs[(*na)++];
-            size_t k = nlen < sizeof a->name - 1 ? nlen : sizeof a->name - 1;
-            for (size_t i = 0; i < k; i++)
-                a->name[i] = ex_lower(ns[i]);
-            a->name[k] = '\0';
-            a->val = val;
-            a->vlen = vlen;
-        }
-    }
-    return end;
-}
-
-static const char *start_tag(struct page *pg, const char *p, const char *end) {
-    char name[NAME_MAX_LEN + 1];
-    struct attr attrs[ATTR_MAX];
-    size_t na;
-    p = parse_name(p, end, name, sizeof name);
-    size_t nlen = strlen(name);
-    p = parse_attrs(p, end, attrs, &na);
-
+static void start_tag(struct page *pg, const struct html_token *tok) {
+    const char *name = tok->name;
+    const struct html_attr *attrs = tok->attrs;
+    size_t na = tok->nattrs;
     unsigned own = 0;
     size_t tel_idx = (size_t)-1;
     bool anchor = strcmp(name, "a") == 0 || strcmp(name, "area") == 0;
     for (size_t i = 0; i < na; i++) {
-        const struct attr *at = &attrs[i];
+        const struct html_attr *at = &attrs[i];
         switch (at->name[0]) {
         case 'd':
             if (strcmp(at->name, "data-cfemail") == 0)
@@ -645,7 +449,6 @@ static const char *start_tag(struct page *pg, const char *p, const char *end) {
             break;
         }
     }
-    unsigned cls = tag_class(name, nlen);
     switch (name[0]) {
     case 's':
         if (strcmp(name, "svg") == 0) own |= F_SVG;
@@ -654,12 +457,12 @@ static const char *start_tag(struct page *pg, const char *p, const char *end) {
         if (strcmp(name, "meta") == 0) handle_meta(pg, attrs, na);
         break;
     case 'b':
-        if (strcmp(name, "base") == 0) handle_base(pg, find_attr(attrs, na, "href"));
+        if (strcmp(name, "base") == 0) handle_base(pg, html_token_attr(tok, "href"));
         break;
     case 'l':
         if (strcmp(name, "link") == 0) {
-            const struct attr *rel = find_attr(attrs, na, "rel");
-            const struct attr *href = find_attr(attrs, na, "href");
+            const struct html_attr *rel = html_token_attr(tok, "rel");
+            const struct html_attr *href = html_token_attr(tok, "href");
             if (rel && href && ex_ieq(rel->val, rel->vlen, "me")) {
                 size_t n;
                 const char *v = attr_text(pg, href, &n);
@@ -674,13 +477,12 @@ static const char *start_tag(struct page *pg, const char *p, const char *end) {
         break;
     }
 
-    if (!(cls & T_INLINE)) text_break(pg);
-    if (cls & T_RAW) {
-        const char *close = find_end_tag(p, end, name);
-        const char *cend = close ? close : end;
-        size_t n = (size_t)(cend - p);
+    if (!(tok->cls & HTML_INLINE)) text_break(pg);
+    if (tok->cls & HTML_RAW) {
+        const char *p = tok->text;
+        size_t n = tok->len;
         if (strcmp(name, "script") == 0) {
-            handle_script(pg, find_attr(attrs, na, "type"), p, n);
+            handle_script(pg, html_token_attr(tok, "type"), p, n);
         } else if (strcmp(name, "style") == 0) {
             handle_style(pg, p, n);
         } else if (strcmp(name, "title") == 0) {
@@ -690,66 +492,32 @@ static const char *start_tag(struct page *pg, const char *p, const char *end) {
                 pg->title = ex_collapse_ws(pg->c.a, pg->dec.data ? pg->dec.data : "", pg->dec.len);
             }
         }
-        if (!close) return end;
-        const char *gt = memchr(close, '>', (size_t)(end - close));
-        return gt ? gt + 1 : end;
+        return;
     }
-    if (!(cls & T_VOID)) push(pg, name, own, tel_idx);
-    return p;
+    if (!(tok->cls & HTML_VOID)) push(pg, name, own, tel_idx);
 }
 
+/* One pass of the shared tokenizer (src/html/tokenizer.h). */
 static void parse(struct page *pg, const char *html, size_t len) {
-    const char *p = html, *end = html + len;
-    while (p < end) {
-        const char *lt = memchr(p, '<', (size_t)(end - p));
-        if (!lt) {
-            text_add(pg, p, (size_t)(end - p));
-            return;
-        }
-        if (lt > p) text_add(pg, p, (size_t)(lt - p));
-        p = lt;
-        if (end - p < 2) {
-            text_add(pg, p, (size_t)(end - p));
-            return;
-        }
-        char n1 = p[1];
-        if (n1 == '!') {
-            if (end - p >= 4 && p[2] == '-' && p[3] == '-') {
-                const char *body = p + 4;
-                if (body < end && *body == '>') {
-                    p = body + 1;
-                    continue;
-                }
-                if (end - body >= 2 && body[0] == '-' && body[1] == '>') {
-                    p = body + 2;
-                    continue;
-                }
-                const char *ce = memmem(body, (size_t)(end - body), "-->", 3);
-                const char *cend = ce ? ce : end;
-                if (memmem(body, (size_t)(cend - body), "addy", 4))
-                    ex_emails_script(&pg->c, body, (size_t)(cend - body), false);
-                p = ce ? ce + 3 : end;
-            } else {
-                const char *gt = memchr(p, '>', (size_t)(end - p));
-                p = gt ? gt + 1 : end;
-            }
-        } else if (n1 == '/') {
-            if (end - p >= 3 && ex_is_alpha((unsigned char)p[2])) {
-                char name[NAME_MAX_LEN + 1];
-                parse_name(p + 2, end, name, sizeof name);
-                if (!(tag_class(name, strlen(name)) & T_INLINE)) text_break(pg);
-                pop_to(pg, name);
-            }
-            const char *gt = memchr(p, '>', (size_t)(end - p));
-            p = gt ? gt + 1 : end;
-        } else if (ex_is_alpha((unsigned char)n1)) {
-            p = start_tag(pg, p + 1, end);
-        } else if (n1 == '?') {
-            const char *gt = memchr(p, '>', (size_t)(end - p));
-            p = gt ? gt + 1 : end;
-        } else {
-            text_add(pg, p, 1);
-            p++;
+    struct html_tokenizer t;
+    struct html_token token, *tok = &token;
+    html_tokenizer_init(&t, html, len);
+    while (html_next(&t, tok)) {
+        switch (tok->kind) {
+        case HTML_TEXT:
+            text_add(pg, tok->text, tok->len);
+            break;
+        case HTML_COMMENT:
+            if (memmem(tok->text, tok->len, "addy", 4))
+                ex_emails_script(&pg->c, tok->text, tok->len, false);
+            break;
+        case HTML_END:
+            if (!(tok->cls & HTML_INLINE)) text_break(pg);
+            pop_to(pg, tok->name);
+            break;
+        case HTML_START:
+            start_tag(pg, tok);
+            break;
         }
     }
 }
@@ -821,8 +589,6 @@ enum rc extract_page(const char *html, size_t len, const char *page_url, struct 
     ex_buf_free(&pg->jsonld);
     ex_buf_free(&pg->dec);
     free(pg->ranges);
-    if (pg->base.h) curl_url_cleanup(pg->base.h);
-    if (pg->page.h) curl_url_cleanup(pg->page.h);
     free(pg);
     return RC_OK;
 }

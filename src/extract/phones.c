@@ -644,3 +644,14 @@ size_t ex_phones_fold(const char **display_forms, const char **norm, size_t coun
     free(offsets);
     return out;
 }
+
+size_t extract_phones_from_text(const char *text, size_t len, const char *default_cc,
+                                struct arena *a, const char ***display,
+                                const char ***normalized) {
+    struct ex_ctx c = {.a = a, .default_cc = default_cc};
+    if (text && len) ex_phones_scan(&c, text, len, NULL, 0);
+    *display = ex_list_export(&c.phones, a, normalized);
+    size_t count = ex_phones_fold(*display, *normalized, c.phones.count);
+    ex_list_free(&c.phones);
+    return count;
+}

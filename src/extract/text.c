@@ -489,3 +489,11 @@ bool ex_base64_decode(const char *s, size_t n, struct ex_buf *out) {
     }
     return true;
 }
+
+const char *extract_html_text(const char *s, size_t len, bool in_attr, struct arena *a) {
+    struct ex_buf dec = {0};
+    ex_entity_decode(s, len, &dec, in_attr);
+    const char *out = ex_collapse_ws(a, dec.data ? dec.data : "", dec.len);
+    ex_buf_free(&dec);
+    return out;
+}

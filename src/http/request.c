@@ -1,6 +1,7 @@
 /* The error table and the parameter readers every handler uses. */
 #include "http/request.h"
 
+#include "base/log.h"
 #include "base/str.h"
 
 #include <stdarg.h>
@@ -60,7 +61,9 @@ bool req_fail_rc(struct request *req, const struct err *err)
     case RC_CONFLICT: return req_fail(req, E_INVALID_PARAM, "%s", err->msg);
     case RC_NO_CREDITS:
         return req_fail(req, E_INSUFFICIENT_CREDITS, "Your account has no credits remaining.");
-    case RC_DB: return req_fail(req, E_DB_ERROR, "Internal database error.");
+    case RC_DB:
+        log_error("store: %s (request %s)", err->msg, req->request_id);
+        return req_fail(req, E_DB_ERROR, "Internal database error.");
     default: return req_fail(req, E_INTERNAL, "Internal error.");
     }
 }

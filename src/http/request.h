@@ -56,6 +56,7 @@ struct request {
     const struct route *route;
     struct query_arg *args;
     size_t nargs, args_cap;
+    const char *nul_arg; /* a query parameter whose name or value held a NUL byte */
     const char *body;
     size_t body_len;
     json_t *json; /* the parsed body of POST/PUT, a JSON object */

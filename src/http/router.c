@@ -82,6 +82,10 @@ static bool authenticate_local(struct request *req)
 enum router_step router_begin(struct request *req)
 {
     if (!match_route(req)) return ROUTER_DONE;
+    if (req->nul_arg) {
+        req_fail(req, E_INVALID_PARAM, "Parameter '%s' contains a NUL byte.", req->nul_arg);
+        return ROUTER_DONE;
+    }
     if (!req->route->public && !authenticate_local(req)) return ROUTER_DONE;
     if (req->auth_pending || req->route->upstream) return ROUTER_ASYNC;
     router_finish(req);

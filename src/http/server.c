@@ -66,10 +66,13 @@ static enum http_method method_of(const char *m)
 }
 
 static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
-                                   const char *value)
+                                   size_t key_size, const char *value, size_t value_size)
 {
     (void)kind;
     struct request *req = cls;
+    /* %00 decodes to a NUL that would silently cut the value short */
+    if ((key && memchr(key, 0, key_size)) || (value && memchr(value, 0, value_size)))
+        if (!req->nul_arg) req->nul_arg = arena_strdup(&req->arena, key ? key : "");
     if (req->nargs == req->args_cap) {
         size_t cap = req->args_cap ? req->args_cap * 2 : 8;
         struct query_arg *grown = arena_alloc(&req->arena, cap * sizeof *grown);
@@ -97,7 +100,7 @@ static struct conn_ctx *ctx_new(struct server *srv, struct MHD_Connection *conn,
     req->method_name = arena_strdup(&req->arena, method);
     req->url = arena_strdup(&req->arena, url);
     str_fast_random_hex(8, req->request_id);
-    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_arg, req);
+    MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, collect_arg, req);
     return ctx;
 }
 
@@ -219,6 +222,7 @@ static void append_query(struct buf *line, const struct request *req)
         buf_puts(&q, "=");
         buf_puts(&q, strcmp(req->args[i].name, "api_key") == 0 ? "[redacted]" : req->args[i].value);
     }
+    if (q.data) str_utf8_scrub(q.data); /* the log line must stay JSON */
     json_t *s = json_stringn(q.data ? q.data : "", q.len);
     char *quoted = s ? json_dumps(s, JSON_ENCODE_ANY) : NULL;
     buf_puts(line, quoted ? quoted : "\"\"");

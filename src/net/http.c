@@ -5,9 +5,8 @@
 
 #include "config.h"
 #include "net/addr.h"
+#include "net/curl_api.h"
 
-#include <curl/curl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,15 +14,12 @@
 
 enum { DEFAULT_TIMEOUT_MS = 30000, DEFAULT_MAX_BYTES = 8 << 20 };
 
-/* libcurl (and the TLS library behind it) is initialised on first use, so a
- * server that only answers store requests never pays for it in memory. */
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static bool curl_ready;
-
-static void curl_init_once(void)
+/* libcurl's functions; valid once http_fetch_all has checked the load. */
+static const struct curl_api *lib(void)
 {
-    curl_ready = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+    return curl_api();
 }
+
 
 struct transfer {
     CURL *h;
@@ -57,7 +53,7 @@ static struct curl_slist *resolve_pins(void)
         if (n > 0 && n < sizeof item) {
             memcpy(item, p, n);
             item[n] = '\0';
-            list = curl_slist_append(list, item);
+            list = lib()->slist_append(list, item);
         }
         p += n;
         if (*p == ',') p++;
@@ -84,36 +80,37 @@ static bool transfer_setup(struct transfer *t, const struct http_request *req,
 {
     buf_init(&resp->body, req->max_bytes ? req->max_bytes : DEFAULT_MAX_BYTES);
     resp->status = 0;
-    t->h = curl_easy_init();
+    t->h = lib()->easy_init();
     if (!t->h) return false;
-    for (const char *const *h = req->headers; h && *h; h++) t->headers = curl_slist_append(t->headers, *h);
+    for (const char *const *h = req->headers; h && *h; h++) t->headers = lib()->slist_append(t->headers, *h);
     CURL *h = t->h;
-    curl_easy_setopt(h, CURLOPT_URL, req->url);
-    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method ? req->method : "GET");
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, t->headers);
-    curl_easy_setopt(h, CURLOPT_RESOLVE, pins);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, req->timeout_ms ? req->timeout_ms : DEFAULT_TIMEOUT_MS);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    lib()->easy_setopt(h, CURLOPT_URL, req->url);
+    lib()->easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method ? req->method : "GET");
+    lib()->easy_setopt(h, CURLOPT_HTTPHEADER, t->headers);
+    lib()->easy_setopt(h, CURLOPT_RESOLVE, pins);
+    lib()->easy_setopt(h, CURLOPT_TIMEOUT_MS, req->timeout_ms ? req->timeout_ms : DEFAULT_TIMEOUT_MS);
+    lib()->easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+    lib()->easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    lib()->easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    lib()->easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    lib()->easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
     t->body = &resp->body;
     t->truncate = req->truncate;
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, t);
-    curl_easy_setopt(h, CURLOPT_USERAGENT, req->user_agent ? req->user_agent : "leadgen/1.0");
-    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+    lib()->easy_setopt(h, CURLOPT_WRITEDATA, t);
+    lib()->easy_setopt(h, CURLOPT_USERAGENT, req->user_agent ? req->user_agent : "leadgen/1.0");
+    lib()->easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+    if (req->cookies) lib()->easy_setopt(h, CURLOPT_COOKIEFILE, ""); /* engine on, no file */
     if (req->max_redirects > 0) {
-        curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-        curl_easy_setopt(h, CURLOPT_MAXREDIRS, (long)req->max_redirects);
+        lib()->easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+        lib()->easy_setopt(h, CURLOPT_MAXREDIRS, (long)req->max_redirects);
     }
     if (req->guard_private && !config_bool("LEADGEN_ALLOW_PRIVATE_TARGETS")) {
-        curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_guarded);
-        curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, &t->refused);
+        lib()->easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_guarded);
+        lib()->easy_setopt(h, CURLOPT_OPENSOCKETDATA, &t->refused);
     }
     if (req->body) {
-        curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body);
-        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+        lib()->easy_setopt(h, CURLOPT_POSTFIELDS, req->body);
+        lib()->easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
     }
     return true;
 }
@@ -122,12 +119,12 @@ static enum rc transfer_result(struct transfer *t, CURLcode cc, const struct htt
                                struct http_response *resp, struct err *err)
 {
     if (cc == CURLE_OK || (cc == CURLE_WRITE_ERROR && t->truncate && resp->body.too_big)) {
-        curl_easy_getinfo(t->h, CURLINFO_RESPONSE_CODE, &resp->status);
+        lib()->easy_getinfo(t->h, CURLINFO_RESPONSE_CODE, &resp->status);
         char *final = NULL;
-        curl_easy_getinfo(t->h, CURLINFO_EFFECTIVE_URL, &final);
+        lib()->easy_getinfo(t->h, CURLINFO_EFFECTIVE_URL, &final);
         if (final) snprintf(resp->final_url, sizeof resp->final_url, "%s", final);
         char *type = NULL;
-        curl_easy_getinfo(t->h, CURLINFO_CONTENT_TYPE, &type);
+        lib()->easy_getinfo(t->h, CURLINFO_CONTENT_TYPE, &type);
         if (type) snprintf(resp->content_type, sizeof resp->content_type, "%s", type);
         return RC_OK;
     }
@@ -138,13 +135,13 @@ static enum rc transfer_result(struct transfer *t, CURLcode cc, const struct htt
         return err_set(err, RC_UPSTREAM, "%s: response larger than %zu bytes", what,
                        resp->body.limit);
     if (cc == CURLE_OPERATION_TIMEDOUT) return err_set(err, RC_UPSTREAM, "%s: timed out", what);
-    return err_set(err, RC_UPSTREAM, "%s: %s", what, curl_easy_strerror(cc));
+    return err_set(err, RC_UPSTREAM, "%s: %s", what, lib()->easy_strerror(cc));
 }
 
 static void transfer_cleanup(struct transfer *t)
 {
-    curl_easy_cleanup(t->h);
-    curl_slist_free_all(t->headers);
+    lib()->easy_cleanup(t->h);
+    lib()->slist_free_all(t->headers);
 }
 
 /* Adds transfer i to the multi handle, or records why it could not start. */
@@ -156,15 +153,14 @@ static void start_one(CURLM *m, struct transfer *t, size_t i, const struct http_
         rcs[i] = err_set(&errs[i], RC_IO, "libcurl: cannot create a handle");
         return;
     }
-    curl_easy_setopt(t[i].h, CURLOPT_PRIVATE, (void *)&t[i]);
-    curl_multi_add_handle(m, t[i].h);
+    lib()->easy_setopt(t[i].h, CURLOPT_PRIVATE, (void *)&t[i]);
+    lib()->multi_add_handle(m, t[i].h);
 }
 
 void http_fetch_all(const struct http_request *reqs, size_t n, unsigned parallel,
                     struct http_response *resps, struct err *errs, enum rc *rcs)
 {
-    pthread_once(&curl_once, curl_init_once);
-    if (!curl_ready) {
+    if (!curl_api()) { /* loaded on first use: see curl_api.h */
         for (size_t i = 0; i < n; i++) {
             buf_init(&resps[i].body, 1);
             resps[i].status = 0;
@@ -174,7 +170,7 @@ void http_fetch_all(const struct http_request *reqs, size_t n, unsigned parallel
     }
     struct transfer *t = calloc(n ? n : 1, sizeof *t);
     struct curl_slist *pins = resolve_pins();
-    CURLM *m = curl_multi_init();
+    CURLM *m = lib()->multi_init();
     size_t next = 0, running = 0;
     for (size_t i = 0; i < n; i++) rcs[i] = RC_OK;
     if (!parallel) parallel = 1;
@@ -184,23 +180,23 @@ void http_fetch_all(const struct http_request *reqs, size_t n, unsigned parallel
             if (t[next++].h) running++;
         }
         int still;
-        curl_multi_perform(m, &still);
+        lib()->multi_perform(m, &still);
         CURLMsg *msg;
         int left;
-        while ((msg = curl_multi_info_read(m, &left))) {
+        while ((msg = lib()->multi_info_read(m, &left))) {
             if (msg->msg != CURLMSG_DONE) continue;
             struct transfer *done;
-            curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&done);
+            lib()->easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&done);
             size_t i = (size_t)(done - t);
             rcs[i] = transfer_result(done, msg->data.result, &reqs[i], &resps[i], &errs[i]);
-            curl_multi_remove_handle(m, done->h);
+            lib()->multi_remove_handle(m, done->h);
             running--;
         }
-        if (running > 0) curl_multi_poll(m, NULL, 0, 100, NULL);
+        if (running > 0) lib()->multi_poll(m, NULL, 0, 100, NULL);
     }
     for (size_t i = 0; i < n; i++) transfer_cleanup(&t[i]);
-    curl_multi_cleanup(m);
-    curl_slist_free_all(pins);
+    lib()->multi_cleanup(m);
+    lib()->slist_free_all(pins);
     free(t);
 }
 

@@ -100,6 +100,21 @@ struct recipient {
     int64_t current_step, last_sent_at, next_send_at; /* 0: not yet */
 };
 
+/* One ad in the permanent Ad Spy history. */
+struct ad {
+    int64_t id;
+    const char *domain, *title_key; /* identity, with the query and engine */
+    const char *title, *url, *display_url, *ad_text;
+    int64_t position, first_seen, last_seen;
+    const char *contact_data; /* JSON text, or NULL when never crawled */
+    int64_t contact_checked_at;
+};
+
+/* A Lead Search recipe: a named query template holding "{query}". */
+struct recipe {
+    const char *code, *name, *template, *description;
+};
+
 struct store;
 
 struct store_ops {
@@ -190,10 +205,37 @@ struct store_ops {
     /* pause, resume or cancel; *status is the new state. */
     enum rc (*campaign_control)(struct store *st, int64_t user_id, int64_t id,
                                 const char *action, const char **status, struct err *err);
+    /* Ad Spy history: inserts new ads (first_seen = last_seen = now) and
+     * refreshes known ones (last_seen, position, url, text) in one
+     * transaction; ads[i].id is set. Concurrent calls never duplicate an ad. */
+    enum rc (*ads_record)(struct store *st, const char *query_key, const char *engine,
+                          struct ad *ads, size_t count, int64_t now, struct err *err);
+    /* Every stored ad of the query and engine, most recently seen first. */
+    enum rc (*ads_history)(struct store *st, const char *query_key, const char *engine,
+                           struct arena *a, struct ad **out, size_t *count, struct err *err);
+    enum rc (*ads_set_contact)(struct store *st, int64_t ad_id, const char *contact_json,
+                               int64_t now, struct err *err);
+
     enum rc (*campaign_recipients)(struct store *st, int64_t user_id, int64_t id,
                                    const char *status, int64_t limit, int64_t offset,
                                    struct arena *a, struct recipient **out, size_t *count,
                                    int64_t *total, struct err *err);
+
+    /* Lead Search recipes, in display order; recipe_get is RC_NOT_FOUND for
+     * an unknown code. */
+    enum rc (*recipe_list)(struct store *st, struct arena *a, struct recipe **out, size_t *count,
+                           struct err *err);
+    enum rc (*recipe_get)(struct store *st, const char *code, struct arena *a,
+                          struct recipe *out, struct err *err);
+
+    /* Email verification. RC_NOT_FOUND (with *missing set) when an id is not
+     * one of the user's leads. */
+    enum rc (*leads_owned)(struct store *st, int64_t user_id, const int64_t *ids, size_t count,
+                           int64_t *missing, struct err *err);
+    /* Sets `verified` on the user's leads ids[i] to values[i] (1 valid, -1
+     * invalid; 0 leaves the lead alone), in one transaction. */
+    enum rc (*leads_set_verified)(struct store *st, int64_t user_id, const int64_t *ids,
+                                  const int *values, size_t count, struct err *err);
 };
 
 struct store {

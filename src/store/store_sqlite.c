@@ -17,6 +17,8 @@
 extern const char migration_sqlite_001_init[];
 extern const char migration_sqlite_002_campaigns[];
 extern const char migration_sqlite_004_project_search[];
+extern const char migration_sqlite_005_recipes[];
+extern const char migration_sqlite_006_ads[];
 
 static const struct migration {
     int version;
@@ -25,6 +27,8 @@ static const struct migration {
     {1, migration_sqlite_001_init},
     {2, migration_sqlite_002_campaigns},
     {4, migration_sqlite_004_project_search},
+    {5, migration_sqlite_005_recipes},
+    {6, migration_sqlite_006_ads},
 };
 
 enum stmt_id {
@@ -958,6 +962,9 @@ static void sq_close(struct store *st)
 
 static const struct store_ops sqlite_ops = {
     SQ_CAMPAIGN_OPS
+    SQ_RECIPES_OPS
+    SQ_ADS_OPS
+    SQ_VERIFY_OPS
     .name = "sqlite",
     .close = sq_close,
     .generation = sq_generation,

@@ -9,7 +9,18 @@
 
 #include <sqlite3.h>
 
-enum { SQ_CAMPAIGN_BASE = 64, SQ_SLOTS = 128 };
+enum {
+    SQ_CAMPAIGN_BASE = 64,
+    SQ_VERIFY_BASE = 100,
+    SQ_RECIPES_BASE = 112, /* Lead Search recipes: slots 112-127 */
+    SQ_ADS_BASE = 128,
+    SQ_SLOTS = 160
+};
+_Static_assert(SQ_VERIFY_BASE > SQ_CAMPAIGN_BASE && SQ_VERIFY_BASE < SQ_SLOTS,
+               "verify statements need slots of their own below SQ_SLOTS");
+_Static_assert(SQ_RECIPES_BASE > SQ_VERIFY_BASE && SQ_RECIPES_BASE < SQ_ADS_BASE &&
+                   SQ_RECIPES_BASE < SQ_SLOTS,
+               "recipe statements need slots of their own (112-127) below SQ_SLOTS");
 
 struct conn;
 
@@ -57,11 +68,37 @@ enum rc sq_campaign_recipients(struct store *st, int64_t user_id, int64_t id, co
                                struct recipient **out, size_t *count, int64_t *total,
                                struct err *err);
 
+/* Email verification operations (store_sqlite_verify.c), spliced into the ops table. */
+enum rc sq_leads_owned(struct store *st, int64_t user_id, const int64_t *ids, size_t count,
+                       int64_t *missing, struct err *err);
+enum rc sq_leads_set_verified(struct store *st, int64_t user_id, const int64_t *ids,
+                              const int *values, size_t count, struct err *err);
+
+#define SQ_VERIFY_OPS .leads_owned = sq_leads_owned, .leads_set_verified = sq_leads_set_verified,
+
 #define SQ_CAMPAIGN_OPS                                                                            \
     .account_add = sq_account_add, .account_list = sq_account_list,                                \
     .account_remove = sq_account_remove, .campaign_create = sq_campaign_create,                    \
     .campaign_list = sq_campaign_list, .campaign_get = sq_campaign_get,                            \
     .campaign_set_steps = sq_campaign_set_steps, .campaign_launch = sq_campaign_launch,            \
     .campaign_control = sq_campaign_control, .campaign_recipients = sq_campaign_recipients,
+
+/* Lead Search recipes (store_sqlite_recipes.c), spliced into the ops table. */
+enum rc sq_recipe_list(struct store *st, struct arena *a, struct recipe **out, size_t *count,
+                       struct err *err);
+enum rc sq_recipe_get(struct store *st, const char *code, struct arena *a, struct recipe *out,
+                      struct err *err);
+#define SQ_RECIPES_OPS .recipe_list = sq_recipe_list, .recipe_get = sq_recipe_get,
+
+/* Ad Spy history (store_sqlite_ads.c). */
+enum rc sq_ads_record(struct store *st, const char *query_key, const char *engine, struct ad *ads,
+                      size_t count, int64_t now, struct err *err);
+enum rc sq_ads_history(struct store *st, const char *query_key, const char *engine,
+                       struct arena *a, struct ad **out, size_t *count, struct err *err);
+enum rc sq_ads_set_contact(struct store *st, int64_t ad_id, const char *contact_json, int64_t now,
+                           struct err *err);
+#define SQ_ADS_OPS                                                                                 \
+    .ads_record = sq_ads_record, .ads_history = sq_ads_history,                                    \
+    .ads_set_contact = sq_ads_set_contact,
 
 #endif

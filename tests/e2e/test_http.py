@@ -343,3 +343,21 @@ def test_long_multibyte_path_is_404_with_valid_json():
             r = s.get("/api/v1/" + pad + "%C3%A9" * 300, key=None)
             assert_error(r, 404, "not_found")
         assert_success(s.get("/healthz", key=None))
+
+
+def test_nul_in_a_query_value_is_refused_not_truncated():
+    with Server() as s:
+        r = s.request("GET", "projects.php", key=None, raw_query="api_key=%s%%00junk" % s.key)
+        assert_error(r, 400, "invalid_param", "api_key")
+        r = s.request("GET", "projects.php", raw_query="search=E1%00zzz")
+        assert_error(r, 400, "invalid_param", "search")
+
+
+def test_access_log_stays_json_for_invalid_utf8_queries():
+    with Server() as s:
+        r = s.request("GET", "projects.php", raw_query="search=%FF")
+        assert_error(r, 400, "invalid_param", "search")
+        entry = s.wait_log(r.headers["X-Request-Id"])
+        assert entry is not None, "no access-log line for the request"
+        assert "search=?" in entry["query"], entry
+        assert s.key not in entry["query"] and "api_key=[redacted]" in entry["query"]

@@ -169,6 +169,7 @@ static void *race_reserve(void *p)
         r->got = (int)reserved;
         r->rc = r->st->ops->credits_settle(r->st, id, 1, &charged, &err);
     }
+    if (r->rc != RC_OK && r->rc != RC_NO_CREDITS) fprintf(stderr, "    unexpected: %s\n", err.msg);
     return NULL;
 }
 

@@ -1,0 +1,109 @@
+/* SQLite backend: the permanent Ad Spy history. Recording a search's ads is
+ * one transaction of upserts on the ad identity, so two concurrent searches
+ * for the same query can never insert the same ad twice. */
+#include "store/store_sqlite_int.h"
+
+#include <string.h>
+
+enum aq { Q_UPSERT, Q_HISTORY, Q_SET_CONTACT, Q_COUNT };
+
+static const char *const aq_sql[Q_COUNT] = {
+    [Q_UPSERT] = "INSERT INTO ads (query_key, engine, domain, title_key, title, url, display_url, "
+                 "ad_text, position, first_seen, last_seen) "
+                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10) "
+                 "ON CONFLICT (query_key, engine, domain, title_key) DO UPDATE SET "
+                 "title = excluded.title, url = excluded.url, display_url = excluded.display_url, "
+                 "ad_text = excluded.ad_text, position = excluded.position, "
+                 "last_seen = excluded.last_seen RETURNING id",
+    [Q_HISTORY] = "SELECT id, domain, title_key, title, url, display_url, ad_text, position, "
+                  "first_seen, last_seen, contact_data, contact_checked_at FROM ads "
+                  "WHERE query_key = ?1 AND engine = ?2 ORDER BY last_seen DESC, position, id",
+    [Q_SET_CONTACT] = "UPDATE ads SET contact_data = ?2, contact_checked_at = ?3 WHERE id = ?1",
+};
+
+_Static_assert(SQ_ADS_BASE + Q_COUNT <= SQ_SLOTS, "ad statements overflow the slots");
+
+#define Q(var_, id_)                                                                               \
+    sqlite3_stmt *var_ = sq_stmt(c, SQ_ADS_BASE + (id_), aq_sql[id_], err);                        \
+    if (!var_) return RC_DB
+
+static enum rc record_in_tx(struct conn *c, const char *query_key, const char *engine,
+                            struct ad *ads, size_t count, int64_t now, struct err *err)
+{
+    Q(q, Q_UPSERT);
+    enum rc rc = RC_OK;
+    for (size_t i = 0; rc == RC_OK && i < count; i++) {
+        const struct ad *ad = &ads[i];
+        sq_bind_text(q, 1, query_key);
+        sq_bind_text(q, 2, engine);
+        sq_bind_text(q, 3, ad->domain);
+        sq_bind_text(q, 4, ad->title_key);
+        sq_bind_text(q, 5, ad->title);
+        sq_bind_text(q, 6, ad->url);
+        sq_bind_text(q, 7, ad->display_url ? ad->display_url : "");
+        sq_bind_text(q, 8, ad->ad_text ? ad->ad_text : "");
+        sqlite3_bind_int64(q, 9, ad->position);
+        sqlite3_bind_int64(q, 10, now);
+        rc = sq_step_int(c, q, &ads[i].id, err, "ad upsert");
+    }
+    return rc;
+}
+
+enum rc sq_ads_record(struct store *st, const char *query_key, const char *engine, struct ad *ads,
+                      size_t count, int64_t now, struct err *err)
+{
+    CONN(st, err);
+    enum rc rc = sq_begin(c, err);
+    if (rc != RC_OK) return rc;
+    return sq_end(c, record_in_tx(c, query_key, engine, ads, count, now, err), err);
+}
+
+enum rc sq_ads_history(struct store *st, const char *query_key, const char *engine,
+                       struct arena *a, struct ad **out, size_t *count, struct err *err)
+{
+    CONN(st, err);
+    Q(q, Q_HISTORY);
+    sq_bind_text(q, 1, query_key);
+    sq_bind_text(q, 2, engine);
+    size_t n = 0, cap = 16;
+    struct ad *list = arena_alloc(a, cap * sizeof *list);
+    int r;
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        if (n == cap) {
+            struct ad *bigger = arena_alloc(a, cap * 2 * sizeof *bigger);
+            memcpy(bigger, list, n * sizeof *list);
+            list = bigger;
+            cap *= 2;
+        }
+        list[n++] = (struct ad){
+            .id = sqlite3_column_int64(q, 0),
+            .domain = sq_col_text(q, 1, a),
+            .title_key = sq_col_text(q, 2, a),
+            .title = sq_col_text(q, 3, a),
+            .url = sq_col_text(q, 4, a),
+            .display_url = sq_col_text(q, 5, a),
+            .ad_text = sq_col_text(q, 6, a),
+            .position = sqlite3_column_int64(q, 7),
+            .first_seen = sqlite3_column_int64(q, 8),
+            .last_seen = sqlite3_column_int64(q, 9),
+            .contact_data = sqlite3_column_type(q, 10) == SQLITE_NULL ? NULL : sq_col_text(q, 10, a),
+            .contact_checked_at = sqlite3_column_int64(q, 11),
+        };
+    }
+    enum rc rc = r == SQLITE_DONE ? RC_OK : sq_fail(c, err, "ad history");
+    sq_done(q);
+    *out = list;
+    *count = n;
+    return rc;
+}
+
+enum rc sq_ads_set_contact(struct store *st, int64_t ad_id, const char *contact_json, int64_t now,
+                           struct err *err)
+{
+    CONN(st, err);
+    Q(q, Q_SET_CONTACT);
+    sqlite3_bind_int64(q, 1, ad_id);
+    sq_bind_text(q, 2, contact_json);
+    sqlite3_bind_int64(q, 3, now);
+    return sq_exec(c, q, err, "ad contact");
+}
