@@ -93,13 +93,26 @@ test: setup
 bench: setup all
 	bench/run.sh
 
-# The SERP parser benchmark (bench/bench_serp.c, docs/BENCHMARKS.md); run from the repository root.
+# The SERP parser benchmark (bench/bench_serp.c, docs/BENCHMARKS.md).
 .PHONY: bench-serp
 $(BUILD)/bench_serp: bench/bench_serp.c $(BUILD)/libleadgen.a
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libleadgen.a $(LDLIBS)
 
 bench-serp: $(BUILD)/bench_serp
 	$(BUILD)/bench_serp
+
+# Cached search.php over HTTP against projects.php (bench/search_cached.sh; needs wrk).
+.PHONY: bench-search
+bench-search: all
+	LEADGEN_BIN=$(BUILD)/leadgen bench/search_cached.sh
+
+# Tools bench/run.sh builds (`make bench-tools`): the extraction-throughput driver.
+.PHONY: bench-tools
+$(BUILD)/bench/extract_bench: bench/extract_bench.c $(BUILD)/libleadgen.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libleadgen.a $(LDLIBS)
+
+bench-tools: $(BUILD)/bench/extract_bench
 
 format:
 	clang-format -i $$(find src tests tools bench -name '*.[ch]')

@@ -12,6 +12,8 @@ Standard library only, so it runs on a fresh Debian 12 with python3.
   bench.py leads PORT KEY PROJECT RUNS BATCH EXPECT_TOTAL OUT.json [PID]
   bench.py fsync-probe DIR COUNT OUT.json  fdatasync latency of the disk under DIR
   bench.py summary OUTDIR                  table on stdout, summary.md/json in OUTDIR
+  bench.py extract DRIVER OUTDIR WORKDIR PASSES GREP_C_RUNS GREP_UTF8_RUNS
+                                           extraction MB/s vs grep -oE (extract.json)
 """
 import http.client
 import json
@@ -283,6 +285,101 @@ def fsync_probe(directory, count, out_path):
     print(json.dumps(result))
 
 
+# ---- extraction throughput vs grep (issue 3) -----------------------------------
+
+EMAIL_RE = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
+
+
+def run_timed(argv, env=None):
+    """Runs argv with stdout to a pipe read here; wall and CPU (user + sys) seconds of
+    the child alone, and the number of lines it printed."""
+    t0 = time.monotonic()
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env)
+    lines = sum(chunk.count(b"\n") for chunk in iter(lambda: proc.stdout.read(1 << 16), b""))
+    _, status, ru = os.wait4(proc.pid, 0)
+    wall = time.monotonic() - t0
+    if os.waitstatus_to_exitcode(status) not in (0, 1):  # grep: 1 = no match
+        raise SystemExit(f"bench: {argv[0]} failed")
+    return wall, ru.ru_utime + ru.ru_stime, lines
+
+
+def grep_runs(corpus, locale, runs):
+    """`grep -oE EMAIL_RE corpus` under LC_ALL=locale, runs times (after a warm-up)."""
+    env = dict(os.environ, LC_ALL=locale)
+    argv = ["grep", "-oE", EMAIL_RE, corpus]
+    run_timed(argv, env)
+    walls, cpus, matches = [], [], 0
+    for _ in range(runs):
+        w, c, matches = run_timed(argv, env)
+        walls.append(w)
+        cpus.append(c)
+    mb = os.path.getsize(corpus) / 1e6
+    return {"locale": locale, "runs": runs, "matches": matches,
+            "wall_s": [round(w, 4) for w in walls], "cpu_s": [round(c, 4) for c in cpus],
+            "mb_per_s_wall_median": round(mb / statistics.median(walls), 1),
+            "mb_per_s_cpu_median": round(mb / statistics.median(cpus), 1),
+            "mb_per_s_wall_best": round(mb / min(walls), 1),
+            "mb_per_s_cpu_best": round(mb / min(cpus), 1)}
+
+
+def extract(driver, outdir, workdir, passes, grep_c_runs, grep_utf8_runs):
+    """Runs the extraction driver on the fixtures corpus (when ../shared is there) and
+    on the generated one, then grep over each corpus file; extract.json + summary."""
+    passes, grep_c_runs, grep_utf8_runs = int(passes), int(grep_c_runs), int(grep_utf8_runs)
+    fixtures = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared",
+                            "fixtures")
+    corpora = (["fixtures"] if os.path.isdir(os.path.join(fixtures, "sites")) else []) + ["generated"]
+    result = {"email_regex": EMAIL_RE, "grep": subprocess.run(
+        ["grep", "--version"], capture_output=True, text=True).stdout.splitlines()[0],
+        "loadavg_at_start": open("/proc/loadavg").read().split()[:3], "corpora": {}}
+    for kind in corpora:
+        corpus = os.path.join(workdir, f"corpus-{kind}.html")
+        argv = [driver, "--passes", str(passes), "--corpus-out", corpus, "--fixtures", fixtures]
+        if kind == "generated":
+            argv.append("--generated")
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=300, check=True)
+        engine = json.loads(out.stdout)
+        entry = {"engine": engine, "grep": [grep_runs(corpus, "C", grep_c_runs)]}
+        if grep_utf8_runs:
+            entry["grep"].append(grep_runs(corpus, "C.UTF-8", grep_utf8_runs))
+        result["corpora"][kind] = entry
+        os.unlink(corpus)
+    result["loadavg_at_end"] = open("/proc/loadavg").read().split()[:3]
+
+    lines = [f"extraction throughput, one thread (load average "
+             f"{' '.join(result['loadavg_at_start'])} at start, "
+             f"{' '.join(result['loadavg_at_end'])} at end)", ""]
+    fmt = "  %-46s %13s %13s %11s %11s  %s"
+    lines.append(fmt % ("run", "MB/s CPU med", "MB/s wall med", "CPU best", "wall best", "found per pass"))
+    targets = {}
+    for kind, entry in result["corpora"].items():
+        e = entry["engine"]
+        label = (f"{kind}: {e['bytes'] / 1e6:.1f} MB, {e['pages']} pages"
+                 + (f" ({e['unique_pages']} distinct)" if e["unique_pages"] != e["pages"] else ""))
+        lines.append(f"  {label}")
+        found = e["per_pass"]
+        lines.append(fmt % ("  leadgen extract_page", e["mb_per_s_cpu_median"], e["mb_per_s_wall_median"],
+                            e["mb_per_s_cpu_best"], e["mb_per_s_wall_best"],
+                            f"{found['emails']} emails, {found['phones']} phones, "
+                            f"{found['social']} social, {found['links']} links"))
+        for g in entry["grep"]:
+            lines.append(fmt % (f"  grep -oE (LC_ALL={g['locale']})", g["mb_per_s_cpu_median"],
+                                g["mb_per_s_wall_median"], g["mb_per_s_cpu_best"],
+                                g["mb_per_s_wall_best"], f"{g['matches']} matches"))
+        targets[f"{kind}: >= 150 MB/s on one core"] = (
+            f"{e['mb_per_s_cpu_median']} MB/s CPU, {e['mb_per_s_wall_median']} wall",
+            e["mb_per_s_cpu_median"] >= 150)
+    lines.append("")
+    lines.append("targets (median of the passes; CPU = the thread's own CPU time):")
+    for k, (fig, ok) in targets.items():
+        lines.append(f"  {k:<36} {fig:<32} {verdict(ok)}")
+    result["targets"] = {k: {"figure": f, "met": ok} for k, (f, ok) in targets.items()}
+    json.dump(result, open(os.path.join(outdir, "extract.json"), "w"), indent=2)
+    text = "\n".join(lines) + "\n"
+    open(os.path.join(outdir, "extract-summary.txt"), "w").write(text)
+    sys.stdout.write(text)
+
+
 # ---- summary -----------------------------------------------------------------
 
 
@@ -415,6 +512,8 @@ def main(argv):
         leads(*args)
     elif cmd == "fsync-probe":
         fsync_probe(*args)
+    elif cmd == "extract":
+        extract(*args)
     elif cmd == "summary":
         summary(args[0])
     else:

@@ -1,21 +1,45 @@
 #!/usr/bin/env bash
 # leadgen benchmark suite (`make bench`). Runs, on this machine and on loopback only:
-#   1. throughput: authenticated GET projects.php on leadgen vs nginx (2 workers)
-#      serving the same bytes as a static file, wrk -t2 -c64 --latency, alternating
-#      leadgen, nginx, leadgen, nginx; plus one leadgen run with the access log on;
-#   2. memory: VmRSS/VmHWM idle after start and with 1,000 idle keep-alive connections;
-#   3. bulk leads: POST 500 new leads into a project already holding 1,000,000.
-# Prints a summary table and writes raw results to bench/out/<UTC time>/ (and
+#   http     (issue 2)
+#     1. throughput: authenticated GET projects.php on leadgen vs nginx (2 workers)
+#        serving the same bytes as a static file, wrk -t2 -c64 --latency, alternating
+#        leadgen, nginx, leadgen, nginx; plus one leadgen run with the access log on;
+#     2. memory: VmRSS/VmHWM idle after start and with 1,000 idle keep-alive connections;
+#     3. bulk leads: POST 500 new leads into a project already holding 1,000,000.
+#   extract  (issue 3) extract_page MB/s on one core over >= 20 MB of HTML
+#            (bench/extract_bench.c) vs `grep -oE` with an email regex on the same bytes;
+#   crawl    (issue 3) `leadgen crawl` of a 15-page site answering after 100 ms, vs
+#            Scrapy (python3-scrapy) with an equivalent spider (bench/crawl_bench.py);
+#   places   (issue 6) places/search.php, a 20-place page, 300 ms per upstream answer,
+#            default concurrency vs LEADGEN_PLACES_PARALLEL=1 (bench/places_bench.py);
+#   verify   (issue 7) bench/verify_bench.py, about 2.5 minutes.
+# `bench/run.sh` runs them all (about 5 minutes); `bench/run.sh extract crawl` only those.
+# Prints summary tables and writes raw results to bench/out/<UTC time>/ (and
 # bench/out/latest). Every load is bounded: wrk -d, client deadlines, `timeout`.
 #
-# Knobs (environment): LEADGEN_BIN (default build/leadgen), BENCH_DURATION (s per
-# wrk run, 10), BENCH_ROUNDS (leadgen/nginx pairs, 2), BENCH_CONNECTIONS (64),
+# Knobs (environment): LEADGEN_BIN (default build/leadgen), BENCH_BUILD (build dir for
+# the extraction driver, `make BUILD=... bench-tools`; default build), BENCH_DURATION
+# (s per wrk run, 10), BENCH_ROUNDS (leadgen/nginx pairs, 2), BENCH_CONNECTIONS (64),
 # BENCH_IDLE_CONNS (1000), BENCH_SEED_LEADS (1000000), BENCH_LEAD_RUNS (20),
 # BENCH_PROFILE=1 (also: 5 s wrk runs on /healthz, a 404 and a 401 to split the
-# cost, and perf record with DWARF call graphs during one more projects.php run).
+# cost, and perf record with DWARF call graphs during one more projects.php run),
+# BENCH_EXTRACT_PASSES (5), BENCH_CRAWL_ROUNDS (3 per tool and set-up),
+# BENCH_PLACES_ROUNDS (3), BENCH_PLACES_SEQ_ROUNDS (1), BENCH_VERIFY=0 (skip verify).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
+
+ALL_PARTS=(http extract crawl places verify)
+PARTS=("$@")
+if [ ${#PARTS[@]} -eq 0 ]; then
+    PARTS=(http extract crawl places)
+    [ "${BENCH_VERIFY:-1}" = 1 ] && PARTS+=(verify)
+fi
+for p in "${PARTS[@]}"; do
+    case " ${ALL_PARTS[*]} " in *" $p "*) ;; *)
+        echo "usage: bench/run.sh [${ALL_PARTS[*]}]... (default: all)" >&2; exit 2 ;; esac
+done
+want() { case " ${PARTS[*]} " in *" $1 "*) return 0 ;; esac; return 1; }
 
 LEADGEN_SETUP_BENCH=1 scripts/setup.sh
 
@@ -125,6 +149,7 @@ run_wrk() { wrk_once "$OUT/wrk.jsonl" "$1" "$2" "$DURATION" "${@:3}"; }
     echo " \"leadgen_bin\": \"$BIN\", \"started\": \"$STAMP\"}"
 } >"$OUT/machine.json"
 
+if want http; then
 # ---- 1. memory at start, then 1,000 idle keep-alive connections -------------------
 log "memory: idle RSS and $IDLE_CONNS idle keep-alive connections"
 start_leadgen mem 0
@@ -293,10 +318,40 @@ timeout 60 "${PY[@]}" fsync-probe "$WORK" 200 "$OUT/fsync.json" >/dev/null
 echo "{\"loadavg_at_end\": \"$(cut -d' ' -f1-3 /proc/loadavg)\"}" >"$OUT/load-end.json"
 echo
 "${PY[@]}" summary "$OUT"
+fi # http
+
+# ---- 4. extraction throughput vs grep (issue 3) ------------------------------------
+if want extract; then
+    BENCH_BUILD=${BENCH_BUILD:-build}
+    log "extract: building $BENCH_BUILD/bench/extract_bench"
+    make -s BUILD="$BENCH_BUILD" bench-tools >&2
+    log "extract: extract_page vs grep -oE over >= 20 MB (load: $(cut -d' ' -f1-3 /proc/loadavg))"
+    echo
+    timeout 300 "${PY[@]}" extract "$ROOT/$BENCH_BUILD/bench/extract_bench" "$OUT" "$WORK" \
+        "${BENCH_EXTRACT_PASSES:-5}" 5 2
+fi
+
+# ---- 5. crawl: leadgen vs Scrapy on a 15-page site, 100 ms per answer (issue 3) -----
+if want crawl; then
+    log "crawl: leadgen crawl vs Scrapy (load: $(cut -d' ' -f1-3 /proc/loadavg))"
+    echo
+    timeout 300 python3 -B "$ROOT/bench/crawl_bench.py" --bin "$BIN" --out "$OUT" \
+        --rounds "${BENCH_CRAWL_ROUNDS:-3}" || log "crawl: a target was missed (see above)"
+fi
+
+# ---- 6. places/search.php: 20 places, 300 ms per upstream answer (issue 6) ----------
+if want places; then
+    log "places: concurrent vs LEADGEN_PLACES_PARALLEL=1 (load: $(cut -d' ' -f1-3 /proc/loadavg))"
+    echo
+    timeout 300 python3 -B "$ROOT/bench/places_bench.py" --bin "$BIN" --out "$OUT" \
+        --rounds "${BENCH_PLACES_ROUNDS:-3}" --seq-rounds "${BENCH_PLACES_SEQ_ROUNDS:-1}" \
+        || log "places: the target was missed (see above)"
+fi
+
 echo
 echo "raw results: bench/out/$STAMP (also bench/out/latest)"
 # email verification (issue 7): fake DNS and SMTP servers on loopback, about 2.5 minutes
-if [ "${BENCH_VERIFY:-1}" = 1 ]; then
+if want verify; then
   echo
   timeout 600 python3 -B "$ROOT/bench/verify_bench.py" --bin "$BIN" || true
 fi

@@ -11,7 +11,9 @@ PKGS=(
   libssl-dev libunistring-dev
   sqlite3 curl python3 python3-yaml clang
 )
-if [ "${LEADGEN_SETUP_BENCH:-0}" = 1 ]; then PKGS+=(wrk nginx-light); fi
+# bench/run.sh: wrk and nginx (HTTP suite), time (/usr/bin/time -v) and Scrapy
+# (the crawl benchmark's peer, run under Debian's /usr/bin/python3)
+if [ "${LEADGEN_SETUP_BENCH:-0}" = 1 ]; then PKGS+=(wrk nginx-light time python3-scrapy); fi
 
 # The email-verification lists in data/ are committed; a checkout without
 # them fetches them from the npm registry (installing npm first if needed).

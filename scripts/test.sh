@@ -51,6 +51,37 @@ for src in tests/fuzz/fuzz_*.c; do
   n=$(basename "$src" .c); corpus=tests/fuzz/corpus/${n#fuzz_}
   suite "fuzz corpus $n (asan+ubsan)" build/asan/fuzz/"$n" "$corpus"
 done
+# Short libFuzzer runs (clang): 60 s for the extraction engine, 30 s for each
+# result-page parser (their issues ask for it), 10 s for the other targets.
+fuzz_time() {
+  case "$1" in
+    fuzz_extract) echo 60 ;;
+    fuzz_serp*|fuzz_google*|fuzz_bing*) echo 30 ;;
+    *) echo 10 ;;
+  esac
+}
+fuzz_run() {
+  local bin=$1 corpus=$2 seconds=$3 work
+  work=$(mktemp -d /tmp/leadgen-fuzz-XXXXXX)
+  [ -d "$corpus" ] && cp -r "$corpus"/. "$work"/
+  if "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=0 \
+       -artifact_prefix="$work/crash-" "$work" >"$work.log" 2>&1; then
+    echo "1 passed, 0 failed"
+  else
+    tail -40 "$work.log"; ls "$work"/crash-* 2>/dev/null; echo "0 passed, 1 failed"
+  fi
+  rm -rf "$work" "$work.log"
+}
+if command -v clang >/dev/null && make -s fuzz >/tmp/leadgen-build-fuzz.log 2>&1; then
+  for src in tests/fuzz/fuzz_*.c; do
+    n=$(basename "$src" .c)
+    suite "libFuzzer $n ($(fuzz_time "$n") s)" fuzz_run build/libfuzzer/"$n" tests/fuzz/corpus/${n#fuzz_} "$(fuzz_time "$n")"
+  done
+else
+  echo "== libFuzzer builds failed or clang is missing:"; tail -20 /tmp/leadgen-build-fuzz.log
+  total_fail=$((total_fail + 1)); failed_suites+=("libFuzzer build")
+fi
+
 suite "e2e (release binary)" python3 tests/e2e/run.py --bin build/leadgen
 suite "e2e (asan+ubsan binary)" python3 tests/e2e/run.py --bin build/asan/leadgen
 

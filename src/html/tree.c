@@ -11,7 +11,7 @@ enum { STACK_MAX = 512, END_SEARCH = 64 };
 
 /* Elements whose start implies closing an open one of their kind, and the
  * foreign (svg, math) elements in which "<x/>" closes itself. */
-enum { C_P, C_LI, C_DD, C_TR, C_CELL, C_OPTION, C_FOREIGN, C_COUNT };
+enum { C_P, C_LI, C_DD, C_TR, C_CELL, C_OPTION, C_A, C_FOREIGN, C_COUNT };
 
 struct builder {
     struct arena *a;
@@ -26,6 +26,7 @@ static int closable(const char *name)
 {
     switch (name[0]) {
     case 'p': return name[1] == '\0' ? C_P : -1;
+    case 'a': return name[1] == '\0' ? C_A : -1;
     case 'l': return strcmp(name, "li") == 0 ? C_LI : -1;
     case 'd': return strcmp(name, "dd") == 0 || strcmp(name, "dt") == 0 ? C_DD : -1;
     case 't':
@@ -136,6 +137,11 @@ static size_t find_open(const struct builder *b, const char *const *closes,
     return 0;
 }
 
+static bool is_heading(const char *name)
+{
+    return name[0] == 'h' && name[1] >= '1' && name[1] <= '6' && name[2] == '\0';
+}
+
 /* What opening name implicitly closes (HTML's "optional end tags"). */
 static void close_implied(struct builder *b, const char *name)
 {
@@ -150,8 +156,13 @@ static void close_implied(struct builder *b, const char *name)
     static const char *const p[] = {"p", NULL};
     static const char *const p_bounds[] = {"button", "td", "th", "table", "caption", "template",
                                            "object", NULL};
+    static const char *const a[] = {"a", NULL}, *const no_bounds[] = {NULL};
     if (b->open[C_P] && closes_p(name)) pop_to_index(b, find_open(b, p, p_bounds));
+    if (is_heading(name) && is_heading(top(b)->name)) pop_to_depth(b, b->depth - 1);
     switch (closable(name)) {
+    case C_A: /* links do not nest: a new one ends the open one (the adoption agency, simplified) */
+        if (b->open[C_A]) pop_to_index(b, find_open(b, a, no_bounds));
+        break;
     case C_LI:
         if (b->open[C_LI]) pop_to_index(b, find_open(b, li, list_bounds));
         break;
@@ -295,7 +306,8 @@ struct html_node *html_next_node(const struct html_node *n, const struct html_no
 
 bool html_within(const struct html_node *n, const struct html_node *anc)
 {
-    for (; n; n = n->parent)
+    /* a parent is created before its children: above anc's order it cannot be met */
+    for (; n && n->order >= anc->order; n = n->parent)
         if (n == anc) return true;
     return false;
 }
@@ -315,7 +327,8 @@ static bool hidden(const struct html_node *n)
 {
     static const char *const names[] = {"script", "style", "template", "noscript", "head",
                                         NULL};
-    return name_in(n->name, names);
+    char c = n->name[0]; /* most names start with none of these letters */
+    return (c == 's' || c == 't' || c == 'n' || c == 'h') && name_in(n->name, names);
 }
 
 static bool breaks_line(const struct html_node *n)
@@ -325,8 +338,10 @@ static bool breaks_line(const struct html_node *n)
 
 static void text_of(const struct html_node *n,
                     bool (*skip)(const struct html_node *n, const void *ctx), const void *ctx,
-                    struct buf *out, bool scope)
+                    struct buf *out, bool scope, size_t *budget)
 {
+    if (!*budget || out->too_big) return;
+    (*budget)--;
     if (!n->name) {
         if (!n->raw) buf_append(out, n->text, n->len);
         return;
@@ -334,7 +349,8 @@ static void text_of(const struct html_node *n,
     if (hidden(n) || (!scope && skip && skip(n, ctx))) return;
     bool br = breaks_line(n);
     if (br) buf_append(out, "\n", 1);
-    for (const struct html_node *c = n->first; c; c = c->next) text_of(c, skip, ctx, out, false);
+    for (const struct html_node *c = n->first; c; c = c->next)
+        text_of(c, skip, ctx, out, false, budget);
     if (br) buf_append(out, "\n", 1);
 }
 
@@ -343,5 +359,6 @@ void html_text_raw(const struct html_node *n,
                    bool (*skip)(const struct html_node *n, const void *ctx), const void *ctx,
                    struct buf *out)
 {
-    text_of(n, skip, ctx, out, true);
+    size_t budget = HTML_TEXT_MAX_NODES;
+    text_of(n, skip, ctx, out, true, &budget);
 }

@@ -2,7 +2,7 @@
  * readers that need structure (which link holds which heading, which block a
  * result ends with) rather than one pass: the SERP parsers. A simplified HTML
  * tree builder: void and raw-text elements take no children, an end tag closes
- * the nearest open element of its name (within 64 levels), li/dt/dd/p/option/
+ * the nearest open element of its name (within 64 levels), a/li/dt/dd/p/option/
  * tr/td/th close their open predecessor the way browsers do, and "<x/>" closes
  * itself inside svg and math. Nodes, attribute copies and text pointers live in
  * the caller's arena and point into the input, which must outlive the tree.
@@ -64,7 +64,10 @@ struct html_node *html_find(const struct html_node *scope, const char *name,
 /* Appends the raw text below n (n included) to out: what a reader sees, so
  * script, style, template and noscript content is left out, and so is every
  * subtree for which skip (may be NULL) holds; elements that break lines (all
- * but inline formatting tags) add '\n' around their text. */
+ * but inline formatting tags) add '\n' around their text. Stops when out is
+ * full (its limit) or after HTML_TEXT_MAX_NODES nodes (plenty for one search
+ * result or ad; a bound for hostile nesting, not for whole pages). */
+#define HTML_TEXT_MAX_NODES ((size_t)1 << 12)
 struct buf;
 void html_text_raw(const struct html_node *n,
                    bool (*skip)(const struct html_node *n, const void *ctx), const void *ctx,

@@ -70,6 +70,8 @@ struct request {
     const char *raw_body;  /* a non-enveloped document (the OpenAPI JSON) */
     size_t raw_len;
     bool auth_pending;     /* the licence service must be asked (blocking) */
+    bool prepared;         /* parsed and cache-checked already (router_begin) */
+    const char *cache_key; /* the response-cache key when the route caches, else NULL */
     int64_t reserved;     /* credits held for this request: the most run may cost */
     int64_t cost;         /* credits the run step says the work cost */
     int64_t credits_used; /* credits actually deducted */

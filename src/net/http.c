@@ -99,7 +99,10 @@ static bool transfer_setup(struct transfer *t, const struct http_request *req,
     lib()->easy_setopt(h, CURLOPT_WRITEDATA, t);
     lib()->easy_setopt(h, CURLOPT_USERAGENT, req->user_agent ? req->user_agent : "leadgen/1.0");
     lib()->easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
-    if (req->cookies) lib()->easy_setopt(h, CURLOPT_COOKIEFILE, ""); /* engine on, no file */
+    if (req->cookies) {
+        lib()->easy_setopt(h, CURLOPT_COOKIEFILE, ""); /* engine on, no file */
+        if (*req->cookies) lib()->easy_setopt(h, CURLOPT_COOKIE, req->cookies);
+    }
     if (req->max_redirects > 0) {
         lib()->easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
         lib()->easy_setopt(h, CURLOPT_MAXREDIRS, (long)req->max_redirects);

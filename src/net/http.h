@@ -23,9 +23,10 @@ struct http_request {
     int max_redirects;  /* 0: redirects are not followed */
     const char *user_agent; /* NULL: "leadgen/1.0" */
     const char *log_url;    /* shown in errors instead of url (hides keys in query strings) */
-    /* Keep cookies set during this request's redirects and send them on (libcurl's
-     * in-memory cookie engine; nothing persists): consent interstitials. */
-    bool cookies;
+    /* Non-NULL: cookies ("a=1; b=2", may be "") sent with the request, and
+     * cookies set during its redirects kept and sent on, in one Cookie header
+     * (libcurl's in-memory cookie engine; nothing persists): consent interstitials. */
+    const char *cookies;
     /* A user-supplied target: refuse loopback, private, link-local and similar
      * addresses at connect time unless LEADGEN_ALLOW_PRIVATE_TARGETS=1.
      * Operator-configured upstreams (LEADGEN_*_URL) are trusted and not guarded. */

@@ -46,8 +46,8 @@ static const char *link_url(const struct html_node *link, struct arena *a)
 static const struct html_node *title_link(const struct html_node *block,
                                           const struct html_node **h2)
 {
-    *h2 = html_find(block, "h2", NULL, NULL);
-    return *h2 ? html_find(*h2, "a", has_href, NULL) : NULL;
+    *h2 = serp_find(block, "h2", NULL, NULL);
+    return *h2 ? serp_find(*h2, "a", has_href, NULL) : NULL;
 }
 
 static bool not_snippet(const struct html_node *n, const void *ctx)
@@ -73,8 +73,8 @@ static bool excluded(const struct html_node *n, const struct html_node *block)
  * outside deep links, else its longest line of text. */
 static const char *description(const struct html_node *block, struct arena *a)
 {
-    const struct html_node *caption = html_find(block, NULL, has_class_ctx, "b_caption");
-    const struct html_node *p = caption ? html_find(caption, "p", NULL, NULL) : NULL;
+    const struct html_node *caption = serp_find(block, NULL, has_class_ctx, "b_caption");
+    const struct html_node *p = caption ? serp_find(caption, "p", NULL, NULL) : NULL;
     for (const struct html_node *n = block->first; !p && n; n = html_next_node(n, block))
         if (html_is(n, "p") && !excluded(n, block)) p = n;
     const char *text = p ? serp_text(p, not_snippet, NULL, a) : "";
@@ -83,7 +83,7 @@ static const char *description(const struct html_node *block, struct arena *a)
 
 static const char *cite_text(const struct html_node *block, struct arena *a)
 {
-    const struct html_node *cite = html_find(block, "cite", NULL, NULL);
+    const struct html_node *cite = serp_find(block, "cite", NULL, NULL);
     return cite ? serp_text(cite, NULL, NULL, a) : "";
 }
 
@@ -105,7 +105,9 @@ static void add_result(struct bpage *b, const struct html_node *block)
 static const struct html_node *ad_of(const struct html_node *h2, const struct html_node *region)
 {
     const struct html_node *best = h2;
-    for (const struct html_node *n = h2->parent; n && n != region; n = n->parent)
+    int level = 0;
+    for (const struct html_node *n = h2->parent; n && n != region && level < SERP_CLIMB_MAX;
+         n = n->parent, level++)
         if (html_is(n, "li") || html_has_class(n, "sb_add")) best = n;
     return best;
 }
@@ -114,9 +116,10 @@ static void add_ads(struct bpage *b, const struct html_node *region)
 {
     bool bottom = html_has_class(region, "b_adBottom");
     const struct html_node *done = NULL;
-    for (const struct html_node *n = region->first; n; n = html_next_node(n, region)) {
+    for (const struct html_node *n = region->first; n && b->list.nads < SERP_MAX_ITEMS;
+         n = html_next_node(n, region)) {
         if (!html_is(n, "h2") || (done && html_within(n, done))) continue;
-        const struct html_node *link = html_find(n, "a", has_href, NULL);
+        const struct html_node *link = serp_find(n, "a", has_href, NULL);
         const char *url = link ? link_url(link, b->a) : NULL;
         struct serp_ad *ad = url ? serp_list_ad(&b->list, b->a) : NULL;
         if (!ad) continue;
@@ -126,7 +129,7 @@ static void add_ads(struct bpage *b, const struct html_node *region)
         ad->title = serp_text(n, NULL, NULL, b->a);
         ad->url = url;
         ad->domain = serp_host(url, b->a);
-        const struct html_node *shown = html_find(block, NULL, has_class_ctx, "b_adurl");
+        const struct html_node *shown = serp_find(block, NULL, has_class_ctx, "b_adurl");
         ad->display_url = cite_text(shown ? shown : block, b->a);
         ad->text = description(block, b->a);
         const char *href = serp_attr_text(link, "href", b->a);
@@ -139,6 +142,8 @@ static void collect(struct bpage *b)
 {
     const struct html_node *root = b->doc.root;
     for (const struct html_node *n = root->first; n;) {
+        bool full = b->list.nresults >= SERP_MAX_ITEMS && b->list.nads >= SERP_MAX_ITEMS;
+        if (full) break; /* the rest of a (hostile) page is not looked at */
         if (n->name && html_has_class(n, "b_algo")) {
             add_result(b, n);
             n = html_skip_subtree(n, root);

@@ -21,8 +21,9 @@ struct gpage {
     struct arena *a;
     struct html_doc doc;
     struct serp_list list;
-    const struct html_node *ad_blocks[MAX_LINKS];
+    const struct html_node *ad_blocks[MAX_LINKS]; /* every ad block seen */
     size_t nad_blocks;
+    const struct html_node *ad_nodes[MAX_LINKS]; /* the block of list.ads[i] */
     const struct html_node *links[MAX_LINKS]; /* organic result links, in order */
     size_t nlinks;
 };
@@ -58,13 +59,15 @@ static bool is_ad_link(const struct html_node *n)
     if (html_attr(n, "data-pcu", NULL)) return true;
     size_t hl = 0, rl = 0;
     const char *href = html_attr(n, "href", &hl), *rw = html_attr(n, "data-rw", &rl);
-    return (is_aclk(href, hl) || is_aclk(rw, rl)) && html_find(n, NULL, is_heading, NULL);
+    return (is_aclk(href, hl) || is_aclk(rw, rl)) && serp_find(n, NULL, is_heading, NULL);
 }
 
 /* The ad's block: data-text-ad or uEierd around the link, else its parent. */
 static const struct html_node *ad_block(const struct html_node *link)
 {
-    for (const struct html_node *n = link->parent; n && n->parent; n = n->parent)
+    int level = 0;
+    for (const struct html_node *n = link->parent; n && n->parent && level < SERP_CLIMB_MAX;
+         n = n->parent, level++)
         if (html_attr(n, "data-text-ad", NULL) || html_has_class(n, "uEierd")) return n;
     return link->parent ? link->parent : link;
 }
@@ -132,16 +135,17 @@ static void add_ad(struct gpage *g, const struct html_node *link)
     const struct html_node *block = ad_block(link);
     for (size_t i = 0; i < g->nad_blocks; i++)
         if (g->ad_blocks[i] == block) return; /* a second main link of the same ad */
+    g->ad_blocks[g->nad_blocks++] = block; /* also without a usable URL: its links are no results */
     const char *url = ad_landing(link, g->a);
     struct serp_ad *ad = url ? serp_list_ad(&g->list, g->a) : NULL;
-    if (!ad || g->nad_blocks == MAX_LINKS) return;
-    g->ad_blocks[g->nad_blocks++] = block;
-    const struct html_node *heading = html_find(link, NULL, is_heading, NULL);
+    if (!ad) return;
+    g->ad_nodes[g->list.nads - 1] = block;
+    const struct html_node *heading = serp_find(link, NULL, is_heading, NULL);
     ad->title = serp_text(heading ? heading : link, heading ? NULL : not_ad_text, NULL, g->a);
     ad->url = url;
     ad->domain = serp_host(url, g->a);
-    const struct html_node *shown = html_find(block, NULL, has_dtld, NULL);
-    if (!shown) shown = html_find(block, "cite", NULL, NULL);
+    const struct html_node *shown = serp_find(block, NULL, has_dtld, NULL);
+    if (!shown) shown = serp_find(block, "cite", NULL, NULL);
     ad->display_url = shown ? serp_text(shown, NULL, NULL, g->a) : "";
     ad->text = ad_description(block, link, g->a);
     const char *rw = serp_attr_text(link, "data-rw", g->a);
@@ -195,7 +199,9 @@ static bool id_region(const struct html_node *n)
 static const struct html_node *result_block(const struct gpage *g, size_t i)
 {
     const struct html_node *block = g->links[i];
-    for (const struct html_node *up = block->parent; up && !id_region(up); up = up->parent) {
+    int level = 0;
+    for (const struct html_node *up = block->parent; up && !id_region(up) && level < SERP_CLIMB_MAX;
+         up = up->parent, level++) {
         if (i > 0 && html_within(g->links[i - 1], up)) break;
         if (i + 1 < g->nlinks && html_within(g->links[i + 1], up)) break;
         bool has_ad = false;
@@ -239,10 +245,10 @@ static void add_result(struct gpage *g, size_t i)
     struct serp_result *r = serp_list_result(&g->list, g->a);
     if (!r) return;
     const struct html_node *block = result_block(g, i);
-    r->title = serp_text(html_find(link, "h3", NULL, NULL), NULL, NULL, g->a);
+    r->title = serp_text(serp_find(link, "h3", NULL, NULL), NULL, NULL, g->a);
     r->url = url;
     /* the <cite>, or (basic HTML pages) what the link shows besides its title */
-    const struct html_node *cite = html_find(block, "cite", NULL, NULL);
+    const struct html_node *cite = serp_find(block, "cite", NULL, NULL);
     r->display_url = serp_text(cite ? cite : link, cite ? NULL : is_h3, NULL, g->a);
     r->snippet = snippet_of(block, link, g->a);
 }
@@ -252,11 +258,14 @@ static void add_result(struct gpage *g, size_t i)
 static void collect(struct gpage *g)
 {
     const struct html_node *root = g->doc.root;
-    for (const struct html_node *n = root->first; n; n = html_next_node(n, root))
+    /* past the caps the rest of a (hostile) page is not looked at */
+    for (const struct html_node *n = root->first; n && g->nad_blocks < MAX_LINKS;
+         n = html_next_node(n, root))
         if (is_ad_link(n)) add_ad(g, n);
-    for (const struct html_node *n = root->first; n; n = html_next_node(n, root)) {
-        if (!html_is(n, "a") || g->nlinks == MAX_LINKS) continue;
-        if (!html_find(n, "h3", NULL, NULL) || in_ad(g, n) || !html_attr(n, "href", NULL)) continue;
+    for (const struct html_node *n = root->first; n && g->nlinks < MAX_LINKS;
+         n = html_next_node(n, root)) {
+        if (!html_is(n, "a")) continue;
+        if (!serp_find(n, "h3", NULL, NULL) || in_ad(g, n) || !html_attr(n, "href", NULL)) continue;
         g->links[g->nlinks++] = n;
     }
     for (size_t i = 0; i < g->nlinks; i++) add_result(g, i);
@@ -267,9 +276,8 @@ static void place_ads(struct gpage *g)
 {
     if (!g->nlinks) return;
     uint32_t first = g->links[0]->order;
-    for (size_t i = 0; i < g->list.nads && i < g->nad_blocks; i++)
-        if (g->ad_blocks[i]->order > first &&
-            !serp_ancestor(g->ad_blocks[i], has_id, "tads"))
+    for (size_t i = 0; i < g->list.nads; i++)
+        if (g->ad_nodes[i]->order > first && !serp_ancestor(g->ad_nodes[i], has_id, "tads"))
             g->list.ads[i].block = SERP_AD_BOTTOM;
 }
 

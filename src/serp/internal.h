@@ -21,12 +21,26 @@ const char *serp_longest_line(const struct html_node *n, serp_skip_fn skip, cons
 /* An attribute value, entity-decoded and trimmed; NULL when absent. */
 const char *serp_attr_text(const struct html_node *n, const char *name, struct arena *a);
 
-/* The nearest ancestor of n (n included) for which pred holds, or NULL. */
+/* How far up the parsers look from a link for its block or region: real pages
+ * need under 10 levels; the bound keeps hostile nesting linear. */
+enum { SERP_CLIMB_MAX = 32 };
+
+/* The nearest ancestor of n (n included, at most SERP_CLIMB_MAX levels up) for
+ * which pred holds, or NULL. */
 const struct html_node *serp_ancestor(const struct html_node *n,
                                       bool (*pred)(const struct html_node *n, const void *ctx),
                                       const void *ctx);
+/* How many nodes a search below one link or block may visit: real blocks hold
+ * a few hundred; the bound keeps hostile nesting (blocks inside blocks) linear. */
+enum { SERP_SCAN_MAX = 4096 };
+
+/* html_find within SERP_SCAN_MAX nodes. */
+const struct html_node *serp_find(const struct html_node *scope, const char *name,
+                                  bool (*pred)(const struct html_node *n, const void *ctx),
+                                  const void *ctx);
 /* The first element below scope whose class holds one of classes (NULL-ended),
- * not inside `except` (may be NULL); descends to the innermost such element. */
+ * not inside `except` (may be NULL); descends to the innermost such element.
+ * Within SERP_SCAN_MAX nodes. */
 const struct html_node *serp_find_class(const struct html_node *scope,
                                         const char *const *classes,
                                         const struct html_node *except);
@@ -70,7 +84,7 @@ struct serp_html_fetch {
     const char *const *urls, *const *log_urls;
     const char *const *headers;
     const char *user_agent;
-    bool cookies;
+    const char *cookies; /* http_request.cookies */
     const char *who; /* "Google", "ScraperAPI", ... for messages */
     /* Maps a non-2xx status to a message, or NULL for the generic one. */
     const char *(*status_message)(long status);

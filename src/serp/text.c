@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { TEXT_MAX = 64 << 10 }; /* a title or snippet is short; a runaway subtree is cut */
+enum { TEXT_MAX = 8 << 10 }; /* a title or snippet is short; a runaway subtree is cut */
 
 void serp_input(const char *html, size_t len, struct arena *a, const char **out, size_t *out_len)
 {
@@ -90,7 +90,7 @@ const struct html_node *serp_ancestor(const struct html_node *n,
                                       bool (*pred)(const struct html_node *n, const void *ctx),
                                       const void *ctx)
 {
-    for (; n; n = n->parent)
+    for (int level = 0; n && level <= SERP_CLIMB_MAX; n = n->parent, level++)
         if (n->name && pred(n, ctx)) return n;
     return NULL;
 }
@@ -102,12 +102,24 @@ static bool has_any_class(const struct html_node *n, const void *ctx)
     return false;
 }
 
+const struct html_node *serp_find(const struct html_node *scope, const char *name,
+                                  bool (*pred)(const struct html_node *n, const void *ctx),
+                                  const void *ctx)
+{
+    size_t budget = SERP_SCAN_MAX;
+    for (const struct html_node *n = scope ? scope->first : NULL; n && budget--;
+         n = html_next_node(n, scope))
+        if (n->name && (!name || strcmp(n->name, name) == 0) && (!pred || pred(n, ctx))) return n;
+    return NULL;
+}
+
 const struct html_node *serp_find_class(const struct html_node *scope,
                                         const char *const *classes,
                                         const struct html_node *except)
 {
     const struct html_node *found = NULL;
-    for (const struct html_node *n = scope->first; n;) {
+    size_t budget = SERP_SCAN_MAX;
+    for (const struct html_node *n = scope->first; n && budget--;) {
         if (except && n == except) {
             n = html_skip_subtree(n, scope);
             continue;

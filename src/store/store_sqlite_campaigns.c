@@ -87,7 +87,7 @@ static const char *const cq_sql[Q_COUNT] = {
                            "AND (?2 IS NULL OR status = ?2)",
 };
 
-_Static_assert(SQ_CAMPAIGN_BASE + Q_COUNT <= SQ_SLOTS, "campaign statements overflow the slots");
+_Static_assert(SQ_CAMPAIGN_BASE + Q_COUNT <= SQ_VERIFY_BASE, "campaign statements overflow their slots");
 
 #define Q(var_, id_)                                                                               \
     sqlite3_stmt *var_ = sq_stmt(c, SQ_CAMPAIGN_BASE + (id_), cq_sql[id_], err);                   \

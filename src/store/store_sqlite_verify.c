@@ -12,7 +12,7 @@ static const char *const vq_sql[V_COUNT] = {
                        "AND project_id IN (SELECT id FROM projects WHERE user_id = ?2)",
 };
 
-_Static_assert(SQ_VERIFY_BASE + V_COUNT <= SQ_SLOTS, "verify statements overflow the slots");
+_Static_assert((int)SQ_VERIFY_BASE + (int)V_COUNT <= (int)SQ_RECIPES_BASE, "verify statements overflow their slots");
 
 #define V(var_, id_)                                                                               \
     sqlite3_stmt *var_ = sq_stmt(c, SQ_VERIFY_BASE + (id_), vq_sql[id_], err);                     \

@@ -198,16 +198,23 @@ def test_more_than_seven_fresh_ads_cost_ten_and_none_cost_zero():
             assert s.balance(ADMIN) == 100 - 11
 
 
-def test_failing_landing_page_gives_empty_contact_data():
+def test_slow_and_dead_landing_pages():
     with FakeSerpApi() as api, Sites() as sites:
-        api.ads = [ad(sites, "dead-landing.com", "Dead", 1)]  # no such page: 404
+        landing_sites(sites, ["slow-landing.com", "quick-landing.com"])
+        sites.host_delays["slow-landing.com"] = 1.5
+        api.ads = [ad(sites, "dead-landing.com", "Dead", 1),  # no such page: 404
+                   ad(sites, "slow-landing.com", "Slow", 2),
+                   ad(sites, "quick-landing.com", "Quick", 3)]
         with ads_server(api, sites) as s:
-            r = search(s, query="dead")
+            r = search(s, query="landing pages")
             data = assert_success(r)
-            contact = data["results"][0]["contact_data"]
-            assert contact["emails"] == [] and contact["phones"] == []
-            assert contact["metadata"] == {"title": "", "description": "", "keywords": "", "image": ""}
-            assert r.json["credits_used"] == 0
+            by_title = {x["title"]: x["contact_data"] for x in data["results"]}
+            dead = by_title["Dead"]
+            assert dead["emails"] == [] and dead["phones"] == []
+            assert dead["metadata"] == {"title": "", "description": "", "keywords": "", "image": ""}
+            assert by_title["Slow"]["emails"] == ["sales@slow-landing.com"]
+            assert by_title["Quick"]["emails"] == ["sales@quick-landing.com"]
+            assert r.json["credits_used"] == 2
 
 
 def test_concurrent_searches_never_duplicate_an_ad():

@@ -63,6 +63,15 @@ def test_direct_google_request_results_and_contacts():
             assert "deals@roofdeals.com" not in data["emails"]
             assert r.json["credits_used"] == 10  # more than 7 results
             assert s.balance(ADMIN) == 90
+            # a cookie set on a redirect (consent flows do this) is sent on
+            e.set_results("cookie wall", [result(1)])
+            e.set_mode("cookie wall", "cookie")
+            e.clear()
+            assert assert_success(search(s, query="cookie wall"))["results_count"] == 1
+            first, second = e.calls("/google/search")
+            assert "NID=granted" not in first["headers"].get("Cookie", "")
+            assert "NID=granted" in second["headers"]["Cookie"]
+            assert "SOCS=" in second["headers"]["Cookie"]  # one header with both
 
 
 def test_large_pages_fetch_engine_pages_at_once_and_merge_in_order():
@@ -291,6 +300,7 @@ def test_scraperapi_provider_speaks_its_protocol():
                 assert "scraper-key" not in r.json["message"]
             assert_error(search(s, query="js"), 502, "search_error", "render=true")
             assert s.balance(ADMIN) == 99
+            assert "scraper-key" not in s.stderr_text()  # nor in the log
         env.update({"LEADGEN_SCRAPERAPI_RENDER": "1", "LEADGEN_SCRAPERAPI_COUNTRY": "us",
                     "LEADGEN_SCRAPERAPI_KEY": "wrong"})
         with Server(env=env) as s:
@@ -340,7 +350,7 @@ def test_serpapi_provider_speaks_its_protocol():
             assert assert_success(r)["results_count"] == 0 and r.json["credits_used"] == 0
             r = search(s, query="quota")
             assert_error(r, 502, "search_error", ["429", "run out of searches"])
-            assert "serp-key" not in r.json["message"]
+            assert "serp-key" not in r.json["message"] and "serp-key" not in s.stderr_text()
         env["LEADGEN_SERPAPI_KEY"] = "bad"
         with Server(env=env) as s:
             r = search(s, query="x")

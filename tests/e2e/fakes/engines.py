@@ -40,6 +40,7 @@ MODES = {
     "error",          # HTTP 503 with a short body
     "unknown",        # HTTP 200, a page that is neither results nor a known block
     "slow",           # waits `delay` seconds, then answers results
+    "cookie",         # without cookie NID=granted: 302 to itself setting it; then results
 }
 
 
@@ -192,10 +193,12 @@ class Engines:
 
     # -- engines
 
-    def _engine_answer(self, engine, params):
+    def _engine_answer(self, engine, params, cookie="", path=""):
         """(status, headers, body) of an engine result page for the parsed query."""
         q = params.get("q", [""])[0]
         mode = self.modes.get(q, "results")
+        if mode == "cookie" and "NID=granted" not in cookie:
+            return 302, {"Location": path, "Set-Cookie": "NID=granted; Path=/"}, b""
         if mode == "slow":
             time.sleep(self.delay)
         if mode == "wall":
@@ -307,7 +310,8 @@ class Engines:
                     fake.requests.append({"path": url.path, "query": params, "raw": url.query,
                                           "headers": dict(self.headers)})
                 if url.path in ("/google/search", "/bing/search"):
-                    answer = fake._engine_answer(url.path.split("/")[1], params)
+                    answer = fake._engine_answer(url.path.split("/")[1], params,
+                                                 self.headers.get("Cookie", ""), self.path)
                 elif url.path == "/scraperapi/":
                     answer = fake._scraperapi(params)
                 elif url.path == "/serpapi/search.json":

@@ -31,6 +31,7 @@ class Sites:
         self.sites = {}
         self.requests = []
         self.delay = delay
+        self.host_delays = {}  # host -> seconds every answer of that host waits
         self._lock = threading.Lock()
 
     def add(self, host, pages):
@@ -65,8 +66,9 @@ class Sites:
                 host = (self.headers.get("Host") or "").split(":")[0].lower()
                 with sites._lock:
                     sites.requests.append((host, self.path))
-                if sites.delay:
-                    time.sleep(sites.delay)
+                wait = sites.host_delays.get(host, sites.delay)
+                if wait:
+                    time.sleep(wait)
                 pages = sites.sites.get(host, {})
                 status, headers, body = pages.get(self.path, (404, {"Content-Type": "text/html"},
                                                                b"<html>Not found</html>"))
