@@ -326,8 +326,8 @@ def extract(driver, outdir, workdir, passes, grep_c_runs, grep_utf8_runs):
     """Runs the extraction driver on the fixtures corpus (when ../shared is there) and
     on the generated one, then grep over each corpus file; extract.json + summary."""
     passes, grep_c_runs, grep_utf8_runs = int(passes), int(grep_c_runs), int(grep_utf8_runs)
-    fixtures = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared",
-                            "fixtures")
+    fixtures = os.environ.get("BENCH_FIXTURES") or os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "fixtures")
     corpora = (["fixtures"] if os.path.isdir(os.path.join(fixtures, "sites")) else []) + ["generated"]
     result = {"email_regex": EMAIL_RE, "grep": subprocess.run(
         ["grep", "--version"], capture_output=True, text=True).stdout.splitlines()[0],

@@ -81,7 +81,8 @@ static char *padded_google_page(const char *base, size_t base_len, size_t *out_l
     appends(&buf, &len, &cap, "</style>");
     for (int k = 0; k < 20; k++) {
         appends(&buf, &len, &cap, "<img class=\"XNo5Ab\" alt=\"\" src=\"data:image/png;base64,");
-        for (int i = 0; i < 60; i++) appends(&buf, &len, &cap, "iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAYAAAAf8/9hAAAA");
+        for (int i = 0; i < 60; i++)
+            appends(&buf, &len, &cap, "iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAYAAAAf8/9hAAAA");
         appends(&buf, &len, &cap, "\">");
     }
     while (len < TARGET_BYTES - 200) {

@@ -24,7 +24,9 @@
 # BENCH_PROFILE=1 (also: 5 s wrk runs on /healthz, a 404 and a 401 to split the
 # cost, and perf record with DWARF call graphs during one more projects.php run),
 # BENCH_EXTRACT_PASSES (5), BENCH_CRAWL_ROUNDS (3 per tool and set-up),
-# BENCH_PLACES_ROUNDS (3), BENCH_PLACES_SEQ_ROUNDS (1), BENCH_VERIFY=0 (skip verify).
+# BENCH_PLACES_ROUNDS (3), BENCH_PLACES_SEQ_ROUNDS (1), BENCH_VERIFY=0 (skip verify),
+# BENCH_FIXTURES (default ../shared/fixtures; when absent, the extraction corpus is
+# generated).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD

@@ -199,18 +199,30 @@ static bool take_page(const struct http_response *r, struct arena *a, struct cra
     return true;
 }
 
+static struct http_request robots_request(const char *origin, struct arena *a)
+{
+    return (struct http_request){.url = arena_sprintf(a, "%s/robots.txt", origin),
+                                 .timeout_ms = 10000, .max_bytes = ROBOTS_MAX_BYTES,
+                                 .truncate = true, .max_redirects = 3, .user_agent = user_agent,
+                                 .guard_private = true};
+}
+
+/* A 4xx or a failed fetch means no rules. */
+static void take_robots(struct site *site, enum rc rc, const struct http_response *resp,
+                        struct arena *a)
+{
+    if (rc == RC_OK && resp->status >= 200 && resp->status < 300)
+        robots_parse(resp->body.data ? resp->body.data : "", resp->body.len, robots_agent, a,
+                     &site->robots);
+}
+
 static void load_robots(struct site *site, const char *origin, struct arena *a)
 {
-    const char *url = arena_sprintf(a, "%s/robots.txt", origin);
-    struct http_request req = {.url = url, .timeout_ms = 10000, .max_bytes = ROBOTS_MAX_BYTES,
-                               .truncate = true, .max_redirects = 3, .user_agent = user_agent,
-                               .guard_private = true};
+    struct http_request req = robots_request(origin, a);
     struct http_response resp;
     struct err err = {0};
-    if (http_fetch(&req, &resp, &err) == RC_OK && resp.status >= 200 && resp.status < 300)
-        robots_parse(resp.body.data ? resp.body.data : "", resp.body.len, robots_agent, a,
-                     &site->robots);
-    http_response_free(&resp); /* 4xx: no rules; a fetch failure: no rules either */
+    take_robots(site, http_fetch(&req, &resp, &err), &resp, a);
+    http_response_free(&resp);
 }
 
 /* One round: fetches up to `room` queued pages concurrently and parses them. */
@@ -236,11 +248,25 @@ static void crawl_round(struct frontier *f, const struct site *site, size_t room
     }
 }
 
-static enum rc fetch_main(const char *url, long timeout_ms, struct http_response *resp,
+/* Fetches the main page and, at the same time, robots.txt of its origin
+ * (robots_origin NULL: not wanted), whose rules go into site. */
+static enum rc fetch_main(const char *url, long timeout_ms, const char *robots_origin,
+                          struct arena *a, struct http_response *resp, struct site *site,
                           struct err *err)
 {
-    struct http_request req = page_request(url, timeout_ms);
-    enum rc rc = http_fetch(&req, resp, err);
+    struct http_request reqs[2] = {page_request(url, timeout_ms)};
+    size_t n = 1;
+    if (robots_origin) reqs[n++] = robots_request(robots_origin, a);
+    struct http_response resps[2];
+    struct err errs[2] = {{0}, {0}};
+    enum rc rcs[2];
+    http_fetch_all(reqs, n, 2, resps, errs, rcs);
+    if (n == 2) {
+        take_robots(site, rcs[1], &resps[1], a);
+        http_response_free(&resps[1]);
+    }
+    *resp = resps[0];
+    enum rc rc = err_copy(err, &errs[0]) == RC_OK ? rcs[0] : errs[0].rc;
     if (rc == RC_OK && (resp->status < 200 || resp->status > 299))
         rc = err_set(err, RC_UPSTREAM, "%s answered HTTP %ld", url, resp->status);
     return rc;
@@ -252,6 +278,13 @@ enum rc crawl_site(const char *url, bool implied_scheme, struct arena *a,
     return crawl_site_within(url, implied_scheme, CRAWL_DEADLINE_MS, a, out, err);
 }
 
+/* The origin of url for robots.txt, or NULL when robots are not obeyed. */
+static const char *robots_origin_of(const char *url, const struct site *site, struct arena *a)
+{
+    struct url_parts u;
+    return site->obey_robots && url_parse(url, a, &u) ? u.origin : NULL;
+}
+
 enum rc crawl_site_within(const char *url, bool implied_scheme, double budget_ms,
                           struct arena *a, struct crawl_result *out, struct err *err)
 {
@@ -259,15 +292,20 @@ enum rc crawl_site_within(const char *url, bool implied_scheme, double budget_ms
     out->url = url;
     extract_result_init(&out->merged);
     double deadline = clock_mono_ms() + budget_ms;
+    struct site site = {.obey_robots = config_bool("LEADGEN_OBEY_ROBOTS")};
     struct http_response main_page;
     struct err main_err = {0};
     long main_timeout = budget_ms < PAGE_TIMEOUT_MS ? (long)budget_ms : PAGE_TIMEOUT_MS;
-    enum rc rc = fetch_main(url, main_timeout, &main_page, &main_err);
+    const char *robots_from = robots_origin_of(url, &site, a);
+    enum rc rc = fetch_main(url, main_timeout, robots_from, a, &main_page, &site, &main_err);
     if (rc == RC_UPSTREAM && implied_scheme && !strncmp(url, "https://", 8) && main_page.status == 0) {
         http_response_free(&main_page);
         const char *plain = arena_sprintf(a, "http://%s", url + 8);
         struct err plain_err = {0};
-        if (fetch_main(plain, main_timeout, &main_page, &plain_err) == RC_OK) {
+        site.robots = (struct robots){0};
+        robots_from = robots_origin_of(plain, &site, a);
+        if (fetch_main(plain, main_timeout, robots_from, a, &main_page, &site, &plain_err) ==
+            RC_OK) {
             rc = RC_OK;
             out->url = plain;
         }
@@ -276,7 +314,6 @@ enum rc crawl_site_within(const char *url, bool implied_scheme, double budget_ms
         http_response_free(&main_page);
         return err_copy(err, &main_err);
     }
-    struct site site = {.obey_robots = config_bool("LEADGEN_OBEY_ROBOTS")};
     struct url_parts final;
     if (!url_parse(main_page.final_url, a, &final)) {
         http_response_free(&main_page);
@@ -285,7 +322,10 @@ enum rc crawl_site_within(const char *url, bool implied_scheme, double budget_ms
     site.host = final.host;
     out->final_url = final.normal;
     site.reg = registrable(site.host, a);
-    if (site.obey_robots) load_robots(&site, final.origin, a);
+    if (site.obey_robots && (!robots_from || strcmp(robots_from, final.origin) != 0)) {
+        site.robots = (struct robots){0}; /* redirected elsewhere: that site's rules apply */
+        load_robots(&site, final.origin, a);
+    }
     struct frontier f = {0};
     seen_before(&f, main_page.final_url, a);
     seen_before(&f, out->url, a);

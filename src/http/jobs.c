@@ -58,9 +58,14 @@ struct jobs *jobs_new(unsigned max_threads)
 
 void jobs_submit(struct jobs *j, void (*fn)(void *arg), void *arg)
 {
+    pthread_mutex_lock(&j->lock);
+    if (j->stopping) { /* shutting down: no thread may be left to take it */
+        pthread_mutex_unlock(&j->lock);
+        fn(arg);
+        return;
+    }
     struct job *job = xmalloc(sizeof *job);
     *job = (struct job){fn, arg, NULL};
-    pthread_mutex_lock(&j->lock);
     if (j->tail) j->tail->next = job;
     else j->head = job;
     j->tail = job;
@@ -77,15 +82,19 @@ void jobs_submit(struct jobs *j, void (*fn)(void *arg), void *arg)
     pthread_mutex_unlock(&j->lock);
 }
 
-void jobs_free(struct jobs *j)
+void jobs_stop(struct jobs *j)
 {
-    if (!j) return;
     pthread_mutex_lock(&j->lock);
     j->stopping = true;
     pthread_cond_broadcast(&j->wake);
     unsigned n = j->threads;
     pthread_mutex_unlock(&j->lock);
     for (unsigned i = 0; i < n; i++) pthread_join(j->tids[i], NULL);
+}
+
+void jobs_free(struct jobs *j)
+{
+    if (!j) return;
     pthread_mutex_destroy(&j->lock);
     pthread_cond_destroy(&j->wake);
     free(j->tids);

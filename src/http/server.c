@@ -375,6 +375,7 @@ struct server *server_start(struct store *st, const struct server_options *opt, 
     if (!srv->daemon) {
         err_set(err, RC_IO, "cannot listen on %s (address in use, or not permitted?)",
                 opt->listen);
+        jobs_stop(srv->jobs);
         jobs_free(srv->jobs);
         pthread_mutex_destroy(&srv->watch_lock);
         free(srv);
@@ -393,11 +394,14 @@ uint16_t server_port(const struct server *srv)
 void server_stop(struct server *srv)
 {
     if (!srv) return;
-    MHD_quiesce_daemon(srv->daemon);
+    /* No MHD_quiesce_daemon: with an epoll thread pool it races the workers
+     * over the listen socket and can abort (libmicrohttpd 0.9.75). Requests
+     * that arrive while stopping run their jobs inline instead. */
     srv->stopping = true;
     pthread_join(srv->guard, NULL);
-    jobs_free(srv->jobs); /* suspended connections resume as their jobs finish */
+    jobs_stop(srv->jobs); /* suspended connections resume as their jobs finish */
     MHD_stop_daemon(srv->daemon);
+    jobs_free(srv->jobs);
     pthread_mutex_destroy(&srv->watch_lock);
     free(srv);
 }

@@ -186,6 +186,7 @@ void http_fetch_all(const struct http_request *reqs, size_t n, unsigned parallel
         lib()->multi_perform(m, &still);
         CURLMsg *msg;
         int left;
+        bool finished = false;
         while ((msg = lib()->multi_info_read(m, &left))) {
             if (msg->msg != CURLMSG_DONE) continue;
             struct transfer *done;
@@ -194,8 +195,11 @@ void http_fetch_all(const struct http_request *reqs, size_t n, unsigned parallel
             rcs[i] = transfer_result(done, msg->data.result, &reqs[i], &resps[i], &errs[i]);
             lib()->multi_remove_handle(m, done->h);
             running--;
+            finished = true;
         }
-        if (running > 0) lib()->multi_poll(m, NULL, 0, 100, NULL);
+        /* a freed slot is refilled at once, not after the next wait */
+        bool refill = finished && next < n;
+        if (running > 0 && !refill) lib()->multi_poll(m, NULL, 0, 100, NULL);
     }
     for (size_t i = 0; i < n; i++) transfer_cleanup(&t[i]);
     lib()->multi_cleanup(m);

@@ -92,7 +92,7 @@ static void add_result(struct bpage *b, const struct html_node *block)
     const struct html_node *h2, *link = title_link(block, &h2);
     const char *url = link ? link_url(link, b->a) : NULL;
     if (!url || serp_list_has_url(&b->list, url)) return;
-    struct serp_result *r = serp_list_result(&b->list, b->a);
+    struct serp_result *r = serp_list_result(&b->list);
     if (!r) return;
     if (!b->first_result) b->first_result = block;
     r->title = serp_text(h2, NULL, NULL, b->a);
@@ -112,29 +112,38 @@ static const struct html_node *ad_of(const struct html_node *h2, const struct ht
     return best;
 }
 
+/* One ad from its h2; returns its block (NULL when the link is unusable). */
+static const struct html_node *add_ad(struct bpage *b, const struct html_node *h2,
+                                      const struct html_node *region)
+{
+    const struct html_node *link = serp_find(h2, "a", has_href, NULL);
+    const char *url = link ? link_url(link, b->a) : NULL;
+    struct serp_ad *ad = url ? serp_list_ad(&b->list) : NULL;
+    if (!ad) return NULL;
+    const struct html_node *block = ad_of(h2, region);
+    ad->block = html_has_class(region, "b_adBottom") ? SERP_AD_BOTTOM : SERP_AD_TOP;
+    ad->title = serp_text(h2, NULL, NULL, b->a);
+    ad->url = url;
+    ad->domain = serp_host(url, b->a);
+    const struct html_node *shown = serp_find(block, NULL, has_class_ctx, "b_adurl");
+    ad->display_url = cite_text(shown ? shown : block, b->a);
+    ad->text = description(block, b->a);
+    const char *href = serp_attr_text(link, "href", b->a);
+    const char *clean =
+        href && strstr(href, "aclick?") ? serp_clean_url(href, strlen(href), b->a) : NULL;
+    ad->tracking_url = clean ? clean : "";
+    return block;
+}
+
+/* Every ad of a b_ad region: one per h2 link (sitelinks are h3). */
 static void add_ads(struct bpage *b, const struct html_node *region)
 {
-    bool bottom = html_has_class(region, "b_adBottom");
     const struct html_node *done = NULL;
     for (const struct html_node *n = region->first; n && b->list.nads < SERP_MAX_ITEMS;
          n = html_next_node(n, region)) {
         if (!html_is(n, "h2") || (done && html_within(n, done))) continue;
-        const struct html_node *link = serp_find(n, "a", has_href, NULL);
-        const char *url = link ? link_url(link, b->a) : NULL;
-        struct serp_ad *ad = url ? serp_list_ad(&b->list, b->a) : NULL;
-        if (!ad) continue;
-        const struct html_node *block = ad_of(n, region);
-        done = block;
-        ad->block = bottom ? SERP_AD_BOTTOM : SERP_AD_TOP;
-        ad->title = serp_text(n, NULL, NULL, b->a);
-        ad->url = url;
-        ad->domain = serp_host(url, b->a);
-        const struct html_node *shown = serp_find(block, NULL, has_class_ctx, "b_adurl");
-        ad->display_url = cite_text(shown ? shown : block, b->a);
-        ad->text = description(block, b->a);
-        const char *href = serp_attr_text(link, "href", b->a);
-        const char *clean = href && strstr(href, "aclick?") ? serp_clean_url(href, strlen(href), b->a) : NULL;
-        ad->tracking_url = clean ? clean : "";
+        const struct html_node *block = add_ad(b, n, region);
+        if (block) done = block;
     }
 }
 

@@ -35,6 +35,23 @@ static bool block_page(enum serp_page_kind k)
     return k == SERP_JS_WALL || k == SERP_CAPTCHA || k == SERP_CONSENT;
 }
 
+/* A non-2xx answer that is no block page: the provider's explanation of its
+ * status, a refusal (403, 429, 503: blocked), or just the status. */
+static enum rc status_error(const struct serp_html_fetch *h, long status, struct serp_page *page,
+                            struct err *err)
+{
+    const char *why = h->status_message ? h->status_message(status) : NULL;
+    if (!why && refused_status(status)) {
+        page->kind = SERP_BLOCKED;
+        return err_set(err, RC_UPSTREAM,
+                       "blocked by the search engine (%s answered HTTP %ld); retry later, or use "
+                       "the scraperapi or serpapi provider",
+                       h->who, status);
+    }
+    return err_set(err, RC_UPSTREAM, "%s answered HTTP %ld%s%s", h->who, status, why ? ": " : "",
+                   why ? why : "");
+}
+
 static void judge(const struct serp_html_fetch *h, const struct serp_fetch *f,
                   const struct http_response *resp, struct arena *a, struct serp_page *page,
                   struct err *err, enum rc *rc)
@@ -44,21 +61,10 @@ static void judge(const struct serp_html_fetch *h, const struct serp_fetch *f,
     if (by_url != SERP_RESULTS && page->kind != SERP_RESULTS) page->kind = by_url;
     bool ok = resp->status >= 200 && resp->status < 300;
     if (ok && (page->kind == SERP_RESULTS || page->kind == SERP_EMPTY)) return;
-    if (!ok && !block_page(page->kind)) {
-        const char *why = h->status_message ? h->status_message(resp->status) : NULL;
-        if (why || !refused_status(resp->status)) {
-            *rc = err_set(err, RC_UPSTREAM, "%s answered HTTP %ld%s%s", h->who, resp->status,
-                          why ? ": " : "", why ? why : "");
-            return;
-        }
-        page->kind = SERP_BLOCKED;
-        *rc = err_set(err, RC_UPSTREAM,
-                      "blocked by the search engine (%s answered HTTP %ld); retry later, or use "
-                      "the scraperapi or serpapi provider",
-                      h->who, resp->status);
-        return;
-    }
-    *rc = err_set(err, RC_UPSTREAM, "%s", serp_kind_message(f->engine, page->kind, a));
+    if (!ok && !block_page(page->kind))
+        *rc = status_error(h, resp->status, page, err);
+    else
+        *rc = err_set(err, RC_UPSTREAM, "%s", serp_kind_message(f->engine, page->kind, a));
 }
 
 void serp_fetch_html(const struct serp_html_fetch *h, const struct serp_fetch *f, size_t n,

@@ -98,13 +98,16 @@ static bool has_dtld(const struct html_node *n, const void *ctx)
     return html_attr(n, "data-dtld", NULL) != NULL;
 }
 
+/* The landing page: the href itself (desktop), else aclk's adurl= (basic HTML),
+ * else the first origin of data-pcu ("https://landing/[,https://tracker/]"). */
 static const char *ad_landing(const struct html_node *link, struct arena *a)
 {
     const char *href = serp_attr_text(link, "href", a);
-    if (href && serp_is_http(href) && !strstr(href, "/aclk?")) return serp_clean_url(href, strlen(href), a);
+    if (href && serp_is_http(href) && !strstr(href, "/aclk?"))
+        return serp_clean_url(href, strlen(href), a);
     const char *unwrapped = href ? serp_unwrap_url(href, a) : NULL;
     if (unwrapped) return unwrapped;
-    const char *pcu = serp_attr_text(link, "data-pcu", a); /* "https://landing/[,https://tracker/]" */
+    const char *pcu = serp_attr_text(link, "data-pcu", a);
     if (pcu) {
         size_t n = strcspn(pcu, ",");
         const char *first = serp_clean_url(pcu, n, a);
@@ -130,6 +133,16 @@ static const char *ad_description(const struct html_node *block, const struct ht
     return *text ? text : serp_longest_line(block, not_ad_text, NULL, a);
 }
 
+/* Google's click URL: data-rw (desktop) or an aclk href (basic HTML); "" when none. */
+static const char *ad_tracking(const struct html_node *link, struct arena *a)
+{
+    const char *rw = serp_attr_text(link, "data-rw", a);
+    const char *href = serp_attr_text(link, "href", a);
+    const char *tracking = rw && *rw ? rw : (href && strstr(href, "/aclk?") ? href : NULL);
+    const char *clean = tracking ? serp_clean_url(tracking, strlen(tracking), a) : NULL;
+    return clean ? clean : "";
+}
+
 static void add_ad(struct gpage *g, const struct html_node *link)
 {
     const struct html_node *block = ad_block(link);
@@ -137,7 +150,7 @@ static void add_ad(struct gpage *g, const struct html_node *link)
         if (g->ad_blocks[i] == block) return; /* a second main link of the same ad */
     g->ad_blocks[g->nad_blocks++] = block; /* also without a usable URL: its links are no results */
     const char *url = ad_landing(link, g->a);
-    struct serp_ad *ad = url ? serp_list_ad(&g->list, g->a) : NULL;
+    struct serp_ad *ad = url ? serp_list_ad(&g->list) : NULL;
     if (!ad) return;
     g->ad_nodes[g->list.nads - 1] = block;
     const struct html_node *heading = serp_find(link, NULL, is_heading, NULL);
@@ -148,11 +161,7 @@ static void add_ad(struct gpage *g, const struct html_node *link)
     if (!shown) shown = serp_find(block, "cite", NULL, NULL);
     ad->display_url = shown ? serp_text(shown, NULL, NULL, g->a) : "";
     ad->text = ad_description(block, link, g->a);
-    const char *rw = serp_attr_text(link, "data-rw", g->a);
-    const char *href = serp_attr_text(link, "href", g->a);
-    const char *tracking = rw && *rw ? rw : (href && strstr(href, "/aclk?") ? href : NULL);
-    const char *clean = tracking ? serp_clean_url(tracking, strlen(tracking), g->a) : NULL;
-    ad->tracking_url = clean ? clean : "";
+    ad->tracking_url = ad_tracking(link, g->a);
     bool bottom = serp_ancestor(link, has_id, "bottomads") || serp_ancestor(link, has_id, "tadsb");
     ad->block = bottom ? SERP_AD_BOTTOM : SERP_AD_TOP;
 }
@@ -242,7 +251,7 @@ static void add_result(struct gpage *g, size_t i)
     const struct html_node *link = g->links[i];
     const char *url = result_url(link, g->a);
     if (!url || serp_list_has_url(&g->list, url)) return;
-    struct serp_result *r = serp_list_result(&g->list, g->a);
+    struct serp_result *r = serp_list_result(&g->list);
     if (!r) return;
     const struct html_node *block = result_block(g, i);
     r->title = serp_text(serp_find(link, "h3", NULL, NULL), NULL, NULL, g->a);

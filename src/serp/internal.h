@@ -52,8 +52,8 @@ struct serp_list {
     struct serp_ad *ads;
     size_t nads, cap_ads;
 };
-struct serp_result *serp_list_result(struct serp_list *l, struct arena *a);
-struct serp_ad *serp_list_ad(struct serp_list *l, struct arena *a);
+struct serp_result *serp_list_result(struct serp_list *l);
+struct serp_ad *serp_list_ad(struct serp_list *l);
 /* True when url is already among the list's results. */
 bool serp_list_has_url(const struct serp_list *l, const char *url);
 /* Moves the list into out (arena-owned arrays; the list's heap memory freed). */

@@ -46,7 +46,7 @@ static void map_results(json_t *list, struct serp_list *l, struct arena *a)
     {
         const char *url = jurl(item, "link", a);
         if (!url || serp_list_has_url(l, url)) continue;
-        struct serp_result *r = serp_list_result(l, a);
+        struct serp_result *r = serp_list_result(l);
         if (!r) return;
         r->url = url;
         r->title = jstr(item, "title", a);
@@ -62,7 +62,7 @@ static void map_ads(json_t *list, struct serp_list *l, struct arena *a)
     json_array_foreach(list, i, item)
     {
         const char *url = jurl(item, "link", a);
-        struct serp_ad *ad = url ? serp_list_ad(l, a) : NULL;
+        struct serp_ad *ad = url ? serp_list_ad(l) : NULL;
         if (!ad) continue;
         ad->url = url;
         ad->domain = serp_host(url, a);

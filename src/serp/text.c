@@ -144,9 +144,8 @@ static void *grow(void *items, size_t *cap, size_t count, size_t size)
     return xrealloc(items, *cap * size);
 }
 
-struct serp_result *serp_list_result(struct serp_list *l, struct arena *a)
+struct serp_result *serp_list_result(struct serp_list *l)
 {
-    (void)a;
     if (l->nresults >= SERP_MAX_ITEMS) return NULL;
     l->results = grow(l->results, &l->cap_results, l->nresults, sizeof *l->results);
     struct serp_result *r = &l->results[l->nresults++];
@@ -156,9 +155,8 @@ struct serp_result *serp_list_result(struct serp_list *l, struct arena *a)
     return r;
 }
 
-struct serp_ad *serp_list_ad(struct serp_list *l, struct arena *a)
+struct serp_ad *serp_list_ad(struct serp_list *l)
 {
-    (void)a;
     if (l->nads >= SERP_MAX_ITEMS) return NULL;
     l->ads = grow(l->ads, &l->cap_ads, l->nads, sizeof *l->ads);
     struct serp_ad *ad = &l->ads[l->nads++];

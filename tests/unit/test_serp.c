@@ -107,7 +107,8 @@ TEST(serp_google_rendered_page_gives_results_ads_and_contacts)
     CHECK_STR(ad->display_url, "https://www.rotorooter.com/brooklyn");
     CHECK_STR(ad->text, "Licensed plumbers in Brooklyn, on call 24/7. Call (718) 555-0142 or "
                         "write to brooklyn@rotorooter.com for a free estimate.");
-    CHECK_STR(ad->tracking_url, "https://www.google.com/aclk?sa=l&ai=DChsSEwiA0pWq&sig=AOD64_1Xq&q&adurl");
+    CHECK_STR(ad->tracking_url,
+              "https://www.google.com/aclk?sa=l&ai=DChsSEwiA0pWq&sig=AOD64_1Xq&q&adurl");
     CHECK_INT(ad->emails_count, 1);
     CHECK_STR(ad->emails[0], "brooklyn@rotorooter.com");
     CHECK_STR(p.ads[1].url, "https://www.mrrooter.com/brooklyn/");
@@ -127,9 +128,11 @@ TEST(serp_google_basic_page_unwraps_redirects)
     CHECK_INT(p.kind, SERP_RESULTS);
     /* "People also ask" links have no <h3>; a /url?q= to google.com/search is Google's own */
     CHECK_INT(p.results_count, 3);
-    CHECK_STR(p.results[0].url, "https://www.theknot.com/marketplace/wedding-photographers-austin-tx");
+    CHECK_STR(p.results[0].url,
+              "https://www.theknot.com/marketplace/wedding-photographers-austin-tx");
     CHECK_STR(p.results[0].display_url, "www.theknot.com › marketplace");
-    CHECK_STR(p.results[1].title, "Contact — Jessica Marie Photography | Austin Wedding Photographer");
+    CHECK_STR(p.results[1].title,
+              "Contact — Jessica Marie Photography | Austin Wedding Photographer");
     CHECK_STR(p.results[1].emails[0], "jessica@jessicamarie.photo");
     CHECK_STR(p.results[1].phones[0], "(512) 555-0173");
     CHECK_STR(p.results[2].url, "https://www.instagram.com/austinweddingshots/?hl=en");
@@ -247,7 +250,8 @@ TEST(serp_shared_google_desktop_page)
     for (size_t i = 0; i < 10; i++) CHECK_STR(p.results[i].url, urls[i]);
     CHECK_STR(p.results[0].title, "com Domains | Buy Your Domain Name");
     CHECK_STR(p.results[0].display_url, "https://www.godaddy.com › Tlds");
-    CHECK(strncmp(p.results[0].snippet, "You can buy your .com domain for anywhere from 1-10", 51) == 0);
+    CHECK(strncmp(p.results[0].snippet, "You can buy your .com domain for anywhere from 1-10",
+                  51) == 0);
     CHECK_INT(p.ads_count, 3);
     CHECK_STR(p.ads[0].title, ".com Domain Names - Register Yours Today");
     CHECK_STR(p.ads[0].url, "https://www.godaddy.com/offers/domain?isc=GDD2dom");
@@ -419,7 +423,8 @@ TEST(serp_serpapi_answers_map_to_pages)
         "{\"position\":4,\"title\":\"Beta\",\"link\":\"javascript:x\"}],"
         "\"ads\":[{\"position\":1,\"block_position\":\"bottom\",\"title\":\"Roof Deals\","
         "\"link\":\"https://deals.example/roof\",\"displayed_link\":\"deals.example\","
-        "\"tracking_link\":\"https://www.google.com/aclk?sa=l&ai=Q\",\"description\":\"Save 20%\"}]}";
+        "\"tracking_link\":\"https://www.google.com/aclk?sa=l&ai=Q\","
+        "\"description\":\"Save 20%\"}]}";
     CHECK_INT(serp_serpapi_map(SERP_GOOGLE, doc, strlen(doc), &a, &p, &err), RC_OK);
     CHECK_INT(p.kind, SERP_RESULTS);
     CHECK_INT(p.results_count, 1);
@@ -479,9 +484,9 @@ static void fake_fetch(const struct serp_fetch *f, size_t n, struct arena *a,
         }
         pages[i].ads = arena_alloc(a, sizeof *pages[i].ads);
         pages[i].ads_count = 1;
-        pages[i].ads[0] = (struct serp_ad){.position = 1, .title = "ad", .url = "https://ad.example/",
-                                           .domain = "ad.example", .display_url = "", .text = "",
-                                           .tracking_url = ""};
+        pages[i].ads[0] = (struct serp_ad){.position = 1, .title = "ad",
+                                           .url = "https://ad.example/", .domain = "ad.example",
+                                           .display_url = "", .text = "", .tracking_url = ""};
     }
 }
 
