@@ -16,7 +16,7 @@ static const struct config_var config_vars[] = {
     {"LEADGEN_AUTH_TTL", "300", "seconds a licence-service answer is trusted before re-checking"},
     {"LEADGEN_SECRET", NULL, "key for stored account secrets and unsubscribe links"},
     {"LEADGEN_PUBLIC_URL", NULL, "base URL used in unsubscribe links"},
-    {"LEADGEN_THREADS", "0", "event threads serving requests (0: one per core)"},
+    {"LEADGEN_THREADS", "0", "event threads serving requests (0: one per core but one)"},
     {"LEADGEN_WORKERS", "64", "threads for requests that wait on upstream I/O"},
     {"LEADGEN_MAX_CONNECTIONS", "4096", "open connections accepted at once"},
     {"LEADGEN_CLIENT_TIMEOUT", "30", "seconds an idle or slow client may hold a connection"},

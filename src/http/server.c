@@ -358,8 +358,12 @@ struct server *server_start(struct store *st, const struct server_options *opt, 
     pthread_mutex_init(&srv->watch_lock, NULL);
     unsigned threads = opt->threads;
     if (!threads) {
+        /* one core is left for job threads, SQLite and the kernel's network work:
+         * on 2 cores two event threads plus a local client oversubscribe the CPU
+         * and stretch tail latency (see docs/BENCHMARKS.md), while one thread
+         * already answers ~100,000 requests/s */
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = cores > 0 ? (unsigned)cores : 1;
+        threads = cores > 1 ? (unsigned)cores - 1 : 1;
     }
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
                      MHD_USE_TURBO | MHD_USE_ERROR_LOG;
