@@ -31,10 +31,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
-ALL_PARTS=(http extract crawl places verify)
+ALL_PARTS=(http extract crawl places ads verify)
 PARTS=("$@")
 if [ ${#PARTS[@]} -eq 0 ]; then
-    PARTS=(http extract crawl places)
+    PARTS=(http extract crawl places ads)
     [ "${BENCH_VERIFY:-1}" = 1 ] && PARTS+=(verify)
 fi
 for p in "${PARTS[@]}"; do
@@ -342,6 +342,12 @@ if want crawl; then
 fi
 
 # ---- 6. places/search.php: 20 places, 300 ms per upstream answer (issue 6) ----------
+if want ads; then
+    log "ads: enriching 15 landing sites at 200 ms a page (load: $(cut -d' ' -f1-3 /proc/loadavg))"
+    timeout 300 python3 -B "$ROOT/bench/ads_bench.py" --bin "$BIN" --rounds "${BENCH_ADS_ROUNDS:-3}" \
+        || log "ads: the target was missed (see above)"
+fi
+
 if want places; then
     log "places: concurrent vs LEADGEN_PLACES_PARALLEL=1 (load: $(cut -d' ' -f1-3 /proc/loadavg))"
     echo

@@ -10,6 +10,14 @@ import sqlite3
 import tempfile
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class _Server(ThreadingHTTPServer):
+    """A backlog of 5 (the default) drops SYNs under concurrent clients, whose
+    retries then wait a second: keep it large, like a real server."""
+    request_queue_size = 128
+    daemon_threads = True
+
 from urllib.parse import parse_qs, urlsplit
 
 from fakes.sites import Sites, page
@@ -52,7 +60,7 @@ class FakeSerpApi:
                 self.end_headers()
                 self.wfile.write(body)
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd = _Server(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
         threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
         self.url = "http://127.0.0.1:%d/search.json" % self._httpd.server_address[1]

@@ -28,6 +28,14 @@ import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+
+class _Server(ThreadingHTTPServer):
+    """A backlog of 5 (the default) drops SYNs under concurrent clients, whose
+    retries then wait a second: keep it large, like a real server."""
+    request_queue_size = 128
+    daemon_threads = True
+
+
 # What set_mode can make the engines answer instead of results.
 MODES = {
     "results",        # the results set for the query (none: a "no results" page)
@@ -334,7 +342,7 @@ class Engines:
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (the timeout test)
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd = _Server(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
         threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
         self.url = "http://127.0.0.1:%d" % self._httpd.server_address[1]

@@ -19,6 +19,14 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+
+class _Server(ThreadingHTTPServer):
+    """A backlog of 5 (the default) drops SYNs under concurrent clients, whose
+    retries then wait a second: keep it large, like a real server."""
+    request_queue_size = 128
+    daemon_threads = True
+
+
 MAX_HOLD = 20.0  # seconds a held answer waits for release at most
 
 
@@ -87,7 +95,7 @@ class LicenceService:
             def log_message(self, fmt, *args):
                 pass  # keep the test output clean
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd = _Server(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
         self.port = self._httpd.server_address[1]
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)

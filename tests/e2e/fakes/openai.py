@@ -16,6 +16,14 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
+class _Server(ThreadingHTTPServer):
+    """A backlog of 5 (the default) drops SYNs under concurrent clients, whose
+    retries then wait a second: keep it large, like a real server."""
+    request_queue_size = 128
+    daemon_threads = True
+
+
+
 def content(text):
     return ("content", text)
 
@@ -111,7 +119,7 @@ class OpenAiServer:
                     return self._send(200, self._completion(msg, model))
                 self._send(answer[1], {"error": {"message": answer[2], "type": "server_error"}})
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd = _Server(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
         threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
         self.url = "http://127.0.0.1:%d/v1" % self._httpd.server_address[1]

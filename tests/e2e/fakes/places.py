@@ -21,6 +21,14 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
+class _Server(ThreadingHTTPServer):
+    """A backlog of 5 (the default) drops SYNs under concurrent clients, whose
+    retries then wait a second: keep it large, like a real server."""
+    request_queue_size = 128
+    daemon_threads = True
+
+
+
 def place(pid, name, **extra):
     """A realistic Places API (New) place object."""
     p = {
@@ -187,7 +195,7 @@ class PlacesApi:
                 fields = {f.split(".")[0] for f in self.headers["X-Goog-FieldMask"].split(",")}
                 self._answer(200, {k: v for k, v in p.items() if k in fields or "*" in fields})
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd = _Server(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
         threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
         self.url = "http://127.0.0.1:%d" % self._httpd.server_address[1]

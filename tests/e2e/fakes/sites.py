@@ -12,6 +12,14 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
+class _Server(ThreadingHTTPServer):
+    """A backlog of 5 (the default) drops SYNs under concurrent clients, whose
+    retries then wait a second: keep it large, like a real server."""
+    request_queue_size = 128
+    daemon_threads = True
+
+
+
 def page(body, title="Page", status=200, charset="utf-8", content_type="text/html"):
     html = "<html><head><title>%s</title></head><body>%s</body></html>" % (title, body)
     data = html.encode(charset)
@@ -87,7 +95,7 @@ class Sites:
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd = _Server(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
         self.port = self._httpd.server_address[1]
         threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
