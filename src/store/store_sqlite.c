@@ -252,6 +252,16 @@ static sqlite3_stmt *stmt_get(struct conn *c, enum stmt_id id, struct err *err)
     return sq_stmt(c, (int)id, stmt_sql[id], err);
 }
 
+void *sq_grow(struct arena *a, void *items, size_t count, size_t *cap, size_t size)
+{
+    if (count < *cap) return items;
+    size_t next = *cap ? *cap * 2 : 8;
+    void *bigger = arena_alloc(a, next * size);
+    if (count) memcpy(bigger, items, count * size);
+    *cap = next;
+    return bigger;
+}
+
 void sq_done(sqlite3_stmt *st)
 {
     sqlite3_reset(st);

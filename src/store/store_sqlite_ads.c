@@ -65,16 +65,11 @@ enum rc sq_ads_history(struct store *st, const char *query_key, const char *engi
     Q(q, Q_HISTORY);
     sq_bind_text(q, 1, query_key);
     sq_bind_text(q, 2, engine);
-    size_t n = 0, cap = 16;
-    struct ad *list = arena_alloc(a, cap * sizeof *list);
+    size_t n = 0, cap = 0;
+    struct ad *list = NULL;
     int r;
     while ((r = sqlite3_step(q)) == SQLITE_ROW) {
-        if (n == cap) {
-            struct ad *bigger = arena_alloc(a, cap * 2 * sizeof *bigger);
-            memcpy(bigger, list, n * sizeof *list);
-            list = bigger;
-            cap *= 2;
-        }
+        list = sq_grow(a, list, n, &cap, sizeof *list);
         list[n++] = (struct ad){
             .id = sqlite3_column_int64(q, 0),
             .domain = sq_col_text(q, 1, a),

@@ -93,17 +93,6 @@ _Static_assert(SQ_CAMPAIGN_BASE + Q_COUNT <= SQ_VERIFY_BASE, "campaign statement
     sqlite3_stmt *var_ = sq_stmt(c, SQ_CAMPAIGN_BASE + (id_), cq_sql[id_], err);                   \
     if (!var_) return RC_DB
 
-/* Appends to a growing arena array (capacity doubles; old copies stay in the arena). */
-static void *grow(struct arena *a, void *items, size_t count, size_t *cap, size_t size)
-{
-    if (count < *cap) return items;
-    size_t next = *cap ? *cap * 2 : 8;
-    void *bigger = arena_alloc(a, next * size);
-    if (count) memcpy(bigger, items, count * size);
-    *cap = next;
-    return bigger;
-}
-
 /* ---- accounts -------------------------------------------------------------- */
 
 static void account_from_row(sqlite3_stmt *q, struct arena *a, struct account *out)
@@ -157,7 +146,7 @@ static enum rc read_accounts(struct conn *c, sqlite3_stmt *q, struct arena *a,
     struct account *list = NULL;
     int r;
     while ((r = sqlite3_step(q)) == SQLITE_ROW) {
-        list = grow(a, list, n, &cap, sizeof *list);
+        list = sq_grow(a, list, n, &cap, sizeof *list);
         account_from_row(q, a, &list[n++]);
     }
     enum rc rc = r == SQLITE_DONE ? RC_OK : sq_fail(c, err, "accounts");
@@ -361,7 +350,7 @@ enum rc sq_campaign_list(struct store *st, int64_t user_id, int64_t day_start, s
     struct campaign *list = NULL;
     int r;
     while ((r = sqlite3_step(q)) == SQLITE_ROW) {
-        list = grow(a, list, n, &cap, sizeof *list);
+        list = sq_grow(a, list, n, &cap, sizeof *list);
         campaign_from_row(q, a, &list[n++]);
     }
     enum rc rc = r == SQLITE_DONE ? RC_OK : sq_fail(c, err, "campaign list");
@@ -549,7 +538,7 @@ enum rc sq_campaign_recipients(struct store *st, int64_t user_id, int64_t id, co
     struct recipient *list = NULL;
     int r;
     while ((r = sqlite3_step(q)) == SQLITE_ROW) {
-        list = grow(a, list, n, &cap, sizeof *list);
+        list = sq_grow(a, list, n, &cap, sizeof *list);
         list[n++] = (struct recipient){
             .lead_id = sqlite3_column_int64(q, 0),
             .email = sq_col_text(q, 1, a),

@@ -29,6 +29,9 @@ sqlite3 *sq_db(struct conn *c);
 /* The statement in slot (prepared from sql on first use), or NULL with err set. */
 sqlite3_stmt *sq_stmt(struct conn *c, int slot, const char *sql, struct err *err);
 void sq_done(sqlite3_stmt *st); /* reset and clear bindings */
+/* Room for one more item in a growing arena array (capacity doubles; the old
+ * copy stays in the arena); returns the array to use. */
+void *sq_grow(struct arena *a, void *items, size_t count, size_t *cap, size_t size);
 void sq_bind_text(sqlite3_stmt *st, int i, const char *s); /* NULL binds NULL */
 const char *sq_col_text(sqlite3_stmt *st, int i, struct arena *a);
 /* Steps a statement whose rows are ignored. */

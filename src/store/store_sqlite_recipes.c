@@ -35,16 +35,11 @@ enum rc sq_recipe_list(struct store *st, struct arena *a, struct recipe **out, s
 {
     CONN(st, err);
     Q(q, R_LIST);
-    size_t n = 0, cap = 16;
-    struct recipe *list = arena_alloc(a, cap * sizeof *list);
+    size_t n = 0, cap = 0;
+    struct recipe *list = NULL;
     int r;
     while ((r = sqlite3_step(q)) == SQLITE_ROW) {
-        if (n == cap) {
-            struct recipe *bigger = arena_alloc(a, cap * 2 * sizeof *bigger);
-            memcpy(bigger, list, n * sizeof *list);
-            list = bigger;
-            cap *= 2;
-        }
+        list = sq_grow(a, list, n, &cap, sizeof *list);
         recipe_from_row(q, a, &list[n++]);
     }
     enum rc rc = r == SQLITE_DONE ? RC_OK : sq_fail(c, err, "recipes");
