@@ -179,6 +179,14 @@ static json_t *map_listing(json_t *p)
         json_is_array(hours) ? json_deep_copy(hours) : json_array());
 }
 
+/* A review's star rating, 1-5; anything else (absent, absurd) is 0. Checked
+ * before the cast, which is undefined for values out of range. */
+static json_int_t stars(json_t *rating)
+{
+    double v = json_is_number(rating) ? json_number_value(rating) : 0;
+    return v >= 1 && v <= 5 ? (json_int_t)(v + 0.5) : 0;
+}
+
 static json_t *map_review(json_t *r)
 {
     json_t *author = json_object_get(r, "authorAttribution");
@@ -190,7 +198,7 @@ static json_t *map_review(json_t *r)
                      string_or_empty(json_object_get(author, "displayName")), "author_url",
                      string_or_empty(json_object_get(author, "uri")), "language",
                      string_or_empty(json_object_get(text, "languageCode")), "rating",
-                     (json_int_t)(json_is_number(rating) ? json_number_value(rating) : 0), "text",
+                     stars(rating), "text",
                      string_or_empty(json_object_get(text, "text")), "time",
                      (json_int_t)(when > 0 ? when : 0), "relative_time_description",
                      string_or_empty(json_object_get(r, "relativePublishTimeDescription")),
