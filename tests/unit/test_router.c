@@ -192,29 +192,40 @@ static void *race(void *p)
     return NULL;
 }
 
+struct race_totals {
+    int ok, refused;
+    int64_t used;
+};
+
+/* Runs n concurrent requests of route for user and adds up the outcomes. */
+static struct race_totals run_race(struct store *st, const struct route *route, int64_t user,
+                                   int n)
+{
+    struct racer r[64];
+    pthread_t tid[64];
+    struct race_totals t = {0};
+    for (int i = 0; i < n; i++) {
+        r[i] = (struct racer){st, route, user, 0, E_NONE};
+        pthread_create(&tid[i], NULL, race, &r[i]);
+    }
+    for (int i = 0; i < n; i++) {
+        pthread_join(tid[i], NULL);
+        t.used += r[i].used;
+        t.ok += r[i].error == E_NONE;
+        t.refused += r[i].error == E_INSUFFICIENT_CREDITS;
+    }
+    return t;
+}
+
 TEST(router_fifty_parallel_billed_requests_against_twenty_credits)
 {
     struct store *st = fresh_store();
     CHECK(st);
     int64_t user = make_user(st, 20);
-    enum { N = 50 };
-    struct racer r[N];
-    pthread_t tid[N];
-    for (int i = 0; i < N; i++) {
-        r[i] = (struct racer){st, &one_credit, user, 0, E_NONE};
-        pthread_create(&tid[i], NULL, race, &r[i]);
-    }
-    int64_t used = 0;
-    int ok = 0, refused = 0;
-    for (int i = 0; i < N; i++) {
-        pthread_join(tid[i], NULL);
-        used += r[i].used;
-        if (r[i].error == E_NONE) ok++;
-        else if (r[i].error == E_INSUFFICIENT_CREDITS) refused++;
-    }
-    CHECK_INT(ok, 20);
-    CHECK_INT(refused, 30);
-    CHECK_INT(used, 20);
+    struct race_totals t = run_race(st, &one_credit, user, 50);
+    CHECK_INT(t.ok, 20);
+    CHECK_INT(t.refused, 30);
+    CHECK_INT(t.used, 20);
     CHECK_INT(balance(st, user), 0);
     store_close(st);
 }
@@ -226,25 +237,11 @@ TEST(router_parallel_reservations_never_overdraw)
     struct store *st = fresh_store();
     CHECK(st);
     int64_t user = make_user(st, 20);
-    enum { N = 30 };
-    struct racer r[N];
-    pthread_t tid[N];
-    for (int i = 0; i < N; i++) {
-        r[i] = (struct racer){st, &uncached, user, 0, E_NONE};
-        pthread_create(&tid[i], NULL, race, &r[i]);
-    }
-    int64_t used = 0;
-    int ok = 0, refused = 0;
-    for (int i = 0; i < N; i++) {
-        pthread_join(tid[i], NULL);
-        used += r[i].used;
-        ok += r[i].error == E_NONE;
-        refused += r[i].error == E_INSUFFICIENT_CREDITS;
-    }
-    CHECK_INT(ok + refused, N);
-    CHECK(ok >= 2);
-    CHECK_INT(used, ok); /* each success cost its 1 credit, no more */
-    CHECK_INT(balance(st, user), 20 - used);
+    struct race_totals t = run_race(st, &uncached, user, 30);
+    CHECK_INT(t.ok + t.refused, 30);
+    CHECK(t.ok >= 2);
+    CHECK_INT(t.used, t.ok); /* each success cost its 1 credit, no more */
+    CHECK_INT(balance(st, user), 20 - t.used);
     store_close(st);
 }
 
