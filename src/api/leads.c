@@ -4,7 +4,7 @@
 
 #include "base/clock.h"
 #include "base/str.h"
-#include "domain/leads.h"
+#include "leads/leads.h"
 
 #include <string.h>
 

@@ -11,7 +11,7 @@
 #include "crawl/crawl.h"
 #include "core/keys.h"
 #include "core/secrets.h"
-#include "domain/leads.h"
+#include "leads/leads.h"
 #include "http/server.h"
 
 #include <malloc.h>
@@ -351,11 +351,13 @@ static void housekeeping(struct store *st)
     struct err err = {0};
     int64_t removed = 0, released = 0;
     int64_t now = clock_now();
-    if (st->ops->cache_purge(st, now, &removed, &err) != RC_OK) log_warn("cache purge: %s", err.msg);
+    if (st->ops->cache_purge(st, now, &removed, &err) != RC_OK)
+        log_warn("cache purge: %s", err.msg);
     /* no request holds a reservation for 15 minutes; older ones belong to a dead process */
     if (st->ops->credits_release_stale(st, now - 900, &released, &err) != RC_OK)
         log_warn("releasing stale reservations: %s", err.msg);
-    if (released) log_warn("released %lld reservations left by an interrupted run", (long long)released);
+    if (released)
+        log_warn("released %lld reservations left by an interrupted run", (long long)released);
 }
 
 static struct server_options serve_options(void)

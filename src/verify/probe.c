@@ -26,12 +26,12 @@ struct probe {
 /* One connection's state. */
 struct session {
     struct probe *p;
-    struct smtp_conn *c;
+    struct verify_smtp_conn *c;
     const char *host;
     bool starttls, smtputf8, pipelining; /* offered by the server */
     bool needs_utf8; /* some pending address needs SMTPUTF8 */
     int rcpts;       /* RCPT TO sent in this transaction */
-    struct smtp_reply reply;
+    struct verify_smtp_reply reply;
 };
 
 enum session_end { SESSION_DONE, SESSION_NEXT };
@@ -54,7 +54,8 @@ static enum rc command(struct session *s, const char *line)
 {
     struct err err = {0};
     const struct probe_options *o = s->p->opt;
-    enum rc rc = smtp_exchange(s->c, line, o->command_timeout_ms, s->p->deadline, &s->reply, &err);
+    enum rc rc =
+        verify_smtp_exchange(s->c, line, o->command_timeout_ms, s->p->deadline, &s->reply, &err);
     if (rc != RC_OK) fail_session(s, &err);
     return rc;
 }
@@ -79,15 +80,16 @@ static enum rc greet(struct session *s, bool use_tls, bool *tls_failed)
         return s->reply.code == 250 ? RC_OK : RC_INVALID;
     }
     if (s->reply.code != 250) return RC_INVALID;
-    s->starttls = smtp_reply_has_keyword(&s->reply, "STARTTLS");
-    s->smtputf8 = smtp_reply_has_keyword(&s->reply, "SMTPUTF8");
-    s->pipelining = smtp_reply_has_keyword(&s->reply, "PIPELINING");
-    if (!use_tls || !s->starttls || !smtp_tls_available()) return RC_OK;
+    s->starttls = verify_smtp_reply_has_keyword(&s->reply, "STARTTLS");
+    s->smtputf8 = verify_smtp_reply_has_keyword(&s->reply, "SMTPUTF8");
+    s->pipelining = verify_smtp_reply_has_keyword(&s->reply, "PIPELINING");
+    if (!use_tls || !s->starttls || !verify_smtp_tls_available()) return RC_OK;
     if (command(s, "STARTTLS") != RC_OK) return RC_UPSTREAM;
     if (s->reply.code != 220) return RC_OK; /* e.g. 454: carry on in plain text */
     struct err err = {0};
     const struct probe_options *o = s->p->opt;
-    if (smtp_start_tls(s->c, s->host, o->command_timeout_ms, s->p->deadline, &err) != RC_OK) {
+    if (verify_smtp_start_tls(s->c, s->host, o->command_timeout_ms, s->p->deadline, &err) !=
+        RC_OK) {
         fail_session(s, &err);
         *tls_failed = true;
         return RC_UPSTREAM;
@@ -95,8 +97,8 @@ static enum rc greet(struct session *s, bool use_tls, bool *tls_failed)
     /* RFC 3207 §4.2: forget what was learnt before TLS and ask again */
     snprintf(line, sizeof line, "EHLO %s", o->helo);
     if (command(s, line) != RC_OK) return RC_UPSTREAM;
-    s->smtputf8 = smtp_reply_has_keyword(&s->reply, "SMTPUTF8");
-    s->pipelining = smtp_reply_has_keyword(&s->reply, "PIPELINING");
+    s->smtputf8 = verify_smtp_reply_has_keyword(&s->reply, "SMTPUTF8");
+    s->pipelining = verify_smtp_reply_has_keyword(&s->reply, "PIPELINING");
     return s->reply.code == 250 ? RC_OK : RC_INVALID;
 }
 
@@ -121,21 +123,22 @@ static enum rc new_transaction(struct session *s)
 
 /* A 452 or x.5.3 to an RCPT after the first of its transaction: one
  * recipient too many, to be asked again in a new transaction. */
-static bool one_too_many(const struct session *s, enum smtp_verdict v)
+static bool one_too_many(const struct session *s, enum verify_smtp_verdict v)
 {
-    return v == SMTP_TOO_MANY || (s->reply.code == 452 && s->rcpts > 1 && v != SMTP_FULL);
+    return v == VERIFY_SMTP_TOO_MANY ||
+           (s->reply.code == 452 && s->rcpts > 1 && v != VERIFY_SMTP_FULL);
 }
 
 /* RCPT TO address; a 452 or x.5.3 after an earlier RCPT in the same
  * transaction is asked again, once, as the first of a new one. */
-static enum rc rcpt(struct session *s, const char *address, enum smtp_verdict *verdict)
+static enum rc rcpt(struct session *s, const char *address, enum verify_smtp_verdict *verdict)
 {
     char line[400];
     snprintf(line, sizeof line, "RCPT TO:<%s>", address);
     for (int attempt = 0;; attempt++) {
         if (command(s, line) != RC_OK) return RC_UPSTREAM;
         s->rcpts++;
-        *verdict = smtp_classify_rcpt(&s->reply);
+        *verdict = verify_smtp_classify_rcpt(&s->reply);
         if (!one_too_many(s, *verdict) || attempt == 1 || s->rcpts == 1) return RC_OK;
         enum rc rc = new_transaction(s);
         if (rc != RC_OK) return rc;
@@ -150,7 +153,7 @@ static void sender_refused(struct session *s)
         if (t->done) continue;
         t->done = t->answered = true;
         t->reply = s->reply;
-        t->verdict = s->reply.code / 100 == 4 ? SMTP_TEMPORARY : SMTP_POLICY;
+        t->verdict = s->reply.code / 100 == 4 ? VERIFY_SMTP_TEMPORARY : VERIFY_SMTP_POLICY;
     }
 }
 
@@ -177,20 +180,20 @@ static enum rc pipelined_rcpts(struct session *s)
     if (n < 2) return RC_OK;
     struct err err = {0};
     const struct probe_options *o = p->opt;
-    if (smtp_send_lines(s->c, lines, n, o->command_timeout_ms, p->deadline, &err) != RC_OK) {
+    if (verify_smtp_send_lines(s->c, lines, n, o->command_timeout_ms, p->deadline, &err) != RC_OK) {
         fail_session(s, &err);
         return RC_UPSTREAM;
     }
     bool retry = false;
     for (size_t k = 0; k < n; k++) {
-        if (smtp_read_reply(s->c, lines[k], o->command_timeout_ms, p->deadline, &s->reply, &err) !=
-            RC_OK) {
+        if (verify_smtp_read_reply(s->c, lines[k], o->command_timeout_ms, p->deadline, &s->reply,
+                                   &err) != RC_OK) {
             fail_session(s, &err);
             return RC_UPSTREAM;
         }
         s->rcpts++;
         if (s->reply.code == 421) return RC_INVALID; /* the server is closing */
-        enum smtp_verdict v = smtp_classify_rcpt(&s->reply);
+        enum verify_smtp_verdict v = verify_smtp_classify_rcpt(&s->reply);
         if (one_too_many(s, v)) {
             retry = true;
             continue;
@@ -217,7 +220,7 @@ static enum rc probe_targets(struct session *s)
                       "address needs";
             continue;
         }
-        enum smtp_verdict v;
+        enum verify_smtp_verdict v;
         enum rc rc = rcpt(s, t->address, &v);
         if (rc != RC_OK) return rc; /* RC_INVALID: RSET or MAIL FROM refused */
         if (s->reply.code == 421) return RC_INVALID; /* the server is closing */
@@ -236,9 +239,9 @@ static void catch_all(struct session *s)
     bool accepted = false, rejected = false;
     for (size_t i = 0; i < s->p->ntargets; i++) {
         const struct probe_target *t = &s->p->targets[i];
-        accepted = accepted || (t->answered && t->verdict == SMTP_ACCEPTED);
-        rejected = rejected || (t->answered && (t->verdict == SMTP_NO_MAILBOX ||
-                                                t->verdict == SMTP_DISABLED));
+        accepted = accepted || (t->answered && t->verdict == VERIFY_SMTP_ACCEPTED);
+        rejected = rejected || (t->answered && (t->verdict == VERIFY_SMTP_NO_MAILBOX ||
+                                                t->verdict == VERIFY_SMTP_DISABLED));
     }
     if (rejected || !accepted) {
         s->p->out->catch_all = rejected ? CHECK_NO : CHECK_UNKNOWN;
@@ -247,11 +250,12 @@ static void catch_all(struct session *s)
     char random[21], address[400];
     str_random_hex(10, random);
     snprintf(address, sizeof address, "x%s@%s", random, s->p->domain);
-    enum smtp_verdict v;
+    enum verify_smtp_verdict v;
     s->p->out->catch_all_probes++;
     if (rcpt(s, address, &v) != RC_OK) return;
-    if (v == SMTP_ACCEPTED) s->p->out->catch_all = CHECK_YES;
-    else if (v == SMTP_NO_MAILBOX || v == SMTP_DISABLED) s->p->out->catch_all = CHECK_NO;
+    if (v == VERIFY_SMTP_ACCEPTED) s->p->out->catch_all = CHECK_YES;
+    else if (v == VERIFY_SMTP_NO_MAILBOX || v == VERIFY_SMTP_DISABLED)
+        s->p->out->catch_all = CHECK_NO;
 }
 
 /* The conversation after the greeting. */
@@ -260,7 +264,7 @@ static enum session_end converse(struct session *s, bool use_tls, bool *tls_fail
     enum rc rc = greet(s, use_tls, tls_failed);
     if (rc == RC_INVALID) return refused(s, "EHLO");
     if (rc != RC_OK) return SESSION_NEXT;
-    s->p->out->tls = smtp_conn_tls(s->c);
+    s->p->out->tls = verify_smtp_conn_tls(s->c);
     s->needs_utf8 = false;
     for (size_t i = 0; i < s->p->ntargets; i++)
         s->needs_utf8 = s->needs_utf8 || (!s->p->targets[i].done && s->p->targets[i].smtputf8);
@@ -275,7 +279,7 @@ static enum session_end converse(struct session *s, bool use_tls, bool *tls_fail
     if (rc == RC_INVALID) return refused(s, "RCPT TO");
     if (rc != RC_OK) return SESSION_NEXT;
     catch_all(s);
-    smtp_send_only(s->c, "QUIT", s->p->deadline);
+    verify_smtp_send_only(s->c, "QUIT", s->p->deadline);
     return SESSION_DONE;
 }
 
@@ -286,8 +290,8 @@ static enum session_end session(struct probe *p, const char *host, const struct 
     struct session s = {.p = p, .host = host};
     struct err err = {0};
     p->out->connections++;
-    if (smtp_connect(addr, p->opt->port, p->opt->connect_timeout_ms, p->deadline, &s.c, &err) !=
-        RC_OK) {
+    if (verify_smtp_connect(addr, p->opt->port, p->opt->connect_timeout_ms, p->deadline, &s.c,
+                            &err) != RC_OK) {
         p->out->error = arena_sprintf(p->a, "%s: %s", host, err.msg);
         return SESSION_NEXT;
     }
@@ -301,7 +305,7 @@ static enum session_end session(struct probe *p, const char *host, const struct 
     }
     end = converse(&s, use_tls, tls_failed);
 out:
-    smtp_close(s.c);
+    verify_smtp_close(s.c);
     return end;
 }
 
@@ -319,7 +323,7 @@ static bool address_allowed(struct probe *p, const char *host, const struct dns_
     }
     if (p->opt->allow_private || !addr_is_private((struct sockaddr *)&ss)) return true;
     char text[64];
-    smtp_addr_text(addr, text, sizeof text);
+    verify_smtp_addr_text(addr, text, sizeof text);
     p->out->error = arena_sprintf(p->a, "%s resolves to %s, a private or loopback address that "
                                         "probes do not connect to", host, text);
     return false;

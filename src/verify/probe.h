@@ -30,8 +30,8 @@ struct probe_target {
     /* outcome */
     bool done;     /* nothing more to try for this address */
     bool answered; /* reply holds the server's answer about the mailbox */
-    struct smtp_reply reply;
-    enum smtp_verdict verdict;
+    struct verify_smtp_reply reply;
+    enum verify_smtp_verdict verdict;
     const char *note; /* done without an answer: why */
 };
 

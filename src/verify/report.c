@@ -29,7 +29,7 @@ bool verify_status_parse(const char *name, enum verify_status *out)
 }
 
 /* "550 5.1.1 text" on one line. */
-static const char *reply_words(struct arena *a, const struct smtp_reply *r)
+static const char *reply_words(struct arena *a, const struct verify_smtp_reply *r)
 {
     char *s = arena_sprintf(a, "%d%s%s %s", r->code, r->enhanced[0] ? " " : "", r->enhanced,
                             r->text);
@@ -38,7 +38,7 @@ static const char *reply_words(struct arena *a, const struct smtp_reply *r)
     return s;
 }
 
-static bool answered(const struct verify_facts *f, enum smtp_verdict v)
+static bool answered(const struct verify_facts *f, enum verify_smtp_verdict v)
 {
     return f->smtp && f->smtp->answered && f->smtp->verdict == v;
 }
@@ -49,15 +49,16 @@ static const char *invalid_reason(const struct verify_facts *f, struct arena *a)
     const struct domain_report *d = f->dns;
     const char *domain = f->syntax->ascii_domain;
     if (!f->syntax->valid) return arena_sprintf(a, "invalid syntax: %s", f->syntax->reason);
-    if (d->mx_status == DNS_NXDOMAIN) return arena_sprintf(a, "the domain %s does not exist", domain);
+    if (d->mx_status == DNS_NXDOMAIN)
+        return arena_sprintf(a, "the domain %s does not exist", domain);
     if (d->null_mx)
         return arena_sprintf(a, "the domain %s accepts no mail (null MX, RFC 7505)", domain);
     if (d->implicit_mx && d->nhosts == 0)
         return arena_sprintf(a, "the domain %s has no MX record and no address to deliver to",
                              domain);
-    if (answered(f, SMTP_NO_MAILBOX))
+    if (answered(f, VERIFY_SMTP_NO_MAILBOX))
         return arena_sprintf(a, "the mailbox does not exist: %s", reply_words(a, &f->smtp->reply));
-    if (answered(f, SMTP_DISABLED))
+    if (answered(f, VERIFY_SMTP_DISABLED))
         return arena_sprintf(a, "the mailbox is disabled: %s", reply_words(a, &f->smtp->reply));
     return NULL;
 }
@@ -69,11 +70,11 @@ static const char *risky_reason(const struct verify_facts *f, struct arena *a)
     int n = 0;
     if (f->disposable) parts[n++] = "disposable email domain";
     if (f->role) parts[n++] = "role account, read by a team rather than a person";
-    if (answered(f, SMTP_FULL))
+    if (answered(f, VERIFY_SMTP_FULL))
         parts[n++] = arena_sprintf(a, "the mailbox is full: %s", reply_words(a, &f->smtp->reply));
-    if (answered(f, SMTP_ACCEPTED) && f->probe->catch_all == CHECK_YES)
+    if (answered(f, VERIFY_SMTP_ACCEPTED) && f->probe->catch_all == CHECK_YES)
         parts[n++] = "catch-all domain: its server accepts any address, so this one may not exist";
-    else if (answered(f, SMTP_ACCEPTED) && f->probe->catch_all == CHECK_UNKNOWN)
+    else if (answered(f, VERIFY_SMTP_ACCEPTED) && f->probe->catch_all == CHECK_UNKNOWN)
         parts[n++] = "the mailbox was accepted, but whether the server accepts any address "
                      "could not be told";
     if (n == 0) return NULL;
@@ -98,15 +99,15 @@ static const char *unknown_reason(const struct verify_facts *f, struct arena *a)
     }
     const char *reply = reply_words(a, &t->reply);
     switch (t->verdict) {
-    case SMTP_TEMPORARY:
+    case VERIFY_SMTP_TEMPORARY:
         return arena_sprintf(a, "the mail server deferred the check (greylisting, rate limit or "
                                 "load): %s", reply);
-    case SMTP_POLICY:
+    case VERIFY_SMTP_POLICY:
         return arena_sprintf(a, "the mail server refused the probe's sender, not the mailbox "
                                 "(policy or block list): %s", reply);
-    case SMTP_UNVERIFIABLE:
+    case VERIFY_SMTP_UNVERIFIABLE:
         return arena_sprintf(a, "the mail server does not confirm mailboxes: %s", reply);
-    case SMTP_TOO_MANY:
+    case VERIFY_SMTP_TOO_MANY:
         return arena_sprintf(a, "the mail server refused more recipients: %s", reply);
     default:
         return arena_sprintf(a, "the mail server's answer says nothing about the mailbox: %s",
@@ -121,7 +122,7 @@ void verify_decide(const struct verify_facts *f, struct arena *a, enum verify_st
         *status = VERIFY_INVALID;
     } else if ((*reason = risky_reason(f, a))) {
         *status = VERIFY_RISKY;
-    } else if (answered(f, SMTP_ACCEPTED)) {
+    } else if (answered(f, VERIFY_SMTP_ACCEPTED)) {
         *status = VERIFY_VALID;
         *reason = "the mail server accepts this mailbox and rejects made-up ones";
     } else {
@@ -205,7 +206,8 @@ static json_t *dkim_json(const struct domain_report *d)
 {
     if (d->dkim == CHECK_UNKNOWN) return json_null();
     json_t *selectors = json_array();
-    for (size_t i = 0; i < d->ndkim; i++) json_array_append_new(selectors, jstr(d->dkim_selectors[i]));
+    for (size_t i = 0; i < d->ndkim; i++)
+        json_array_append_new(selectors, jstr(d->dkim_selectors[i]));
     return json_pack("{s:b, s:o}", "found", d->dkim == CHECK_YES, "selectors", selectors);
 }
 
@@ -214,12 +216,13 @@ static json_t *smtp_json(const struct verify_facts *f)
     const struct probe_target *t = f->smtp;
     const struct probe_report *p = f->probe;
     bool has = t->answered;
-    json_t *deliverable = answered(f, SMTP_ACCEPTED)                                    ? json_true()
-                          : answered(f, SMTP_NO_MAILBOX) || answered(f, SMTP_DISABLED) ? json_false()
-                                                                                       : json_null();
+    json_t *deliverable = answered(f, VERIFY_SMTP_ACCEPTED) ? json_true()
+                          : answered(f, VERIFY_SMTP_NO_MAILBOX) || answered(f, VERIFY_SMTP_DISABLED)
+                              ? json_false()
+                              : json_null();
     return json_pack("{s:b, s:o, s:b, s:o, s:b, s:o, s:o, s:o, s:o}", "reachable", p->reachable,
                      "host", jstr(p->host), "tls", p->tls, "deliverable", deliverable,
-                     "full_inbox", answered(f, SMTP_FULL), "code",
+                     "full_inbox", answered(f, VERIFY_SMTP_FULL), "code",
                      has ? json_integer(t->reply.code) : json_null(), "enhanced_code",
                      jstr(has && t->reply.enhanced[0] ? t->reply.enhanced : NULL), "message",
                      jstr(has ? t->reply.text : NULL), "error",

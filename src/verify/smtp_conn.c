@@ -18,30 +18,30 @@
 
 enum { LINE_MAX_OUT = 1024 };
 
-struct smtp_conn {
+struct verify_smtp_conn {
     int fd;
     SSL *ssl;
     char peer[64];
     size_t len;
-    char buf[SMTP_REPLY_MAX];
+    char buf[VERIFY_SMTP_REPLY_MAX];
 };
 
-void smtp_addr_text(const struct dns_addr *addr, char *out, unsigned long size)
+void verify_smtp_addr_text(const struct dns_addr *addr, char *out, unsigned long size)
 {
     if (!inet_ntop(addr->family, addr->bytes, out, (socklen_t)size)) snprintf(out, size, "?");
 }
 
-const char *smtp_conn_peer(const struct smtp_conn *c)
+const char *verify_smtp_conn_peer(const struct verify_smtp_conn *c)
 {
     return c->peer;
 }
 
-bool smtp_tls_available(void)
+bool verify_smtp_tls_available(void)
 {
     return tls_api() != NULL;
 }
 
-bool smtp_conn_tls(const struct smtp_conn *c)
+bool verify_smtp_conn_tls(const struct verify_smtp_conn *c)
 {
     return c->ssl != NULL;
 }
@@ -87,9 +87,8 @@ static socklen_t fill_sockaddr(const struct dns_addr *addr, int port, struct soc
     return sizeof *s4;
 }
 
-static enum rc finish_connect(struct smtp_conn *c, int port, int timeout_ms, double deadline_ms,
-                              struct err *err)
-{
+static enum rc finish_connect(struct verify_smtp_conn *c, int port, int timeout_ms,
+                              double deadline_ms, struct err *err) {
     char what[128];
     snprintf(what, sizeof what, "connecting to %s port %d", c->peer, port);
     if (wait_fd(c->fd, POLLOUT, timeout_ms, deadline_ms, what, err) != RC_OK) return RC_UPSTREAM;
@@ -102,11 +101,10 @@ static enum rc finish_connect(struct smtp_conn *c, int port, int timeout_ms, dou
     return RC_OK;
 }
 
-enum rc smtp_connect(const struct dns_addr *addr, int port, int timeout_ms, double deadline_ms,
-                     struct smtp_conn **out, struct err *err)
-{
-    struct smtp_conn *c = xcalloc(1, sizeof *c);
-    smtp_addr_text(addr, c->peer, sizeof c->peer);
+enum rc verify_smtp_connect(const struct dns_addr *addr, int port, int timeout_ms,
+                            double deadline_ms, struct verify_smtp_conn **out, struct err *err) {
+    struct verify_smtp_conn *c = xcalloc(1, sizeof *c);
+    verify_smtp_addr_text(addr, c->peer, sizeof c->peer);
     struct sockaddr_storage ss;
     socklen_t sslen = fill_sockaddr(addr, port, &ss);
     enum rc rc = RC_OK;
@@ -123,7 +121,7 @@ enum rc smtp_connect(const struct dns_addr *addr, int port, int timeout_ms, doub
     rc = finish_connect(c, port, timeout_ms, deadline_ms, err);
 out:
     if (rc != RC_OK) {
-        smtp_close(c);
+        verify_smtp_close(c);
         c = NULL;
     }
     *out = c;
@@ -133,9 +131,8 @@ out:
 /* ---- raw I/O, plain or TLS -------------------------------------------------- */
 
 /* Waits for what an OpenSSL call asked for (want read or write). */
-static enum rc wait_tls(struct smtp_conn *c, int ssl_error, int timeout_ms, double deadline_ms,
-                        const char *what, struct err *err)
-{
+static enum rc wait_tls(struct verify_smtp_conn *c, int ssl_error, int timeout_ms,
+                        double deadline_ms, const char *what, struct err *err) {
     if (ssl_error == SSL_ERROR_WANT_READ)
         return wait_fd(c->fd, POLLIN, timeout_ms, deadline_ms, what, err);
     if (ssl_error == SSL_ERROR_WANT_WRITE)
@@ -150,7 +147,7 @@ static enum rc wait_tls(struct smtp_conn *c, int ssl_error, int timeout_ms, doub
     return err_set(err, RC_UPSTREAM, "TLS error %s: %s", what, msg);
 }
 
-static enum rc send_all(struct smtp_conn *c, const char *data, size_t n, int timeout_ms,
+static enum rc send_all(struct verify_smtp_conn *c, const char *data, size_t n, int timeout_ms,
                         double deadline_ms, const char *what, struct err *err)
 {
     while (n > 0) {
@@ -180,7 +177,7 @@ static enum rc send_all(struct smtp_conn *c, const char *data, size_t n, int tim
 }
 
 /* Reads what is available into the buffer (waiting for some). */
-static enum rc receive_some(struct smtp_conn *c, int timeout_ms, double deadline_ms,
+static enum rc receive_some(struct verify_smtp_conn *c, int timeout_ms, double deadline_ms,
                             const char *what, struct err *err)
 {
     for (;;) {
@@ -210,11 +207,11 @@ static enum rc receive_some(struct smtp_conn *c, int timeout_ms, double deadline
     }
 }
 
-static enum rc read_reply(struct smtp_conn *c, int timeout_ms, double deadline_ms,
-                          const char *what, struct smtp_reply *reply, struct err *err)
+static enum rc read_reply(struct verify_smtp_conn *c, int timeout_ms, double deadline_ms,
+                          const char *what, struct verify_smtp_reply *reply, struct err *err)
 {
     for (;;) {
-        long used = smtp_reply_parse(c->buf, c->len, reply);
+        long used = verify_smtp_reply_parse(c->buf, c->len, reply);
         if (used < 0) return err_set(err, RC_UPSTREAM, "the server's answer %s is not SMTP", what);
         if (used > 0) {
             c->len -= (size_t)used;
@@ -237,9 +234,8 @@ static void describe(const char *line, char *what, size_t size)
     snprintf(what, size, "waiting for the reply to %.*s", (int)verb, line);
 }
 
-enum rc smtp_exchange(struct smtp_conn *c, const char *line, int timeout_ms, double deadline_ms,
-                      struct smtp_reply *reply, struct err *err)
-{
+enum rc verify_smtp_exchange(struct verify_smtp_conn *c, const char *line, int timeout_ms,
+                             double deadline_ms, struct verify_smtp_reply *reply, struct err *err) {
     char what[64], out[LINE_MAX_OUT + 3];
     describe(line, what, sizeof what);
     if (line) {
@@ -251,9 +247,8 @@ enum rc smtp_exchange(struct smtp_conn *c, const char *line, int timeout_ms, dou
     return read_reply(c, timeout_ms, deadline_ms, what, reply, err);
 }
 
-enum rc smtp_send_lines(struct smtp_conn *c, const char *const *lines, size_t n, int timeout_ms,
-                        double deadline_ms, struct err *err)
-{
+enum rc verify_smtp_send_lines(struct verify_smtp_conn *c, const char *const *lines, size_t n,
+                               int timeout_ms, double deadline_ms, struct err *err) {
     struct buf out;
     buf_init(&out, 0);
     for (size_t i = 0; i < n; i++) buf_printf(&out, "%s\r\n", lines[i]);
@@ -264,25 +259,25 @@ enum rc smtp_send_lines(struct smtp_conn *c, const char *const *lines, size_t n,
     return rc;
 }
 
-enum rc smtp_read_reply(struct smtp_conn *c, const char *command, int timeout_ms,
-                        double deadline_ms, struct smtp_reply *reply, struct err *err)
+enum rc verify_smtp_read_reply(struct verify_smtp_conn *c, const char *command, int timeout_ms,
+                        double deadline_ms, struct verify_smtp_reply *reply, struct err *err)
 {
     char what[64];
     describe(command, what, sizeof what);
     return read_reply(c, timeout_ms, deadline_ms, what, reply, err);
 }
 
-void smtp_send_only(struct smtp_conn *c, const char *line, double deadline_ms)
+void verify_smtp_send_only(struct verify_smtp_conn *c, const char *line, double deadline_ms)
 {
     char out[LINE_MAX_OUT + 3];
     int n = snprintf(out, sizeof out, "%s\r\n", line);
     struct err ignored = {0};
-    if (n > 0 && (size_t)n < sizeof out) send_all(c, out, (size_t)n, 1000, deadline_ms, "", &ignored);
+    if (n > 0 && (size_t)n < sizeof out)
+        send_all(c, out, (size_t)n, 1000, deadline_ms, "", &ignored);
 }
 
-enum rc smtp_start_tls(struct smtp_conn *c, const char *sni, int timeout_ms, double deadline_ms,
-                       struct err *err)
-{
+enum rc verify_smtp_start_tls(struct verify_smtp_conn *c, const char *sni, int timeout_ms,
+                              double deadline_ms, struct err *err) {
     const struct tls_api *t = tls_api();
     if (!t) return err_set(err, RC_IO, "TLS is not available");
     c->len = 0; /* RFC 3207 §4.2: nothing sent before the handshake may be trusted */
@@ -302,7 +297,7 @@ enum rc smtp_start_tls(struct smtp_conn *c, const char *sni, int timeout_ms, dou
     }
 }
 
-void smtp_close(struct smtp_conn *c)
+void verify_smtp_close(struct verify_smtp_conn *c)
 {
     if (!c) return;
     if (c->ssl) tls_api()->ssl_free(c->ssl);

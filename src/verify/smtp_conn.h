@@ -13,36 +13,37 @@
 
 #include <stdbool.h>
 
-struct smtp_conn;
+struct verify_smtp_conn;
 
 /* Connects to addr:port. */
-enum rc smtp_connect(const struct dns_addr *addr, int port, int timeout_ms, double deadline_ms,
-                     struct smtp_conn **out, struct err *err);
+enum rc verify_smtp_connect(const struct dns_addr *addr, int port, int timeout_ms,
+                            double deadline_ms, struct verify_smtp_conn **out, struct err *err);
 /* Sends line and CRLF (nothing when line is NULL, to read the greeting),
  * then reads one reply. */
-enum rc smtp_exchange(struct smtp_conn *c, const char *line, int timeout_ms, double deadline_ms,
-                      struct smtp_reply *reply, struct err *err);
+enum rc verify_smtp_exchange(struct verify_smtp_conn *c, const char *line, int timeout_ms,
+                             double deadline_ms, struct verify_smtp_reply *reply, struct err *err);
 /* RFC 2920 pipelining: sends the lines (each with CRLF) in one write; read
- * their replies, in order, with smtp_read_reply (command names the one whose
+ * their replies, in order, with verify_smtp_read_reply (command names the one whose
  * reply is awaited, for messages). */
-enum rc smtp_send_lines(struct smtp_conn *c, const char *const *lines, size_t n, int timeout_ms,
-                        double deadline_ms, struct err *err);
-enum rc smtp_read_reply(struct smtp_conn *c, const char *command, int timeout_ms,
-                        double deadline_ms, struct smtp_reply *reply, struct err *err);
+enum rc verify_smtp_send_lines(struct verify_smtp_conn *c, const char *const *lines, size_t n,
+                               int timeout_ms, double deadline_ms, struct err *err);
+enum rc verify_smtp_read_reply(struct verify_smtp_conn *c, const char *command, int timeout_ms,
+                               double deadline_ms, struct verify_smtp_reply *reply,
+                               struct err *err);
 /* Sends line and CRLF without waiting for the reply (QUIT). */
-void smtp_send_only(struct smtp_conn *c, const char *line, double deadline_ms);
+void verify_smtp_send_only(struct verify_smtp_conn *c, const char *line, double deadline_ms);
 /* Starts TLS once the server has answered 220 to STARTTLS; sni is the MX
  * host name. Bytes the server sent before the handshake are discarded. */
-enum rc smtp_start_tls(struct smtp_conn *c, const char *sni, int timeout_ms, double deadline_ms,
-                       struct err *err);
-bool smtp_conn_tls(const struct smtp_conn *c);
+enum rc verify_smtp_start_tls(struct verify_smtp_conn *c, const char *sni, int timeout_ms,
+                              double deadline_ms, struct err *err);
+bool verify_smtp_conn_tls(const struct verify_smtp_conn *c);
 /* libssl could be loaded: STARTTLS is worth asking for. */
-bool smtp_tls_available(void);
+bool verify_smtp_tls_available(void);
 /* "127.0.0.2" / "::1": the peer address, for messages. */
-const char *smtp_conn_peer(const struct smtp_conn *c);
-void smtp_close(struct smtp_conn *c);
+const char *verify_smtp_conn_peer(const struct verify_smtp_conn *c);
+void verify_smtp_close(struct verify_smtp_conn *c);
 
 /* The address in text form into out (INET6_ADDRSTRLEN bytes). */
-void smtp_addr_text(const struct dns_addr *addr, char *out, unsigned long size);
+void verify_smtp_addr_text(const struct dns_addr *addr, char *out, unsigned long size);
 
 #endif

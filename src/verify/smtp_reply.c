@@ -31,7 +31,7 @@ static size_t enhanced_len(const char *s, size_t n, int cls)
 }
 
 /* Appends one line's text to out->text (control bytes become spaces). */
-static void append_text(struct smtp_reply *out, const char *s, size_t n)
+static void append_text(struct verify_smtp_reply *out, const char *s, size_t n)
 {
     size_t used = strlen(out->text);
     if (out->lines > 0 && used + 1 < sizeof out->text) out->text[used++] = '\n';
@@ -44,7 +44,7 @@ static void append_text(struct smtp_reply *out, const char *s, size_t n)
 
 /* Parses one line [s, s+n) (without its line end); returns 1 for the last
  * line, 0 for a continuation line, -1 when malformed. */
-static int parse_line(const char *s, size_t n, struct smtp_reply *out)
+static int parse_line(const char *s, size_t n, struct verify_smtp_reply *out)
 {
     if (n < 3 || s[0] < '1' || s[0] > '5' || !is_digit(s[1]) || !is_digit(s[2])) return -1;
     int code = (s[0] - '0') * 100 + (s[1] - '0') * 10 + (s[2] - '0');
@@ -69,7 +69,7 @@ static int parse_line(const char *s, size_t n, struct smtp_reply *out)
     return sep == ' ';
 }
 
-long smtp_reply_parse(const char *buf, size_t len, struct smtp_reply *out)
+long verify_smtp_reply_parse(const char *buf, size_t len, struct verify_smtp_reply *out)
 {
     memset(out, 0, sizeof *out);
     size_t pos = 0;
@@ -77,10 +77,10 @@ long smtp_reply_parse(const char *buf, size_t len, struct smtp_reply *out)
         const char *nl = pos < len ? memchr(buf + pos, '\n', len - pos) : NULL;
         if (!nl) {
             memset(out, 0, sizeof *out);
-            return len >= SMTP_REPLY_MAX ? -1 : 0;
+            return len >= VERIFY_SMTP_REPLY_MAX ? -1 : 0;
         }
         size_t end = (size_t)(nl - buf), line_end = end;
-        if (end + 1 > SMTP_REPLY_MAX) return -1;
+        if (end + 1 > VERIFY_SMTP_REPLY_MAX) return -1;
         if (line_end > pos && buf[line_end - 1] == '\r') line_end--;
         int last = parse_line(buf + pos, line_end - pos, out);
         if (last < 0) return -1;
@@ -91,7 +91,7 @@ long smtp_reply_parse(const char *buf, size_t len, struct smtp_reply *out)
     return (long)pos;
 }
 
-bool smtp_reply_has_keyword(const struct smtp_reply *r, const char *keyword)
+bool verify_smtp_reply_has_keyword(const struct verify_smtp_reply *r, const char *keyword)
 {
     size_t klen = strlen(keyword);
     for (const char *line = r->text; *line;) {
@@ -146,7 +146,7 @@ static const char *const disabled_phrases[] = {
 };
 
 /* Reads "c.s.d" into *subject and *detail; false when absent. */
-static bool enhanced_parts(const struct smtp_reply *r, int *subject, int *detail)
+static bool enhanced_parts(const struct verify_smtp_reply *r, int *subject, int *detail)
 {
     const char *e = r->enhanced;
     if (!e[0] || e[0] - '0' != r->code / 100) return false;
@@ -163,53 +163,54 @@ static bool enhanced_parts(const struct smtp_reply *r, int *subject, int *detail
 /* The enhanced code alone, when it is conclusive (RFC 3463 §3); else -1. */
 static int classify_enhanced(int cls, int subject, int detail)
 {
-    if (subject == 5 && detail == 3) return SMTP_TOO_MANY;
-    if (subject == 2 && detail == 2) return SMTP_FULL;
-    if (cls == 4) return SMTP_TEMPORARY;
-    if (subject == 1) return detail == 7 || detail == 8 ? SMTP_POLICY : SMTP_NO_MAILBOX;
-    if (subject == 2 && detail == 1) return SMTP_DISABLED;
-    if (subject == 7) return SMTP_POLICY;
+    if (subject == 5 && detail == 3) return VERIFY_SMTP_TOO_MANY;
+    if (subject == 2 && detail == 2) return VERIFY_SMTP_FULL;
+    if (cls == 4) return VERIFY_SMTP_TEMPORARY;
+    if (subject == 1)
+        return detail == 7 || detail == 8 ? VERIFY_SMTP_POLICY : VERIFY_SMTP_NO_MAILBOX;
+    if (subject == 2 && detail == 1) return VERIFY_SMTP_DISABLED;
+    if (subject == 7) return VERIFY_SMTP_POLICY;
     return -1;
 }
 
-static enum smtp_verdict classify_basic(const struct smtp_reply *r)
+static enum verify_smtp_verdict classify_basic(const struct verify_smtp_reply *r)
 {
     const char *t = r->text;
     if (r->code / 100 == 4) {
-        if (mentions(t, too_many_phrases)) return SMTP_TOO_MANY;
-        if (mentions(t, full_phrases)) return SMTP_FULL;
-        return SMTP_TEMPORARY;
+        if (mentions(t, too_many_phrases)) return VERIFY_SMTP_TOO_MANY;
+        if (mentions(t, full_phrases)) return VERIFY_SMTP_FULL;
+        return VERIFY_SMTP_TEMPORARY;
     }
-    if (mentions(t, policy_phrases)) return SMTP_POLICY;
-    if (mentions(t, too_many_phrases)) return SMTP_TOO_MANY;
-    if (r->code == 552 || mentions(t, full_phrases)) return SMTP_FULL;
+    if (mentions(t, policy_phrases)) return VERIFY_SMTP_POLICY;
+    if (mentions(t, too_many_phrases)) return VERIFY_SMTP_TOO_MANY;
+    if (r->code == 552 || mentions(t, full_phrases)) return VERIFY_SMTP_FULL;
     bool mailbox_code = r->code == 550 || r->code == 551 || r->code == 553 || r->code == 554;
-    if (mailbox_code && mentions(t, unknown_user_phrases)) return SMTP_NO_MAILBOX;
-    if (mailbox_code && mentions(t, disabled_phrases)) return SMTP_DISABLED;
-    return SMTP_OTHER;
+    if (mailbox_code && mentions(t, unknown_user_phrases)) return VERIFY_SMTP_NO_MAILBOX;
+    if (mailbox_code && mentions(t, disabled_phrases)) return VERIFY_SMTP_DISABLED;
+    return VERIFY_SMTP_OTHER;
 }
 
-enum smtp_verdict smtp_classify_rcpt(const struct smtp_reply *r)
+enum verify_smtp_verdict verify_smtp_classify_rcpt(const struct verify_smtp_reply *r)
 {
     int cls = r->code / 100;
-    if (cls == 2) return r->code == 252 ? SMTP_UNVERIFIABLE : SMTP_ACCEPTED;
-    if (cls != 4 && cls != 5) return SMTP_OTHER;
+    if (cls == 2) return r->code == 252 ? VERIFY_SMTP_UNVERIFIABLE : VERIFY_SMTP_ACCEPTED;
+    if (cls != 4 && cls != 5) return VERIFY_SMTP_OTHER;
     int subject, detail;
     if (enhanced_parts(r, &subject, &detail) && !(subject == 0 && detail == 0)) {
         int v = classify_enhanced(cls, subject, detail);
-        if (v >= 0) return (enum smtp_verdict)v;
+        if (v >= 0) return (enum verify_smtp_verdict)v;
     }
     return classify_basic(r);
 }
 
-const char *smtp_verdict_name(enum smtp_verdict v)
+const char *verify_smtp_verdict_name(enum verify_smtp_verdict v)
 {
     static const char *const names[] = {
-        [SMTP_ACCEPTED] = "accepted",   [SMTP_NO_MAILBOX] = "no_mailbox",
-        [SMTP_DISABLED] = "disabled",   [SMTP_FULL] = "full",
-        [SMTP_TOO_MANY] = "too_many",   [SMTP_TEMPORARY] = "temporary",
-        [SMTP_POLICY] = "policy",       [SMTP_UNVERIFIABLE] = "unverifiable",
-        [SMTP_OTHER] = "other",
+        [VERIFY_SMTP_ACCEPTED] = "accepted",   [VERIFY_SMTP_NO_MAILBOX] = "no_mailbox",
+        [VERIFY_SMTP_DISABLED] = "disabled",   [VERIFY_SMTP_FULL] = "full",
+        [VERIFY_SMTP_TOO_MANY] = "too_many",   [VERIFY_SMTP_TEMPORARY] = "temporary",
+        [VERIFY_SMTP_POLICY] = "policy",       [VERIFY_SMTP_UNVERIFIABLE] = "unverifiable",
+        [VERIFY_SMTP_OTHER] = "other",
     };
     return names[v];
 }

@@ -2,7 +2,7 @@
  * arbitrary bytes. */
 #include "base/mem.h"
 #include "base/str.h"
-#include "domain/leads.h"
+#include "leads/leads.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /* Unit tests for domain/leads: lead email syntax and name derivation. */
 #include "test.h"
 
-#include "domain/leads.h"
+#include "leads/leads.h"
 
 TEST(lead_email_accepts_real_addresses)
 {

@@ -326,8 +326,8 @@ static int run_valid_group(json_t *doc, const char *group)
                                s.smtputf8 == json_is_true(json_object_get(output, "smtputf8"));
         if (!ok) {
             bad++;
-            fprintf(stderr, "    %s [%s]: %s (%s)\n", group, input, got ? s.ascii_domain : "invalid",
-                    s.reason ? s.reason : "-");
+            fprintf(stderr, "    %s [%s]: %s (%s)\n", group, input,
+                    got ? s.ascii_domain : "invalid", s.reason ? s.reason : "-");
         }
     }
     arena_cleanup(&a);
@@ -385,9 +385,9 @@ TEST(verify_syntax_email_validator_vectors)
 
 TEST(verify_smtp_reply_parser)
 {
-    struct smtp_reply r;
+    struct verify_smtp_reply r;
     const char *one = "250 2.1.5 Ok\r\n";
-    CHECK_INT(smtp_reply_parse(one, strlen(one), &r), (long)strlen(one));
+    CHECK_INT(verify_smtp_reply_parse(one, strlen(one), &r), (long)strlen(one));
     CHECK_INT(r.code, 250);
     CHECK_STR(r.enhanced, "2.1.5");
     CHECK_STR(r.text, "Ok");
@@ -395,81 +395,82 @@ TEST(verify_smtp_reply_parser)
 
     const char *ehlo = "250-mx.example.com Hello\r\n250-PIPELINING\r\n250-STARTTLS\r\n"
                        "250 SMTPUTF8\r\n221 next reply";
-    long used = smtp_reply_parse(ehlo, strlen(ehlo), &r);
+    long used = verify_smtp_reply_parse(ehlo, strlen(ehlo), &r);
     CHECK_INT(used, (long)(strstr(ehlo, "221") - ehlo));
     CHECK_INT(r.lines, 4);
     CHECK_STR(r.enhanced, "");
     CHECK_STR(r.text, "mx.example.com Hello\nPIPELINING\nSTARTTLS\nSMTPUTF8");
-    CHECK(smtp_reply_has_keyword(&r, "starttls"));
-    CHECK(smtp_reply_has_keyword(&r, "SMTPUTF8"));
-    CHECK(!smtp_reply_has_keyword(&r, "SMTP"));
-    CHECK(!smtp_reply_has_keyword(&r, "8BITMIME"));
+    CHECK(verify_smtp_reply_has_keyword(&r, "starttls"));
+    CHECK(verify_smtp_reply_has_keyword(&r, "SMTPUTF8"));
+    CHECK(!verify_smtp_reply_has_keyword(&r, "SMTP"));
+    CHECK(!verify_smtp_reply_has_keyword(&r, "8BITMIME"));
 
     const char *multi = "550-5.1.1 The email account that you tried to reach does\n"
                         "550-5.1.1 not exist. Please try\n550 5.1.1 double-checking.\n";
-    CHECK_INT(smtp_reply_parse(multi, strlen(multi), &r), (long)strlen(multi));
+    CHECK_INT(verify_smtp_reply_parse(multi, strlen(multi), &r), (long)strlen(multi));
     CHECK_STR(r.enhanced, "5.1.1");
     CHECK_STR(r.text, "The email account that you tried to reach does\nnot exist. Please try\n"
                       "double-checking.");
 
-    CHECK_INT(smtp_reply_parse("250", 3, &r), 0);                 /* no line end yet */
-    CHECK_INT(smtp_reply_parse("250-a\r\n250", 10, &r), 0);       /* last line missing */
-    CHECK_INT(smtp_reply_parse("220\r\n", 5, &r), 5);             /* a bare code */
+    CHECK_INT(verify_smtp_reply_parse("250", 3, &r), 0);                 /* no line end yet */
+    CHECK_INT(verify_smtp_reply_parse("250-a\r\n250", 10, &r), 0);       /* last line missing */
+    CHECK_INT(verify_smtp_reply_parse("220\r\n", 5, &r), 5);             /* a bare code */
     CHECK_INT(r.code, 220);
-    CHECK_INT(smtp_reply_parse("HTTP/1.1 400\r\n", 14, &r), -1);
-    CHECK_INT(smtp_reply_parse("250-a\r\n251 b\r\n", 14, &r), -1); /* codes differ */
-    CHECK_INT(smtp_reply_parse("250xOk\r\n", 8, &r), -1);
-    CHECK_INT(smtp_reply_parse("650 Ok\r\n", 8, &r), -1);
-    CHECK_INT(smtp_reply_parse("550 5.1 partial\r\n", 17, &r), 17); /* not an enhanced code */
+    CHECK_INT(verify_smtp_reply_parse("HTTP/1.1 400\r\n", 14, &r), -1);
+    CHECK_INT(verify_smtp_reply_parse("250-a\r\n251 b\r\n", 14, &r), -1); /* codes differ */
+    CHECK_INT(verify_smtp_reply_parse("250xOk\r\n", 8, &r), -1);
+    CHECK_INT(verify_smtp_reply_parse("650 Ok\r\n", 8, &r), -1);
+    CHECK_INT(verify_smtp_reply_parse("550 5.1 partial\r\n", 17, &r),
+              17); /* not an enhanced code */
     CHECK_STR(r.enhanced, "");
-    CHECK_INT(smtp_reply_parse("450 5.7.1 class differs\r\n", 25, &r), 25);
+    CHECK_INT(verify_smtp_reply_parse("450 5.7.1 class differs\r\n", 25, &r), 25);
     CHECK_STR(r.enhanced, "");
-    CHECK_INT(smtp_reply_parse("250 ctl\x01\x7f\xff\r\n", 12, &r), 12);
+    CHECK_INT(verify_smtp_reply_parse("250 ctl\x01\x7f\xff\r\n", 12, &r), 12);
     CHECK_STR(r.text, "ctl  ?"); /* controls become spaces, bad UTF-8 '?' */
 
-    char *huge = malloc(SMTP_REPLY_MAX + 10);
-    memset(huge, 'a', SMTP_REPLY_MAX + 10);
+    char *huge = malloc(VERIFY_SMTP_REPLY_MAX + 10);
+    memset(huge, 'a', VERIFY_SMTP_REPLY_MAX + 10);
     memcpy(huge, "250 ", 4);
-    CHECK_INT(smtp_reply_parse(huge, SMTP_REPLY_MAX + 10, &r), -1);
+    CHECK_INT(verify_smtp_reply_parse(huge, VERIFY_SMTP_REPLY_MAX + 10, &r), -1);
     free(huge);
 }
 
 struct classify_case {
     const char *reply;
-    enum smtp_verdict verdict;
+    enum verify_smtp_verdict verdict;
 };
 
 static const struct classify_case classify_cases[] = {
-    {"250 2.1.5 Ok", SMTP_ACCEPTED},
-    {"251 User not local; will forward", SMTP_ACCEPTED},
-    {"252 2.1.5 Cannot VRFY user", SMTP_UNVERIFIABLE},
-    {"550 5.1.1 <a@b.c>: Recipient address rejected: User unknown", SMTP_NO_MAILBOX},
-    {"550 5.1.10 RESOLVER.ADR.RecipientNotFound; not found", SMTP_NO_MAILBOX},
-    {"553 5.1.3 Bad recipient address syntax", SMTP_NO_MAILBOX},
-    {"550 5.1.8 Sender address rejected: Domain not found", SMTP_POLICY},
-    {"550 5.2.1 The email account that you tried to reach is disabled", SMTP_DISABLED},
-    {"552 5.2.2 Mailbox full", SMTP_FULL},
-    {"452 4.2.2 The email account that you tried to reach is over quota", SMTP_FULL},
-    {"452 4.5.3 Error: too many recipients", SMTP_TOO_MANY},
-    {"452 Too many recipients received this hour", SMTP_TOO_MANY},
-    {"451 4.7.1 Greylisted, please try again later", SMTP_TEMPORARY},
-    {"450 4.1.1 User unknown in local recipient table (temporary)", SMTP_TEMPORARY},
-    {"421 4.7.0 Try again later, closing connection", SMTP_TEMPORARY},
-    {"452 Requested action not taken: insufficient system storage", SMTP_TEMPORARY},
-    {"550 5.7.1 Service unavailable; client blocked using zen.spamhaus.org", SMTP_POLICY},
-    {"554 5.7.1 Relay access denied", SMTP_POLICY},
-    {"550 5.0.0 User unknown", SMTP_NO_MAILBOX},              /* x.0.0: the text decides */
-    {"550 Requested action not taken: mailbox unavailable", SMTP_NO_MAILBOX},
-    {"550 No such user here", SMTP_NO_MAILBOX},
-    {"551 User not local; please try <forward@example.com>", SMTP_OTHER},
-    {"553 sorry, that domain isn't in my list of allowed rcpthosts", SMTP_OTHER},
-    {"550 Your IP is listed at spamcop; mailbox unavailable", SMTP_POLICY}, /* policy wins */
-    {"554 Message rejected due to blacklisted IP", SMTP_POLICY},
-    {"550 Mailbox disabled for this recipient", SMTP_DISABLED},
-    {"550 User not listed in public Name & Address Book", SMTP_NO_MAILBOX},
-    {"552 Requested mail action aborted: exceeded storage allocation", SMTP_FULL},
-    {"500 5.5.1 Command unrecognized", SMTP_OTHER},
-    {"554 5.4.14 Hop count exceeded", SMTP_OTHER},
+    {"250 2.1.5 Ok", VERIFY_SMTP_ACCEPTED},
+    {"251 User not local; will forward", VERIFY_SMTP_ACCEPTED},
+    {"252 2.1.5 Cannot VRFY user", VERIFY_SMTP_UNVERIFIABLE},
+    {"550 5.1.1 <a@b.c>: Recipient address rejected: User unknown", VERIFY_SMTP_NO_MAILBOX},
+    {"550 5.1.10 RESOLVER.ADR.RecipientNotFound; not found", VERIFY_SMTP_NO_MAILBOX},
+    {"553 5.1.3 Bad recipient address syntax", VERIFY_SMTP_NO_MAILBOX},
+    {"550 5.1.8 Sender address rejected: Domain not found", VERIFY_SMTP_POLICY},
+    {"550 5.2.1 The email account that you tried to reach is disabled", VERIFY_SMTP_DISABLED},
+    {"552 5.2.2 Mailbox full", VERIFY_SMTP_FULL},
+    {"452 4.2.2 The email account that you tried to reach is over quota", VERIFY_SMTP_FULL},
+    {"452 4.5.3 Error: too many recipients", VERIFY_SMTP_TOO_MANY},
+    {"452 Too many recipients received this hour", VERIFY_SMTP_TOO_MANY},
+    {"451 4.7.1 Greylisted, please try again later", VERIFY_SMTP_TEMPORARY},
+    {"450 4.1.1 User unknown in local recipient table (temporary)", VERIFY_SMTP_TEMPORARY},
+    {"421 4.7.0 Try again later, closing connection", VERIFY_SMTP_TEMPORARY},
+    {"452 Requested action not taken: insufficient system storage", VERIFY_SMTP_TEMPORARY},
+    {"550 5.7.1 Service unavailable; client blocked using zen.spamhaus.org", VERIFY_SMTP_POLICY},
+    {"554 5.7.1 Relay access denied", VERIFY_SMTP_POLICY},
+    {"550 5.0.0 User unknown", VERIFY_SMTP_NO_MAILBOX},              /* x.0.0: the text decides */
+    {"550 Requested action not taken: mailbox unavailable", VERIFY_SMTP_NO_MAILBOX},
+    {"550 No such user here", VERIFY_SMTP_NO_MAILBOX},
+    {"551 User not local; please try <forward@example.com>", VERIFY_SMTP_OTHER},
+    {"553 sorry, that domain isn't in my list of allowed rcpthosts", VERIFY_SMTP_OTHER},
+    {"550 Your IP is listed at spamcop; mailbox unavailable", VERIFY_SMTP_POLICY}, /* policy wins */
+    {"554 Message rejected due to blacklisted IP", VERIFY_SMTP_POLICY},
+    {"550 Mailbox disabled for this recipient", VERIFY_SMTP_DISABLED},
+    {"550 User not listed in public Name & Address Book", VERIFY_SMTP_NO_MAILBOX},
+    {"552 Requested mail action aborted: exceeded storage allocation", VERIFY_SMTP_FULL},
+    {"500 5.5.1 Command unrecognized", VERIFY_SMTP_OTHER},
+    {"554 5.4.14 Hop count exceeded", VERIFY_SMTP_OTHER},
 };
 
 TEST(verify_smtp_rcpt_classifier)
@@ -477,11 +478,11 @@ TEST(verify_smtp_rcpt_classifier)
     for (size_t i = 0; i < sizeof classify_cases / sizeof classify_cases[0]; i++) {
         char line[512];
         snprintf(line, sizeof line, "%s\r\n", classify_cases[i].reply);
-        struct smtp_reply r;
-        CHECK(smtp_reply_parse(line, strlen(line), &r) > 0);
-        enum smtp_verdict v = smtp_classify_rcpt(&r);
+        struct verify_smtp_reply r;
+        CHECK(verify_smtp_reply_parse(line, strlen(line), &r) > 0);
+        enum verify_smtp_verdict v = verify_smtp_classify_rcpt(&r);
         if (v != classify_cases[i].verdict)
-            fprintf(stderr, "    [%s]: %s\n", classify_cases[i].reply, smtp_verdict_name(v));
+            fprintf(stderr, "    [%s]: %s\n", classify_cases[i].reply, verify_smtp_verdict_name(v));
         CHECK_INT(v, classify_cases[i].verdict);
     }
 }
@@ -596,9 +597,9 @@ static void scenario_init(struct scenario *s, const char *reply, enum check_stat
     if (reply) {
         char line[300];
         snprintf(line, sizeof line, "%s\r\n", reply);
-        smtp_reply_parse(line, strlen(line), &s->target.reply);
+        verify_smtp_reply_parse(line, strlen(line), &s->target.reply);
         s->target.answered = s->target.done = true;
-        s->target.verdict = smtp_classify_rcpt(&s->target.reply);
+        s->target.verdict = verify_smtp_classify_rcpt(&s->target.reply);
     }
     s->facts = (struct verify_facts){.syntax = &s->syntax, .dns = &s->dns, .smtp = &s->target,
                                      .probe = &s->probe};

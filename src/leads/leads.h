@@ -1,8 +1,8 @@
 /* Lead rules shared by the API, the CLI and importers: whether an address is
  * acceptable as a lead, and the first and last name guessed from its local
  * part (john.doe@ and john_doe@ give John Doe; role mailboxes give none). */
-#ifndef LEADGEN_DOMAIN_LEADS_H
-#define LEADGEN_DOMAIN_LEADS_H
+#ifndef LEADGEN_LEADS_LEADS_H
+#define LEADGEN_LEADS_LEADS_H
 
 #include "base/mem.h"
 

@@ -1,5 +1,5 @@
 /* Lead email syntax and name derivation. */
-#include "domain/leads.h"
+#include "leads/leads.h"
 
 #include <ctype.h>
 #include <string.h>
