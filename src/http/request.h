@@ -8,35 +8,12 @@
 
 #include "base/mem.h"
 #include "base/rc.h"
+#include "http/errors.h"
 #include "store/store.h"
 
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
-
-/* The reference's error codes; api_error_status/api_error_code map them. */
-enum api_error {
-    E_NONE = 0,
-    E_MISSING_PARAM,
-    E_INVALID_PARAM,
-    E_INVALID_CODE,
-    E_MISSING_API_KEY,
-    E_INVALID_API_KEY,
-    E_INSUFFICIENT_CREDITS,
-    E_NOT_FOUND,
-    E_METHOD_NOT_ALLOWED,
-    E_PAYLOAD_TOO_LARGE,
-    E_DB_ERROR,
-    E_SEARCH_ERROR,
-    E_CRAWL_ERROR,
-    E_API_ERROR,
-    E_AUTH_ERROR,
-    E_NOT_CONFIGURED,
-    E_INTERNAL,
-};
-
-int api_error_status(enum api_error e);
-const char *api_error_code(enum api_error e);
 
 enum http_method { M_GET = 1, M_POST = 2, M_PUT = 4, M_DELETE = 8, M_OTHER = 16 };
 

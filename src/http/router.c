@@ -208,7 +208,7 @@ static int append_json(const char *text, size_t n, void *data)
 static char *error_body(struct request *req, size_t *len)
 {
     json_t *doc = json_pack("{s:s, s:s, s:s}", "status", "error", "code",
-                            api_error_code(req->error), "message", req->error_msg);
+                            errors_code(req->error), "message", req->error_msg);
     char *body = json_dumps(doc, JSON_COMPACT);
     json_decref(doc);
     *len = strlen(body);
@@ -218,7 +218,7 @@ static char *error_body(struct request *req, size_t *len)
 char *router_response(struct request *req, int *status, size_t *len)
 {
     if (req->error != E_NONE) {
-        *status = api_error_status(req->error);
+        *status = errors_status(req->error);
         return error_body(req, len);
     }
     *status = 200;
