@@ -55,10 +55,6 @@ bool api_recipes_run(struct request *req);
 bool api_crawl_parse(struct request *req);
 const char *api_crawl_cache_key(struct request *req);
 bool api_crawl_run(struct request *req);
-struct crawl_result;
-/* The crawl endpoint's data object and cost, shared with `leadgen crawl`. */
-json_t *api_crawl_data_json(const struct crawl_result *r);
-int64_t api_crawl_cost(const struct crawl_result *r);
 
 bool api_ads_parse(struct request *req);
 bool api_ads_run(struct request *req);

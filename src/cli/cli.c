@@ -9,6 +9,7 @@
 #include "api/api.h"
 #include "config.h"
 #include "crawl/crawl.h"
+#include "crawl/result.h"
 #include "core/keys.h"
 #include "core/secrets.h"
 #include "leads/leads.h"
@@ -289,7 +290,7 @@ static int cmd_crawl(int argc, char **argv)
     } else if (crawl_site(url, implied, &a, &r, &err) != RC_OK) {
         status = 1;
     } else {
-        json_t *data = api_crawl_data_json(&r);
+        json_t *data = crawl_result_json(&r);
         char *text = json_dumps(data, JSON_INDENT(2));
         printf("%s\n", text);
         free(text);
