@@ -5,6 +5,11 @@
 #define LEADGEN_API_H
 
 #include "http/request.h"
+#include "http/router.h"
+
+/* The route table (routes.c): what `leadgen serve` answers. */
+extern const struct route api_routes[];
+extern const size_t api_routes_count;
 
 bool api_healthz_run(struct request *req);
 bool api_openapi_run(struct request *req);

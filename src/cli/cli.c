@@ -386,6 +386,7 @@ static int cmd_serve(int argc, char **argv)
     }
     housekeeping(st);
     struct server_options opt = serve_options();
+    opt.routes = (struct route_table){api_routes, api_routes_count};
     struct err err = {0};
     struct server *srv = server_start(st, &opt, &err);
     if (!srv) {

@@ -19,16 +19,17 @@ static const char *strip_prefix(const char *url)
     return NULL;
 }
 
-/* Finds the route for req; sets not_found or method_not_allowed when none. */
-static bool match_route(struct request *req)
+/* Finds the route for req in table; sets not_found or method_not_allowed when none. */
+static bool match_route(const struct route_table *table, struct request *req)
 {
     req->file = strcmp(req->url, "/healthz") == 0 ? "healthz" : strip_prefix(req->url);
     bool path_known = false;
-    for (size_t i = 0; req->file && i < api_routes_count; i++) {
-        if (strcmp(api_routes[i].file, req->file) != 0) continue;
+    for (size_t i = 0; req->file && i < table->count; i++) {
+        const struct route *r = &table->rows[i];
+        if (strcmp(r->file, req->file) != 0) continue;
         path_known = true;
-        if (api_routes[i].method == req->method) {
-            req->route = &api_routes[i];
+        if (r->method == req->method) {
+            req->route = r;
             return true;
         }
     }
@@ -38,7 +39,7 @@ static bool match_route(struct request *req)
     return req_fail(req, E_NOT_FOUND, "No endpoint at %s.", req->url);
 }
 
-const char *router_allowed(struct request *req)
+const char *router_allowed(const struct route_table *table, struct request *req)
 {
     static const struct {
         enum http_method m;
@@ -46,12 +47,14 @@ const char *router_allowed(struct request *req)
     } names[] = {{M_GET, "GET"}, {M_POST, "POST"}, {M_PUT, "PUT"}, {M_DELETE, "DELETE"}};
     char *out = arena_alloc(&req->arena, 32);
     for (size_t n = 0; n < sizeof names / sizeof names[0]; n++)
-        for (size_t i = 0; req->file && i < api_routes_count; i++)
-            if (api_routes[i].method == names[n].m && strcmp(api_routes[i].file, req->file) == 0) {
+        for (size_t i = 0; req->file && i < table->count; i++) {
+            const struct route *r = &table->rows[i];
+            if (r->method == names[n].m && strcmp(r->file, req->file) == 0) {
                 if (*out) strcat(out, ", ");
                 strcat(out, names[n].name);
                 break;
             }
+        }
     return out;
 }
 
@@ -83,9 +86,9 @@ static bool authenticate_local(struct request *req)
  * error or a cache hit). Never waits on the network. */
 static bool prepare(struct request *req);
 
-enum router_step router_begin(struct request *req)
+enum router_step router_begin(const struct route_table *table, struct request *req)
 {
-    if (!match_route(req)) return ROUTER_DONE;
+    if (!match_route(table, req)) return ROUTER_DONE;
     if (req->nul_arg) {
         req_fail(req, E_INVALID_PARAM, "Parameter '%s' contains a NUL byte.", req->nul_arg);
         return ROUTER_DONE;

@@ -24,17 +24,20 @@ struct route {
     bool (*run)(struct request *req);              /* set req->data and req->cost */
 };
 
-/* Defined in api/routes.c. */
-extern const struct route api_routes[];
-extern const size_t api_routes_count;
+/* The routes a server answers; the caller owns the rows (api/routes.c for `leadgen serve`). */
+struct route_table {
+    const struct route *rows;
+    size_t count;
+};
 
 enum router_step { ROUTER_DONE, ROUTER_ASYNC };
 
-enum router_step router_begin(struct request *req);
+/* Matches req against table, then goes as far as it can without waiting. */
+enum router_step router_begin(const struct route_table *table, struct request *req);
 void router_finish(struct request *req);
 /* The response for a finished request: a malloc'd body the caller frees. */
 char *router_response(struct request *req, int *status, size_t *len);
-/* Methods allowed on req->file, for the Allow header of a 405 ("GET, POST"). */
-const char *router_allowed(struct request *req);
+/* Methods table allows on req->file, for the Allow header of a 405 ("GET, POST"). */
+const char *router_allowed(const struct route_table *table, struct request *req);
 
 #endif

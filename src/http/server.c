@@ -34,6 +34,7 @@ struct server {
     struct MHD_Daemon *daemon;
     struct store *store;
     struct jobs *jobs;
+    struct route_table routes;
     bool access_log;
     double deadline_ms; /* for a request's headers, and for its body */
     pthread_mutex_t watch_lock;
@@ -125,7 +126,8 @@ static enum MHD_Result send_response(struct conn_ctx *ctx)
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json; charset=utf-8");
     MHD_add_response_header(resp, "X-Request-Id", req->request_id);
     if (req->error == E_METHOD_NOT_ALLOWED)
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, router_allowed(req));
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW,
+                                router_allowed(&ctx->srv->routes, req));
     enum MHD_Result r = MHD_queue_response(ctx->conn, (unsigned)ctx->status, resp);
     MHD_destroy_response(resp);
     return r;
@@ -307,7 +309,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (ctx->body.too_big) return fail_now(ctx, E_PAYLOAD_TOO_LARGE, too_large);
     ctx->req.body = ctx->body.data;
     ctx->req.body_len = ctx->body.len;
-    if (router_begin(&ctx->req) == ROUTER_DONE) {
+    if (router_begin(&srv->routes, &ctx->req) == ROUTER_DONE) {
         ctx->state = CS_READY;
         return send_response(ctx);
     }
@@ -352,6 +354,7 @@ struct server *server_start(struct store *st, const struct server_options *opt, 
     if (!parse_listen(opt->listen, &addr, err)) return NULL;
     struct server *srv = xcalloc(1, sizeof *srv);
     srv->store = st;
+    srv->routes = opt->routes;
     srv->access_log = opt->access_log;
     srv->jobs = jobs_new(opt->workers);
     srv->deadline_ms = opt->client_timeout * 1000.0;

@@ -6,6 +6,7 @@
 #define LEADGEN_HTTP_SERVER_H
 
 #include "base/rc.h"
+#include "http/router.h"
 #include "store/store.h"
 
 #include <stdint.h>
@@ -17,6 +18,7 @@ struct server_options {
     unsigned max_connections;
     unsigned client_timeout;  /* seconds */
     bool access_log;
+    struct route_table routes; /* what the server answers */
 };
 
 struct server;

@@ -2,7 +2,7 @@
  * with the route's method. */
 #include "test.h"
 
-#include "http/router.h"
+#include "api/api.h"
 
 #include <ctype.h>
 

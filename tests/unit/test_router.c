@@ -303,3 +303,48 @@ TEST(params_read_the_query_for_get_and_reject_bad_utf8)
     CHECK_INT(req.error, E_MISSING_PARAM);
     arena_cleanup(&req.arena);
 }
+
+static bool tiny_run(struct request *req)
+{
+    req->data = json_pack("{s:s}", "file", req->file);
+    return true;
+}
+
+static const struct route tiny_rows[] = {
+    {.file = "tiny.php", .method = M_POST, .endpoint = "tiny", .public = true, .run = tiny_run},
+};
+static const struct route_table tiny = {tiny_rows, sizeof tiny_rows / sizeof tiny_rows[0]};
+
+/* Runs router_begin for method and url against the one-route table. */
+static char *begin_tiny(const char *method, enum http_method m, const char *url, int *status)
+{
+    struct request req;
+    memset(&req, 0, sizeof req);
+    arena_init(&req.arena);
+    req.method = m;
+    req.method_name = method;
+    req.url = url;
+    size_t len;
+    enum router_step step = router_begin(&tiny, &req);
+    char *body = router_response(&req, status, &len);
+    if (step != ROUTER_DONE) *status = -1;
+    if (req.error == E_METHOD_NOT_ALLOWED && strcmp(router_allowed(&tiny, &req), "POST") != 0)
+        *status = -2;
+    request_cleanup(&req);
+    return body;
+}
+
+TEST(router_answers_from_the_table_it_is_given)
+{
+    int status;
+    char *body = begin_tiny("POST", M_POST, "/v2/api/v1/tiny.php", &status);
+    CHECK_INT(status, 200);
+    CHECK_STR(body, "{\"status\":\"success\",\"credits_used\":0,\"data\":{\"file\":\"tiny.php\"}}");
+    free(body);
+    body = begin_tiny("GET", M_GET, "/api/v1/tiny.php", &status);
+    CHECK_INT(status, 405); /* and Allow: POST */
+    free(body);
+    body = begin_tiny("GET", M_GET, "/api/v1/projects.php", &status); /* not in this table */
+    CHECK_INT(status, 404);
+    free(body);
+}
