@@ -15,6 +15,7 @@ bool api_healthz_run(struct request *req);
 bool api_openapi_run(struct request *req);
 
 bool api_projects_list_parse(struct request *req);
+const char *api_projects_list_cache_key(struct request *req);
 bool api_projects_list_run(struct request *req);
 bool api_projects_create_parse(struct request *req);
 bool api_projects_create_run(struct request *req);

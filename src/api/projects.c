@@ -2,9 +2,7 @@
 #include "api/api.h"
 
 #include "base/clock.h"
-#include "core/hotcache.h"
-
-#include <stdlib.h>
+#include "core/cache.h"
 
 enum { PROJECT_NAME_MAX = 200 };
 
@@ -30,15 +28,17 @@ bool api_projects_list_parse(struct request *req)
     return param_string(req, "search", false, PROJECT_NAME_MAX, &p->search);
 }
 
+/* The hot-cache key: the normalised search ("" lists all). */
+const char *api_projects_list_cache_key(struct request *req)
+{
+    const struct projects_params *p = req->params;
+    const char *parts[] = {p->search};
+    return cache_key(&req->arena, "projects", 1, parts);
+}
+
 bool api_projects_list_run(struct request *req)
 {
     const struct projects_params *p = req->params;
-    const char *search = p->search ? p->search : "";
-    uint64_t generation = req->store->ops->generation(req->store);
-    if (hotcache_get(req->user_id, search, generation, &req->arena, &req->data_text)) {
-        req->data = json_object(); /* the router sends data_text */
-        return true;
-    }
     struct project *list;
     size_t n;
     struct err err = {0};
@@ -48,12 +48,6 @@ bool api_projects_list_run(struct request *req)
     json_t *projects = json_array();
     for (size_t i = 0; i < n; i++) json_array_append_new(projects, api_project_json(&list[i]));
     req->data = json_pack("{s:I, s:o}", "projects_count", (json_int_t)n, "projects", projects);
-    char *text = json_dumps(req->data, JSON_COMPACT);
-    if (text) {
-        hotcache_put(req->user_id, search, generation, text);
-        req->data_text = arena_strdup(&req->arena, text); /* serialised once */
-    }
-    free(text);
     return true;
 }
 

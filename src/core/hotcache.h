@@ -1,5 +1,6 @@
-/* A small in-process cache for the hottest read answers (GET projects.php),
- * so serving them touches neither the disk nor SQLite. An entry is valid
+/* A small in-process cache for the hottest read answers (routes flagged
+ * hot_cache, such as GET projects.php; the router fills and reads it), so
+ * serving them touches neither the disk nor SQLite. An entry is valid
  * while the store's write generation is unchanged (any write in this process
  * bumps it) and for at most HOTCACHE_MAX_AGE_MS, which bounds how long a
  * write by another process (the CLI, a worker) can go unseen. */

@@ -6,6 +6,7 @@
 #include "base/str.h"
 #include "core/auth.h"
 #include "core/cache.h"
+#include "core/hotcache.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -156,6 +157,34 @@ static void cache_store(struct request *req, const char *key)
     free(text);
 }
 
+/* The in-process answer cache of hot_cache routes. The store's generation is
+ * read before the run: an answer that raced a write is stored under the old
+ * generation, so it is never served. */
+struct hot_slot {
+    const char *key; /* NULL when the route is not hot-cached */
+    uint64_t generation;
+};
+
+static bool hot_lookup(struct request *req, struct hot_slot *slot)
+{
+    const struct route *r = req->route;
+    *slot = (struct hot_slot){0};
+    if (!r->hot_cache) return false;
+    slot->key = arena_sprintf(&req->arena, "%s\x1f%d\x1f%s", r->file, (int)r->method,
+                              r->cache_key ? r->cache_key(req) : "");
+    slot->generation = req->store->ops->generation(req->store);
+    return hotcache_get(req->user_id, slot->key, slot->generation, &req->arena, &req->data_text);
+}
+
+static void hot_store(struct request *req, const struct hot_slot *slot)
+{
+    char *text = json_dumps(req->data, JSON_COMPACT);
+    if (!text) return;
+    hotcache_put(req->user_id, slot->key, slot->generation, text);
+    req->data_text = arena_strdup(&req->arena, text); /* serialised once */
+    free(text);
+}
+
 /* Reserve, run, settle: errors release the whole reservation. */
 static void run_billed(struct request *req)
 {
@@ -199,8 +228,12 @@ void router_finish(struct request *req)
             return;
     }
     if (!req->prepared && prepare(req)) return;
+    struct hot_slot hot;
+    if (hot_lookup(req, &hot)) return;
     run_billed(req);
-    if (req->error == E_NONE && req->cache_key) cache_store(req, req->cache_key);
+    if (req->error != E_NONE) return;
+    if (req->cache_key) cache_store(req, req->cache_key);
+    if (hot.key) hot_store(req, &hot);
 }
 
 static int append_json(const char *text, size_t n, void *data)

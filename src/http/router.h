@@ -19,8 +19,11 @@ struct route {
     int64_t max_credits;  /* reserved before run; 0 means free */
     int64_t cache_ttl;    /* seconds; 0 means never cached */
     bool marks_cached;    /* data has a "cached" field, set true when served from cache */
+    /* the rendered answer is kept in process per user and cache key while the store is
+     * unchanged, at most 1 s (core/hotcache.h): for hot reads that only touch the store */
+    bool hot_cache;
     bool (*parse)(struct request *req);            /* validate into req->params */
-    const char *(*cache_key)(struct request *req); /* from the parsed params */
+    const char *(*cache_key)(struct request *req); /* from the parsed params (both caches) */
     bool (*run)(struct request *req);              /* set req->data and req->cost */
 };
 

@@ -3,6 +3,8 @@
  * and the response envelopes. */
 #include "test.h"
 
+#include "base/clock.h"
+#include "core/hotcache.h"
 #include "core/keys.h"
 #include "http/router.h"
 
@@ -347,4 +349,46 @@ TEST(router_answers_from_the_table_it_is_given)
     body = begin_tiny("GET", M_GET, "/api/v1/projects.php", &status); /* not in this table */
     CHECK_INT(status, 404);
     free(body);
+}
+
+static const struct route hot = {.file = "hot.php", .method = M_GET, .endpoint = "hot",
+                                 .hot_cache = true, .parse = test_parse,
+                                 .cache_key = test_cache_key, .run = test_run};
+
+/* Finishes a request of the hot route and returns its body. */
+static char *finish_hot(struct store *st, int64_t user, const char *q)
+{
+    struct request req;
+    request_init(&req, st, &hot, user, q);
+    router_finish(&req);
+    int status;
+    size_t len;
+    char *body = router_response(&req, &status, &len);
+    request_cleanup(&req);
+    return body;
+}
+
+TEST(router_hot_cache_serves_until_the_store_changes)
+{
+    struct store *st = fresh_store();
+    CHECK(st);
+    int64_t user = make_user(st, 0), other = make_user(st, 0);
+    atomic_store(&runs, 0);
+    const char *want = "{\"status\":\"success\",\"credits_used\":0,\"data\":{\"echo\":\"ab\"}}";
+    double started = clock_mono_ms();
+    char *first = finish_hot(st, user, "ab"), *second = finish_hot(st, user, "ab");
+    bool within_max_age = clock_mono_ms() - started < HOTCACHE_MAX_AGE_MS;
+    CHECK_STR(first, want);
+    CHECK_STR(second, want);
+    CHECK_INT(atomic_load(&runs), within_max_age ? 1 : 2); /* the second came from memory */
+    free(first);
+    free(second);
+    atomic_store(&runs, 0);
+    free(finish_hot(st, user, "abc")); /* other parameters, other entry */
+    free(finish_hot(st, other, "ab")); /* another user's answer is their own */
+    CHECK_INT(atomic_load(&runs), 2);
+    make_user(st, 0); /* any write in this process makes the entries stale */
+    free(finish_hot(st, user, "ab"));
+    CHECK_INT(atomic_load(&runs), 3);
+    store_close(st);
 }
