@@ -17,7 +17,7 @@ struct route {
     bool public;          /* answers without an API key */
     bool upstream;        /* waits on outside services: runs on the job pool */
     int64_t max_credits;  /* reserved before run; 0 means free */
-    int64_t cache_ttl;    /* seconds; 0 means never cached */
+    int64_t cache_ttl;    /* seconds in the response cache; 0: never stored there */
     bool marks_cached;    /* data has a "cached" field, set true when served from cache */
     /* the rendered answer is kept in process per user and cache key while the store is
      * unchanged, at most 1 s (core/hotcache.h): for hot reads that only touch the store */
