@@ -60,6 +60,9 @@ def test_help_lists_exactly_the_table():
     table = _table_names()
     assert len(table) > 30, table
     eq(listed, table)
+    with open(os.path.join(lib.REPO, "README.md")) as f:
+        readme = f.read().split("## Configuration", 1)[1].split("\n\n| variable |", 1)[1]
+    eq(re.findall(r"^\| `(LEADGEN_[A-Z_]+)` \|", readme.split("\n\n", 1)[0], re.M), table)
     # read nowhere yet: the campaign sender adds them when it reads them
     for unread in ("LEADGEN_PUBLIC_URL", "LEADGEN_CRON_INTERVAL", "LEADGEN_OAUTH_TOKEN_URL",
                    "LEADGEN_GMAIL_SMTP", "LEADGEN_GMAIL_IMAP"):
