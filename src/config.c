@@ -1,5 +1,6 @@
-/* Configuration table and loader. Lookups are by name against a small table;
- * the file is read once at start-up, before any thread exists. */
+/* Configuration table and loader. Each row says how its text becomes a typed field of
+ * struct config; the loader reads the file once, then parses every row in table order,
+ * so a bad value stops start-up instead of being clamped or replaced later. */
 #include "config.h"
 
 #include "base/mem.h"
@@ -9,56 +10,90 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define FIELD(f) offsetof(struct config, f)
+#define STRING(name, f, def, help) {name, CONFIG_STRING, FIELD(f), def, 0, 0, NULL, help}
+#define URL(name, f, def, help) {name, CONFIG_URL, FIELD(f), def, 0, 0, NULL, help}
+#define INT(name, f, def, lo, hi, help) {name, CONFIG_INT, FIELD(f), def, lo, hi, NULL, help}
+#define BOOL(name, f, def, help) {name, CONFIG_BOOL, FIELD(f), def, 0, 0, NULL, help}
+#define ENUM(name, f, def, words, help) {name, CONFIG_ENUM, FIELD(f), def, 0, 0, words, help}
+
+static const char *const search_providers[] = {"direct", "scraperapi", "serpapi", NULL};
+
 static const struct config_var config_vars[] = {
-    {"LEADGEN_LISTEN", "127.0.0.1:8080", "address and port to listen on"},
-    {"LEADGEN_DB", "./leadgen.db", "SQLite file path, or a postgres:// URL"},
-    {"LEADGEN_AUTH_URL", NULL, "external licence service for keys this store does not know"},
-    {"LEADGEN_AUTH_TTL", "300", "seconds a licence-service answer is trusted before re-checking"},
-    {"LEADGEN_SECRET", NULL, "key for stored account secrets and unsubscribe links"},
-    {"LEADGEN_PUBLIC_URL", NULL, "base URL used in unsubscribe links"},
-    {"LEADGEN_THREADS", "0", "event threads serving requests (0: one per core but one)"},
-    {"LEADGEN_WORKERS", "64", "threads for requests that wait on upstream I/O"},
-    {"LEADGEN_MAX_CONNECTIONS", "4096", "open connections accepted at once"},
-    {"LEADGEN_CLIENT_TIMEOUT", "30", "seconds an idle or slow client may hold a connection"},
-    {"LEADGEN_ACCESS_LOG", "1", "0 turns the per-request access log off"},
-    {"LEADGEN_TIME_OFFSET", "0", "seconds added to the wall clock (tests only)"},
-    {"LEADGEN_FIRST_USER_CREDITS", "100", "credits given to the first user `serve` creates"},
-    {"LEADGEN_SEARCH_PROVIDER", "direct", "direct, scraperapi or serpapi"},
-    {"LEADGEN_GOOGLE_SEARCH_URL", "https://www.google.com/search", "Google result page"},
-    {"LEADGEN_BING_SEARCH_URL", "https://www.bing.com/search", "Bing result page"},
-    {"LEADGEN_SCRAPERAPI_URL", "https://api.scraperapi.com/", "ScraperAPI proxy endpoint"},
-    {"LEADGEN_SCRAPERAPI_KEY", NULL, "ScraperAPI key"},
-    {"LEADGEN_SCRAPERAPI_RENDER", "0", "1 asks ScraperAPI to render pages (render=true)"},
-    {"LEADGEN_SCRAPERAPI_COUNTRY", NULL, "ScraperAPI country_code, e.g. us"},
-    {"LEADGEN_SERPAPI_URL", "https://serpapi.com/search.json", "SerpApi-compatible search API"},
-    {"LEADGEN_SERPAPI_KEY", NULL, "SerpApi key"},
-    {"LEADGEN_PLACES_URL", "https://places.googleapis.com", "Google Places API (New) base URL"},
-    {"LEADGEN_PLACES_KEY", NULL, "Google Places API key"},
-    {"LEADGEN_UPSTREAM_TIMEOUT", "20", "seconds an upstream API call (Places, AI) may take"},
-    {"LEADGEN_PLACES_PARALLEL", "20", "most Place Details calls in flight at once"},
-    {"LEADGEN_AI_URL", "https://api.openai.com/v1", "OpenAI-compatible API base"},
-    {"LEADGEN_AI_KEY", NULL, "AI API key"},
-    {"LEADGEN_AI_MODEL", "gpt-4o-mini", "model name"},
-    {"LEADGEN_ALLOW_PRIVATE_TARGETS", "0", "1 lets outbound calls reach private addresses"},
-    {"LEADGEN_RESOLVE", NULL, "host:port:address[,...] pins for outbound HTTP"},
-    {"LEADGEN_OBEY_ROBOTS", "1", "0 makes the crawler ignore robots.txt"},
-    {"LEADGEN_DNS_SERVERS", NULL, "host:port[,host:port] for verification look-ups"},
-    {"LEADGEN_SMTP_PROBE_PORT", "25", "port used for SMTP mailbox probes"},
-    {"LEADGEN_SMTP_HELO", NULL, "EHLO name for SMTP mailbox probes"},
-    {"LEADGEN_SMTP_FROM", NULL, "MAIL FROM address for SMTP mailbox probes"},
-    {"LEADGEN_SMTP_CONNECT_TIMEOUT", "10", "seconds an MX host may take to accept a probe"},
-    {"LEADGEN_SMTP_TIMEOUT", "20", "seconds to wait for each SMTP reply during a probe"},
-    {"LEADGEN_SMTP_PER_HOST", "3", "most probe connections open to one MX host at once"},
-    {"LEADGEN_DNS_TIMEOUT", "3", "seconds per DNS try during verification (two tries)"},
-    {"LEADGEN_VERIFY_TIMEOUT", "60", "most seconds one verify.php request spends on DNS and SMTP"},
-    {"LEADGEN_CRON_INTERVAL", "300", "seconds between scheduler runs"},
-    {"LEADGEN_OAUTH_TOKEN_URL", "https://oauth2.googleapis.com/token", "OAuth token endpoint"},
-    {"LEADGEN_GMAIL_SMTP", "smtps://smtp.gmail.com:465", "where Gmail accounts send"},
-    {"LEADGEN_GMAIL_IMAP", "imaps://imap.gmail.com:993", "where Gmail accounts are polled"},
+    STRING("LEADGEN_LISTEN", listen, "127.0.0.1:8080", "address and port to listen on"),
+    STRING("LEADGEN_DB", db, "./leadgen.db", "SQLite file path, or a postgres:// URL"),
+    URL("LEADGEN_AUTH_URL", auth_url, NULL,
+        "external licence service for keys this store does not know"),
+    INT("LEADGEN_AUTH_TTL", auth_ttl, "300", 0, 86400,
+        "seconds a licence-service answer is trusted before re-checking"),
+    STRING("LEADGEN_SECRET", secret, NULL,
+           "key for stored account secrets (generated into the store when unset)"),
+    INT("LEADGEN_THREADS", threads, "0", 0, 64,
+        "event threads serving requests (0: one per core but one)"),
+    INT("LEADGEN_WORKERS", workers, "64", 1, 1024, "threads for requests that wait on upstream I/O"),
+    INT("LEADGEN_MAX_CONNECTIONS", max_connections, "4096", 16, 1000000,
+        "open connections accepted at once"),
+    INT("LEADGEN_CLIENT_TIMEOUT", client_timeout, "30", 1, 3600,
+        "seconds an idle or slow client may hold a connection"),
+    BOOL("LEADGEN_ACCESS_LOG", access_log, "1", "0 turns the per-request access log off"),
+    INT("LEADGEN_TIME_OFFSET", time_offset, "0", -3153600000, 3153600000,
+        "seconds added to the wall clock (tests only)"),
+    INT("LEADGEN_FIRST_USER_CREDITS", first_user_credits, "100", 0, 1000000000000,
+        "credits given to the first user `serve` creates"),
+    ENUM("LEADGEN_SEARCH_PROVIDER", search_provider, "direct", search_providers,
+         "who fetches result pages for Lead Search and Ad Spy"),
+    URL("LEADGEN_GOOGLE_SEARCH_URL", google_search_url, "https://www.google.com/search",
+        "Google result page (direct and scraperapi)"),
+    URL("LEADGEN_BING_SEARCH_URL", bing_search_url, "https://www.bing.com/search",
+        "Bing result page (direct and scraperapi)"),
+    URL("LEADGEN_SCRAPERAPI_URL", scraperapi_url, "https://api.scraperapi.com/",
+        "ScraperAPI proxy endpoint"),
+    STRING("LEADGEN_SCRAPERAPI_KEY", scraperapi_key, NULL, "ScraperAPI key"),
+    BOOL("LEADGEN_SCRAPERAPI_RENDER", scraperapi_render, "0",
+         "1 asks ScraperAPI to render pages (render=true)"),
+    STRING("LEADGEN_SCRAPERAPI_COUNTRY", scraperapi_country, NULL,
+           "ScraperAPI country_code, e.g. us"),
+    URL("LEADGEN_SERPAPI_URL", serpapi_url, "https://serpapi.com/search.json",
+        "SerpApi-compatible search API"),
+    STRING("LEADGEN_SERPAPI_KEY", serpapi_key, NULL, "SerpApi key"),
+    URL("LEADGEN_PLACES_URL", places_url, "https://places.googleapis.com",
+        "Google Places API (New) base URL"),
+    STRING("LEADGEN_PLACES_KEY", places_key, NULL, "Google Places API key"),
+    INT("LEADGEN_UPSTREAM_TIMEOUT", upstream_timeout, "20", 1, 600,
+        "seconds one upstream call (search provider, Places, AI) may take"),
+    INT("LEADGEN_PLACES_PARALLEL", places_parallel, "20", 1, 100,
+        "most Place Details calls in flight at once"),
+    URL("LEADGEN_AI_URL", ai_url, "https://api.openai.com/v1", "OpenAI-compatible API base"),
+    STRING("LEADGEN_AI_KEY", ai_key, NULL, "AI API key"),
+    STRING("LEADGEN_AI_MODEL", ai_model, "gpt-4o-mini", "model name"),
+    BOOL("LEADGEN_ALLOW_PRIVATE_TARGETS", allow_private_targets, "0",
+         "1 lets outbound calls reach private addresses (tests only)"),
+    STRING("LEADGEN_RESOLVE", resolve, NULL, "host:port:address[,...] pins for outbound HTTP"),
+    BOOL("LEADGEN_OBEY_ROBOTS", obey_robots, "1", "0 makes the crawler ignore robots.txt"),
+    STRING("LEADGEN_DNS_SERVERS", dns_servers, NULL,
+           "host:port[,host:port] for verification look-ups (unset: the system resolver)"),
+    INT("LEADGEN_DNS_TIMEOUT", dns_timeout, "3", 1, 60,
+        "seconds per DNS try during verification (two tries)"),
+    INT("LEADGEN_SMTP_PROBE_PORT", smtp_probe_port, "25", 1, 65535,
+        "port used for SMTP mailbox probes"),
+    STRING("LEADGEN_SMTP_HELO", smtp_helo, NULL,
+           "EHLO name for SMTP mailbox probes (unset: the machine's name)"),
+    STRING("LEADGEN_SMTP_FROM", smtp_from, NULL,
+           "MAIL FROM address for SMTP mailbox probes (unset: verify@ the EHLO name)"),
+    INT("LEADGEN_SMTP_CONNECT_TIMEOUT", smtp_connect_timeout, "10", 1, 300,
+        "seconds an MX host may take to accept a probe"),
+    INT("LEADGEN_SMTP_TIMEOUT", smtp_timeout, "20", 1, 600,
+        "seconds to wait for each SMTP reply during a probe"),
+    INT("LEADGEN_SMTP_PER_HOST", smtp_per_host, "3", 1, 100,
+        "most probe connections open to one MX host at once"),
+    INT("LEADGEN_VERIFY_TIMEOUT", verify_timeout, "60", 5, 3600,
+        "most seconds one verify.php request spends on DNS and SMTP"),
 };
 enum { CONFIG_COUNT = sizeof config_vars / sizeof config_vars[0] };
 
+/* Values read from the LEADGEN_CONFIG file, and where, until the next load. */
 static char *file_values[CONFIG_COUNT];
+static char file_where[CONFIG_COUNT][600];
 
 static int config_index(const char *name)
 {
@@ -67,7 +102,15 @@ static int config_index(const char *name)
     return -1;
 }
 
-static enum rc config_parse_line(char *line, const char *path, int lineno, struct err *err)
+static void forget_file(void)
+{
+    for (int i = 0; i < CONFIG_COUNT; i++) {
+        free(file_values[i]);
+        file_values[i] = NULL;
+    }
+}
+
+static enum rc parse_line(char *line, const char *path, int lineno, struct err *err)
 {
     char *s = str_trim(line);
     if (!*s || *s == '#') return RC_OK;
@@ -79,11 +122,13 @@ static enum rc config_parse_line(char *line, const char *path, int lineno, struc
     if (i < 0) return err_set(err, RC_INVALID, "%s:%d: unknown variable %s", path, lineno, key);
     free(file_values[i]);
     file_values[i] = xstrdup(value);
+    snprintf(file_where[i], sizeof file_where[i], " (%s:%d)", path, lineno);
     return RC_OK;
 }
 
-enum rc config_load(struct err *err)
+static enum rc read_file(struct err *err)
 {
+    forget_file();
     const char *path = getenv("LEADGEN_CONFIG");
     if (!path || !*path) return RC_OK;
     FILE *f = fopen(path, "r");
@@ -91,35 +136,89 @@ enum rc config_load(struct err *err)
     char line[4096];
     int lineno = 0;
     enum rc rc = RC_OK;
-    while (rc == RC_OK && fgets(line, sizeof line, f)) rc = config_parse_line(line, path, ++lineno, err);
+    while (rc == RC_OK && fgets(line, sizeof line, f)) rc = parse_line(line, path, ++lineno, err);
     fclose(f);
     return rc;
 }
 
-const char *config_get(const char *name)
+void config_accepts(const struct config_var *v, char *buf, size_t size)
 {
-    int i = config_index(name);
-    if (i < 0) {
-        fprintf(stderr, "leadgen: internal error: unknown configuration variable %s\n", name);
-        abort();
+    switch (v->type) {
+    case CONFIG_STRING: snprintf(buf, size, "any text"); return;
+    case CONFIG_URL: snprintf(buf, size, "an http:// or https:// URL"); return;
+    case CONFIG_INT:
+        snprintf(buf, size, "an integer from %lld to %lld", (long long)v->min, (long long)v->max);
+        return;
+    case CONFIG_BOOL: snprintf(buf, size, "1, true, yes, 0, false or no"); return;
+    case CONFIG_ENUM: {
+        size_t used = (size_t)snprintf(buf, size, "one of");
+        for (const char *const *w = v->words; *w && used < size; w++)
+            used += (size_t)snprintf(buf + used, size - used, "%s %s", w == v->words ? "" : ",", *w);
+        return;
     }
-    const char *env = getenv(name);
-    if (env && *env) return env;
-    if (file_values[i]) return file_values[i];
-    return config_vars[i].fallback;
+    }
 }
 
-int64_t config_int(const char *name, int64_t fallback, int64_t min, int64_t max)
+static bool parse_bool(const char *s, bool *out)
 {
-    int64_t v;
-    if (!str_parse_int64(config_get(name), &v)) v = fallback;
-    return v < min ? min : v > max ? max : v;
+    static const char *const yes[] = {"1", "true", "yes"}, *const no[] = {"0", "false", "no"};
+    for (size_t i = 0; i < 3; i++) {
+        if (strcmp(s, yes[i]) == 0) return *out = true, true;
+        if (strcmp(s, no[i]) == 0) return *out = false, true;
+    }
+    return false;
 }
 
-bool config_bool(const char *name)
+static bool url_valid(const char *s)
 {
-    const char *v = config_get(name);
-    return v && (strcmp(v, "1") == 0 || strcmp(v, "true") == 0 || strcmp(v, "yes") == 0);
+    size_t scheme = strncmp(s, "http://", 7) == 0 ? 7 : strncmp(s, "https://", 8) == 0 ? 8 : 0;
+    return scheme && s[scheme] && !strchr("/?#", s[scheme]) && !strpbrk(s, " \t\r\n");
+}
+
+/* Stores text (never NULL) into v's field; false when the row refuses it. */
+static bool parse_value(const struct config_var *v, const char *text, struct config *out)
+{
+    char *field = (char *)out + v->offset;
+    int64_t n;
+    switch (v->type) {
+    case CONFIG_URL:
+        if (!url_valid(text)) return false;
+        /* fall through */
+    case CONFIG_STRING: *(const char **)field = text; return true;
+    case CONFIG_INT:
+        if (!str_parse_int64(text, &n) || n < v->min || n > v->max) return false;
+        *(int64_t *)field = n;
+        return true;
+    case CONFIG_BOOL: return parse_bool(text, (bool *)field);
+    case CONFIG_ENUM:
+        for (const char *const *w = v->words; *w; w++)
+            if (strcmp(*w, text) == 0) return *(const char **)field = *w, true;
+        return false;
+    }
+    return false;
+}
+
+/* The environment wins over the file; an empty value counts as unset. */
+static enum rc load_var(int i, struct config *out, struct err *err)
+{
+    const struct config_var *v = &config_vars[i];
+    const char *env = getenv(v->name), *where = "";
+    const char *text = env && *env ? env : NULL;
+    if (!text && file_values[i] && *file_values[i]) text = file_values[i], where = file_where[i];
+    if (!text) text = v->fallback;
+    if (!text) return RC_OK; /* an unset string: the field stays NULL */
+    if (parse_value(v, text, out)) return RC_OK;
+    char accepts[200];
+    config_accepts(v, accepts, sizeof accepts);
+    return err_set(err, RC_INVALID, "%s=%s%s: expected %s", v->name, text, where, accepts);
+}
+
+enum rc config_load(struct config *out, struct err *err)
+{
+    memset(out, 0, sizeof *out);
+    enum rc rc = read_file(err);
+    for (int i = 0; rc == RC_OK && i < CONFIG_COUNT; i++) rc = load_var(i, out, err);
+    return rc;
 }
 
 const struct config_var *config_table(int *count)

@@ -173,7 +173,7 @@ static bool has_email(json_t *contact)
 enum rc ads_run(struct store *st, const struct serp_provider *provider, const struct ads_query *q,
                 struct arena *a, json_t **data, int64_t *cost, struct err *err)
 {
-    struct serp_query sq = {.engine = q->engine, .query = q->query, .page = q->page,
+    struct serp_query sq = {.opt = q->serp, .engine = q->engine, .query = q->query, .page = q->page,
                             .per_page = provider->page_size(q->engine)};
     struct serp_page page;
     enum rc rc = serp_search(provider, &sq, a, &page, err);

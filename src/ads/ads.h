@@ -18,6 +18,7 @@
 enum { ADS_MAX_ENRICHED = 15, ADS_CONTACT_TTL = 7 * 86400 };
 
 struct ads_query {
+    const struct serp_options *serp; /* how the provider fetches */
     const char *query;
     enum serp_engine engine;
     int64_t page;

@@ -9,6 +9,13 @@
 
 #include <jansson.h>
 
+struct ai_options {
+    const char *url;   /* LEADGEN_AI_URL: the API base, "/chat/completions" is appended */
+    const char *key;   /* LEADGEN_AI_KEY: NULL or "" means not configured */
+    const char *model; /* LEADGEN_AI_MODEL */
+    long timeout_ms;   /* LEADGEN_UPSTREAM_TIMEOUT */
+};
+
 struct ai_prompt {
     const char *system; /* NULL: the default cold-outreach prompt */
     const char *user;   /* the finished user message */
@@ -20,7 +27,8 @@ extern const char ai_default_user_template[];
 
 /* RC_OK with *steps (a new reference to a validated array); RC_UPSTREAM when
  * the server failed, refused, or answered invalid steps twice. */
-enum rc ai_generate_steps(const struct ai_prompt *prompt, json_t **steps, struct err *err);
+enum rc ai_generate_steps(const struct ai_options *o, const struct ai_prompt *prompt,
+                          json_t **steps, struct err *err);
 /* Substitutes {num_followups} and {prompt} in a user-prompt template; malloc'd. */
 char *ai_user_prompt(const char *template_text, int num_followups, const char *prompt);
 

@@ -3,7 +3,6 @@
 
 #include "base/buf.h"
 #include "campaign/steps.h"
-#include "config.h"
 #include "net/http.h"
 
 #include <stdio.h>
@@ -67,20 +66,21 @@ static json_t *message(const char *role, const char *content)
 }
 
 /* One chat-completions exchange; *content is the model's text (malloc'd). */
-static enum rc complete(json_t *messages, char **content, struct err *err)
+static enum rc complete(const struct ai_options *o, json_t *messages, char **content,
+                        struct err *err)
 {
     char url[1024], auth[1200];
-    snprintf(url, sizeof url, "%s/chat/completions", config_get("LEADGEN_AI_URL"));
-    snprintf(auth, sizeof auth, "Authorization: Bearer %s", config_get("LEADGEN_AI_KEY"));
+    snprintf(url, sizeof url, "%s/chat/completions", o->url);
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", o->key ? o->key : "");
     const char *headers[] = {auth, "Content-Type: application/json", NULL};
-    json_t *body = json_pack("{s:s, s:O, s:o, s:f}", "model", config_get("LEADGEN_AI_MODEL"),
+    json_t *body = json_pack("{s:s, s:O, s:o, s:f}", "model", o->model,
                              "messages", messages, "response_format", response_format(),
                              "temperature", 0.7);
     char *text = json_dumps(body, JSON_COMPACT);
     json_decref(body);
     struct http_request req = {.method = "POST", .url = url, .headers = headers, .body = text,
                                .body_len = strlen(text),
-                               .timeout_ms = config_int("LEADGEN_UPSTREAM_TIMEOUT", 20, 1, 600) * 1000,
+                               .timeout_ms = o->timeout_ms,
                                .max_bytes = 2 << 20};
     struct http_response resp;
     enum rc rc = http_fetch(&req, &resp, err);
@@ -122,7 +122,8 @@ static json_t *checked_steps(const char *content, int expected, char *why, size_
     return steps;
 }
 
-enum rc ai_generate_steps(const struct ai_prompt *prompt, json_t **steps, struct err *err)
+enum rc ai_generate_steps(const struct ai_options *o, const struct ai_prompt *prompt,
+                          json_t **steps, struct err *err)
 {
     json_t *messages = json_pack("[o, o]",
                                  message("system", prompt->system ? prompt->system : ai_default_system_prompt),
@@ -133,7 +134,7 @@ enum rc ai_generate_steps(const struct ai_prompt *prompt, json_t **steps, struct
     *steps = NULL;
     for (int attempt = 0; attempt < 2 && !*steps && rc == RC_OK; attempt++) {
         char *content = NULL;
-        rc = complete(messages, &content, err);
+        rc = complete(o, messages, &content, err);
         if (rc != RC_OK) break;
         *steps = checked_steps(content, expected, why, sizeof why);
         if (!*steps) { /* feed the reason back once */

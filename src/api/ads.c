@@ -3,7 +3,6 @@
 #include "api/api.h"
 
 #include "ads/ads.h"
-#include "config.h"
 
 #include <string.h>
 #include <strings.h>
@@ -28,19 +27,12 @@ static bool parse_bool(struct request *req, const char *name, bool fallback, boo
 }
 
 /* The configured search provider, with its key; 503 not_configured otherwise. */
-static bool configured_provider(struct request *req, const struct serp_provider **out)
+static bool configured_provider(struct request *req, struct ads_params *p)
 {
-    const char *name = config_get("LEADGEN_SEARCH_PROVIDER");
-    *out = serp_provider_named(name);
-    if (!*out)
-        return req_fail(req, E_NOT_CONFIGURED,
-                        "LEADGEN_SEARCH_PROVIDER must be direct, scraperapi or serpapi, not '%s'.",
-                        name);
-    const char *key = (*out)->key_var ? config_get((*out)->key_var) : "set";
-    if (!key || !*key)
-        return req_fail(req, E_NOT_CONFIGURED, "The %s search provider needs %s to be set.",
-                        (*out)->name, (*out)->key_var);
-    return true;
+    struct err err = {0};
+    p->q.serp = &api_options()->serp;
+    p->provider = serp_provider_choose(p->q.serp, &err);
+    return p->provider ? true : req_fail(req, E_NOT_CONFIGURED, "%s", err.msg);
 }
 
 bool api_ads_parse(struct request *req)
@@ -54,7 +46,7 @@ bool api_ads_parse(struct request *req)
         return false;
     if (!serp_engine_from_name(se ? se : "google", &p->q.engine))
         return req_fail(req, E_INVALID_PARAM, "Parameter 'se' must be one of: google, bing.");
-    return configured_provider(req, &p->provider);
+    return configured_provider(req, p);
 }
 
 bool api_ads_run(struct request *req)

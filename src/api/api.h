@@ -4,12 +4,28 @@
 #ifndef LEADGEN_API_H
 #define LEADGEN_API_H
 
+#include "ai/ai.h"
 #include "http/request.h"
 #include "http/router.h"
+#include "places/places.h"
+#include "serp/serp.h"
+#include "verify/verify.h"
 
 /* The route table (routes.c): what `leadgen serve` answers. */
 extern const struct route api_routes[];
 extern const size_t api_routes_count;
+
+/* The domain modules' options the handlers pass on, filled once at start-up
+ * from the configuration (cli/) before the server starts. */
+struct api_options {
+    struct serp_options serp;
+    struct places_options places;
+    struct ai_options ai;
+    struct verify_options verify;
+};
+void api_configure(const struct api_options *o);
+/* Until api_configure: all zero (no provider, no keys: 503 not_configured). */
+const struct api_options *api_options(void);
 
 bool api_healthz_run(struct request *req);
 bool api_openapi_run(struct request *req);

@@ -4,7 +4,6 @@
 #include "api/api.h"
 
 #include "ai/ai.h"
-#include "config.h"
 
 #include <stdlib.h>
 
@@ -24,7 +23,7 @@ bool api_generate_parse(struct request *req)
         !param_string(req, "custom_user_prompt_template", false, CUSTOM_PROMPT_MAX,
                       &p->user_template))
         return false;
-    const char *key = config_get("LEADGEN_AI_KEY");
+    const char *key = api_options()->ai.key;
     if (!key || !*key)
         return req_fail(req, E_NOT_CONFIGURED,
                         "AI generation is not configured: set LEADGEN_AI_KEY (any value for "
@@ -41,7 +40,7 @@ bool api_generate_run(struct request *req)
                                .num_followups = (int)p->num_followups};
     json_t *steps = NULL;
     struct err err = {0};
-    enum rc rc = ai_generate_steps(&prompt, &steps, &err);
+    enum rc rc = ai_generate_steps(&api_options()->ai, &prompt, &steps, &err);
     free(user);
     if (rc != RC_OK) return req_fail(req, E_API_ERROR, "%s", err.msg);
     int64_t emails = (int64_t)json_array_size(steps);

@@ -1,10 +1,10 @@
-/* places/search.php and places/reviews.php. Search bills 10 credits per
- * Details call and caches each place for 30 days (the longest Google's terms
- * allow); reviews bill 5 on a miss and are cached 7 days by the router. */
+/* places/search.php and places/reviews.php: parameters in, places/ does the
+ * work. Search bills 10 credits per Details call within the reservation and
+ * caches each place for 30 days; reviews bill 5 on a miss and are cached 7
+ * days by the router. */
 #include "api/api.h"
 
 #include "base/str.h"
-#include "config.h"
 #include "core/cache.h"
 #include "places/places.h"
 
@@ -13,27 +13,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum {
-    PLACE_COST = 10,
-    REVIEWS_COST = 5,
-    PLACE_TTL = 30 * 86400,
-    QUERY_MAX = 500,
-    TOKEN_MAX = 4096,
-};
+enum { QUERY_MAX = 500, TOKEN_MAX = 4096 };
 
 struct places_params {
     struct places_query q;
     const char *place_id;
 };
 
-static const struct places_provider *provider(void)
-{
-    return &places_new_api;
-}
-
 static bool require_key(struct request *req)
 {
-    const char *key = config_get("LEADGEN_PLACES_KEY");
+    const char *key = api_options()->places.key;
     if (key && *key) return true;
     return req_fail(req, E_NOT_CONFIGURED,
                     "Google Places is not configured: set LEADGEN_PLACES_KEY.");
@@ -94,79 +83,13 @@ bool api_places_search_parse(struct request *req)
     return require_key(req);
 }
 
-/* Places from the 30-day cache, by position; misses stay NULL. */
-static size_t from_cache(struct request *req, const struct places_page *page, json_t **places)
-{
-    size_t hits = 0;
-    for (size_t i = 0; i < page->count; i++) {
-        const char *parts[] = {page->ids[i]};
-        struct err err = {0};
-        if (cache_get(req->store, cache_key(&req->arena, "place", 1, parts), &places[i], &err) ==
-            RC_OK) {
-            json_object_set_new(places[i], "cached", json_true());
-            hits++;
-        }
-    }
-    return hits;
-}
-
-/* Fetches the misses the reservation can pay for; returns how many were fetched. */
-static size_t fetch_misses(struct request *req, const struct places_page *page, json_t **places,
-                           size_t *failed, size_t *skipped)
-{
-    const char **ids = arena_alloc(&req->arena, (page->count + 1) * sizeof *ids);
-    size_t *slot = arena_alloc(&req->arena, (page->count + 1) * sizeof *slot);
-    size_t n = 0, affordable = (size_t)(req->reserved / PLACE_COST);
-    for (size_t i = 0; i < page->count; i++) {
-        if (places[i]) continue;
-        if (n == affordable) {
-            (*skipped)++;
-            continue;
-        }
-        slot[n] = i;
-        ids[n++] = page->ids[i];
-    }
-    json_t **fresh = arena_alloc(&req->arena, (n + 1) * sizeof *fresh);
-    struct err *errs = arena_alloc(&req->arena, (n + 1) * sizeof *errs);
-    const struct places_params *p = req->params;
-    unsigned parallel = (unsigned)config_int("LEADGEN_PLACES_PARALLEL", 20, 1, 100);
-    provider()->details(ids, n, PLACES_LISTING, p->q.language, parallel, fresh, errs);
-    size_t fetched = 0;
-    for (size_t k = 0; k < n; k++) {
-        if (!fresh[k]) {
-            (*failed)++;
-            continue;
-        }
-        const char *parts[] = {ids[k]};
-        struct err err = {0};
-        cache_put(req->store, cache_key(&req->arena, "place", 1, parts), "place", fresh[k],
-                  PLACE_TTL, &err);
-        json_object_set_new(fresh[k], "cached", json_false());
-        places[slot[k]] = fresh[k];
-        fetched++;
-    }
-    return fetched;
-}
-
 bool api_places_search_run(struct request *req)
 {
     const struct places_params *p = req->params;
-    struct places_page page;
     struct err err = {0};
-    if (provider()->search(&p->q, &req->arena, &page, &err) != RC_OK)
+    if (places_search(req->store, &api_options()->places, &p->q, req->reserved, &req->arena,
+                      &req->data, &req->cost, &err) != RC_OK)
         return req_fail(req, E_API_ERROR, "%s", err.msg);
-    json_t **places = arena_alloc(&req->arena, (page.count + 1) * sizeof *places);
-    size_t failed = 0, skipped = 0;
-    from_cache(req, &page, places);
-    size_t fetched = fetch_misses(req, &page, places, &failed, &skipped);
-    json_t *list = json_array();
-    for (size_t i = 0; i < page.count; i++)
-        if (places[i]) json_array_append_new(list, places[i]);
-    req->cost = (int64_t)fetched * PLACE_COST;
-    req->data = json_pack("{s:s, s:I, s:o, s:o, s:I, s:I}", "query", p->q.query, "places_count",
-                          (json_int_t)json_array_size(list), "places", list, "next_page_token",
-                          page.next_page_token ? json_string(page.next_page_token) : json_null(),
-                          "failed", (json_int_t)failed, "skipped", (json_int_t)skipped);
     return true;
 }
 
@@ -190,13 +113,8 @@ const char *api_places_reviews_cache_key(struct request *req)
 bool api_places_reviews_run(struct request *req)
 {
     const struct places_params *p = req->params;
-    json_t *reviews = NULL;
     struct err err = {0};
-    provider()->details(&p->place_id, 1, PLACES_REVIEWS, NULL, 1, &reviews, &err);
-    if (!reviews) return req_fail(req, E_API_ERROR, "%s", err.msg);
-    json_object_set_new(reviews, "place_id", json_string(p->place_id));
-    json_object_set_new(reviews, "cached", json_false());
-    req->data = reviews;
-    req->cost = REVIEWS_COST;
+    if (places_reviews(&api_options()->places, p->place_id, &req->data, &req->cost, &err) != RC_OK)
+        return req_fail(req, E_API_ERROR, "%s", err.msg);
     return true;
 }

@@ -6,7 +6,6 @@
  * code, engine, page and results_per_page. */
 #include "api/api.h"
 
-#include "config.h"
 #include "core/cache.h"
 #include "serp/serp.h"
 
@@ -94,18 +93,10 @@ static bool apply_recipe(struct request *req, struct search_params *p)
 
 static bool choose_provider(struct request *req, struct search_params *p)
 {
-    const char *name = config_get("LEADGEN_SEARCH_PROVIDER");
-    p->provider = serp_provider_named(name);
-    if (!p->provider)
-        return req_fail(req, E_NOT_CONFIGURED,
-                        "Lead Search is not configured: LEADGEN_SEARCH_PROVIDER must be direct, "
-                        "scraperapi or serpapi.");
-    const char *key = p->provider->key_var ? config_get(p->provider->key_var) : "(none needed)";
-    if (!key || !*key)
-        return req_fail(req, E_NOT_CONFIGURED,
-                        "Lead Search is not configured: the %s provider needs %s.",
-                        p->provider->name, p->provider->key_var);
-    return true;
+    struct err err = {0};
+    p->q.opt = &api_options()->serp;
+    p->provider = serp_provider_choose(p->q.opt, &err);
+    return p->provider ? true : req_fail(req, E_NOT_CONFIGURED, "%s", err.msg);
 }
 
 bool api_search_parse(struct request *req)

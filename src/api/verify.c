@@ -115,10 +115,8 @@ static void check_misses(struct request *req, struct verify_outcome *out)
             misses[n++] = p->emails[i];
         }
     if (n == 0) return;
-    struct verify_options opt;
-    verify_options_from_config(&opt, &req->arena);
     struct verify_outcome *fresh = arena_alloc(&req->arena, n * sizeof *fresh);
-    verify_run(misses, n, &opt, fresh);
+    verify_run(misses, n, &api_options()->verify, fresh);
     for (size_t k = 0; k < n; k++) {
         struct err err = {0};
         int64_t ttl = fresh[k].status == VERIFY_UNKNOWN ? UNKNOWN_TTL : RESULT_TTL;

@@ -10,10 +10,12 @@
 #include "config.h"
 #include "crawl/crawl.h"
 #include "crawl/result.h"
+#include "core/auth.h"
 #include "core/keys.h"
 #include "core/secrets.h"
 #include "leads/leads.h"
 #include "http/server.h"
+#include "net/http.h"
 
 #include <malloc.h>
 #include <pthread.h>
@@ -31,10 +33,13 @@ struct command {
     const char *help;
 };
 
+/* The configuration, loaded and checked once before any command runs. */
+static struct config cfg;
+
 static struct store *open_store(void)
 {
     struct err err = {0};
-    struct store *st = store_open(config_get("LEADGEN_DB"), &err);
+    struct store *st = store_open(cfg.db, &err);
     if (!st) fprintf(stderr, "leadgen: %s\n", err.msg);
     return st;
 }
@@ -52,7 +57,7 @@ static enum rc user_session_open(struct user_session *s, const char *email)
 {
     memset(s, 0, sizeof *s);
     arena_init(&s->a);
-    s->st = store_open(config_get("LEADGEN_DB"), &s->err);
+    s->st = store_open(cfg.db, &s->err);
     if (!s->st) return RC_DB;
     return s->st->ops->user_by_email(s->st, email, &s->a, &s->user, &s->err);
 }
@@ -329,8 +334,7 @@ static int ensure_first_user(struct store *st)
         return 1;
     }
     if (users > 0) return 0;
-    return create_user(st, "admin@localhost.localdomain",
-                       config_int("LEADGEN_FIRST_USER_CREDITS", 100, 0, INT64_MAX / 2));
+    return create_user(st, "admin@localhost.localdomain", cfg.first_user_credits);
 }
 
 /* LEADGEN_SECRET, when not configured, is generated once and kept in the store. */
@@ -364,13 +368,49 @@ static void housekeeping(struct store *st)
 static struct server_options serve_options(void)
 {
     return (struct server_options){
-        .listen = config_get("LEADGEN_LISTEN"),
-        .threads = (unsigned)config_int("LEADGEN_THREADS", 0, 0, 64),
-        .workers = (unsigned)config_int("LEADGEN_WORKERS", 64, 1, 1024),
-        .max_connections = (unsigned)config_int("LEADGEN_MAX_CONNECTIONS", 4096, 16, 1000000),
-        .client_timeout = (unsigned)config_int("LEADGEN_CLIENT_TIMEOUT", 30, 1, 3600),
-        .access_log = config_bool("LEADGEN_ACCESS_LOG"),
+        .listen = cfg.listen,
+        .threads = (unsigned)cfg.threads,
+        .workers = (unsigned)cfg.workers,
+        .max_connections = (unsigned)cfg.max_connections,
+        .client_timeout = (unsigned)cfg.client_timeout,
+        .access_log = cfg.access_log,
     };
+}
+
+/* The options the handlers hand to the domain modules; what they build (the
+ * default MAIL FROM) lives in a for the whole run. */
+static struct api_options api_options_from_config(struct arena *a)
+{
+    long upstream_ms = (long)cfg.upstream_timeout * 1000;
+    struct api_options o = {
+        .serp = {.provider = cfg.search_provider,
+                 .google_url = cfg.google_search_url,
+                 .bing_url = cfg.bing_search_url,
+                 .scraperapi_url = cfg.scraperapi_url,
+                 .scraperapi_key = cfg.scraperapi_key,
+                 .scraperapi_country = cfg.scraperapi_country,
+                 .scraperapi_render = cfg.scraperapi_render,
+                 .serpapi_url = cfg.serpapi_url,
+                 .serpapi_key = cfg.serpapi_key,
+                 .timeout_ms = upstream_ms},
+        .places = {.url = cfg.places_url, .key = cfg.places_key, .timeout_ms = upstream_ms,
+                   .parallel = (unsigned)cfg.places_parallel},
+        .ai = {.url = cfg.ai_url, .key = cfg.ai_key, .model = cfg.ai_model,
+               .timeout_ms = upstream_ms},
+        .verify = {.dns = {.servers = cfg.dns_servers,
+                           .timeout_ms = (int)cfg.dns_timeout * 1000,
+                           .tries = 2},
+                   .probe = {.port = (int)cfg.smtp_probe_port,
+                             .helo = cfg.smtp_helo,
+                             .from = cfg.smtp_from,
+                             .connect_timeout_ms = (int)cfg.smtp_connect_timeout * 1000,
+                             .command_timeout_ms = (int)cfg.smtp_timeout * 1000,
+                             .per_host = (int)cfg.smtp_per_host,
+                             .allow_private = cfg.allow_private_targets},
+                   .deadline_ms = (int)cfg.verify_timeout * 1000},
+    };
+    verify_options_fill_identity(&o.verify, a);
+    return o;
 }
 
 static int cmd_serve(int argc, char **argv)
@@ -385,6 +425,10 @@ static int cmd_serve(int argc, char **argv)
         return 1;
     }
     housekeeping(st);
+    static struct arena run_arena; /* lives as long as the process serves */
+    arena_init(&run_arena);
+    struct api_options api = api_options_from_config(&run_arena);
+    api_configure(&api);
     struct server_options opt = serve_options();
     opt.routes = (struct route_table){api_routes, api_routes_count};
     struct err err = {0};
@@ -445,10 +489,24 @@ static int cmd_help(int argc, char **argv)
     printf("\nconfiguration (environment, or KEY=value lines in $LEADGEN_CONFIG):\n");
     int n;
     const struct config_var *vars = config_table(&n);
-    for (int i = 0; i < n; i++)
-        printf("  %-30s %s%s%s\n", vars[i].name, vars[i].help, vars[i].fallback ? "; default " : "",
-               vars[i].fallback ? vars[i].fallback : "");
+    for (int i = 0; i < n; i++) {
+        char accepts[200] = "";
+        if (vars[i].type != CONFIG_STRING) config_accepts(&vars[i], accepts, sizeof accepts);
+        printf("  %-30s %s%s%s%s%s\n", vars[i].name, vars[i].help, *accepts ? "; " : "", accepts,
+               vars[i].fallback ? "; default " : "", vars[i].fallback ? vars[i].fallback : "");
+    }
     return 0;
+}
+
+/* The modules every command may reach get their options before any runs. */
+static void configure_modules(void)
+{
+    clock_set_offset(cfg.time_offset);
+    http_configure(&(struct http_net_options){.resolve = cfg.resolve,
+                                              .allow_private = cfg.allow_private_targets});
+    auth_configure(&(struct auth_options){.url = cfg.auth_url, .ttl = cfg.auth_ttl});
+    secrets_configure(cfg.secret);
+    crawl_configure(&(struct crawl_options){.obey_robots = cfg.obey_robots});
 }
 
 /* Number of leading argv words that spell the command, or 0. */
@@ -472,11 +530,11 @@ int cli_main(int argc, char **argv)
         fprintf(stderr, "leadgen: cannot initialise libsodium\n");
         return 1;
     }
-    if (config_load(&err) != RC_OK) {
+    if (config_load(&cfg, &err) != RC_OK) {
         fprintf(stderr, "leadgen: %s\n", err.msg);
         return 2;
     }
-    clock_set_offset(config_int("LEADGEN_TIME_OFFSET", 0, INT64_MIN / 4, INT64_MAX / 4));
+    configure_modules();
     if (argc < 2) return cmd_help(0, NULL), 2;
     for (int i = 0; i < COMMAND_COUNT; i++) {
         int used = words_match(commands[i].words, argc - 1, argv + 1);

@@ -4,7 +4,6 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/str.h"
-#include "config.h"
 #include "core/keys.h"
 #include "net/http.h"
 
@@ -13,10 +12,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+static struct auth_options options;
+
+void auth_configure(const struct auth_options *o)
+{
+    options = *o;
+}
+
 static bool remote_configured(void)
 {
-    const char *url = config_get("LEADGEN_AUTH_URL");
-    return url && *url;
+    return options.url && *options.url;
 }
 
 enum { KEY_MAX = 256, KEY_SLOTS = 4096, KEY_STRIPES = 64, KEY_CACHE_SECONDS = 60 };
@@ -88,7 +93,7 @@ enum auth_result auth_local(struct store *st, const char *key, int64_t *user_id,
     if (rc != RC_OK) return AUTH_STORE_ERROR;
     int64_t expires = now + KEY_CACHE_SECONDS;
     if (owner.source == KEY_EXTERNAL && remote_configured()) {
-        int64_t vouched_until = owner.checked_at + config_int("LEADGEN_AUTH_TTL", 300, 0, 86400);
+        int64_t vouched_until = owner.checked_at + options.ttl;
         if (now >= vouched_until) return AUTH_NEEDS_REMOTE;
         if (vouched_until < expires) expires = vouched_until;
     }
@@ -126,7 +131,7 @@ enum auth_result auth_remote(struct store *st, const char *key, int64_t *user_id
     static const char *const headers[] = {"Content-Type: application/json",
                                           "Accept: application/json", NULL};
     struct http_request req = {.method = "POST",
-                               .url = config_get("LEADGEN_AUTH_URL"),
+                               .url = options.url,
                                .headers = headers,
                                .body = body,
                                .body_len = strlen(body),

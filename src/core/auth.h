@@ -21,6 +21,13 @@ enum auth_result {
     AUTH_STORE_ERROR,  /* err says why */
 };
 
+struct auth_options {
+    const char *url;   /* LEADGEN_AUTH_URL: the licence service, or NULL */
+    int64_t ttl;       /* LEADGEN_AUTH_TTL: seconds its answer is trusted */
+};
+/* Set once at start-up, before any request (until then: no licence service). */
+void auth_configure(const struct auth_options *o);
+
 /* Store-only check: never blocks on the network. */
 enum auth_result auth_local(struct store *st, const char *key, int64_t *user_id, struct err *err);
 /* Forgets every cached key resolution (tests, and after keys change). */

@@ -3,15 +3,21 @@
 
 #include "base/mem.h"
 #include "base/str.h"
-#include "config.h"
 
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
+static const char *configured_secret;
+
+void secrets_configure(const char *secret)
+{
+    configured_secret = secret;
+}
+
 enum rc secrets_key(struct store *st, unsigned char key[SECRETS_KEY_LEN], struct err *err)
 {
-    const char *secret = config_get("LEADGEN_SECRET");
+    const char *secret = configured_secret;
     struct arena a;
     arena_init(&a);
     char *stored = NULL;

@@ -11,6 +11,9 @@
 
 enum { SECRETS_KEY_LEN = 32 };
 
+/* The operator's LEADGEN_SECRET (NULL or "": generate one into the store), set at
+ * start-up; the string must outlive every secrets_key call. */
+void secrets_configure(const char *secret);
 enum rc secrets_key(struct store *st, unsigned char key[SECRETS_KEY_LEN], struct err *err);
 /* hex(nonce || ciphertext), malloc'd. */
 char *secrets_seal(const unsigned char key[SECRETS_KEY_LEN], const char *plain,

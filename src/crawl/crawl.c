@@ -4,7 +4,6 @@
 
 #include "base/clock.h"
 #include "base/str.h"
-#include "config.h"
 #include "crawl/robots.h"
 #include "net/http.h"
 #include "net/url.h"
@@ -285,6 +284,13 @@ static const char *robots_origin_of(const char *url, const struct site *site, st
     return site->obey_robots && url_parse(url, a, &u) ? u.origin : NULL;
 }
 
+static struct crawl_options options = {.obey_robots = true};
+
+void crawl_configure(const struct crawl_options *o)
+{
+    options = *o;
+}
+
 enum rc crawl_site_within(const char *url, bool implied_scheme, double budget_ms,
                           struct arena *a, struct crawl_result *out, struct err *err)
 {
@@ -292,7 +298,7 @@ enum rc crawl_site_within(const char *url, bool implied_scheme, double budget_ms
     out->url = url;
     extract_result_init(&out->merged);
     double deadline = clock_mono_ms() + budget_ms;
-    struct site site = {.obey_robots = config_bool("LEADGEN_OBEY_ROBOTS")};
+    struct site site = {.obey_robots = options.obey_robots};
     struct http_response main_page;
     struct err main_err = {0};
     long main_timeout = budget_ms < PAGE_TIMEOUT_MS ? (long)budget_ms : PAGE_TIMEOUT_MS;

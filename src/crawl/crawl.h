@@ -25,6 +25,12 @@ struct crawl_result {
     size_t site_emails_count;
 };
 
+struct crawl_options {
+    bool obey_robots; /* LEADGEN_OBEY_ROBOTS */
+};
+/* Set once at start-up, before any crawl (until then robots.txt is obeyed). */
+void crawl_configure(const struct crawl_options *o);
+
 /* Normalises user input into an absolute http(s) URL: https:// is prepended
  * when there is no scheme (*implied is then true), the host is lower-cased and
  * an empty path becomes "/". RC_INVALID for anything that is not such a URL. */

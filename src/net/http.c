@@ -3,7 +3,6 @@
  * code path for every outbound HTTP request. */
 #include "net/http.h"
 
-#include "config.h"
 #include "net/addr.h"
 #include "net/curl_api.h"
 
@@ -13,6 +12,13 @@
 #include <sys/socket.h>
 
 enum { DEFAULT_TIMEOUT_MS = 30000, DEFAULT_MAX_BYTES = 8 << 20 };
+
+static struct http_net_options net_options;
+
+void http_configure(const struct http_net_options *o)
+{
+    net_options = *o;
+}
 
 /* libcurl's functions; valid once http_fetch_all has checked the load. */
 static const struct curl_api *lib(void)
@@ -45,7 +51,7 @@ static size_t on_body(char *data, size_t size, size_t n, void *userdata)
 /* LEADGEN_RESOLVE is "host:port:addr[,host:port:addr]", curl's --resolve syntax. */
 static struct curl_slist *resolve_pins(void)
 {
-    const char *spec = config_get("LEADGEN_RESOLVE");
+    const char *spec = net_options.resolve;
     struct curl_slist *list = NULL;
     char item[512];
     for (const char *p = spec ? spec : ""; *p;) {
@@ -107,7 +113,7 @@ static bool transfer_setup(struct transfer *t, const struct http_request *req,
         lib()->easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
         lib()->easy_setopt(h, CURLOPT_MAXREDIRS, (long)req->max_redirects);
     }
-    if (req->guard_private && !config_bool("LEADGEN_ALLOW_PRIVATE_TARGETS")) {
+    if (req->guard_private && !net_options.allow_private) {
         lib()->easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_guarded);
         lib()->easy_setopt(h, CURLOPT_OPENSOCKETDATA, &t->refused);
     }

@@ -33,6 +33,14 @@ struct http_request {
     bool guard_private;
 };
 
+/* Process-wide outbound policy, set once at start-up before any fetch (until then:
+ * no pins, private targets refused). */
+struct http_net_options {
+    const char *resolve; /* LEADGEN_RESOLVE: "host:port:address[,...]", or NULL */
+    bool allow_private;  /* LEADGEN_ALLOW_PRIVATE_TARGETS: guarded requests may reach them */
+};
+void http_configure(const struct http_net_options *o);
+
 struct http_response {
     long status;
     struct buf body;

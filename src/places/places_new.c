@@ -4,7 +4,6 @@
  * with {"error": {"code", "message", "status"}}. */
 #include "places/places.h"
 
-#include "config.h"
 #include "net/http.h"
 
 #include <ctype.h>
@@ -14,11 +13,6 @@
 #include <time.h>
 
 enum { PLACES_MAX_BYTES = 4 << 20 };
-
-static long timeout_ms(void)
-{
-    return (long)config_int("LEADGEN_UPSTREAM_TIMEOUT", 20, 1, 600) * 1000;
-}
 
 static const char listing_mask[] =
     "id,displayName,formattedAddress,nationalPhoneNumber,internationalPhoneNumber,websiteUri,"
@@ -64,9 +58,8 @@ struct places_headers {
     const char *list[4];
 };
 
-static void headers_init(struct places_headers *h, const char *mask)
+static void headers_init(struct places_headers *h, const char *key, const char *mask)
 {
-    const char *key = config_get("LEADGEN_PLACES_KEY");
     snprintf(h->key, sizeof h->key, "X-Goog-Api-Key: %s", key ? key : "");
     snprintf(h->mask, sizeof h->mask, "X-Goog-FieldMask: %s", mask);
     h->list[0] = h->key;
@@ -110,16 +103,16 @@ static char *search_body(const struct places_query *q)
     return text;
 }
 
-static enum rc new_search(const struct places_query *q, struct arena *a, struct places_page *out,
-                          struct err *err)
+static enum rc new_search(const struct places_options *o, const struct places_query *q,
+                          struct arena *a, struct places_page *out, struct err *err)
 {
     char url[1024];
-    snprintf(url, sizeof url, "%s/v1/places:searchText", config_get("LEADGEN_PLACES_URL"));
+    snprintf(url, sizeof url, "%s/v1/places:searchText", o->url);
     struct places_headers h;
-    headers_init(&h, "places.id,nextPageToken");
+    headers_init(&h, o->key, "places.id,nextPageToken");
     char *body = search_body(q);
     struct http_request req = {.method = "POST", .url = url, .headers = h.list, .body = body,
-                               .body_len = strlen(body), .timeout_ms = timeout_ms(),
+                               .body_len = strlen(body), .timeout_ms = o->timeout_ms,
                                .max_bytes = PLACES_MAX_BYTES};
     struct http_response resp;
     json_t *doc = answer_json(http_fetch(&req, &resp, err), &resp, err);
@@ -228,24 +221,25 @@ json_t *places_new_map(const char *body, size_t len, enum places_detail kind)
     return mapped;
 }
 
-static void new_details(const char *const *ids, size_t n, enum places_detail kind,
-                        const char *language, unsigned parallel, json_t **out, struct err *errs)
+static void new_details(const struct places_options *o, const char *const *ids, size_t n,
+                        enum places_detail kind, const char *language, json_t **out,
+                        struct err *errs)
 {
     struct places_headers h;
-    headers_init(&h, kind == PLACES_REVIEWS ? reviews_mask : listing_mask);
+    headers_init(&h, o->key, kind == PLACES_REVIEWS ? reviews_mask : listing_mask);
     struct http_request *reqs = xcalloc(n ? n : 1, sizeof *reqs);
     struct http_response *resps = xcalloc(n ? n : 1, sizeof *resps);
     enum rc *rcs = xcalloc(n ? n : 1, sizeof *rcs);
     char (*urls)[1200] = xcalloc(n ? n : 1, sizeof *urls);
-    const char *base = config_get("LEADGEN_PLACES_URL");
+    const char *base = o->url;
     for (size_t i = 0; i < n; i++) {
         snprintf(urls[i], sizeof urls[i], "%s/v1/places/%s%s%s", base, ids[i],
                  language ? "?languageCode=" : "", language ? language : "");
         reqs[i] = (struct http_request){.url = urls[i], .headers = h.list,
-                                        .timeout_ms = timeout_ms(),
+                                        .timeout_ms = o->timeout_ms,
                                         .max_bytes = PLACES_MAX_BYTES};
     }
-    http_fetch_all(reqs, n, parallel, resps, errs, rcs);
+    http_fetch_all(reqs, n, o->parallel, resps, errs, rcs);
     for (size_t i = 0; i < n; i++) {
         json_t *doc = answer_json(rcs[i], &resps[i], &errs[i]);
         out[i] = doc ? (kind == PLACES_REVIEWS ? map_reviews(doc) : map_listing(doc)) : NULL;

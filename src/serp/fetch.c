@@ -4,18 +4,12 @@
  * kind instead of passing for "no results". */
 #include "serp/internal.h"
 
-#include "config.h"
 #include "net/http.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 enum { PAGE_MAX_BYTES = 4 << 20 };
-
-long serp_timeout_ms(void)
-{
-    return (long)config_int("LEADGEN_UPSTREAM_TIMEOUT", 20, 1, 600) * 1000;
-}
 
 static bool refused_status(long status)
 {
@@ -75,7 +69,7 @@ void serp_fetch_html(const struct serp_html_fetch *h, const struct serp_fetch *f
     for (size_t i = 0; i < n; i++)
         reqs[i] = (struct http_request){.url = h->urls[i], .log_url = h->log_urls[i],
                                         .headers = h->headers, .user_agent = h->user_agent,
-                                        .timeout_ms = serp_timeout_ms(),
+                                        .timeout_ms = f[i].opt->timeout_ms,
                                         .max_bytes = PAGE_MAX_BYTES, .truncate = true,
                                         .max_redirects = 5, .cookies = h->cookies};
     http_fetch_all(reqs, n, (unsigned)n, resps, errs, rcs);

@@ -92,7 +92,5 @@ struct serp_html_fetch {
 void serp_fetch_html(const struct serp_html_fetch *h, const struct serp_fetch *f, size_t n,
                      struct arena *a, struct serp_page *pages, struct err *errs, enum rc *rcs);
 
-/* LEADGEN_UPSTREAM_TIMEOUT in milliseconds. */
-long serp_timeout_ms(void);
 
 #endif

@@ -15,6 +15,32 @@ const struct serp_provider *serp_provider_named(const char *name)
     return NULL;
 }
 
+/* The key o holds for provider p; "-" for a provider that needs none. */
+static const char *provider_key(const struct serp_options *o, const struct serp_provider *p)
+{
+    if (p == &serp_scraperapi) return o->scraperapi_key;
+    if (p == &serp_serpapi) return o->serpapi_key;
+    return "-";
+}
+
+const struct serp_provider *serp_provider_choose(const struct serp_options *o, struct err *err)
+{
+    const struct serp_provider *p = serp_provider_named(o->provider);
+    if (!p) {
+        err_set(err, RC_INVALID,
+                "Lead Search is not configured: LEADGEN_SEARCH_PROVIDER must be direct, "
+                "scraperapi or serpapi.");
+        return NULL;
+    }
+    const char *key = provider_key(o, p);
+    if (!key || !*key) {
+        err_set(err, RC_INVALID, "Lead Search is not configured: the %s provider needs %s.",
+                p->name, p->key_var);
+        return NULL;
+    }
+    return p;
+}
+
 /* Emails and phones of one item's text; phones take the country of its host. */
 static void contacts(const char *title, const char *body, const char *url, struct arena *a,
                      const char ***emails, size_t *nemails, const char ***phones,
@@ -87,7 +113,7 @@ enum rc serp_search(const struct serp_provider *p, const struct serp_query *q, s
     struct serp_fetch *f = arena_alloc(a, n * sizeof *f);
     for (size_t i = 0; i < n; i++) {
         int64_t skip = (int64_t)i * size, left = per_page - skip;
-        f[i] = (struct serp_fetch){.engine = q->engine, .query = q->query,
+        f[i] = (struct serp_fetch){.opt = q->opt, .engine = q->engine, .query = q->query,
                                    .offset = q->page * per_page + skip,
                                    .count = (int)(left < size ? left : size)};
     }

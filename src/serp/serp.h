@@ -122,8 +122,19 @@ char *serp_engine_url(enum serp_engine e, const char *base, const char *query, i
 
 /* ---- providers -------------------------------------------------------------- */
 
+/* Where and how providers fetch, filled from the configuration at start-up. */
+struct serp_options {
+    const char *provider;              /* LEADGEN_SEARCH_PROVIDER */
+    const char *google_url, *bing_url; /* LEADGEN_GOOGLE_SEARCH_URL, LEADGEN_BING_SEARCH_URL */
+    const char *scraperapi_url, *scraperapi_key, *scraperapi_country; /* key, country: NULL */
+    bool scraperapi_render;
+    const char *serpapi_url, *serpapi_key;
+    long timeout_ms; /* LEADGEN_UPSTREAM_TIMEOUT: one upstream request */
+};
+
 /* One upstream request: count results from offset (0-based) of query. */
 struct serp_fetch {
+    const struct serp_options *opt;
     enum serp_engine engine;
     const char *query;
     int64_t offset;
@@ -148,10 +159,14 @@ extern const struct serp_provider serp_direct, serp_scraperapi, serp_serpapi;
 
 /* The provider called name ("direct", "scraperapi", "serpapi"), or NULL. */
 const struct serp_provider *serp_provider_named(const char *name);
+/* The provider o names, when it has the key it needs; otherwise NULL with a message
+ * in err naming the variable to set (Lead Search and Ad Spy answer 503 not_configured). */
+const struct serp_provider *serp_provider_choose(const struct serp_options *o, struct err *err);
 
 /* ---- one search ----------------------------------------------------------- */
 
 struct serp_query {
+    const struct serp_options *opt; /* handed to the provider with every fetch */
     enum serp_engine engine;
     const char *query;
     int64_t page;     /* 0-based; covers results page * per_page onwards */

@@ -6,8 +6,6 @@
  * usually answers such clients with a JavaScript wall (serp_kind_message). */
 #include "serp/internal.h"
 
-#include "config.h"
-
 #include <stdlib.h>
 
 static const char user_agent[] = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
@@ -32,8 +30,7 @@ static void direct_fetch(const struct serp_fetch *f, size_t n, struct arena *a,
 {
     const char **urls = arena_alloc(a, (n + 1) * sizeof *urls);
     for (size_t i = 0; i < n; i++) {
-        const char *base = config_get(f[i].engine == SERP_BING ? "LEADGEN_BING_SEARCH_URL"
-                                                               : "LEADGEN_GOOGLE_SEARCH_URL");
+        const char *base = f[i].engine == SERP_BING ? f[i].opt->bing_url : f[i].opt->google_url;
         urls[i] = serp_engine_url(f[i].engine, base, f[i].query, f[i].offset, f[i].count, a);
     }
     /* one engine per call in practice; the headers follow the first */

@@ -6,8 +6,6 @@
  * failed search here, so nothing is billed on our side either. */
 #include "serp/internal.h"
 
-#include "config.h"
-
 #include <string.h>
 
 static int scraperapi_page_size(enum serp_engine e)
@@ -32,13 +30,12 @@ static const char *status_message(long status)
 
 static const char *proxy_url(const struct serp_fetch *f, bool keyed, struct arena *a)
 {
-    const char *base = config_get(f->engine == SERP_BING ? "LEADGEN_BING_SEARCH_URL"
-                                                         : "LEADGEN_GOOGLE_SEARCH_URL");
+    const struct serp_options *o = f->opt;
+    const char *base = f->engine == SERP_BING ? o->bing_url : o->google_url;
     const char *target = serp_engine_url(f->engine, base, f->query, f->offset, f->count, a);
-    const char *api = config_get("LEADGEN_SCRAPERAPI_URL");
-    const char *key = config_get("LEADGEN_SCRAPERAPI_KEY");
-    const char *country = config_get("LEADGEN_SCRAPERAPI_COUNTRY");
-    bool render = config_bool("LEADGEN_SCRAPERAPI_RENDER");
+    const char *api = o->scraperapi_url, *key = o->scraperapi_key;
+    const char *country = o->scraperapi_country;
+    bool render = o->scraperapi_render;
     return arena_sprintf(a, "%s%sapi_key=%s&url=%s%s%s%s", api, strchr(api, '?') ? "&" : "?",
                          keyed ? serp_query_encode(key ? key : "", a) : "[redacted]",
                          serp_query_encode(target, a), render ? "&render=true" : "",

@@ -9,7 +9,6 @@
 #include "serp/internal.h"
 
 #include "base/str.h"
-#include "config.h"
 #include "net/http.h"
 
 #include <jansson.h>
@@ -113,8 +112,7 @@ enum rc serp_serpapi_map(enum serp_engine e, const char *body, size_t len, struc
 
 static const char *request_url(const struct serp_fetch *f, bool keyed, struct arena *a)
 {
-    const char *base = config_get("LEADGEN_SERPAPI_URL");
-    const char *key = config_get("LEADGEN_SERPAPI_KEY");
+    const char *base = f->opt->serpapi_url, *key = f->opt->serpapi_key;
     const char *sep = strchr(base, '?') ? "&" : "?";
     const char *q = serp_query_encode(f->query, a);
     const char *k = keyed ? serp_query_encode(key ? key : "", a) : "[redacted]";
@@ -156,7 +154,7 @@ static void serpapi_fetch(const struct serp_fetch *f, size_t n, struct arena *a,
     for (size_t i = 0; i < n; i++)
         reqs[i] = (struct http_request){.url = request_url(&f[i], true, a),
                                         .log_url = request_url(&f[i], false, a),
-                                        .timeout_ms = serp_timeout_ms(),
+                                        .timeout_ms = f[i].opt->timeout_ms,
                                         .max_bytes = SERPAPI_MAX_BYTES};
     http_fetch_all(reqs, n, (unsigned)n, resps, errs, rcs);
     for (size_t i = 0; i < n; i++) {

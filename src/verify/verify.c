@@ -4,7 +4,6 @@
 
 #include "base/clock.h"
 #include "base/log.h"
-#include "config.h"
 #include "verify/lists.h"
 
 #include <netdb.h>
@@ -82,9 +81,9 @@ static bool from_valid(const char *s)
     return true;
 }
 
-void verify_options_from_config(struct verify_options *o, struct arena *a)
+void verify_options_fill_identity(struct verify_options *o, struct arena *a)
 {
-    const char *helo = config_get("LEADGEN_SMTP_HELO"), *from = config_get("LEADGEN_SMTP_FROM");
+    const char *helo = o->probe.helo, *from = o->probe.from;
     if (helo && !helo_valid(helo)) {
         log_warn("LEADGEN_SMTP_HELO '%s' is not a host name; using the machine's name", helo);
         helo = NULL;
@@ -94,20 +93,8 @@ void verify_options_from_config(struct verify_options *o, struct arena *a)
         log_warn("LEADGEN_SMTP_FROM '%s' is not an address; using verify@%s", from, helo);
         from = NULL;
     }
-    *o = (struct verify_options){
-        .dns = {.servers = config_get("LEADGEN_DNS_SERVERS"),
-                .timeout_ms = (int)config_int("LEADGEN_DNS_TIMEOUT", 3, 1, 60) * 1000,
-                .tries = 2},
-        .probe = {.port = (int)config_int("LEADGEN_SMTP_PROBE_PORT", 25, 1, 65535),
-                  .helo = helo,
-                  .from = from ? from : arena_sprintf(a, "verify@%s", helo),
-                  .connect_timeout_ms =
-                      (int)config_int("LEADGEN_SMTP_CONNECT_TIMEOUT", 10, 1, 300) * 1000,
-                  .command_timeout_ms = (int)config_int("LEADGEN_SMTP_TIMEOUT", 20, 1, 600) * 1000,
-                  .per_host = (int)config_int("LEADGEN_SMTP_PER_HOST", 3, 1, 100),
-                  .allow_private = config_bool("LEADGEN_ALLOW_PRIVATE_TARGETS")},
-        .deadline_ms = (int)config_int("LEADGEN_VERIFY_TIMEOUT", 60, 5, 3600) * 1000,
-    };
+    o->probe.helo = helo;
+    o->probe.from = from ? from : arena_sprintf(a, "verify@%s", helo);
 }
 
 /* ---- grouping ------------------------------------------------------------- */

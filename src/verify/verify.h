@@ -22,9 +22,10 @@ struct verify_options {
     int deadline_ms; /* the most a whole verification may take */
 };
 
-/* Options from the configuration table; strings that must be built (the
- * default MAIL FROM) go in the arena. */
-void verify_options_from_config(struct verify_options *o, struct arena *a);
+/* Settles the probe's identity: a NULL or malformed probe.helo becomes the
+ * machine's name and a NULL or malformed probe.from verify@ that name (a
+ * malformed one is logged); a string built goes in the arena. */
+void verify_options_fill_identity(struct verify_options *o, struct arena *a);
 
 struct verify_outcome {
     json_t *result; /* email, valid, status, reason, checks (a new reference) */

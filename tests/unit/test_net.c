@@ -62,7 +62,7 @@ TEST(ipv6_local_forms_are_refused_and_public_allowed)
 
 TEST(guarded_fetch_refuses_loopback_at_connect_time)
 {
-    unsetenv("LEADGEN_ALLOW_PRIVATE_TARGETS");
+    http_configure(&(struct http_net_options){.allow_private = false});
     struct http_request req = {.url = "http://127.0.0.1:9/", .guard_private = true,
                                .timeout_ms = 2000};
     struct http_response resp;

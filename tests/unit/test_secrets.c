@@ -15,7 +15,7 @@ static struct store *fresh_store(void)
 
 TEST(secrets_round_trip_and_bind_their_context)
 {
-    unsetenv("LEADGEN_SECRET");
+    secrets_configure(NULL);
     struct store *st = fresh_store();
     CHECK(st);
     unsigned char key[SECRETS_KEY_LEN], again[SECRETS_KEY_LEN];
@@ -45,11 +45,11 @@ TEST(secrets_key_follows_leadgen_secret)
     struct store *st = fresh_store();
     CHECK(st);
     unsigned char generated[SECRETS_KEY_LEN], configured[SECRETS_KEY_LEN];
-    unsetenv("LEADGEN_SECRET");
+    secrets_configure(NULL);
     CHECK_INT(secrets_key(st, generated, NULL), RC_OK);
-    setenv("LEADGEN_SECRET", "operator-chosen-secret", 1);
+    secrets_configure("operator-chosen-secret");
     CHECK_INT(secrets_key(st, configured, NULL), RC_OK);
-    unsetenv("LEADGEN_SECRET");
+    secrets_configure(NULL);
     CHECK(memcmp(generated, configured, SECRETS_KEY_LEN) != 0);
     char *sealed = secrets_seal(configured, "token", "ctx");
     char *plain = NULL;
