@@ -236,7 +236,8 @@ TEST(campaign_every_action_through_the_store)
         } else {
             rc = campaign_apply(f.st, f.user, f.campaign, table[i].action, "", T0, &status, &err);
         }
-        const char *now_in = arena_strdup(&a, status_of(&f, &a));
+        char now_in[STORE_STATUS_LEN];
+        snprintf(now_in, sizeof now_in, "%s", status_of(&f, &a));
         store_close(f.st);
         arena_cleanup(&a);
         CHECK(forced);
