@@ -34,8 +34,8 @@ static const char *const sendq_sql[Q_COUNT] = {
               "(SELECT COUNT(*) FROM sends s WHERE s.campaign_id = c.id AND s.claimed_at >= ?3) "
               "FROM campaigns c WHERE c.status = ?1 AND EXISTS (SELECT 1 FROM recipients r "
               "WHERE r.campaign_id = c.id AND r.next_send_at <= ?2) ORDER BY c.id LIMIT ?4",
-    [Q_DUE_RECIPIENTS] = "SELECT r.id, r.lead_id, r.current_step, r.attempts, r.email, l.firstname, "
-                         "l.lastname, l.company, l.website, l.phones, l.description "
+    [Q_DUE_RECIPIENTS] = "SELECT r.id, r.lead_id, r.current_step, r.attempts, r.email, "
+                         "l.firstname, l.lastname, l.company, l.website, l.phones, l.description "
                          "FROM recipients r JOIN leads l ON l.id = r.lead_id "
                          "WHERE r.campaign_id = ?1 AND r.next_send_at <= ?2 "
                          "ORDER BY r.next_send_at, r.id LIMIT ?3",
@@ -58,8 +58,8 @@ static const char *const sendq_sql[Q_COUNT] = {
                          "request_id, created_at) VALUES (?1, ?2, -?3, 0, 'charged', ?4, ?5) "
                          "RETURNING id",
     [Q_SEND_INSERT] = "INSERT INTO sends (campaign_id, recipient_id, account_id, step, message_id, "
-                      "state, ledger_id, claimed_at) VALUES (?1, ?2, ?3, ?4, ?5, 'sending', ?6, ?7) "
-                      "RETURNING id",
+                      "state, ledger_id, claimed_at) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, 'sending', ?6, ?7) RETURNING id",
     [Q_RECIPIENT_CLAIMED] = "UPDATE recipients SET status = ?2, next_send_at = NULL WHERE id = ?1",
     [Q_SEND_GET] = "SELECT recipient_id, state, COALESCE(ledger_id, 0) FROM sends WHERE id = ?1",
     [Q_SEND_FINISH] = "UPDATE sends SET state = ?2, smtp_code = ?3, reason = ?4, finished_at = ?5 "
