@@ -4,6 +4,7 @@
 #include "api/api.h"
 
 #include "base/clock.h"
+#include "campaign/campaign.h"
 #include "campaign/steps.h"
 
 #include <stdlib.h>
@@ -13,7 +14,8 @@ enum { NAME_MAX_LEN = 200, MAX_SENDING_ACCOUNTS = 20 };
 
 struct campaign_params {
     int64_t id;
-    const char *type, *action, *status;
+    const char *type, *status;
+    enum campaign_action action;
     int64_t limit, offset;
     struct campaign_new create;
     const char *steps_text;
@@ -21,8 +23,7 @@ struct campaign_params {
 
 static int64_t day_start(void)
 {
-    int64_t now = clock_now();
-    return now - now % 86400;
+    return campaign_day_start(clock_now());
 }
 
 static json_t *datetime_or_null(int64_t t)
@@ -251,8 +252,7 @@ bool api_campaign_steps_run(struct request *req)
 {
     const struct campaign_params *p = req->params;
     struct err err = {0};
-    if (req->store->ops->campaign_set_steps(req->store, req->user_id, p->id, p->steps_text, &err) !=
-        RC_OK)
+    if (campaign_replace_steps(req->store, req->user_id, p->id, p->steps_text, &err) != RC_OK)
         return store_failed(req, &err);
     return respond_detail(req, p->id);
 }
@@ -262,29 +262,12 @@ bool api_campaign_id_parse(struct request *req)
     return parse_campaign_id(req, params_new(req));
 }
 
-/* Launch validates again: steps may predate a rule, accounts may be gone. */
-static bool launchable(struct request *req, const struct campaign *c)
-{
-    json_t *steps = json_loads(c->steps, 0, NULL);
-    char why[512];
-    bool ok = steps_validate(steps, 0, false, why, sizeof why);
-    json_decref(steps);
-    if (!ok) return req_fail(req, E_INVALID_PARAM, "Campaign %lld cannot launch: %s.", (long long)c->id, why);
-    if (c->accounts_count == 0)
-        return req_fail(req, E_INVALID_PARAM, "Campaign %lld cannot launch: it has no sending accounts.",
-                        (long long)c->id);
-    return true;
-}
-
 bool api_campaign_launch_run(struct request *req)
 {
     const struct campaign_params *p = req->params;
-    struct campaign c;
-    if (!load_campaign(req, p->id, &c) || !launchable(req, &c)) return false;
     int64_t recipients = 0, now = clock_now();
     struct err err = {0};
-    if (req->store->ops->campaign_launch(req->store, req->user_id, p->id, now, &recipients, &err) !=
-        RC_OK)
+    if (campaign_launch(req->store, req->user_id, p->id, now, &recipients, &err) != RC_OK)
         return store_failed(req, &err);
     req->data = json_pack("{s:I, s:s, s:I, s:o}", "campaign_id", (json_int_t)p->id, "status",
                           "active", "recipients", (json_int_t)recipients, "launched_at",
@@ -295,11 +278,11 @@ bool api_campaign_launch_run(struct request *req)
 bool api_campaign_control_parse(struct request *req)
 {
     struct campaign_params *p = params_new(req);
-    if (!parse_campaign_id(req, p) || !param_string(req, "action", true, 16, &p->action))
+    const char *action;
+    if (!parse_campaign_id(req, p) || !param_string(req, "action", true, 16, &action))
         return false;
-    if (strcmp(p->action, "pause") && strcmp(p->action, "resume") && strcmp(p->action, "cancel"))
-        return req_fail(req, E_INVALID_PARAM,
-                        "Parameter 'action' must be one of: pause, resume, cancel.");
+    if (!campaign_control_action(action, &p->action))
+        return req_fail(req, E_INVALID_PARAM, "%s", CAMPAIGN_CONTROL_ACTIONS_MSG);
     return true;
 }
 
@@ -308,11 +291,11 @@ bool api_campaign_control_run(struct request *req)
     const struct campaign_params *p = req->params;
     const char *status = NULL;
     struct err err = {0};
-    if (req->store->ops->campaign_control(req->store, req->user_id, p->id, p->action, &status,
-                                          &err) != RC_OK)
+    if (campaign_apply(req->store, req->user_id, p->id, p->action, "", clock_now(), &status,
+                       &err) != RC_OK)
         return store_failed(req, &err);
-    req->data = json_pack("{s:I, s:s, s:s}", "campaign_id", (json_int_t)p->id, "action", p->action,
-                          "status", status);
+    req->data = json_pack("{s:I, s:s, s:s}", "campaign_id", (json_int_t)p->id, "action",
+                          campaign_action_name(p->action), "status", status);
     return true;
 }
 

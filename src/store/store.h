@@ -77,7 +77,8 @@ struct recipient_stats {
 struct campaign {
     int64_t id, project_id;
     const char *name, *status;
-    const char *steps; /* JSON array text */
+    const char *status_reason; /* why the system set the status; "" otherwise */
+    const char *steps;         /* JSON array text */
     int64_t daily_limit, batch_size, created_at, launched_at; /* launched_at 0: never */
     int64_t sent_today, sent_total;
     struct recipient_stats stats;
@@ -98,6 +99,76 @@ struct recipient {
     int64_t lead_id;
     const char *email, *status;
     int64_t current_step, last_sent_at, next_send_at; /* 0: not yet */
+};
+
+enum { STORE_STATUS_LEN = 32 }; /* room for any campaign status name */
+
+/* One status change, applied only while the campaign is in `from`. With
+ * populate (a launch), the same transaction adds the project's leads as
+ * recipients (pending, due at now; leads marked invalid and addresses on the
+ * user's unsubscribe list left out) and sets launched_at; when that would add
+ * nobody, nothing changes and the answer is RC_INVALID with *recipients 0. */
+struct campaign_status_change {
+    const char *from, *to;
+    const char *reason; /* why the system set it (e.g. no credits); "" for a user's action */
+    int64_t now;
+    bool populate;
+};
+
+/* ---- what the campaign sender works with (src/campaign/ holds the rules:
+ * which status is sendable, limits, rotation, back-off, completion) ---- */
+
+/* A campaign in the asked-for status with at least one due recipient. */
+struct send_campaign {
+    int64_t id, user_id;
+    const char *steps; /* JSON array text */
+    int64_t daily_limit, batch_size;
+    int64_t claimed_today; /* claims since day_start, whatever their outcome */
+};
+
+/* A due recipient with the lead's merge fields. */
+struct send_recipient {
+    int64_t id, lead_id, step, attempts;
+    const char *email, *firstname, *lastname, *company, *website, *phones, *description;
+};
+
+/* A sending account of a campaign, secret included (for the SMTP login). */
+struct send_account {
+    struct account account;
+    int64_t claimed_today; /* claims since day_start across all campaigns */
+};
+
+/* One claim: everything is checked and written in one transaction. */
+struct send_claim {
+    int64_t campaign_id, recipient_id, step, account_id;
+    const char *message_id;       /* unique; known before the send, kept for reconciliation */
+    const char *campaign_status;  /* the claim holds only while the campaign is in it */
+    const char *recipient_status; /* the recipient's status while it is being sent */
+    int64_t campaign_limit, account_limit; /* per day: claims since day_start must be below */
+    int64_t cost;                 /* credits charged to the campaign's owner */
+    const char *endpoint;         /* the ledger row's endpoint name */
+    int64_t now, day_start;
+};
+
+/* The outcome of a claimed send and what it means for the recipient, as
+ * computed by src/campaign/. */
+struct send_result {
+    int64_t send_id;
+    const char *state; /* sent, bounced, deferred (retry later) or failed */
+    int64_t smtp_code; /* 0: no reply (connection failure) */
+    const char *reason;
+    bool refund; /* give the claim's credits back: nothing was delivered */
+    const char *recipient_status;
+    int64_t recipient_step, attempts;
+    int64_t next_send_at; /* 0: not due again */
+    int64_t last_sent_at; /* 0: unchanged */
+    int64_t now;
+};
+
+/* A send still 'sending': claimed, outcome never recorded (a crash). */
+struct send_unfinished {
+    int64_t send_id, campaign_id, recipient_id, step, account_id, claimed_at;
+    const char *message_id;
 };
 
 /* One ad in the permanent Ad Spy history. */
@@ -187,8 +258,9 @@ struct store_ops {
                             struct err *err);
     enum rc (*account_remove)(struct store *st, int64_t user_id, int64_t id, struct err *err);
 
-    /* Campaigns. RC_INVALID (with a message naming the parameter or state)
-     * for a refused change; RC_NOT_FOUND for another user's campaign. */
+    /* Campaigns (storage only: the state machine and its messages are in
+     * src/campaign/). RC_INVALID with a message naming the parameter for a
+     * refused create; RC_NOT_FOUND for another user's campaign. */
     enum rc (*campaign_create)(struct store *st, int64_t user_id, const struct campaign_new *in,
                                int64_t now, int64_t *id, struct err *err);
     enum rc (*campaign_list)(struct store *st, int64_t user_id, int64_t day_start,
@@ -196,15 +268,17 @@ struct store_ops {
                              struct err *err);
     enum rc (*campaign_get)(struct store *st, int64_t user_id, int64_t id, int64_t day_start,
                             struct arena *a, struct campaign *out, struct err *err);
+    /* Replaces the steps if the campaign's status is still if_status; else
+     * RC_CONFLICT with the status in current. */
     enum rc (*campaign_set_steps)(struct store *st, int64_t user_id, int64_t id,
-                                  const char *steps, struct err *err);
-    /* Draft -> active: recipients from the project's leads, without invalid
-     * (verified = -1) and unsubscribed addresses. */
-    enum rc (*campaign_launch)(struct store *st, int64_t user_id, int64_t id, int64_t now,
-                               int64_t *recipients, struct err *err);
-    /* pause, resume or cancel; *status is the new state. */
-    enum rc (*campaign_control)(struct store *st, int64_t user_id, int64_t id,
-                                const char *action, const char **status, struct err *err);
+                                  const char *if_status, const char *steps,
+                                  char current[STORE_STATUS_LEN], struct err *err);
+    /* Compare-and-set of the status (see struct campaign_status_change); else
+     * RC_CONFLICT with the status in current, and nothing changed. */
+    enum rc (*campaign_set_status)(struct store *st, int64_t user_id, int64_t id,
+                                   const struct campaign_status_change *change,
+                                   int64_t *recipients, char current[STORE_STATUS_LEN],
+                                   struct err *err);
     /* Ad Spy history: inserts new ads (first_seen = last_seen = now) and
      * refreshes known ones (last_seen, position, url, text) in one
      * transaction; ads[i].id is set. Concurrent calls never duplicate an ad. */
@@ -220,6 +294,41 @@ struct store_ops {
                                    const char *status, int64_t limit, int64_t offset,
                                    struct arena *a, struct recipient **out, size_t *count,
                                    int64_t *total, struct err *err);
+
+    /* The campaign sender (struct send_* above). Campaigns in `status` with
+     * a recipient due at now (next_send_at <= now), oldest campaign first. */
+    enum rc (*send_due)(struct store *st, const char *status, int64_t now, int64_t day_start,
+                        int64_t limit, struct arena *a, struct send_campaign **out,
+                        size_t *count, struct err *err);
+    /* The campaign's due recipients, longest waiting first. */
+    enum rc (*send_recipients)(struct store *st, int64_t campaign_id, int64_t now, int64_t limit,
+                               struct arena *a, struct send_recipient **out, size_t *count,
+                               struct err *err);
+    /* The campaign's sending accounts in their listed order. */
+    enum rc (*send_accounts)(struct store *st, int64_t campaign_id, int64_t day_start,
+                             struct arena *a, struct send_account **out, size_t *count,
+                             struct err *err);
+    /* In one transaction: the campaign is still in claim->campaign_status and
+     * the recipient still due at claim->step (else RC_CONFLICT); the
+     * campaign's and the account's claims since day_start are below their
+     * limits (else RC_FORBIDDEN, naming which); the owner's balance covers
+     * cost (else RC_NO_CREDITS); then it charges cost (a 'charged' ledger
+     * row, request_id = the Message-ID), inserts the send as 'sending' and
+     * takes the recipient off the due list. Nothing is written on refusal. */
+    enum rc (*send_claim)(struct store *st, const struct send_claim *claim, int64_t *send_id,
+                          struct err *err);
+    /* Records the outcome of a 'sending' send (else RC_CONFLICT: recorded
+     * once) and updates its recipient, refunding when asked, in one
+     * transaction. */
+    enum rc (*send_record)(struct store *st, const struct send_result *result, struct err *err);
+    /* Sends left 'sending' (claimed, never recorded), oldest first. */
+    enum rc (*send_unfinished)(struct store *st, int64_t limit, struct arena *a,
+                               struct send_unfinished **out, size_t *count, struct err *err);
+    /* A reply or an unsubscribe: sets the recipient's status and takes it off
+     * the due list; with unsubscribe, the address also joins the owner's
+     * unsubscribe list. */
+    enum rc (*recipient_stop)(struct store *st, int64_t recipient_id, const char *status,
+                              bool unsubscribe, int64_t now, struct err *err);
 
     /* Lead Search recipes, in display order; recipe_get is RC_NOT_FOUND for
      * an unknown code. */

@@ -19,6 +19,7 @@ extern const char migration_sqlite_002_campaigns[];
 extern const char migration_sqlite_004_project_search[];
 extern const char migration_sqlite_005_recipes[];
 extern const char migration_sqlite_006_ads[];
+extern const char migration_sqlite_007_sender[];
 
 static const struct migration {
     int version;
@@ -29,6 +30,7 @@ static const struct migration {
     {4, migration_sqlite_004_project_search},
     {5, migration_sqlite_005_recipes},
     {6, migration_sqlite_006_ads},
+    {7, migration_sqlite_007_sender},
 };
 
 enum stmt_id {
@@ -974,6 +976,7 @@ static const struct store_ops sqlite_ops = {
     SQ_CAMPAIGN_OPS
     SQ_RECIPES_OPS
     SQ_ADS_OPS
+    SQ_SENDS_OPS
     SQ_VERIFY_OPS
     .name = "sqlite",
     .close = sq_close,

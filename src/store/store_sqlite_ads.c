@@ -21,7 +21,7 @@ static const char *const aq_sql[Q_COUNT] = {
     [Q_SET_CONTACT] = "UPDATE ads SET contact_data = ?2, contact_checked_at = ?3 WHERE id = ?1",
 };
 
-_Static_assert(SQ_ADS_BASE + Q_COUNT <= SQ_SLOTS, "ad statements overflow the slots");
+_Static_assert(SQ_ADS_BASE + Q_COUNT <= SQ_SENDS_BASE, "ad statements overflow their slots");
 
 #define Q(var_, id_)                                                                               \
     sqlite3_stmt *var_ = sq_stmt(c, SQ_ADS_BASE + (id_), aq_sql[id_], err);                        \

@@ -1,6 +1,7 @@
 /* SQLite backend: sending accounts and campaigns (create, list, steps,
- * launch, control, recipients). State changes run in one BEGIN IMMEDIATE
- * transaction each, so a check and the change it guards cannot interleave. */
+ * status compare-and-set, recipients). Storage only: which change is allowed
+ * is decided in src/campaign/. Each change runs in one BEGIN IMMEDIATE
+ * transaction, so a compare and the write it guards cannot interleave. */
 #include "store/store_sqlite_int.h"
 
 #include <stdio.h>
@@ -25,7 +26,6 @@ enum cq {
     Q_STATE,
     Q_SET_STEPS,
     Q_SET_STATUS,
-    Q_LAUNCHED,
     Q_POPULATE,
     Q_RECIPIENTS,
     Q_RECIPIENTS_COUNT,
@@ -37,7 +37,7 @@ enum cq {
     "a.imap_host, a.imap_port, a.daily_limit, a.created_at"
 #define CAMPAIGN_COLUMNS                                                                           \
     "id, project_id, name, status, steps, daily_limit, batch_size, created_at, "                   \
-    "COALESCE(launched_at, 0)"
+    "COALESCE(launched_at, 0), status_reason"
 
 static const char *const cq_sql[Q_COUNT] = {
     [Q_ACCOUNT_INSERT] = "INSERT INTO accounts (user_id, type, address, display_name, smtp_host, "
@@ -63,18 +63,20 @@ static const char *const cq_sql[Q_COUNT] = {
                      "GROUP BY r.campaign_id, r.status",
     [Q_STATS_ONE] = "SELECT campaign_id, status, COUNT(*) FROM recipients WHERE campaign_id = ?1 "
                     "GROUP BY campaign_id, status",
-    [Q_SENT_USER] = "SELECT s.campaign_id, COUNT(*), SUM(s.sent_at >= ?2) FROM sends s "
+    /* handed to a server: sent, or claimed and not yet recorded */
+    [Q_SENT_USER] = "SELECT s.campaign_id, COUNT(*), SUM(s.claimed_at >= ?2) FROM sends s "
                     "JOIN campaigns c ON c.id = s.campaign_id WHERE c.user_id = ?1 "
-                    "GROUP BY s.campaign_id",
-    [Q_SENT_ONE] = "SELECT campaign_id, COUNT(*), SUM(sent_at >= ?2) FROM sends "
-                   "WHERE campaign_id = ?1 GROUP BY campaign_id",
+                    "AND s.state IN ('sending', 'sent') GROUP BY s.campaign_id",
+    [Q_SENT_ONE] = "SELECT campaign_id, COUNT(*), SUM(claimed_at >= ?2) FROM sends "
+                   "WHERE campaign_id = ?1 AND state IN ('sending', 'sent') GROUP BY campaign_id",
     [Q_ACCOUNTS_OF] = "SELECT " ACCOUNT_COLUMNS " FROM campaign_accounts ca "
                       "JOIN accounts a ON a.id = ca.account_id WHERE ca.campaign_id = ?1 "
                       "ORDER BY ca.position",
     [Q_STATE] = "SELECT status FROM campaigns WHERE id = ?1 AND user_id = ?2",
-    [Q_SET_STEPS] = "UPDATE campaigns SET steps = ?2 WHERE id = ?1",
-    [Q_SET_STATUS] = "UPDATE campaigns SET status = ?2 WHERE id = ?1",
-    [Q_LAUNCHED] = "UPDATE campaigns SET status = 'active', launched_at = ?2 WHERE id = ?1",
+    [Q_SET_STEPS] = "UPDATE campaigns SET steps = ?3 WHERE id = ?1 AND status = ?2",
+    [Q_SET_STATUS] = "UPDATE campaigns SET status = ?3, status_reason = ?4, "
+                     "launched_at = CASE WHEN ?5 THEN ?6 ELSE launched_at END "
+                     "WHERE id = ?1 AND status = ?2",
     [Q_POPULATE] = "INSERT INTO recipients (campaign_id, lead_id, email, status, current_step, "
                    "next_send_at) SELECT c.id, l.id, l.email, 'pending', 0, ?2 FROM campaigns c "
                    "JOIN leads l ON l.project_id = c.project_id WHERE c.id = ?1 "
@@ -282,6 +284,7 @@ static void campaign_from_row(sqlite3_stmt *q, struct arena *a, struct campaign 
         .batch_size = sqlite3_column_int64(q, 6),
         .created_at = sqlite3_column_int64(q, 7),
         .launched_at = sqlite3_column_int64(q, 8),
+        .status_reason = sq_col_text(q, 9, a),
     };
 }
 
@@ -411,108 +414,86 @@ static enum rc read_state(struct conn *c, int64_t user_id, int64_t id, char *buf
     return sq_fail(c, err, "campaign state");
 }
 
-static enum rc set_steps_in_tx(struct conn *c, int64_t user_id, int64_t id, const char *steps,
-                               struct err *err)
+/* RC_CONFLICT with the status in current unless the campaign is in status. */
+static enum rc expect_state(struct conn *c, int64_t user_id, int64_t id, const char *status,
+                            char current[STORE_STATUS_LEN], struct err *err)
 {
-    char state[32];
-    enum rc rc = read_state(c, user_id, id, state, sizeof state, err);
+    enum rc rc = read_state(c, user_id, id, current, STORE_STATUS_LEN, err);
     if (rc != RC_OK) return rc;
-    if (strcmp(state, "draft") != 0 && strcmp(state, "paused") != 0)
-        return err_set(err, RC_INVALID,
-                       "Campaign %lld is %s; steps can be replaced only while it is draft or paused.",
-                       (long long)id, state);
+    if (strcmp(current, status) != 0)
+        return err_set(err, RC_CONFLICT, "campaign %lld is %s, not %s", (long long)id, current,
+                       status);
+    return RC_OK;
+}
+
+static enum rc set_steps_in_tx(struct conn *c, int64_t user_id, int64_t id, const char *if_status,
+                               const char *steps, char current[STORE_STATUS_LEN], struct err *err)
+{
+    enum rc rc = expect_state(c, user_id, id, if_status, current, err);
+    if (rc != RC_OK) return rc;
     Q(q, Q_SET_STEPS);
     sqlite3_bind_int64(q, 1, id);
-    sq_bind_text(q, 2, steps);
+    sq_bind_text(q, 2, if_status);
+    sq_bind_text(q, 3, steps);
     return sq_exec(c, q, err, "set steps");
 }
 
-enum rc sq_campaign_set_steps(struct store *st, int64_t user_id, int64_t id, const char *steps,
-                              struct err *err)
+enum rc sq_campaign_set_steps(struct store *st, int64_t user_id, int64_t id, const char *if_status,
+                              const char *steps, char current[STORE_STATUS_LEN], struct err *err)
 {
     CONN(st, err);
+    current[0] = '\0';
     enum rc rc = sq_begin(c, err);
     if (rc != RC_OK) return rc;
-    return sq_end(c, set_steps_in_tx(c, user_id, id, steps, err), err);
+    return sq_end(c, set_steps_in_tx(c, user_id, id, if_status, steps, current, err), err);
 }
 
-static enum rc launch_in_tx(struct conn *c, int64_t user_id, int64_t id, int64_t now,
-                            int64_t *recipients, struct err *err)
+static enum rc populate(struct conn *c, int64_t id, int64_t now, int64_t *recipients,
+                        struct err *err)
 {
-    char state[32];
-    enum rc rc = read_state(c, user_id, id, state, sizeof state, err);
-    if (rc != RC_OK) return rc;
-    if (strcmp(state, "draft") != 0)
-        return err_set(err, RC_INVALID, "Campaign %lld is %s; only a draft campaign can be launched.",
-                       (long long)id, state);
-    Q(populate, Q_POPULATE);
-    sqlite3_bind_int64(populate, 1, id);
-    sqlite3_bind_int64(populate, 2, now);
-    rc = sq_exec(c, populate, err, "populate recipients");
+    Q(q, Q_POPULATE);
+    sqlite3_bind_int64(q, 1, id);
+    sqlite3_bind_int64(q, 2, now);
+    enum rc rc = sq_exec(c, q, err, "populate recipients");
     if (rc != RC_OK) return rc;
     *recipients = sqlite3_changes(sq_db(c));
     if (*recipients == 0)
-        return err_set(err, RC_INVALID,
-                       "Campaign %lld: the project has no eligible leads (none, or all invalid "
-                       "or unsubscribed).", (long long)id);
-    Q(mark, Q_LAUNCHED);
-    sqlite3_bind_int64(mark, 1, id);
-    sqlite3_bind_int64(mark, 2, now);
-    return sq_exec(c, mark, err, "launch");
+        return err_set(err, RC_INVALID, "campaign %lld: no eligible leads", (long long)id);
+    return RC_OK;
 }
 
-enum rc sq_campaign_launch(struct store *st, int64_t user_id, int64_t id, int64_t now,
-                           int64_t *recipients, struct err *err)
+static enum rc set_status_in_tx(struct conn *c, int64_t user_id, int64_t id,
+                                const struct campaign_status_change *change, int64_t *recipients,
+                                char current[STORE_STATUS_LEN], struct err *err)
 {
-    CONN(st, err);
-    enum rc rc = sq_begin(c, err);
+    enum rc rc = expect_state(c, user_id, id, change->from, current, err);
     if (rc != RC_OK) return rc;
-    return sq_end(c, launch_in_tx(c, user_id, id, now, recipients, err), err);
-}
-
-/* The state table of the reference: action, the states it applies to, the result. */
-static const struct {
-    const char *action, *from[2], *to;
-} transitions[] = {
-    {"pause", {"active", NULL}, "paused"},
-    {"resume", {"paused", NULL}, "active"},
-    {"cancel", {"active", "paused"}, "cancelled"},
-};
-
-static const char *transition(const char *action, const char *state)
-{
-    for (size_t i = 0; i < sizeof transitions / sizeof transitions[0]; i++) {
-        if (strcmp(transitions[i].action, action) != 0) continue;
-        for (int k = 0; k < 2 && transitions[i].from[k]; k++)
-            if (strcmp(transitions[i].from[k], state) == 0) return transitions[i].to;
-    }
-    return NULL;
-}
-
-static enum rc control_in_tx(struct conn *c, int64_t user_id, int64_t id, const char *action,
-                             const char **status, struct err *err)
-{
-    char state[32];
-    enum rc rc = read_state(c, user_id, id, state, sizeof state, err);
+    if (change->populate) rc = populate(c, id, change->now, recipients, err);
     if (rc != RC_OK) return rc;
-    const char *to = transition(action, state);
-    if (!to)
-        return err_set(err, RC_INVALID, "Cannot %s campaign %lld: it is %s.", action,
-                       (long long)id, state);
     Q(q, Q_SET_STATUS);
     sqlite3_bind_int64(q, 1, id);
-    sq_bind_text(q, 2, to);
-    *status = to;
-    return sq_exec(c, q, err, "set status");
+    sq_bind_text(q, 2, change->from);
+    sq_bind_text(q, 3, change->to);
+    sq_bind_text(q, 4, change->reason ? change->reason : "");
+    sqlite3_bind_int(q, 5, change->populate);
+    sqlite3_bind_int64(q, 6, change->now);
+    rc = sq_exec(c, q, err, "set status");
+    if (rc == RC_OK) snprintf(current, STORE_STATUS_LEN, "%s", change->to);
+    return rc;
 }
 
-enum rc sq_campaign_control(struct store *st, int64_t user_id, int64_t id, const char *action,
-                            const char **status, struct err *err)
+enum rc sq_campaign_set_status(struct store *st, int64_t user_id, int64_t id,
+                               const struct campaign_status_change *change, int64_t *recipients,
+                               char current[STORE_STATUS_LEN], struct err *err)
 {
     CONN(st, err);
+    *recipients = 0;
+    current[0] = '\0';
     enum rc rc = sq_begin(c, err);
     if (rc != RC_OK) return rc;
-    return sq_end(c, control_in_tx(c, user_id, id, action, status, err), err);
+    rc = sq_end(c, set_status_in_tx(c, user_id, id, change, recipients, current, err), err);
+    if (rc != RC_OK) *recipients = 0; /* rolled back */
+    return rc;
 }
 
 enum rc sq_campaign_recipients(struct store *st, int64_t user_id, int64_t id, const char *status,

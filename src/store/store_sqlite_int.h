@@ -14,7 +14,8 @@ enum {
     SQ_VERIFY_BASE = 100,
     SQ_RECIPES_BASE = 112, /* Lead Search recipes: slots 112-127 */
     SQ_ADS_BASE = 128,
-    SQ_SLOTS = 160
+    SQ_SENDS_BASE = 160, /* the campaign sender: slots 160-191 */
+    SQ_SLOTS = 192
 };
 _Static_assert(SQ_VERIFY_BASE > SQ_CAMPAIGN_BASE && SQ_VERIFY_BASE < SQ_SLOTS,
                "verify statements need slots of their own below SQ_SLOTS");
@@ -60,12 +61,11 @@ enum rc sq_campaign_list(struct store *st, int64_t user_id, int64_t day_start, s
                          struct campaign **out, size_t *count, struct err *err);
 enum rc sq_campaign_get(struct store *st, int64_t user_id, int64_t id, int64_t day_start,
                         struct arena *a, struct campaign *out, struct err *err);
-enum rc sq_campaign_set_steps(struct store *st, int64_t user_id, int64_t id, const char *steps,
-                              struct err *err);
-enum rc sq_campaign_launch(struct store *st, int64_t user_id, int64_t id, int64_t now,
-                           int64_t *recipients, struct err *err);
-enum rc sq_campaign_control(struct store *st, int64_t user_id, int64_t id, const char *action,
-                            const char **status, struct err *err);
+enum rc sq_campaign_set_steps(struct store *st, int64_t user_id, int64_t id, const char *if_status,
+                              const char *steps, char current[STORE_STATUS_LEN], struct err *err);
+enum rc sq_campaign_set_status(struct store *st, int64_t user_id, int64_t id,
+                               const struct campaign_status_change *change, int64_t *recipients,
+                               char current[STORE_STATUS_LEN], struct err *err);
 enum rc sq_campaign_recipients(struct store *st, int64_t user_id, int64_t id, const char *status,
                                int64_t limit, int64_t offset, struct arena *a,
                                struct recipient **out, size_t *count, int64_t *total,
@@ -83,8 +83,31 @@ enum rc sq_leads_set_verified(struct store *st, int64_t user_id, const int64_t *
     .account_add = sq_account_add, .account_list = sq_account_list,                                \
     .account_remove = sq_account_remove, .campaign_create = sq_campaign_create,                    \
     .campaign_list = sq_campaign_list, .campaign_get = sq_campaign_get,                            \
-    .campaign_set_steps = sq_campaign_set_steps, .campaign_launch = sq_campaign_launch,            \
-    .campaign_control = sq_campaign_control, .campaign_recipients = sq_campaign_recipients,
+    .campaign_set_steps = sq_campaign_set_steps, .campaign_set_status = sq_campaign_set_status,    \
+    .campaign_recipients = sq_campaign_recipients,
+
+/* The campaign sender's operations (store_sqlite_sends.c). */
+enum rc sq_send_due(struct store *st, const char *status, int64_t now, int64_t day_start,
+                    int64_t limit, struct arena *a, struct send_campaign **out, size_t *count,
+                    struct err *err);
+enum rc sq_send_recipients(struct store *st, int64_t campaign_id, int64_t now, int64_t limit,
+                           struct arena *a, struct send_recipient **out, size_t *count,
+                           struct err *err);
+enum rc sq_send_accounts(struct store *st, int64_t campaign_id, int64_t day_start,
+                         struct arena *a, struct send_account **out, size_t *count,
+                         struct err *err);
+enum rc sq_send_claim(struct store *st, const struct send_claim *claim, int64_t *send_id,
+                      struct err *err);
+enum rc sq_send_record(struct store *st, const struct send_result *result, struct err *err);
+enum rc sq_send_unfinished(struct store *st, int64_t limit, struct arena *a,
+                           struct send_unfinished **out, size_t *count, struct err *err);
+enum rc sq_recipient_stop(struct store *st, int64_t recipient_id, const char *status,
+                          bool unsubscribe, int64_t now, struct err *err);
+#define SQ_SENDS_OPS                                                                               \
+    .send_due = sq_send_due, .send_recipients = sq_send_recipients,                                \
+    .send_accounts = sq_send_accounts, .send_claim = sq_send_claim,                                \
+    .send_record = sq_send_record, .send_unfinished = sq_send_unfinished,                          \
+    .recipient_stop = sq_recipient_stop,
 
 /* Lead Search recipes (store_sqlite_recipes.c), spliced into the ops table. */
 enum rc sq_recipe_list(struct store *st, struct arena *a, struct recipe **out, size_t *count,

@@ -15,6 +15,16 @@ void test_fail(const char *file, int line, const char *expr);
 bool test_failed(void);
 /* A fresh temporary directory for this case (removed at exit). */
 const char *test_tmpdir(void);
+/* A fresh store for a case, opened from LEADGEN_TEST_STORE: a store URL
+ * template where {dir} becomes a fresh temporary directory, {name} the
+ * caller's name and {n} a number unique to this run (for a backend that
+ * needs a fresh database or schema per store). Default: TEST_STORE_DEFAULT,
+ * a fresh SQLite file. NULL (reason on stderr) when it cannot be opened. */
+#define TEST_STORE_DEFAULT "{dir}/{name}.db"
+struct store;
+struct store *test_store_fresh(const char *name);
+/* The URL test_store_fresh would open (a new one per call), in buf. */
+const char *test_store_url(const char *name, char *buf, size_t len);
 /* Directory of ../shared/fixtures or NULL when shared/ is absent. */
 const char *test_fixtures_dir(void);
 

@@ -24,9 +24,7 @@ TEST(ads_cost_follows_the_reference)
 
 TEST(ads_history_upserts_on_identity)
 {
-    char path[600];
-    snprintf(path, sizeof path, "%s/ads.db", test_tmpdir());
-    struct store *st = store_open(path, NULL);
+    struct store *st = test_store_fresh("ads");
     CHECK(st);
     struct ad batch[2] = {
         {.domain = "acme.com", .title_key = "best ads", .title = "Best Ads", .url = "https://acme.com/a", .position = 1},

@@ -48,9 +48,7 @@ static const struct route one_credit = {.file = "test.php", .method = M_GET, .en
 
 static struct store *fresh_store(void)
 {
-    char path[600];
-    snprintf(path, sizeof path, "%s/router.db", test_tmpdir());
-    return store_open(path, NULL);
+    return test_store_fresh("router");
 }
 
 static int64_t make_user(struct store *st, int64_t credits)

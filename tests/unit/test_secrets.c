@@ -8,9 +8,7 @@
 
 static struct store *fresh_store(void)
 {
-    char path[600];
-    snprintf(path, sizeof path, "%s/secrets.db", test_tmpdir());
-    return store_open(path, NULL);
+    return test_store_fresh("secrets");
 }
 
 TEST(secrets_round_trip_and_bind_their_context)

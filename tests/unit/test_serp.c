@@ -539,10 +539,8 @@ TEST(serp_search_fetches_engine_pages_and_merges_in_order)
 
 TEST(serp_recipes_are_seeded_in_the_store)
 {
-    char path[600];
-    snprintf(path, sizeof path, "%s/leadgen.db", test_tmpdir());
     struct err err = {0};
-    struct store *st = store_open(path, &err);
+    struct store *st = test_store_fresh("leadgen");
     CHECK(st);
     struct arena a;
     arena_init(&a);

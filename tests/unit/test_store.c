@@ -1,6 +1,12 @@
-/* Unit tests for the store interface on the SQLite backend: users and keys,
- * the credit ledger (including concurrent reservations), the cache, projects
- * and leads. Each case uses a fresh database file. */
+/* Unit tests for the store interface: users and keys, the credit ledger
+ * (including concurrent reservations), the cache, projects and leads, and
+ * the campaign operations (status compare-and-set, the sender's claim and
+ * record). Each case opens a fresh store through test_store_fresh (test.h),
+ * which reads LEADGEN_TEST_STORE, a store URL template:
+ *   LEADGEN_TEST_STORE unset       a fresh SQLite file, {dir}/{name}.db
+ *   LEADGEN_TEST_STORE='postgres://localhost/lg?options=-csearch_path%3Dt{n}'
+ * ({dir}: a fresh temporary directory, {name}: the case's store name, {n}:
+ * unique per store), so the same suite runs against every backend. */
 #include "test.h"
 
 #include "base/clock.h"
@@ -13,12 +19,7 @@
 
 static struct store *fresh_store(void)
 {
-    char path[600];
-    snprintf(path, sizeof path, "%s/leadgen.db", test_tmpdir());
-    struct err err = {0};
-    struct store *st = store_open(path, &err);
-    if (!st) fprintf(stderr, "    store_open: %s\n", err.msg);
-    return st;
+    return test_store_fresh("leadgen");
 }
 
 static int64_t make_user(struct store *st, const char *email, int64_t credits)
@@ -42,8 +43,8 @@ static int64_t balance_of(struct store *st, int64_t user)
 
 TEST(store_migrates_twice_without_harm)
 {
-    char path[600];
-    snprintf(path, sizeof path, "%s/twice.db", test_tmpdir());
+    char path[1024];
+    test_store_url("twice", path, sizeof path);
     struct err err = {0};
     struct store *a = store_open(path, &err);
     CHECK(a);
@@ -54,7 +55,7 @@ TEST(store_migrates_twice_without_harm)
     store_close(b);
 }
 
-TEST(store_open_fails_cleanly_on_unreachable_path)
+TEST(store_open_fails_cleanly_on_unreachable_path) /* SQLite's: a path that cannot exist */
 {
     struct err err = {0};
     struct store *st = store_open("/nonexistent-dir/sub/leadgen.db", &err);

@@ -720,10 +720,8 @@ static int64_t verify_user(struct store *st, const char *email)
 
 TEST(verify_store_lead_updates)
 {
-    char path[600];
-    snprintf(path, sizeof path, "%s/verify.db", test_tmpdir());
     struct err err = {0};
-    struct store *st = store_open(path, &err);
+    struct store *st = test_store_fresh("verify");
     CHECK(st);
     int64_t alice = verify_user(st, "alice@x.com"), bob = verify_user(st, "bob@x.com"), project;
     CHECK_INT(st->ops->project_create(st, alice, "P", 1, &project, &err), RC_OK);

@@ -1,0 +1,438 @@
+/* SQLite backend: what the campaign sender needs (due campaigns and
+ * recipients, accounts with their day's claims, claim, record, reconcile).
+ * A claim checks, charges, counts and marks in one BEGIN IMMEDIATE transaction. */
+#include "store/store_sqlite_int.h"
+
+#include <string.h>
+
+enum sendq {
+    Q_DUE,
+    Q_DUE_RECIPIENTS,
+    Q_ACCOUNTS,
+    Q_CAMPAIGN,
+    Q_RECIPIENT,
+    Q_ACCOUNT_LINKED,
+    Q_CLAIMS_CAMPAIGN,
+    Q_CLAIMS_ACCOUNT,
+    Q_CHARGE,
+    Q_LEDGER_CHARGED,
+    Q_SEND_INSERT,
+    Q_RECIPIENT_CLAIMED,
+    Q_SEND_GET,
+    Q_SEND_FINISH,
+    Q_RECIPIENT_RECORD,
+    Q_REFUND,
+    Q_LEDGER_RELEASE,
+    Q_UNFINISHED,
+    Q_STOP,
+    Q_UNSUBSCRIBE,
+    Q_COUNT
+};
+
+static const char *const sendq_sql[Q_COUNT] = {
+    [Q_DUE] = "SELECT c.id, c.user_id, c.steps, c.daily_limit, c.batch_size, "
+              "(SELECT COUNT(*) FROM sends s WHERE s.campaign_id = c.id AND s.claimed_at >= ?3) "
+              "FROM campaigns c WHERE c.status = ?1 AND EXISTS (SELECT 1 FROM recipients r "
+              "WHERE r.campaign_id = c.id AND r.next_send_at <= ?2) ORDER BY c.id LIMIT ?4",
+    [Q_DUE_RECIPIENTS] = "SELECT r.id, r.lead_id, r.current_step, r.attempts, r.email, "
+                         "l.firstname, l.lastname, l.company, l.website, l.phones, l.description "
+                         "FROM recipients r JOIN leads l ON l.id = r.lead_id "
+                         "WHERE r.campaign_id = ?1 AND r.next_send_at <= ?2 "
+                         "ORDER BY r.next_send_at, r.id LIMIT ?3",
+    [Q_ACCOUNTS] = "SELECT a.id, a.type, a.address, a.display_name, a.smtp_host, a.smtp_port, "
+                   "a.tls_mode, a.username, a.imap_host, a.imap_port, a.daily_limit, a.created_at, "
+                   "a.secret, (SELECT COUNT(*) FROM sends s WHERE s.account_id = a.id "
+                   "AND s.claimed_at >= ?2) FROM campaign_accounts ca "
+                   "JOIN accounts a ON a.id = ca.account_id WHERE ca.campaign_id = ?1 "
+                   "ORDER BY ca.position",
+    [Q_CAMPAIGN] = "SELECT user_id, status FROM campaigns WHERE id = ?1",
+    [Q_RECIPIENT] = "SELECT current_step, next_send_at FROM recipients "
+                    "WHERE id = ?1 AND campaign_id = ?2",
+    [Q_ACCOUNT_LINKED] = "SELECT account_id FROM campaign_accounts "
+                         "WHERE campaign_id = ?1 AND account_id = ?2",
+    [Q_CLAIMS_CAMPAIGN] = "SELECT COUNT(*) FROM sends WHERE campaign_id = ?1 AND claimed_at >= ?2",
+    [Q_CLAIMS_ACCOUNT] = "SELECT COUNT(*) FROM sends WHERE account_id = ?1 AND claimed_at >= ?2",
+    [Q_CHARGE] = "UPDATE users SET credits = credits - ?2 WHERE id = ?1 AND credits >= ?2 "
+                 "RETURNING credits",
+    [Q_LEDGER_CHARGED] = "INSERT INTO credit_ledger (user_id, endpoint, amount, reserved, state, "
+                         "request_id, created_at) VALUES (?1, ?2, -?3, 0, 'charged', ?4, ?5) "
+                         "RETURNING id",
+    [Q_SEND_INSERT] = "INSERT INTO sends (campaign_id, recipient_id, account_id, step, message_id, "
+                      "state, ledger_id, claimed_at) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, 'sending', ?6, ?7) RETURNING id",
+    [Q_RECIPIENT_CLAIMED] = "UPDATE recipients SET status = ?2, next_send_at = NULL WHERE id = ?1",
+    [Q_SEND_GET] = "SELECT recipient_id, state, COALESCE(ledger_id, 0) FROM sends WHERE id = ?1",
+    [Q_SEND_FINISH] = "UPDATE sends SET state = ?2, smtp_code = ?3, reason = ?4, finished_at = ?5 "
+                      "WHERE id = ?1",
+    [Q_RECIPIENT_RECORD] = "UPDATE recipients SET status = ?2, current_step = ?3, attempts = ?4, "
+                           "reason = ?5, next_send_at = NULLIF(?6, 0), "
+                           "last_sent_at = CASE WHEN ?7 > 0 THEN ?7 ELSE last_sent_at END "
+                           "WHERE id = ?1",
+    [Q_REFUND] = "UPDATE users SET credits = credits - l.amount FROM credit_ledger l "
+                 "WHERE l.id = ?1 AND l.state = 'charged' AND users.id = l.user_id",
+    [Q_LEDGER_RELEASE] = "UPDATE credit_ledger SET state = 'released', amount = 0 "
+                         "WHERE id = ?1 AND state = 'charged'",
+    [Q_UNFINISHED] = "SELECT id, campaign_id, recipient_id, step, account_id, claimed_at, "
+                     "message_id FROM sends WHERE state = 'sending' ORDER BY id LIMIT ?1",
+    [Q_STOP] = "UPDATE recipients SET status = ?2, next_send_at = NULL WHERE id = ?1",
+    [Q_UNSUBSCRIBE] = "INSERT INTO unsubscribes (user_id, email_key, created_at) "
+                      "SELECT c.user_id, l.email_key, ?2 FROM recipients r "
+                      "JOIN campaigns c ON c.id = r.campaign_id JOIN leads l ON l.id = r.lead_id "
+                      "WHERE r.id = ?1 ON CONFLICT (user_id, email_key) DO NOTHING",
+};
+
+_Static_assert(SQ_SENDS_BASE + Q_COUNT <= SQ_SLOTS, "sender statements overflow their slots");
+
+#define Q(var_, id_)                                                                               \
+    sqlite3_stmt *var_ = sq_stmt(c, SQ_SENDS_BASE + (id_), sendq_sql[id_], err);                   \
+    if (!var_) return RC_DB
+
+/* ---- reading --------------------------------------------------------------- */
+
+enum rc sq_send_due(struct store *st, const char *status, int64_t now, int64_t day_start,
+                    int64_t limit, struct arena *a, struct send_campaign **out, size_t *count,
+                    struct err *err)
+{
+    CONN(st, err);
+    Q(q, Q_DUE);
+    sq_bind_text(q, 1, status);
+    sqlite3_bind_int64(q, 2, now);
+    sqlite3_bind_int64(q, 3, day_start);
+    sqlite3_bind_int64(q, 4, limit);
+    size_t n = 0, cap = 0;
+    struct send_campaign *list = NULL;
+    int r;
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        list = sq_grow(a, list, n, &cap, sizeof *list);
+        list[n++] = (struct send_campaign){
+            .id = sqlite3_column_int64(q, 0),
+            .user_id = sqlite3_column_int64(q, 1),
+            .steps = sq_col_text(q, 2, a),
+            .daily_limit = sqlite3_column_int64(q, 3),
+            .batch_size = sqlite3_column_int64(q, 4),
+            .claimed_today = sqlite3_column_int64(q, 5),
+        };
+    }
+    enum rc rc = r == SQLITE_DONE ? RC_OK : sq_fail(c, err, "due campaigns");
+    sq_done(q);
+    *out = list;
+    *count = n;
+    return rc;
+}
+
+enum rc sq_send_recipients(struct store *st, int64_t campaign_id, int64_t now, int64_t limit,
+                           struct arena *a, struct send_recipient **out, size_t *count,
+                           struct err *err)
+{
+    CONN(st, err);
+    Q(q, Q_DUE_RECIPIENTS);
+    sqlite3_bind_int64(q, 1, campaign_id);
+    sqlite3_bind_int64(q, 2, now);
+    sqlite3_bind_int64(q, 3, limit);
+    size_t n = 0, cap = 0;
+    struct send_recipient *list = NULL;
+    int r;
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        list = sq_grow(a, list, n, &cap, sizeof *list);
+        list[n++] = (struct send_recipient){
+            .id = sqlite3_column_int64(q, 0),
+            .lead_id = sqlite3_column_int64(q, 1),
+            .step = sqlite3_column_int64(q, 2),
+            .attempts = sqlite3_column_int64(q, 3),
+            .email = sq_col_text(q, 4, a),
+            .firstname = sq_col_text(q, 5, a),
+            .lastname = sq_col_text(q, 6, a),
+            .company = sq_col_text(q, 7, a),
+            .website = sq_col_text(q, 8, a),
+            .phones = sq_col_text(q, 9, a),
+            .description = sq_col_text(q, 10, a),
+        };
+    }
+    enum rc rc = r == SQLITE_DONE ? RC_OK : sq_fail(c, err, "due recipients");
+    sq_done(q);
+    *out = list;
+    *count = n;
+    return rc;
+}
+
+enum rc sq_send_accounts(struct store *st, int64_t campaign_id, int64_t day_start,
+                         struct arena *a, struct send_account **out, size_t *count,
+                         struct err *err)
+{
+    CONN(st, err);
+    Q(q, Q_ACCOUNTS);
+    sqlite3_bind_int64(q, 1, campaign_id);
+    sqlite3_bind_int64(q, 2, day_start);
+    size_t n = 0, cap = 0;
+    struct send_account *list = NULL;
+    int r;
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        list = sq_grow(a, list, n, &cap, sizeof *list);
+        list[n++] = (struct send_account){
+            .account = {.id = sqlite3_column_int64(q, 0),
+                        .type = sq_col_text(q, 1, a),
+                        .address = sq_col_text(q, 2, a),
+                        .display_name = sq_col_text(q, 3, a),
+                        .smtp_host = sq_col_text(q, 4, a),
+                        .smtp_port = sqlite3_column_int64(q, 5),
+                        .tls_mode = sq_col_text(q, 6, a),
+                        .username = sq_col_text(q, 7, a),
+                        .imap_host = sq_col_text(q, 8, a),
+                        .imap_port = sqlite3_column_int64(q, 9),
+                        .daily_limit = sqlite3_column_int64(q, 10),
+                        .created_at = sqlite3_column_int64(q, 11),
+                        .secret = sq_col_text(q, 12, a)},
+            .claimed_today = sqlite3_column_int64(q, 13),
+        };
+    }
+    enum rc rc = r == SQLITE_DONE ? RC_OK : sq_fail(c, err, "sending accounts");
+    sq_done(q);
+    *out = list;
+    *count = n;
+    return rc;
+}
+
+enum rc sq_send_unfinished(struct store *st, int64_t limit, struct arena *a,
+                           struct send_unfinished **out, size_t *count, struct err *err)
+{
+    CONN(st, err);
+    Q(q, Q_UNFINISHED);
+    sqlite3_bind_int64(q, 1, limit);
+    size_t n = 0, cap = 0;
+    struct send_unfinished *list = NULL;
+    int r;
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        list = sq_grow(a, list, n, &cap, sizeof *list);
+        list[n++] = (struct send_unfinished){
+            .send_id = sqlite3_column_int64(q, 0),
+            .campaign_id = sqlite3_column_int64(q, 1),
+            .recipient_id = sqlite3_column_int64(q, 2),
+            .step = sqlite3_column_int64(q, 3),
+            .account_id = sqlite3_column_int64(q, 4),
+            .claimed_at = sqlite3_column_int64(q, 5),
+            .message_id = sq_col_text(q, 6, a),
+        };
+    }
+    enum rc rc = r == SQLITE_DONE ? RC_OK : sq_fail(c, err, "unfinished sends");
+    sq_done(q);
+    *out = list;
+    *count = n;
+    return rc;
+}
+
+/* ---- claim ----------------------------------------------------------------- */
+
+/* The campaign's owner, or RC_CONFLICT unless it is in the claim's status. */
+static enum rc claim_campaign(struct conn *c, const struct send_claim *in, int64_t *owner,
+                              struct err *err)
+{
+    Q(q, Q_CAMPAIGN);
+    sqlite3_bind_int64(q, 1, in->campaign_id);
+    int r = sqlite3_step(q);
+    bool in_status = r == SQLITE_ROW &&
+                     strcmp((const char *)sqlite3_column_text(q, 1), in->campaign_status) == 0;
+    if (r == SQLITE_ROW) *owner = sqlite3_column_int64(q, 0);
+    sq_done(q);
+    if (r != SQLITE_ROW && r != SQLITE_DONE) return sq_fail(c, err, "claim campaign");
+    if (r == SQLITE_DONE)
+        return err_set(err, RC_NOT_FOUND, "campaign %lld not found", (long long)in->campaign_id);
+    if (!in_status)
+        return err_set(err, RC_CONFLICT, "campaign %lld is no longer %s",
+                       (long long)in->campaign_id, in->campaign_status);
+    return RC_OK;
+}
+
+/* RC_CONFLICT unless the recipient is due at the claimed step (not claimed by another run). */
+static enum rc claim_recipient(struct conn *c, const struct send_claim *in, struct err *err)
+{
+    Q(q, Q_RECIPIENT);
+    sqlite3_bind_int64(q, 1, in->recipient_id);
+    sqlite3_bind_int64(q, 2, in->campaign_id);
+    int r = sqlite3_step(q);
+    bool due = r == SQLITE_ROW && sqlite3_column_int64(q, 0) == in->step &&
+               sqlite3_column_type(q, 1) != SQLITE_NULL && sqlite3_column_int64(q, 1) <= in->now;
+    sq_done(q);
+    if (r != SQLITE_ROW && r != SQLITE_DONE) return sq_fail(c, err, "claim recipient");
+    if (r == SQLITE_DONE)
+        return err_set(err, RC_NOT_FOUND, "recipient %lld is not in campaign %lld",
+                       (long long)in->recipient_id, (long long)in->campaign_id);
+    if (!due)
+        return err_set(err, RC_CONFLICT, "recipient %lld is not due at step %lld",
+                       (long long)in->recipient_id, (long long)in->step);
+    Q(linked, Q_ACCOUNT_LINKED);
+    sqlite3_bind_int64(linked, 1, in->campaign_id);
+    sqlite3_bind_int64(linked, 2, in->account_id);
+    int64_t found;
+    enum rc rc = sq_step_int(c, linked, &found, err, "claim account");
+    if (rc == RC_NOT_FOUND)
+        return err_set(err, RC_NOT_FOUND, "account %lld does not send for campaign %lld",
+                       (long long)in->account_id, (long long)in->campaign_id);
+    return rc;
+}
+
+static enum rc below_limit(struct conn *c, int query, int64_t id, const char *what,
+                           int64_t limit, int64_t day_start, struct err *err)
+{
+    Q(q, query);
+    sqlite3_bind_int64(q, 1, id);
+    sqlite3_bind_int64(q, 2, day_start);
+    int64_t claimed = 0;
+    enum rc rc = sq_step_int(c, q, &claimed, err, "claims today");
+    if (rc != RC_OK) return rc;
+    if (claimed >= limit)
+        return err_set(err, RC_FORBIDDEN, "%s %lld reached its daily limit of %lld", what,
+                       (long long)id, (long long)limit);
+    return RC_OK;
+}
+
+/* Takes cost from the owner's balance with a 'charged' ledger row; *ledger_id 0 when free. */
+static enum rc charge(struct conn *c, const struct send_claim *in, int64_t owner,
+                      int64_t *ledger_id, struct err *err)
+{
+    *ledger_id = 0;
+    if (in->cost <= 0) return RC_OK;
+    Q(take, Q_CHARGE);
+    sqlite3_bind_int64(take, 1, owner);
+    sqlite3_bind_int64(take, 2, in->cost);
+    int64_t balance;
+    enum rc rc = sq_step_int(c, take, &balance, err, "charge");
+    if (rc == RC_NOT_FOUND)
+        return err_set(err, RC_NO_CREDITS, "user %lld has no credits", (long long)owner);
+    if (rc != RC_OK) return rc;
+    Q(ledger, Q_LEDGER_CHARGED);
+    sqlite3_bind_int64(ledger, 1, owner);
+    sq_bind_text(ledger, 2, in->endpoint);
+    sqlite3_bind_int64(ledger, 3, in->cost);
+    sq_bind_text(ledger, 4, in->message_id);
+    sqlite3_bind_int64(ledger, 5, in->now);
+    return sq_step_int(c, ledger, ledger_id, err, "ledger charge");
+}
+
+static enum rc claim_in_tx(struct conn *c, const struct send_claim *in, int64_t *send_id,
+                           struct err *err)
+{
+    int64_t owner = 0, ledger_id = 0;
+    enum rc rc = claim_campaign(c, in, &owner, err);
+    if (rc == RC_OK) rc = claim_recipient(c, in, err);
+    if (rc == RC_OK)
+        rc = below_limit(c, Q_CLAIMS_CAMPAIGN, in->campaign_id, "campaign", in->campaign_limit,
+                         in->day_start, err);
+    if (rc == RC_OK)
+        rc = below_limit(c, Q_CLAIMS_ACCOUNT, in->account_id, "account", in->account_limit,
+                         in->day_start, err);
+    if (rc == RC_OK) rc = charge(c, in, owner, &ledger_id, err);
+    if (rc != RC_OK) return rc;
+    Q(insert, Q_SEND_INSERT);
+    sqlite3_bind_int64(insert, 1, in->campaign_id);
+    sqlite3_bind_int64(insert, 2, in->recipient_id);
+    sqlite3_bind_int64(insert, 3, in->account_id);
+    sqlite3_bind_int64(insert, 4, in->step);
+    sq_bind_text(insert, 5, in->message_id);
+    if (ledger_id) sqlite3_bind_int64(insert, 6, ledger_id);
+    sqlite3_bind_int64(insert, 7, in->now);
+    rc = sq_step_int(c, insert, send_id, err, "send insert");
+    if (rc != RC_OK) return rc;
+    Q(mark, Q_RECIPIENT_CLAIMED);
+    sqlite3_bind_int64(mark, 1, in->recipient_id);
+    sq_bind_text(mark, 2, in->recipient_status);
+    return sq_exec(c, mark, err, "recipient claim");
+}
+
+enum rc sq_send_claim(struct store *st, const struct send_claim *claim, int64_t *send_id,
+                      struct err *err)
+{
+    CONN(st, err);
+    *send_id = 0;
+    enum rc rc = sq_begin(c, err);
+    if (rc != RC_OK) return rc;
+    rc = sq_end(c, claim_in_tx(c, claim, send_id, err), err);
+    if (rc != RC_OK) *send_id = 0;
+    return rc;
+}
+
+/* ---- record ---------------------------------------------------------------- */
+
+static enum rc refund(struct conn *c, int64_t ledger_id, struct err *err)
+{
+    if (!ledger_id) return RC_OK;
+    Q(back, Q_REFUND);
+    sqlite3_bind_int64(back, 1, ledger_id);
+    enum rc rc = sq_exec(c, back, err, "refund");
+    if (rc != RC_OK) return rc;
+    Q(release, Q_LEDGER_RELEASE);
+    sqlite3_bind_int64(release, 1, ledger_id);
+    return sq_exec(c, release, err, "ledger release");
+}
+
+static enum rc record_in_tx(struct conn *c, const struct send_result *in, struct err *err)
+{
+    Q(get, Q_SEND_GET);
+    sqlite3_bind_int64(get, 1, in->send_id);
+    int r = sqlite3_step(get);
+    int64_t recipient_id = 0, ledger_id = 0;
+    bool sending = false;
+    if (r == SQLITE_ROW) {
+        recipient_id = sqlite3_column_int64(get, 0);
+        sending = strcmp((const char *)sqlite3_column_text(get, 1), "sending") == 0;
+        ledger_id = sqlite3_column_int64(get, 2);
+    }
+    sq_done(get);
+    if (r != SQLITE_ROW && r != SQLITE_DONE) return sq_fail(c, err, "send get");
+    if (r == SQLITE_DONE)
+        return err_set(err, RC_NOT_FOUND, "send %lld not found", (long long)in->send_id);
+    if (!sending)
+        return err_set(err, RC_CONFLICT, "send %lld is already recorded", (long long)in->send_id);
+    Q(finish, Q_SEND_FINISH);
+    sqlite3_bind_int64(finish, 1, in->send_id);
+    sq_bind_text(finish, 2, in->state);
+    sqlite3_bind_int64(finish, 3, in->smtp_code);
+    sq_bind_text(finish, 4, in->reason ? in->reason : "");
+    sqlite3_bind_int64(finish, 5, in->now);
+    enum rc rc = sq_exec(c, finish, err, "send finish");
+    if (rc != RC_OK) return rc;
+    Q(rec, Q_RECIPIENT_RECORD);
+    sqlite3_bind_int64(rec, 1, recipient_id);
+    sq_bind_text(rec, 2, in->recipient_status);
+    sqlite3_bind_int64(rec, 3, in->recipient_step);
+    sqlite3_bind_int64(rec, 4, in->attempts);
+    sq_bind_text(rec, 5, in->reason ? in->reason : "");
+    sqlite3_bind_int64(rec, 6, in->next_send_at);
+    sqlite3_bind_int64(rec, 7, in->last_sent_at);
+    rc = sq_exec(c, rec, err, "recipient record");
+    if (rc == RC_OK && in->refund) rc = refund(c, ledger_id, err);
+    return rc;
+}
+
+enum rc sq_send_record(struct store *st, const struct send_result *result, struct err *err)
+{
+    CONN(st, err);
+    enum rc rc = sq_begin(c, err);
+    if (rc != RC_OK) return rc;
+    return sq_end(c, record_in_tx(c, result, err), err);
+}
+
+static enum rc stop_in_tx(struct conn *c, int64_t recipient_id, const char *status,
+                          bool unsubscribe, int64_t now, struct err *err)
+{
+    Q(stop, Q_STOP);
+    sqlite3_bind_int64(stop, 1, recipient_id);
+    sq_bind_text(stop, 2, status);
+    enum rc rc = sq_exec(c, stop, err, "recipient stop");
+    if (rc != RC_OK) return rc;
+    if (sqlite3_changes(sq_db(c)) == 0)
+        return err_set(err, RC_NOT_FOUND, "recipient %lld not found", (long long)recipient_id);
+    if (!unsubscribe) return RC_OK;
+    Q(unsub, Q_UNSUBSCRIBE);
+    sqlite3_bind_int64(unsub, 1, recipient_id);
+    sqlite3_bind_int64(unsub, 2, now);
+    return sq_exec(c, unsub, err, "unsubscribe");
+}
+
+enum rc sq_recipient_stop(struct store *st, int64_t recipient_id, const char *status,
+                          bool unsubscribe, int64_t now, struct err *err)
+{
+    CONN(st, err);
+    enum rc rc = sq_begin(c, err);
+    if (rc != RC_OK) return rc;
+    return sq_end(c, stop_in_tx(c, recipient_id, status, unsubscribe, now, err), err);
+}
