@@ -29,6 +29,8 @@ static const struct {
     [E_AUTH_ERROR] = {503, "auth_error"},
     [E_NOT_CONFIGURED] = {503, "not_configured"},
     [E_INTERNAL] = {500, "internal_error"},
+    [E_BUSY] = {503, "busy"},
+    [E_RATE_LIMITED] = {429, "rate_limited"},
 };
 
 int api_error_status(enum api_error e)

@@ -33,6 +33,8 @@ enum api_error {
     E_AUTH_ERROR,
     E_NOT_CONFIGURED,
     E_INTERNAL,
+    E_BUSY,
+    E_RATE_LIMITED,
 };
 
 int api_error_status(enum api_error e);
@@ -77,6 +79,7 @@ struct request {
     int64_t credits_used; /* credits actually deducted */
     enum api_error error;
     char error_msg[256];
+    unsigned retry_after; /* seconds for a Retry-After header; 0: none */
 };
 
 /* Records an error (first wins) and returns false. */
