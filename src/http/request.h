@@ -54,6 +54,7 @@ struct request {
     int64_t credits_used; /* credits actually deducted */
     enum api_error error;
     char error_msg[256];
+    unsigned retry_after; /* seconds for a Retry-After header; 0: none */
 };
 
 /* Records an error (first wins) and returns false. */

@@ -87,6 +87,22 @@ static bool authenticate_local(struct request *req)
  * error or a cache hit). Never waits on the network. */
 static bool prepare(struct request *req);
 
+/* A billable request from a user with no credits left is refused before it
+ * takes a job slot, after its parameters are checked as they would be on the
+ * pool; run_billed's reservation stays the one check that counts. */
+static bool worth_queueing(struct request *req)
+{
+    if (req->route->max_credits <= 0) return true;
+    int64_t balance = 1;
+    struct err err = {0};
+    if (req->store->ops->credits_balance(req->store, req->user_id, &balance, &err) != RC_OK)
+        return true; /* the reservation reports the store's failure */
+    if (balance > 0) return true;
+    if (!req->prepared && prepare(req)) return false;
+    struct err no_credits = {.rc = RC_NO_CREDITS};
+    return req_fail_rc(req, &no_credits);
+}
+
 enum router_step router_begin(const struct route_table *table, struct request *req)
 {
     if (!match_route(table, req)) return ROUTER_DONE;
@@ -99,7 +115,7 @@ enum router_step router_begin(const struct route_table *table, struct request *r
     /* a cached answer of an upstream route is served here, on the event thread,
      * without the job-pool round trip that only real upstream work needs */
     if (req->route->upstream && req->route->cache_ttl && prepare(req)) return ROUTER_DONE;
-    if (req->route->upstream) return ROUTER_ASYNC;
+    if (req->route->upstream) return worth_queueing(req) ? ROUTER_ASYNC : ROUTER_DONE;
     router_finish(req);
     return ROUTER_DONE;
 }

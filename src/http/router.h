@@ -6,6 +6,7 @@
 #ifndef LEADGEN_HTTP_ROUTER_H
 #define LEADGEN_HTTP_ROUTER_H
 
+#include "core/jobs.h"
 #include "http/request.h"
 
 #include <stddef.h>
@@ -16,6 +17,7 @@ struct route {
     const char *endpoint; /* name in the credit ledger and cache keys */
     bool public;          /* answers without an API key */
     bool upstream;        /* waits on outside services: runs on the job pool */
+    enum job_class job;   /* the job pool's queue an upstream route waits in */
     int64_t max_credits;  /* reserved before run; 0 means free */
     int64_t cache_ttl;    /* seconds in the response cache; 0: never stored there */
     bool marks_cached;    /* data has a "cached" field, set true when served from cache */

@@ -6,7 +6,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/str.h"
-#include "http/jobs.h"
+#include "core/jobs.h"
 #include "http/router.h"
 
 #include <arpa/inet.h>
@@ -16,17 +16,22 @@
 #include <jansson.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 enum { MAX_BODY = 1 << 20 };
+/* What a refused request is told to wait: long enough for a crawl's pages to come in. */
+enum { RETRY_AFTER_S = 5 };
 
 /* One per TCP connection: the slow-client guard's view of it. */
 struct conn_watch {
     int fd;
     double phase_start_ms; /* connection start, or end of its last request */
     bool in_request;       /* headers are in: the request's own pace applies */
+    uint64_t ticket;       /* its request's job while that may still be waiting; else 0 */
     struct conn_watch *prev, *next;
 };
 
@@ -35,6 +40,7 @@ struct server {
     struct store *store;
     struct jobs *jobs;
     struct route_table routes;
+    unsigned user_inflight;
     bool access_log;
     double deadline_ms; /* for a request's headers, and for its body */
     pthread_mutex_t watch_lock;
@@ -53,6 +59,7 @@ struct conn_ctx {
     enum conn_state state;
     double started_ms;
     int status;
+    bool dropped; /* its client left while the job waited: closed without an answer */
 };
 
 /* ---- request set-up ------------------------------------------------------- */
@@ -128,6 +135,11 @@ static enum MHD_Result send_response(struct conn_ctx *ctx)
     if (req->error == E_METHOD_NOT_ALLOWED)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW,
                                 router_allowed(&ctx->srv->routes, req));
+    if (req->error != E_NONE && req->retry_after) {
+        char seconds[16];
+        snprintf(seconds, sizeof seconds, "%u", req->retry_after);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, seconds);
+    }
     enum MHD_Result r = MHD_queue_response(ctx->conn, (unsigned)ctx->status, resp);
     MHD_destroy_response(resp);
     return r;
@@ -137,6 +149,15 @@ static void run_job(void *arg)
 {
     struct conn_ctx *ctx = arg;
     router_finish(&ctx->req);
+    ctx->state = CS_READY;
+    MHD_resume_connection(ctx->conn);
+}
+
+static void drop_job(void *arg)
+{
+    struct conn_ctx *ctx = arg;
+    ctx->dropped = true;
+    ctx->status = 499; /* for the access log, as nginx writes a client that closed first */
     ctx->state = CS_READY;
     MHD_resume_connection(ctx->conn);
 }
@@ -162,6 +183,16 @@ static void watch_set(struct server *srv, struct MHD_Connection *conn, bool in_r
     pthread_mutex_lock(&srv->watch_lock);
     w->in_request = in_request;
     w->phase_start_ms = clock_mono_ms();
+    w->ticket = 0;
+    pthread_mutex_unlock(&srv->watch_lock);
+}
+
+static void watch_ticket(struct server *srv, struct MHD_Connection *conn, uint64_t ticket)
+{
+    struct conn_watch *w = watch_of(conn);
+    if (!w) return;
+    pthread_mutex_lock(&srv->watch_lock);
+    w->ticket = ticket;
     pthread_mutex_unlock(&srv->watch_lock);
 }
 
@@ -193,6 +224,35 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
     pthread_mutex_unlock(&srv->watch_lock);
 }
 
+/* MHD does not watch a suspended connection, so a client that hangs up while
+ * its request waits for a job thread goes unnoticed there: the guard polls
+ * those sockets and takes their jobs out of the queue (nothing run, nothing
+ * charged). Called with watch_lock held; returns how many tickets it wrote. */
+static size_t find_hangups(struct server *srv, uint64_t **tickets)
+{
+    size_t n = 0, gone = 0;
+    for (struct conn_watch *w = srv->watched; w; w = w->next) n += w->ticket && w->fd >= 0;
+    if (!n) return 0;
+    struct pollfd *fds = xcalloc(n, sizeof *fds);
+    struct conn_watch **of = xcalloc(n, sizeof *of);
+    n = 0;
+    for (struct conn_watch *w = srv->watched; w; w = w->next)
+        if (w->ticket && w->fd >= 0) {
+            fds[n] = (struct pollfd){.fd = w->fd, .events = POLLRDHUP};
+            of[n++] = w;
+        }
+    *tickets = xcalloc(n, sizeof **tickets);
+    if (poll(fds, n, 0) > 0)
+        for (size_t i = 0; i < n; i++)
+            if (fds[i].revents & (POLLRDHUP | POLLHUP | POLLERR)) {
+                (*tickets)[gone++] = of[i]->ticket;
+                of[i]->ticket = 0;
+            }
+    free(fds);
+    free(of);
+    return gone;
+}
+
 static void *guard_loop(void *arg)
 {
     struct server *srv = arg;
@@ -200,13 +260,19 @@ static void *guard_loop(void *arg)
         struct timespec pause = {0, 250 * 1000 * 1000};
         nanosleep(&pause, NULL);
         double now = clock_mono_ms();
+        uint64_t *tickets = NULL;
         pthread_mutex_lock(&srv->watch_lock);
         for (struct conn_watch *w = srv->watched; w; w = w->next)
             if (!w->in_request && w->fd >= 0 && now - w->phase_start_ms > srv->deadline_ms) {
                 shutdown(w->fd, SHUT_RDWR);
                 w->phase_start_ms = now + 1e9; /* once is enough */
             }
+        size_t gone = find_hangups(srv, &tickets);
         pthread_mutex_unlock(&srv->watch_lock);
+        /* outside the lock: a dropped job resumes its connection, and MHD then
+         * reports the close to on_connection, which takes the lock */
+        for (size_t i = 0; i < gone; i++) jobs_cancel(srv->jobs, tickets[i]);
+        free(tickets);
     }
     return NULL;
 }
@@ -268,6 +334,48 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     *con_cls = NULL;
 }
 
+/* ---- admission ------------------------------------------------------------ */
+
+/* Whose share of the pool a request uses: its user, or for a key only the
+ * licence service knows yet, the key (hashed, high bit set to stay apart). */
+static uint64_t owner_of(const struct request *req)
+{
+    if (!req->auth_pending) return (uint64_t)req->user_id;
+    uint64_t h = 14695981039346656037ULL; /* FNV-1a */
+    for (const char *p = req->api_key; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    return h | (1ULL << 63);
+}
+
+/* Suspends the connection and queues the rest of the pipeline on the job
+ * pool, or answers 429 / 503 when the user or the class of work is full. */
+static enum MHD_Result queue_job(struct server *srv, struct conn_ctx *ctx)
+{
+    struct request *req = &ctx->req;
+    struct job job = {.cls = req->auth_pending ? JOB_LICENCE : req->route->job,
+                      .owner = owner_of(req), .run = run_job, .dropped = drop_job, .arg = ctx};
+    uint64_t ticket = 0;
+    ctx->state = CS_WORKING;
+    MHD_suspend_connection(ctx->conn);
+    enum jobs_admit verdict = jobs_submit(srv->jobs, &job, &ticket);
+    if (verdict == JOBS_ADMITTED) {
+        if (ticket) watch_ticket(srv, ctx->conn, ticket);
+        return MHD_YES;
+    }
+    if (verdict == JOBS_OWNER_FULL)
+        req_fail(req, E_RATE_LIMITED,
+                 "Too many requests in progress for this account (at most %u at once). Retry "
+                 "after %d seconds.",
+                 srv->user_inflight, RETRY_AFTER_S);
+    else
+        req_fail(req, E_BUSY,
+                 "The server is busy: too many %s requests are waiting. Retry after %d seconds.",
+                 jobs_class_name(job.cls), RETRY_AFTER_S);
+    req->retry_after = RETRY_AFTER_S;
+    ctx->state = CS_READY; /* answered once MHD takes the connection back */
+    MHD_resume_connection(ctx->conn);
+    return MHD_YES;
+}
+
 /* ---- the access handler --------------------------------------------------- */
 
 static bool declared_too_large(struct MHD_Connection *conn)
@@ -298,7 +406,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (declared_too_large(conn)) return fail_now(ctx, E_PAYLOAD_TOO_LARGE, too_large);
         return MHD_YES;
     }
-    if (ctx->state == CS_READY) return send_response(ctx);
+    if (ctx->state == CS_READY) return ctx->dropped ? MHD_NO : send_response(ctx);
     if (*upload_data_size && clock_mono_ms() - ctx->started_ms > srv->deadline_ms)
         return MHD_NO; /* a body trickling in slower than the client timeout */
     if (*upload_data_size) {
@@ -313,10 +421,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         ctx->state = CS_READY;
         return send_response(ctx);
     }
-    ctx->state = CS_WORKING;
-    MHD_suspend_connection(conn);
-    jobs_submit(srv->jobs, run_job, ctx);
-    return MHD_YES;
+    return queue_job(srv, ctx);
 }
 
 /* ---- lifecycle ------------------------------------------------------------ */
@@ -356,7 +461,10 @@ struct server *server_start(struct store *st, const struct server_options *opt, 
     srv->store = st;
     srv->routes = opt->routes;
     srv->access_log = opt->access_log;
-    srv->jobs = jobs_new(opt->workers);
+    struct jobs_limits limits = {.threads = opt->workers, .per_owner = opt->user_inflight};
+    memcpy(limits.queued, opt->queued, sizeof limits.queued);
+    srv->jobs = jobs_new(&limits);
+    srv->user_inflight = opt->user_inflight;
     srv->deadline_ms = opt->client_timeout * 1000.0;
     pthread_mutex_init(&srv->watch_lock, NULL);
     unsigned threads = opt->threads;

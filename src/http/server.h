@@ -7,6 +7,7 @@
 
 #include "base/rc.h"
 #include "http/router.h"
+#include "core/jobs.h"
 #include "store/store.h"
 
 #include <stdint.h>
@@ -15,6 +16,8 @@ struct server_options {
     const char *listen;       /* "host:port"; port 0 picks a free one */
     unsigned threads;         /* event threads; 0: one per core */
     unsigned workers;         /* most job threads at once */
+    unsigned user_inflight;   /* most job-pool requests of one user, queued or running */
+    unsigned queued[JOB_CLASS_COUNT]; /* most requests of a class waiting for a job thread */
     unsigned max_connections;
     unsigned client_timeout;  /* seconds */
     bool access_log;

@@ -12,7 +12,10 @@ BALANCE = 20
 
 
 def reviews_server(api):
-    return Server(env={"LEADGEN_PLACES_URL": api.url, "LEADGEN_PLACES_KEY": PLACES_KEY})
+    # one user's PARALLEL requests must all reach the reservation step, not the
+    # per-user cap on requests in flight (test_admission covers that cap)
+    return Server(env={"LEADGEN_PLACES_URL": api.url, "LEADGEN_PLACES_KEY": PLACES_KEY,
+                       "LEADGEN_USER_INFLIGHT": PARALLEL})
 
 
 def parallel_gets(s, key, place_ids, timeout=120):

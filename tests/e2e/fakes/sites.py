@@ -6,10 +6,16 @@ recorded as (host, path).
     with Sites() as sites:
         sites.add("acme-plumbing.com", {"/": page("...")})
         env = sites.env("acme-plumbing.com")   # LEADGEN_RESOLVE + private targets allowed
+
+A held site (sites.hold(host)) answers nothing until sites.release(host), so a
+test can keep crawls in flight for as long as it needs without timing;
+sites.holding(host) counts the requests waiting there.
 """
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+HOLD_LIMIT = 120  # seconds a held request waits at most, so a failed test cannot hang
 
 
 class _Server(ThreadingHTTPServer):
@@ -40,10 +46,22 @@ class Sites:
         self.requests = []
         self.delay = delay
         self.host_delays = {}  # host -> seconds every answer of that host waits
+        self.gates = {}        # host -> threading.Event its answers wait for
+        self.held = {}         # host -> requests waiting at its gate now
         self._lock = threading.Lock()
 
     def add(self, host, pages):
         self.sites[host] = pages
+
+    def hold(self, host):
+        self.gates[host] = threading.Event()
+
+    def release(self, host):
+        self.gates[host].set()
+
+    def holding(self, host):
+        with self._lock:
+            return self.held.get(host, 0)
 
     def paths(self, host):
         with self._lock:
@@ -74,6 +92,13 @@ class Sites:
                 host = (self.headers.get("Host") or "").split(":")[0].lower()
                 with sites._lock:
                     sites.requests.append((host, self.path))
+                gate = sites.gates.get(host)
+                if gate is not None:
+                    with sites._lock:
+                        sites.held[host] = sites.held.get(host, 0) + 1
+                    gate.wait(HOLD_LIMIT)
+                    with sites._lock:
+                        sites.held[host] -= 1
                 wait = sites.host_delays.get(host, sites.delay)
                 if wait:
                     time.sleep(wait)
