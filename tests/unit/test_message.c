@@ -190,7 +190,8 @@ TEST(message_headers_well_formed)
     CHECK(!header(&a, m, "References"));
     static const char *const once[] = {"Date", "From", "To", "Subject", "Message-ID",
                                        "MIME-Version", "Content-Type"};
-    for (size_t i = 0; i < sizeof once / sizeof once[0]; i++) CHECK_INT(header_count(m, once[i]), 1);
+    for (size_t i = 0; i < sizeof once / sizeof once[0]; i++)
+        CHECK_INT(header_count(m, once[i]), 1);
     /* no display name: the bare address */
     in.from_name = NULL;
     m = render_ok(&in, &a, &out);
@@ -287,12 +288,13 @@ TEST(message_both_parts_decode)
     struct arena a;
     arena_init(&a);
     struct msg_input in = base_input();
-    in.body_html = "<html><head><title>t</title><style>p{}</style></head><body>"
-                   "<p>Hello {{firstname}},</p><p>Visit <a href=\"https://example.com/a?b=1&amp;c=2\">"
-                   "our site</a> or <a href=\"https://example.com/\">https://example.com/</a>."
-                   "<br>Line two &amp; more&nbsp;text.</p><ul><li>one</li><li>two</li></ul>"
-                   "<p>Ça va? Ünïcödé with a long line of text that needs soft line breaks when "
-                   "encoded as quoted-printable, 1=1.</p></body></html>";
+    in.body_html =
+        "<html><head><title>t</title><style>p{}</style></head><body>"
+        "<p>Hello {{firstname}},</p><p>Visit <a href=\"https://example.com/a?b=1&amp;c=2\">"
+        "our site</a> or <a href=\"https://example.com/\">https://example.com/</a>."
+        "<br>Line two &amp; more&nbsp;text.</p><ul><li>one</li><li>two</li></ul>"
+        "<p>Ça va? Ünïcödé with a long line of text that needs soft line breaks when "
+        "encoded as quoted-printable, 1=1.</p></body></html>";
     struct msg_output out;
     const char *m = render_ok(&in, &a, &out);
     CHECK(m);
@@ -465,7 +467,8 @@ TEST(message_make_id)
 {
     struct arena a;
     arena_init(&a);
-    const char *one = msg_make_id(&a, "sam@send.example"), *two = msg_make_id(&a, "sam@send.example");
+    const char *one = msg_make_id(&a, "sam@send.example"),
+               *two = msg_make_id(&a, "sam@send.example");
     CHECK(strcmp(one, two) != 0);
     CHECK_INT(strlen(one), 1 + 32 + 1 + strlen("send.example") + 1);
     CHECK(one[0] == '<' && strstr(one, "@send.example>") == one + 33);
