@@ -10,7 +10,7 @@ SAN     ?=
 CFLAGS  := $(OPT) $(WARN) $(SAN) -D_GNU_SOURCE -Isrc -I$(BUILD)/gen \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # libcurl is loaded with dlopen on first use (src/net/curl_api.h): headers only, no -lcurl
-LDLIBS  := $(filter-out -lcurl,$(shell pkg-config --libs $(PKGS) 2>/dev/null)) -lunistring -ldl -lpthread -lm
+LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lunistring -ldl -lpthread -lm
 LDFLAGS := $(SAN)
 
 LIB_SRC  := $(filter-out $(LIB_EXCLUDE),$(sort $(shell find src -name '*.c' ! -name main.c)))
