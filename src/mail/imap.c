@@ -25,11 +25,13 @@ struct conn {
     char errbuf[CURL_ERROR_SIZE];
 };
 
-static size_t on_write(char *data, size_t size, size_t n, void *userdata) {
+static size_t on_write(char *data, size_t size, size_t n, void *userdata)
+{
     return buf_append(userdata, data, size * n) ? size * n : 0;
 }
 
-static bool conn_open(struct conn *c, const struct imap_server *s) {
+static bool conn_open(struct conn *c, const struct imap_server *s)
+{
     snprintf(c->base, sizeof c->base, "%s://%s:%d", s->tls == MAIL_TLS_IMPLICIT ? "imaps" : "imap",
              s->host, s->port);
     c->h = curl_easy_init();
@@ -56,7 +58,8 @@ static bool conn_open(struct conn *c, const struct imap_server *s) {
 
 /* One command: path below the server URL, and a custom command or NULL. */
 static enum rc conn_run(struct conn *c, const char *path, const char *custom, size_t max_bytes,
-                        struct err *err) {
+                        struct err *err)
+{
     char url[800];
     snprintf(url, sizeof url, "%s%s", c->base, path);
     buf_free(&c->out);
@@ -72,14 +75,16 @@ static enum rc conn_run(struct conn *c, const char *path, const char *custom, si
                    c->errbuf[0] ? c->errbuf : curl_easy_strerror(cc));
 }
 
-static void conn_close(struct conn *c) {
+static void conn_close(struct conn *c)
+{
     if (c->h) curl_easy_cleanup(c->h);
     curl_slist_free_all(c->pins);
     buf_free(&c->out);
 }
 
 /* The number after `key` in text ("UIDNEXT 4392"), or -1. */
-static int64_t number_after(const char *text, const char *key) {
+static int64_t number_after(const char *text, const char *key)
+{
     const char *p = text ? strstr(text, key) : NULL;
     if (!p) return -1;
     char *end;
@@ -87,13 +92,15 @@ static int64_t number_after(const char *text, const char *key) {
     return end == p + strlen(key) || v < 0 ? -1 : (int64_t)v;
 }
 
-static int compare_uid(const void *a, const void *b) {
+static int compare_uid(const void *a, const void *b)
+{
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
     return (x > y) - (x < y);
 }
 
 /* The UIDs above `after` on "* SEARCH" lines, ascending. */
-static size_t search_uids(const char *text, int64_t after, int64_t *uids, size_t max) {
+static size_t search_uids(const char *text, int64_t after, int64_t *uids, size_t max)
+{
     size_t n = 0;
     for (const char *line = strstr(text, "* SEARCH"); line; line = strstr(line + 1, "* SEARCH"))
         for (const char *p = line + 8; *p && *p != '\r' && *p != '\n' && n < max;) {
@@ -107,12 +114,14 @@ static size_t search_uids(const char *text, int64_t after, int64_t *uids, size_t
     return n;
 }
 
-static bool contains(const int64_t *uids, size_t n, int64_t uid) {
+static bool contains(const int64_t *uids, size_t n, int64_t uid)
+{
     return bsearch(&uid, uids, n, sizeof *uids, compare_uid) != NULL;
 }
 
 static enum rc read_new(struct conn *c, struct imap_cursor *cursor, size_t max_messages,
-                        size_t max_bytes, imap_message_fn fn, void *ctx, struct err *err) {
+                        size_t max_bytes, imap_message_fn fn, void *ctx, struct err *err)
+{
     char cmd[128], path[128];
     int64_t *uids = xcalloc(MAX_UIDS, sizeof *uids), *unseen = xcalloc(MAX_UIDS, sizeof *unseen);
     snprintf(cmd, sizeof cmd, "UID SEARCH UID %lld:*", (long long)cursor->last_uid + 1);
@@ -143,7 +152,8 @@ out:
 }
 
 enum rc imap_poll(const struct imap_server *server, struct imap_cursor *cursor, size_t max_messages,
-                  size_t max_bytes, imap_message_fn fn, void *ctx, struct err *err) {
+                  size_t max_bytes, imap_message_fn fn, void *ctx, struct err *err)
+{
     struct conn c = {0};
     buf_init(&c.out, MAX_LISTING);
     enum rc rc = RC_UPSTREAM;

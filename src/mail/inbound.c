@@ -15,7 +15,8 @@ struct span {
 };
 
 /* The next line at *pos, without its CR LF; false at the end. */
-static bool next_line(struct span s, size_t *pos, struct span *line) {
+static bool next_line(struct span s, size_t *pos, struct span *line)
+{
     if (*pos >= s.n) return false;
     const char *start = s.p + *pos;
     const char *nl = memchr(start, '\n', s.n - *pos);
@@ -27,7 +28,8 @@ static bool next_line(struct span s, size_t *pos, struct span *line) {
 }
 
 /* Headers run to the first empty line; the body follows it. */
-static void split_entity(struct span e, struct span *headers, struct span *body) {
+static void split_entity(struct span e, struct span *headers, struct span *body)
+{
     size_t pos = 0, before = 0;
     struct span line;
     while (next_line(e, &pos, &line)) {
@@ -42,12 +44,14 @@ static void split_entity(struct span e, struct span *headers, struct span *body)
     *body = (struct span){e.p + e.n, 0};
 }
 
-static bool is_wsp(char c) {
+static bool is_wsp(char c)
+{
     return c == ' ' || c == '\t';
 }
 
 /* "Name:" (optionally "Name :") at the start of line; the value's offset or 0. */
-static size_t field_value_at(struct span line, const char *name) {
+static size_t field_value_at(struct span line, const char *name)
+{
     size_t n = strlen(name), i = n;
     if (line.n <= n || strncasecmp(line.p, name, n) != 0) return 0;
     while (i < line.n && is_wsp(line.p[i]))
@@ -55,7 +59,8 @@ static size_t field_value_at(struct span line, const char *name) {
     return i < line.n && line.p[i] == ':' ? i + 1 : 0;
 }
 
-static void append_trimmed(char *out, size_t *len, const char *p, size_t n) {
+static void append_trimmed(char *out, size_t *len, const char *p, size_t n)
+{
     while (n > 0 && is_wsp(*p))
         p++, n--;
     while (n > 0 && is_wsp(p[n - 1]))
@@ -69,7 +74,8 @@ static void append_trimmed(char *out, size_t *len, const char *p, size_t n) {
 }
 
 /* The first `name` field of a header block, unfolded; NULL when absent. */
-static char *header_value(struct arena *a, struct span headers, const char *name) {
+static char *header_value(struct arena *a, struct span headers, const char *name)
+{
     size_t pos = 0, len = 0;
     struct span line;
     char *out = NULL;
@@ -87,13 +93,15 @@ static char *header_value(struct arena *a, struct span headers, const char *name
     return out;
 }
 
-static void lower_ascii(char *s) {
+static void lower_ascii(char *s)
+{
     for (; *s; s++)
         if (*s >= 'A' && *s <= 'Z') *s = (char)(*s - 'A' + 'a');
 }
 
 /* A Content-Type parameter's value (quoted or not), or NULL. */
-static char *type_param(struct arena *a, const char *value, const char *name) {
+static char *type_param(struct arena *a, const char *value, const char *name)
+{
     size_t n = strlen(name);
     for (const char *p = strchr(value, ';'); p; p = strchr(p + 1, ';')) {
         const char *q = p + 1;
@@ -121,7 +129,8 @@ static char *type_param(struct arena *a, const char *value, const char *name) {
 }
 
 /* The media type ("multipart/report"), lower-cased; "text/plain" when absent. */
-static char *media_type(struct arena *a, const char *value) {
+static char *media_type(struct arena *a, const char *value)
+{
     if (!value) return arena_strdup(a, "text/plain");
     size_t n = strcspn(value, "; \t");
     char *type = arena_strndup(a, value, n);
@@ -129,14 +138,16 @@ static char *media_type(struct arena *a, const char *value) {
     return type;
 }
 
-static void add_ref(struct inbound *out, struct arena *a, const char *p, size_t n) {
+static void add_ref(struct inbound *out, struct arena *a, const char *p, size_t n)
+{
     for (size_t i = 0; i < out->refs_count; i++)
         if (strlen(out->refs[i]) == n && memcmp(out->refs[i], p, n) == 0) return;
     if (out->refs_count < INBOUND_MAX_REFS) out->refs[out->refs_count++] = arena_strndup(a, p, n);
 }
 
 /* Every <message-id> token of a header value. */
-static void add_refs(struct inbound *out, struct arena *a, const char *value) {
+static void add_refs(struct inbound *out, struct arena *a, const char *value)
+{
     for (const char *p = value ? strchr(value, '<') : NULL; p; p = strchr(p + 1, '<')) {
         size_t n = strcspn(p + 1, "<> \t");
         if (p[1 + n] == '>' && n > 0 && n <= MAX_ID && memchr(p + 1, '@', n))
@@ -145,7 +156,8 @@ static void add_refs(struct inbound *out, struct arena *a, const char *value) {
 }
 
 /* The address in "Name <a@b>", "a@b (Name)" or "rfc822; a@b", lower-cased. */
-static const char *address_of(struct arena *a, const char *value) {
+static const char *address_of(struct arena *a, const char *value)
+{
     if (!value) return NULL;
     const char *p = value, *lt = strrchr(value, '<');
     size_t n;
@@ -168,7 +180,8 @@ static const char *address_of(struct arena *a, const char *value) {
 /* Per-recipient fields of a message/delivery-status body: blocks of fields
  * separated by empty lines; the first permanent failure wins, else the first
  * transient one. */
-static void read_delivery_status(struct arena *a, struct span body, struct inbound *out) {
+static void read_delivery_status(struct arena *a, struct span body, struct inbound *out)
+{
     size_t pos = 0, block_start = 0;
     struct span line;
     bool more = true;
@@ -201,7 +214,8 @@ struct walk {
 static void visit_entity(struct walk *w, struct span entity, int depth);
 
 /* Calls visit_entity for each body part between "--boundary" lines. */
-static void visit_parts(struct walk *w, struct span body, const char *boundary, int depth) {
+static void visit_parts(struct walk *w, struct span body, const char *boundary, int depth)
+{
     size_t blen = strlen(boundary), pos = 0, part_start = 0;
     bool in_part = false;
     struct span line;
@@ -226,7 +240,8 @@ static void visit_parts(struct walk *w, struct span body, const char *boundary, 
     }
 }
 
-static void visit_entity(struct walk *w, struct span entity, int depth) {
+static void visit_entity(struct walk *w, struct span entity, int depth)
+{
     struct span headers, body;
     split_entity(entity, &headers, &body);
     const char *ctype = header_value(w->a, headers, "Content-Type");
@@ -268,7 +283,8 @@ static const char *const auto_subjects[] = {
     "away from the office",
 };
 
-static bool automatic(struct arena *a, struct span headers, const struct inbound *in) {
+static bool automatic(struct arena *a, struct span headers, const struct inbound *in)
+{
     const char *submitted = header_value(a, headers, "Auto-Submitted");
     if (submitted && strncasecmp(submitted, "no", 2) != 0) return true;
     if (header_value(a, headers, "X-Autoreply") || header_value(a, headers, "X-Autorespond") ||
@@ -289,7 +305,8 @@ static bool automatic(struct arena *a, struct span headers, const struct inbound
     return false;
 }
 
-void inbound_parse(const char *raw, size_t len, struct arena *a, struct inbound *out) {
+void inbound_parse(const char *raw, size_t len, struct arena *a, struct inbound *out)
+{
     *out = (struct inbound){.kind = INBOUND_MESSAGE};
     struct span message = {raw, len}, headers, body;
     split_entity(message, &headers, &body);
@@ -308,7 +325,8 @@ void inbound_parse(const char *raw, size_t len, struct arena *a, struct inbound 
         out->kind = INBOUND_AUTO_REPLY;
 }
 
-const char *inbound_kind_name(enum inbound_kind kind) {
+const char *inbound_kind_name(enum inbound_kind kind)
+{
     static const char *const names[] = {
         [INBOUND_MESSAGE] = "message",
         [INBOUND_AUTO_REPLY] = "auto_reply",

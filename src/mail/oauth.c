@@ -12,7 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void form_add(struct buf *b, const char *name, const char *value) {
+static void form_add(struct buf *b, const char *name, const char *value)
+{
     if (!value || !*value) return;
     char *escaped = curl_easy_escape(NULL, value, 0);
     buf_printf(b, "%s%s=%s", b->len ? "&" : "", name, escaped ? escaped : "");
@@ -20,7 +21,8 @@ static void form_add(struct buf *b, const char *name, const char *value) {
 }
 
 static enum rc read_answer(const struct http_response *resp, struct arena *a, char **token,
-                           int64_t *expires_in, struct err *err) {
+                           int64_t *expires_in, struct err *err)
+{
     json_t *doc = json_loadb(resp->body.data ? resp->body.data : "", resp->body.len, 0, NULL);
     const char *access = json_string_value(json_object_get(doc, "access_token"));
     const char *error = json_string_value(json_object_get(doc, "error"));
@@ -42,7 +44,8 @@ static enum rc read_answer(const struct http_response *resp, struct arena *a, ch
 }
 
 enum rc oauth_refresh(const struct oauth_client *client, const char *refresh_token, struct arena *a,
-                      char **access_token, int64_t *expires_in, struct err *err) {
+                      char **access_token, int64_t *expires_in, struct err *err)
+{
     struct buf form;
     buf_init(&form, 0);
     form_add(&form, "grant_type", "refresh_token");

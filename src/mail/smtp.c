@@ -30,7 +30,8 @@ struct upload {
     size_t left;
 };
 
-static size_t on_read(char *dst, size_t size, size_t n, void *userdata) {
+static size_t on_read(char *dst, size_t size, size_t n, void *userdata)
+{
     struct upload *u = userdata;
     size_t take = size * n < u->left ? size * n : u->left;
     memcpy(dst, u->p, take);
@@ -41,7 +42,8 @@ static size_t on_read(char *dst, size_t size, size_t n, void *userdata) {
 
 /* Keeps the server's last reply line: libcurl's own error text names only the
  * command and code, while the reason a user reads is in the reply. */
-static int on_debug(CURL *h, curl_infotype type, char *data, size_t size, void *userdata) {
+static int on_debug(CURL *h, curl_infotype type, char *data, size_t size, void *userdata)
+{
     struct mail_session *s = userdata;
     (void)h;
     /* the first refusal is the reason; the 221 to the QUIT that follows is not */
@@ -57,11 +59,13 @@ static int on_debug(CURL *h, curl_infotype type, char *data, size_t size, void *
     return 0;
 }
 
-static char *dup_or_null(const char *s) {
+static char *dup_or_null(const char *s)
+{
     return s && *s ? xstrdup(s) : NULL;
 }
 
-struct mail_session *mail_session_new(const struct mail_server *server) {
+struct mail_session *mail_session_new(const struct mail_server *server)
+{
     struct mail_session *s = xcalloc(1, sizeof *s);
     char url[600];
     snprintf(url, sizeof url, "%s://%s:%d", server->tls == MAIL_TLS_IMPLICIT ? "smtps" : "smtp",
@@ -78,7 +82,8 @@ struct mail_session *mail_session_new(const struct mail_server *server) {
 }
 
 /* Options that stay the same for every message of the session. */
-static bool session_open(struct mail_session *s) {
+static bool session_open(struct mail_session *s)
+{
     if (s->h) return true;
     s->h = curl_easy_init();
     if (!s->h) return false;
@@ -109,7 +114,8 @@ static bool session_open(struct mail_session *s) {
 static void result_set(struct mail_result *out, enum mail_outcome outcome, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-static void result_set(struct mail_result *out, enum mail_outcome outcome, const char *fmt, ...) {
+static void result_set(struct mail_result *out, enum mail_outcome outcome, const char *fmt, ...)
+{
     out->outcome = outcome;
     va_list ap;
     va_start(ap, fmt);
@@ -120,7 +126,8 @@ static void result_set(struct mail_result *out, enum mail_outcome outcome, const
 /* Sorts a failed transfer: libcurl's error text names the SMTP command that
  * failed ("MAIL failed: 550", "RCPT failed: 550"), and the reply code says
  * whether it was final. */
-static void classify(struct mail_session *s, CURLcode cc, struct mail_result *out) {
+static void classify(struct mail_session *s, CURLcode cc, struct mail_result *out)
+{
     long code = out->code;
     const char *why = code >= 400 && s->reply[0] ? s->reply
                       : s->errbuf[0]             ? s->errbuf
@@ -140,7 +147,8 @@ static void classify(struct mail_session *s, CURLcode cc, struct mail_result *ou
 }
 
 void mail_send(struct mail_session *s, const char *from, const char *to, const char *msg,
-               size_t len, struct mail_result *out) {
+               size_t len, struct mail_result *out)
+{
     *out = (struct mail_result){.outcome = MAIL_DEFERRED};
     if (!session_open(s)) {
         result_set(out, MAIL_DEFERRED, "libcurl could not start");
@@ -171,7 +179,8 @@ void mail_send(struct mail_session *s, const char *from, const char *to, const c
     classify(s, cc, out);
 }
 
-void mail_session_free(struct mail_session *s) {
+void mail_session_free(struct mail_session *s)
+{
     if (!s) return;
     if (s->h) curl_easy_cleanup(s->h);
     curl_slist_free_all(s->pins);
@@ -184,7 +193,8 @@ void mail_session_free(struct mail_session *s) {
     free(s);
 }
 
-const char *mail_outcome_name(enum mail_outcome outcome) {
+const char *mail_outcome_name(enum mail_outcome outcome)
+{
     static const char *const names[] = {
         [MAIL_SENT] = "sent",
         [MAIL_REJECTED] = "rejected",

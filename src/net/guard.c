@@ -7,7 +7,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-static curl_socket_t open_guarded(void *clientp, curlsocktype purpose, struct curl_sockaddr *addr) {
+static curl_socket_t open_guarded(void *clientp, curlsocktype purpose, struct curl_sockaddr *addr)
+{
     struct net_guard *g = clientp;
     (void)purpose;
     if (addr_is_private(&addr->addr)) {
@@ -17,13 +18,15 @@ static curl_socket_t open_guarded(void *clientp, curlsocktype purpose, struct cu
     return socket(addr->family, addr->socktype, addr->protocol);
 }
 
-void net_guard_apply(CURL *h, struct net_guard *g) {
+void net_guard_apply(CURL *h, struct net_guard *g)
+{
     g->refused = false;
     curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_guarded);
     curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, g);
 }
 
-struct curl_slist *net_resolve_pins(const char *spec) {
+struct curl_slist *net_resolve_pins(const char *spec)
+{
     struct curl_slist *list = NULL;
     char item[512];
     for (const char *p = spec ? spec : ""; *p;) {

@@ -7,7 +7,8 @@
 
 #include <stdlib.h>
 
-static bool parse_file(const char *name, struct arena *a, struct inbound *out) {
+static bool parse_file(const char *name, struct arena *a, struct inbound *out)
+{
     char path[512];
     const char *dir = getenv("LEADGEN_TEST_DATA");
     snprintf(path, sizeof path, "%s/inbound/%s", dir ? dir : "tests/data", name);
@@ -20,7 +21,8 @@ static bool parse_file(const char *name, struct arena *a, struct inbound *out) {
     return true;
 }
 
-TEST(inbound_gmail_report_is_a_bounce_of_our_message) {
+TEST(inbound_gmail_report_is_a_bounce_of_our_message)
+{
     struct arena a;
     arena_init(&a);
     struct inbound in;
@@ -35,7 +37,8 @@ TEST(inbound_gmail_report_is_a_bounce_of_our_message) {
     arena_cleanup(&a);
 }
 
-TEST(inbound_out_of_office_is_not_a_reply) {
+TEST(inbound_out_of_office_is_not_a_reply)
+{
     struct arena a;
     arena_init(&a);
     struct inbound in;
@@ -46,7 +49,8 @@ TEST(inbound_out_of_office_is_not_a_reply) {
     arena_cleanup(&a);
 }
 
-TEST(inbound_reply_lists_every_reference_once) {
+TEST(inbound_reply_lists_every_reference_once)
+{
     struct arena a;
     arena_init(&a);
     struct inbound in;
@@ -61,7 +65,8 @@ TEST(inbound_reply_lists_every_reference_once) {
     arena_cleanup(&a);
 }
 
-TEST(inbound_transient_report_is_a_delay) {
+TEST(inbound_transient_report_is_a_delay)
+{
     struct arena a;
     arena_init(&a);
     struct inbound in;
@@ -73,7 +78,8 @@ TEST(inbound_transient_report_is_a_delay) {
     arena_cleanup(&a);
 }
 
-TEST(inbound_headers_decide_automatic_answers) {
+TEST(inbound_headers_decide_automatic_answers)
+{
     static const struct {
         const char *raw, *kind;
     } cases[] = {
@@ -101,7 +107,8 @@ TEST(inbound_headers_decide_automatic_answers) {
     }
 }
 
-TEST(inbound_survives_truncated_and_odd_input) {
+TEST(inbound_survives_truncated_and_odd_input)
+{
     static const char *const cases[] = {
         "",
         "From",
