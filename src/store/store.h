@@ -63,6 +63,13 @@ struct account {
     const char *smtp_host, *tls_mode, *username, *imap_host;
     int64_t smtp_port, imap_port, daily_limit, created_at;
     const char *secret; /* sealed (core/secrets.h); never leaves the server */
+    int64_t user_id;
+    /* when it may send: a window ("Mon-Fri 08:00-17:30", "" for always) in its
+     * IANA time zone, and min_gap + a random 0..max_extra seconds between sends */
+    const char *send_window, *timezone;
+    int64_t min_gap, max_extra;
+    const char *state, *state_reason; /* "ok", or "reauth" (it must be authorised again) */
+    int64_t imap_uidvalidity, imap_last_uid; /* how far its inbox has been read */
 };
 
 struct campaign_account_ref {
@@ -81,6 +88,7 @@ struct campaign {
     const char *steps;         /* JSON array text */
     int64_t daily_limit, batch_size, created_at, launched_at; /* launched_at 0: never */
     int64_t sent_today, sent_total;
+    int64_t last_sent_at, next_send_at; /* 0: none yet / nobody due */
     struct recipient_stats stats;
     struct account *accounts;
     size_t accounts_count;
@@ -129,13 +137,21 @@ struct send_campaign {
 /* A due recipient with the lead's merge fields. */
 struct send_recipient {
     int64_t id, lead_id, step, attempts;
+    bool suppressed; /* the address is on the owner's unsubscribe list */
     const char *email, *firstname, *lastname, *company, *website, *phones, *description;
 };
 
 /* A sending account of a campaign, secret included (for the SMTP login). */
 struct send_account {
     struct account account;
-    int64_t claimed_today; /* claims since day_start across all campaigns */
+    int64_t claimed_today;   /* claims since day_start across all campaigns */
+    int64_t last_claimed_at; /* 0: never */
+};
+
+/* The recipient an inbound message or an unsubscribe link is about. */
+struct send_match {
+    int64_t recipient_id, campaign_id, user_id;
+    const char *status, *email;
 };
 
 /* One claim: everything is checked and written in one transaction. */
@@ -328,7 +344,28 @@ struct store_ops {
      * the due list; with unsubscribe, the address also joins the owner's
      * unsubscribe list. */
     enum rc (*recipient_stop)(struct store *st, int64_t recipient_id, const char *status,
-                              bool unsubscribe, int64_t now, struct err *err);
+                              const char *reason, bool unsubscribe, int64_t now,
+                              struct err *err);
+    /* Message-IDs ("<...>") of the messages sent to a recipient, in step order. */
+    enum rc (*send_thread)(struct store *st, int64_t recipient_id, struct arena *a,
+                           const char ***ids, size_t *count, struct err *err);
+    /* The recipient an inbound message to account_id is about: the one a send
+     * whose Message-ID is in refs went to, else one at address `from` that the
+     * account has sent to (most recent); RC_NOT_FOUND when neither. */
+    enum rc (*send_match)(struct store *st, int64_t account_id, const char *const *refs,
+                          size_t nrefs, const char *from, struct arena *a,
+                          struct send_match *out, struct err *err);
+    /* The recipient of lead_id in campaign_id (unsubscribe links); RC_NOT_FOUND. */
+    enum rc (*recipient_by_lead)(struct store *st, int64_t campaign_id, int64_t lead_id,
+                                 struct arena *a, struct send_match *out, struct err *err);
+    /* Accounts sending for an active or paused campaign that have an inbox to
+     * read (an IMAP host, or Gmail). */
+    enum rc (*accounts_polled)(struct store *st, struct arena *a, struct account **out,
+                               size_t *count, struct err *err);
+    enum rc (*account_set_state)(struct store *st, int64_t account_id, const char *state,
+                                 const char *reason, struct err *err);
+    enum rc (*account_set_cursor)(struct store *st, int64_t account_id, int64_t uidvalidity,
+                                  int64_t last_uid, struct err *err);
 
     /* Lead Search recipes, in display order; recipe_get is RC_NOT_FOUND for
      * an unknown code. */

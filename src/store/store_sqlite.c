@@ -20,6 +20,7 @@ extern const char migration_sqlite_004_project_search[];
 extern const char migration_sqlite_005_recipes[];
 extern const char migration_sqlite_006_ads[];
 extern const char migration_sqlite_007_sender[];
+extern const char migration_sqlite_008_sender_accounts[];
 
 static const struct migration {
     int version;
@@ -31,6 +32,7 @@ static const struct migration {
     {5, migration_sqlite_005_recipes},
     {6, migration_sqlite_006_ads},
     {7, migration_sqlite_007_sender},
+    {8, migration_sqlite_008_sender_accounts},
 };
 
 enum stmt_id {

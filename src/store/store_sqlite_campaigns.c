@@ -32,9 +32,6 @@ enum cq {
     Q_COUNT
 };
 
-#define ACCOUNT_COLUMNS                                                                            \
-    "a.id, a.type, a.address, a.display_name, a.smtp_host, a.smtp_port, a.tls_mode, a.username, "  \
-    "a.imap_host, a.imap_port, a.daily_limit, a.created_at"
 #define CAMPAIGN_COLUMNS                                                                           \
     "id, project_id, name, status, steps, daily_limit, batch_size, created_at, "                   \
     "COALESCE(launched_at, 0), status_reason"
@@ -42,9 +39,10 @@ enum cq {
 static const char *const cq_sql[Q_COUNT] = {
     [Q_ACCOUNT_INSERT] = "INSERT INTO accounts (user_id, type, address, display_name, smtp_host, "
                          "smtp_port, tls_mode, username, imap_host, imap_port, daily_limit, secret, "
-                         "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
+                         "created_at, send_window, timezone, min_gap, max_extra) VALUES (?1, ?2, "
+                         "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) "
                          "RETURNING id",
-    [Q_ACCOUNT_LIST] = "SELECT " ACCOUNT_COLUMNS " FROM accounts a WHERE a.user_id = ?1 "
+    [Q_ACCOUNT_LIST] = "SELECT " SQ_ACCOUNT_COLUMNS " FROM accounts a WHERE a.user_id = ?1 "
                        "AND (?2 IS NULL OR a.type = ?2) ORDER BY a.id",
     [Q_ACCOUNT_TYPE] = "SELECT type FROM accounts WHERE id = ?1 AND user_id = ?2",
     [Q_ACCOUNT_USED] = "SELECT COUNT(*) FROM campaign_accounts WHERE account_id = ?1",
@@ -64,12 +62,14 @@ static const char *const cq_sql[Q_COUNT] = {
     [Q_STATS_ONE] = "SELECT campaign_id, status, COUNT(*) FROM recipients WHERE campaign_id = ?1 "
                     "GROUP BY campaign_id, status",
     /* handed to a server: sent, or claimed and not yet recorded */
-    [Q_SENT_USER] = "SELECT s.campaign_id, COUNT(*), SUM(s.claimed_at >= ?2) FROM sends s "
+    [Q_SENT_USER] = "SELECT s.campaign_id, COUNT(*), SUM(s.claimed_at >= ?2), "
+                    "MAX(COALESCE(s.finished_at, s.claimed_at)) FROM sends s "
                     "JOIN campaigns c ON c.id = s.campaign_id WHERE c.user_id = ?1 "
                     "AND s.state IN ('sending', 'sent') GROUP BY s.campaign_id",
-    [Q_SENT_ONE] = "SELECT campaign_id, COUNT(*), SUM(claimed_at >= ?2) FROM sends "
+    [Q_SENT_ONE] = "SELECT campaign_id, COUNT(*), SUM(claimed_at >= ?2), "
+                   "MAX(COALESCE(finished_at, claimed_at)) FROM sends "
                    "WHERE campaign_id = ?1 AND state IN ('sending', 'sent') GROUP BY campaign_id",
-    [Q_ACCOUNTS_OF] = "SELECT " ACCOUNT_COLUMNS " FROM campaign_accounts ca "
+    [Q_ACCOUNTS_OF] = "SELECT " SQ_ACCOUNT_COLUMNS " FROM campaign_accounts ca "
                       "JOIN accounts a ON a.id = ca.account_id WHERE ca.campaign_id = ?1 "
                       "ORDER BY ca.position",
     [Q_STATE] = "SELECT status FROM campaigns WHERE id = ?1 AND user_id = ?2",
@@ -97,7 +97,7 @@ _Static_assert(SQ_CAMPAIGN_BASE + Q_COUNT <= SQ_VERIFY_BASE, "campaign statement
 
 /* ---- accounts -------------------------------------------------------------- */
 
-static void account_from_row(sqlite3_stmt *q, struct arena *a, struct account *out)
+void sq_account_from_row(sqlite3_stmt *q, struct arena *a, struct account *out)
 {
     *out = (struct account){
         .id = sqlite3_column_int64(q, 0),
@@ -112,6 +112,15 @@ static void account_from_row(sqlite3_stmt *q, struct arena *a, struct account *o
         .imap_port = sqlite3_column_int64(q, 9),
         .daily_limit = sqlite3_column_int64(q, 10),
         .created_at = sqlite3_column_int64(q, 11),
+        .user_id = sqlite3_column_int64(q, 12),
+        .send_window = sq_col_text(q, 13, a),
+        .timezone = sq_col_text(q, 14, a),
+        .min_gap = sqlite3_column_int64(q, 15),
+        .max_extra = sqlite3_column_int64(q, 16),
+        .state = sq_col_text(q, 17, a),
+        .state_reason = sq_col_text(q, 18, a),
+        .imap_uidvalidity = sqlite3_column_int64(q, 19),
+        .imap_last_uid = sqlite3_column_int64(q, 20),
     };
 }
 
@@ -133,6 +142,10 @@ enum rc sq_account_add(struct store *st, int64_t user_id, const struct account *
     sqlite3_bind_int64(q, 11, in->daily_limit);
     sq_bind_text(q, 12, in->secret ? in->secret : "");
     sqlite3_bind_int64(q, 13, in->created_at);
+    sq_bind_text(q, 14, in->send_window ? in->send_window : "");
+    sq_bind_text(q, 15, in->timezone && *in->timezone ? in->timezone : "UTC");
+    sqlite3_bind_int64(q, 16, in->min_gap);
+    sqlite3_bind_int64(q, 17, in->max_extra);
     struct err raw = {0};
     enum rc rc = sq_step_int(c, q, id, &raw, "account insert");
     if (rc == RC_CONFLICT)
@@ -149,7 +162,7 @@ static enum rc read_accounts(struct conn *c, sqlite3_stmt *q, struct arena *a,
     int r;
     while ((r = sqlite3_step(q)) == SQLITE_ROW) {
         list = sq_grow(a, list, n, &cap, sizeof *list);
-        account_from_row(q, a, &list[n++]);
+        sq_account_from_row(q, a, &list[n++]);
     }
     enum rc rc = r == SQLITE_DONE ? RC_OK : sq_fail(c, err, "accounts");
     sq_done(q);
@@ -337,6 +350,7 @@ static enum rc attach_sends(struct conn *c, sqlite3_stmt *q, struct campaign *li
         if (!cp) continue;
         cp->sent_total = sqlite3_column_int64(q, 1);
         cp->sent_today = sqlite3_column_int64(q, 2);
+        cp->last_sent_at = sqlite3_column_int64(q, 3);
     }
     enum rc rc = r == SQLITE_DONE ? RC_OK : sq_fail(c, err, "send counts");
     sq_done(q);

@@ -49,6 +49,15 @@ enum rc sq_end(struct conn *c, enum rc rc, struct err *err);
     struct conn *c = sq_conn((st_), (err_));                                                       \
     if (!c) return RC_DB
 
+/* A sending account's columns, in the order sq_account_from_row reads them. */
+#define SQ_ACCOUNT_COLUMNS                                                                         \
+    "a.id, a.type, a.address, a.display_name, a.smtp_host, a.smtp_port, a.tls_mode, a.username, "  \
+    "a.imap_host, a.imap_port, a.daily_limit, a.created_at, a.user_id, a.send_window, "            \
+    "a.timezone, a.min_gap, a.max_extra, a.state, a.state_reason, a.imap_uidvalidity, "           \
+    "a.imap_last_uid"
+enum { SQ_ACCOUNT_NCOLS = 21 };
+void sq_account_from_row(sqlite3_stmt *q, struct arena *a, struct account *out);
+
 /* Campaign operations (store_sqlite_campaigns.c), spliced into the ops table. */
 enum rc sq_account_add(struct store *st, int64_t user_id, const struct account *in, int64_t *id,
                        struct err *err);
@@ -102,12 +111,28 @@ enum rc sq_send_record(struct store *st, const struct send_result *result, struc
 enum rc sq_send_unfinished(struct store *st, int64_t limit, struct arena *a,
                            struct send_unfinished **out, size_t *count, struct err *err);
 enum rc sq_recipient_stop(struct store *st, int64_t recipient_id, const char *status,
-                          bool unsubscribe, int64_t now, struct err *err);
+                          const char *reason, bool unsubscribe, int64_t now, struct err *err);
+enum rc sq_send_thread(struct store *st, int64_t recipient_id, struct arena *a, const char ***ids,
+                       size_t *count, struct err *err);
+enum rc sq_send_match(struct store *st, int64_t account_id, const char *const *refs, size_t nrefs,
+                      const char *from, struct arena *a, struct send_match *out,
+                      struct err *err);
+enum rc sq_recipient_by_lead(struct store *st, int64_t campaign_id, int64_t lead_id,
+                             struct arena *a, struct send_match *out, struct err *err);
+enum rc sq_accounts_polled(struct store *st, struct arena *a, struct account **out, size_t *count,
+                           struct err *err);
+enum rc sq_account_set_state(struct store *st, int64_t account_id, const char *state,
+                             const char *reason, struct err *err);
+enum rc sq_account_set_cursor(struct store *st, int64_t account_id, int64_t uidvalidity,
+                              int64_t last_uid, struct err *err);
 #define SQ_SENDS_OPS                                                                               \
     .send_due = sq_send_due, .send_recipients = sq_send_recipients,                                \
     .send_accounts = sq_send_accounts, .send_claim = sq_send_claim,                                \
     .send_record = sq_send_record, .send_unfinished = sq_send_unfinished,                          \
-    .recipient_stop = sq_recipient_stop,
+    .recipient_stop = sq_recipient_stop, .send_thread = sq_send_thread,                            \
+    .send_match = sq_send_match, .recipient_by_lead = sq_recipient_by_lead,                        \
+    .accounts_polled = sq_accounts_polled, .account_set_state = sq_account_set_state,              \
+    .account_set_cursor = sq_account_set_cursor,
 
 /* Lead Search recipes (store_sqlite_recipes.c), spliced into the ops table. */
 enum rc sq_recipe_list(struct store *st, struct arena *a, struct recipe **out, size_t *count,

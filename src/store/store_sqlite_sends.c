@@ -26,6 +26,14 @@ enum sendq {
     Q_UNFINISHED,
     Q_STOP,
     Q_UNSUBSCRIBE,
+    Q_SUPPRESSED,
+    Q_THREAD,
+    Q_MATCH_ID,
+    Q_MATCH_FROM,
+    Q_BY_LEAD,
+    Q_POLLED,
+    Q_ACCOUNT_STATE,
+    Q_ACCOUNT_CURSOR,
     Q_COUNT
 };
 
@@ -35,16 +43,18 @@ static const char *const sendq_sql[Q_COUNT] = {
               "FROM campaigns c WHERE c.status = ?1 AND EXISTS (SELECT 1 FROM recipients r "
               "WHERE r.campaign_id = c.id AND r.next_send_at <= ?2) ORDER BY c.id LIMIT ?4",
     [Q_DUE_RECIPIENTS] = "SELECT r.id, r.lead_id, r.current_step, r.attempts, r.email, "
-                         "l.firstname, l.lastname, l.company, l.website, l.phones, l.description "
+                         "l.firstname, l.lastname, l.company, l.website, l.phones, l.description, "
+                         "EXISTS (SELECT 1 FROM unsubscribes u JOIN campaigns c "
+                         "ON c.id = r.campaign_id WHERE u.user_id = c.user_id "
+                         "AND u.email_key = l.email_key) "
                          "FROM recipients r JOIN leads l ON l.id = r.lead_id "
                          "WHERE r.campaign_id = ?1 AND r.next_send_at <= ?2 "
                          "ORDER BY r.next_send_at, r.id LIMIT ?3",
-    [Q_ACCOUNTS] = "SELECT a.id, a.type, a.address, a.display_name, a.smtp_host, a.smtp_port, "
-                   "a.tls_mode, a.username, a.imap_host, a.imap_port, a.daily_limit, a.created_at, "
-                   "a.secret, (SELECT COUNT(*) FROM sends s WHERE s.account_id = a.id "
-                   "AND s.claimed_at >= ?2) FROM campaign_accounts ca "
-                   "JOIN accounts a ON a.id = ca.account_id WHERE ca.campaign_id = ?1 "
-                   "ORDER BY ca.position",
+    [Q_ACCOUNTS] = "SELECT " SQ_ACCOUNT_COLUMNS ", a.secret, (SELECT COUNT(*) FROM sends s "
+                   "WHERE s.account_id = a.id AND s.claimed_at >= ?2), (SELECT "
+                   "COALESCE(MAX(s.claimed_at), 0) FROM sends s WHERE s.account_id = a.id) "
+                   "FROM campaign_accounts ca JOIN accounts a ON a.id = ca.account_id "
+                   "WHERE ca.campaign_id = ?1 ORDER BY ca.position",
     [Q_CAMPAIGN] = "SELECT user_id, status FROM campaigns WHERE id = ?1",
     [Q_RECIPIENT] = "SELECT current_step, next_send_at FROM recipients "
                     "WHERE id = ?1 AND campaign_id = ?2",
@@ -74,11 +84,34 @@ static const char *const sendq_sql[Q_COUNT] = {
                          "WHERE id = ?1 AND state = 'charged'",
     [Q_UNFINISHED] = "SELECT id, campaign_id, recipient_id, step, account_id, claimed_at, "
                      "message_id FROM sends WHERE state = 'sending' ORDER BY id LIMIT ?1",
-    [Q_STOP] = "UPDATE recipients SET status = ?2, next_send_at = NULL WHERE id = ?1",
+    [Q_STOP] = "UPDATE recipients SET status = ?2, reason = ?3, next_send_at = NULL WHERE id = ?1",
     [Q_UNSUBSCRIBE] = "INSERT INTO unsubscribes (user_id, email_key, created_at) "
                       "SELECT c.user_id, l.email_key, ?2 FROM recipients r "
                       "JOIN campaigns c ON c.id = r.campaign_id JOIN leads l ON l.id = r.lead_id "
                       "WHERE r.id = ?1 ON CONFLICT (user_id, email_key) DO NOTHING",
+    [Q_SUPPRESSED] = "SELECT COUNT(*) FROM recipients r JOIN campaigns c ON c.id = r.campaign_id "
+                     "JOIN leads l ON l.id = r.lead_id JOIN unsubscribes u "
+                     "ON u.user_id = c.user_id AND u.email_key = l.email_key WHERE r.id = ?1",
+    [Q_THREAD] = "SELECT message_id FROM sends WHERE recipient_id = ?1 AND state = 'sent' "
+                 "ORDER BY step, id",
+    [Q_MATCH_ID] = "SELECT r.id, r.campaign_id, c.user_id, r.status, r.email FROM sends s "
+                   "JOIN recipients r ON r.id = s.recipient_id "
+                   "JOIN campaigns c ON c.id = r.campaign_id "
+                   "WHERE s.message_id = ?1 AND s.account_id = ?2",
+    [Q_MATCH_FROM] = "SELECT r.id, r.campaign_id, c.user_id, r.status, r.email FROM recipients r "
+                     "JOIN campaigns c ON c.id = r.campaign_id WHERE r.email = ?1 "
+                     "AND EXISTS (SELECT 1 FROM sends s WHERE s.recipient_id = r.id "
+                     "AND s.account_id = ?2 AND s.state = 'sent') ORDER BY r.id DESC LIMIT 1",
+    [Q_BY_LEAD] = "SELECT r.id, r.campaign_id, c.user_id, r.status, r.email FROM recipients r "
+                  "JOIN campaigns c ON c.id = r.campaign_id "
+                  "WHERE r.campaign_id = ?1 AND r.lead_id = ?2",
+    [Q_POLLED] = "SELECT " SQ_ACCOUNT_COLUMNS ", a.secret FROM accounts a WHERE a.state = 'ok' "
+                 "AND (a.type = 'gmail' OR a.imap_host <> '') AND EXISTS (SELECT 1 FROM "
+                 "campaign_accounts ca JOIN campaigns c ON c.id = ca.campaign_id "
+                 "WHERE ca.account_id = a.id AND c.status IN ('active', 'paused')) ORDER BY a.id",
+    [Q_ACCOUNT_STATE] = "UPDATE accounts SET state = ?2, state_reason = ?3 WHERE id = ?1",
+    [Q_ACCOUNT_CURSOR] = "UPDATE accounts SET imap_uidvalidity = ?2, imap_last_uid = ?3 "
+                         "WHERE id = ?1",
 };
 
 _Static_assert(SQ_SENDS_BASE + Q_COUNT <= SQ_SLOTS, "sender statements overflow their slots");
@@ -146,6 +179,7 @@ enum rc sq_send_recipients(struct store *st, int64_t campaign_id, int64_t now, i
             .website = sq_col_text(q, 8, a),
             .phones = sq_col_text(q, 9, a),
             .description = sq_col_text(q, 10, a),
+            .suppressed = sqlite3_column_int64(q, 11) != 0,
         };
     }
     enum rc rc = r == SQLITE_DONE ? RC_OK : sq_fail(c, err, "due recipients");
@@ -168,22 +202,11 @@ enum rc sq_send_accounts(struct store *st, int64_t campaign_id, int64_t day_star
     int r;
     while ((r = sqlite3_step(q)) == SQLITE_ROW) {
         list = sq_grow(a, list, n, &cap, sizeof *list);
-        list[n++] = (struct send_account){
-            .account = {.id = sqlite3_column_int64(q, 0),
-                        .type = sq_col_text(q, 1, a),
-                        .address = sq_col_text(q, 2, a),
-                        .display_name = sq_col_text(q, 3, a),
-                        .smtp_host = sq_col_text(q, 4, a),
-                        .smtp_port = sqlite3_column_int64(q, 5),
-                        .tls_mode = sq_col_text(q, 6, a),
-                        .username = sq_col_text(q, 7, a),
-                        .imap_host = sq_col_text(q, 8, a),
-                        .imap_port = sqlite3_column_int64(q, 9),
-                        .daily_limit = sqlite3_column_int64(q, 10),
-                        .created_at = sqlite3_column_int64(q, 11),
-                        .secret = sq_col_text(q, 12, a)},
-            .claimed_today = sqlite3_column_int64(q, 13),
-        };
+        struct send_account *sa = &list[n++];
+        sq_account_from_row(q, a, &sa->account);
+        sa->account.secret = sq_col_text(q, SQ_ACCOUNT_NCOLS, a);
+        sa->claimed_today = sqlite3_column_int64(q, SQ_ACCOUNT_NCOLS + 1);
+        sa->last_claimed_at = sqlite3_column_int64(q, SQ_ACCOUNT_NCOLS + 2);
     }
     enum rc rc = r == SQLITE_DONE ? RC_OK : sq_fail(c, err, "sending accounts");
     sq_done(q);
@@ -259,11 +282,18 @@ static enum rc claim_recipient(struct conn *c, const struct send_claim *in, stru
     if (!due)
         return err_set(err, RC_CONFLICT, "recipient %lld is not due at step %lld",
                        (long long)in->recipient_id, (long long)in->step);
+    Q(suppressed, Q_SUPPRESSED);
+    sqlite3_bind_int64(suppressed, 1, in->recipient_id);
+    int64_t on_list = 0;
+    enum rc rc = sq_step_int(c, suppressed, &on_list, err, "suppression");
+    if (rc != RC_OK) return rc;
+    if (on_list)
+        return err_set(err, RC_CONFLICT, "recipient %lld unsubscribed", (long long)in->recipient_id);
     Q(linked, Q_ACCOUNT_LINKED);
     sqlite3_bind_int64(linked, 1, in->campaign_id);
     sqlite3_bind_int64(linked, 2, in->account_id);
     int64_t found;
-    enum rc rc = sq_step_int(c, linked, &found, err, "claim account");
+    rc = sq_step_int(c, linked, &found, err, "claim account");
     if (rc == RC_NOT_FOUND)
         return err_set(err, RC_NOT_FOUND, "account %lld does not send for campaign %lld",
                        (long long)in->account_id, (long long)in->campaign_id);
@@ -412,11 +442,12 @@ enum rc sq_send_record(struct store *st, const struct send_result *result, struc
 }
 
 static enum rc stop_in_tx(struct conn *c, int64_t recipient_id, const char *status,
-                          bool unsubscribe, int64_t now, struct err *err)
+                          const char *reason, bool unsubscribe, int64_t now, struct err *err)
 {
     Q(stop, Q_STOP);
     sqlite3_bind_int64(stop, 1, recipient_id);
     sq_bind_text(stop, 2, status);
+    sq_bind_text(stop, 3, reason ? reason : "");
     enum rc rc = sq_exec(c, stop, err, "recipient stop");
     if (rc != RC_OK) return rc;
     if (sqlite3_changes(sq_db(c)) == 0)
@@ -429,10 +460,121 @@ static enum rc stop_in_tx(struct conn *c, int64_t recipient_id, const char *stat
 }
 
 enum rc sq_recipient_stop(struct store *st, int64_t recipient_id, const char *status,
-                          bool unsubscribe, int64_t now, struct err *err)
+                          const char *reason, bool unsubscribe, int64_t now, struct err *err)
 {
     CONN(st, err);
     enum rc rc = sq_begin(c, err);
     if (rc != RC_OK) return rc;
-    return sq_end(c, stop_in_tx(c, recipient_id, status, unsubscribe, now, err), err);
+    return sq_end(c, stop_in_tx(c, recipient_id, status, reason, unsubscribe, now, err), err);
+}
+
+/* ---- replies, unsubscribes and accounts ------------------------------------ */
+
+enum rc sq_send_thread(struct store *st, int64_t recipient_id, struct arena *a, const char ***ids,
+                       size_t *count, struct err *err)
+{
+    CONN(st, err);
+    Q(q, Q_THREAD);
+    sqlite3_bind_int64(q, 1, recipient_id);
+    size_t n = 0, cap = 0;
+    const char **list = NULL;
+    int r;
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        list = sq_grow(a, list, n, &cap, sizeof *list);
+        list[n++] = sq_col_text(q, 0, a);
+    }
+    enum rc rc = r == SQLITE_DONE ? RC_OK : sq_fail(c, err, "send thread");
+    sq_done(q);
+    *ids = list;
+    *count = n;
+    return rc;
+}
+
+/* One row of (recipient id, campaign id, user id, status, email) into out. */
+static enum rc read_match(struct conn *c, sqlite3_stmt *q, struct arena *a, struct send_match *out,
+                          struct err *err)
+{
+    int r = sqlite3_step(q);
+    if (r == SQLITE_ROW)
+        *out = (struct send_match){.recipient_id = sqlite3_column_int64(q, 0),
+                                   .campaign_id = sqlite3_column_int64(q, 1),
+                                   .user_id = sqlite3_column_int64(q, 2),
+                                   .status = sq_col_text(q, 3, a),
+                                   .email = sq_col_text(q, 4, a)};
+    enum rc rc = r == SQLITE_ROW    ? RC_OK
+                 : r == SQLITE_DONE ? err_set(err, RC_NOT_FOUND, "no recipient matches")
+                                    : sq_fail(c, err, "recipient match");
+    sq_done(q);
+    return rc;
+}
+
+enum rc sq_send_match(struct store *st, int64_t account_id, const char *const *refs, size_t nrefs,
+                      const char *from, struct arena *a, struct send_match *out, struct err *err)
+{
+    CONN(st, err);
+    for (size_t i = 0; i < nrefs; i++) {
+        Q(q, Q_MATCH_ID);
+        sq_bind_text(q, 1, refs[i]);
+        sqlite3_bind_int64(q, 2, account_id);
+        struct err miss = {0};
+        enum rc rc = read_match(c, q, a, out, &miss);
+        if (rc != RC_NOT_FOUND) return rc == RC_OK ? RC_OK : err_copy(err, &miss);
+    }
+    if (!from) return err_set(err, RC_NOT_FOUND, "no recipient matches");
+    Q(q, Q_MATCH_FROM);
+    sq_bind_text(q, 1, from);
+    sqlite3_bind_int64(q, 2, account_id);
+    return read_match(c, q, a, out, err);
+}
+
+enum rc sq_recipient_by_lead(struct store *st, int64_t campaign_id, int64_t lead_id,
+                             struct arena *a, struct send_match *out, struct err *err)
+{
+    CONN(st, err);
+    Q(q, Q_BY_LEAD);
+    sqlite3_bind_int64(q, 1, campaign_id);
+    sqlite3_bind_int64(q, 2, lead_id);
+    return read_match(c, q, a, out, err);
+}
+
+enum rc sq_accounts_polled(struct store *st, struct arena *a, struct account **out, size_t *count,
+                           struct err *err)
+{
+    CONN(st, err);
+    Q(q, Q_POLLED);
+    size_t n = 0, cap = 0;
+    struct account *list = NULL;
+    int r;
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        list = sq_grow(a, list, n, &cap, sizeof *list);
+        sq_account_from_row(q, a, &list[n]);
+        list[n++].secret = sq_col_text(q, SQ_ACCOUNT_NCOLS, a);
+    }
+    enum rc rc = r == SQLITE_DONE ? RC_OK : sq_fail(c, err, "polled accounts");
+    sq_done(q);
+    *out = list;
+    *count = n;
+    return rc;
+}
+
+enum rc sq_account_set_state(struct store *st, int64_t account_id, const char *state,
+                             const char *reason, struct err *err)
+{
+    CONN(st, err);
+    Q(q, Q_ACCOUNT_STATE);
+    sqlite3_bind_int64(q, 1, account_id);
+    sq_bind_text(q, 2, state);
+    sq_bind_text(q, 3, reason ? reason : "");
+    return sq_exec(c, q, err, "account state");
+}
+
+enum rc sq_account_set_cursor(struct store *st, int64_t account_id, int64_t uidvalidity,
+                              int64_t last_uid, struct err *err)
+{
+    CONN(st, err);
+    Q(q, Q_ACCOUNT_CURSOR);
+    sqlite3_bind_int64(q, 1, account_id);
+    sqlite3_bind_int64(q, 2, uidvalidity);
+    sqlite3_bind_int64(q, 3, last_uid);
+    return sq_exec(c, q, err, "account cursor");
 }

@@ -683,9 +683,9 @@ TEST(recipient_stop_records_replies_and_unsubscribes)
     struct err err = {0};
     CHECK_INT(f.st->ops->send_recipients(f.st, f.campaign, T0, 10, &a, &due, &n, &err), RC_OK);
     CHECK_INT(n, 2);
-    CHECK_INT(f.st->ops->recipient_stop(f.st, due[0].id, "replied", false, T0, &err), RC_OK);
-    CHECK_INT(f.st->ops->recipient_stop(f.st, due[1].id, "unsubscribed", true, T0, &err), RC_OK);
-    CHECK_INT(f.st->ops->recipient_stop(f.st, 999, "replied", false, T0, NULL), RC_NOT_FOUND);
+    CHECK_INT(f.st->ops->recipient_stop(f.st, due[0].id, "replied", "", false, T0, &err), RC_OK);
+    CHECK_INT(f.st->ops->recipient_stop(f.st, due[1].id, "unsubscribed", "", true, T0, &err), RC_OK);
+    CHECK_INT(f.st->ops->recipient_stop(f.st, 999, "replied", "", false, T0, NULL), RC_NOT_FOUND);
     CHECK_INT(f.st->ops->send_recipients(f.st, f.campaign, T0, 10, &a, &due, &n, &err), RC_OK);
     CHECK_INT(n, 0);
     CHECK_STR(recipient_at(&f, &a, 0)->status, "replied");
