@@ -26,38 +26,48 @@ struct cursor {
     struct err *err;
 };
 
-static bool is_blank(char c) {
+static bool is_blank(char c)
+{
     return c == ' ' || c == '\t';
 }
 
-static bool is_alpha(char c) {
+static bool is_alpha(char c)
+{
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-static bool is_digit(char c) {
+static bool is_digit(char c)
+{
     return c >= '0' && c <= '9';
 }
 
-static void skip_blanks(struct cursor *c) {
+static void skip_blanks(struct cursor *c)
+{
     while (c->p < c->end && is_blank(*c->p))
         c->p++;
 }
 
-static bool at_end(const struct cursor *c) {
+static bool at_end(const struct cursor *c)
+{
     return c->p >= c->end;
 }
 
-static int seg_quote_len(const struct cursor *c) {
-    return c->seg_len < QUOTE_MAX ? c->seg_len : QUOTE_MAX;
+/* Records `window "<text>": <what>`, text cut to QUOTE_MAX bytes with "..." when longer. */
+static enum rc fail_quoting(struct err *err, const char *text, size_t len, const char *what)
+{
+    int shown = len > QUOTE_MAX ? QUOTE_MAX : (int)len;
+    return err_set(err, RC_INVALID, "window \"%.*s%s\": %s", shown, text,
+                   len > QUOTE_MAX ? "..." : "", what);
 }
 
-/* Records `window "<segment>": <what>` (what is already formatted). */
-static enum rc fail(const struct cursor *c, const char *what) {
-    return err_set(c->err, RC_INVALID, "window \"%.*s\": %s", seg_quote_len(c), c->seg, what);
+static enum rc fail(const struct cursor *c, const char *what)
+{
+    return fail_quoting(c->err, c->seg, (size_t)c->seg_len, what);
 }
 
 /* Length of the token at p: up to a blank, or also a '-' when stop_at_dash. */
-static int token_len(const struct cursor *c, const char *p, bool stop_at_dash) {
+static int token_len(const struct cursor *c, const char *p, bool stop_at_dash)
+{
     const char *q = p;
     while (q < c->end && !is_blank(*q) && !(stop_at_dash && *q == '-'))
         q++;
@@ -65,17 +75,19 @@ static int token_len(const struct cursor *c, const char *p, bool stop_at_dash) {
     return n < QUOTE_MAX ? n : QUOTE_MAX;
 }
 
-static enum rc parse_day(struct cursor *c, int *day) {
+static enum rc parse_day(struct cursor *c, int *day)
+{
     char why[160];
     const char *name = c->p;
     while (c->p < c->end && is_alpha(*c->p))
         c->p++;
     size_t n = (size_t)(c->p - name);
-    if (n == 0) {
+    if (n == 0 && (name == c->seg || (!at_end(c) && !is_blank(*name))))
         snprintf(why, sizeof why, "expected a day at \"%.*s\" (" DAY_HINT ")",
                  token_len(c, name, false), name);
-        return fail(c, why);
-    }
+    else if (n == 0)
+        snprintf(why, sizeof why, "expected a day after \"%c\" (" DAY_HINT ")", name[-1]);
+    if (n == 0) return fail(c, why);
     for (int d = 0; d < 7; d++) {
         if (n == 3 && strncasecmp(name, day_names[d], 3) == 0) {
             *day = d;
@@ -90,7 +102,8 @@ static enum rc parse_day(struct cursor *c, int *day) {
 }
 
 /* A day or a range of days (wrapping past Sunday) into the bit set *days. */
-static enum rc parse_day_item(struct cursor *c, uint8_t *days) {
+static enum rc parse_day_item(struct cursor *c, uint8_t *days)
+{
     int first, last;
     if (parse_day(c, &first) != RC_OK) return RC_INVALID;
     last = first;
@@ -105,7 +118,8 @@ static enum rc parse_day_item(struct cursor *c, uint8_t *days) {
     return RC_OK;
 }
 
-static enum rc parse_days(struct cursor *c, uint8_t *days) {
+static enum rc parse_days(struct cursor *c, uint8_t *days)
+{
     *days = 0;
     if (c->end - c->p >= 5 && strncasecmp(c->p, "daily", 5) == 0 &&
         (c->end - c->p == 5 || !is_alpha(c->p[5]))) {
@@ -124,7 +138,8 @@ static enum rc parse_days(struct cursor *c, uint8_t *days) {
 }
 
 /* H[H]:MM into minutes after midnight; 24:00 only when is_end. */
-static enum rc parse_time(struct cursor *c, bool is_end, int *minutes) {
+static enum rc parse_time(struct cursor *c, bool is_end, int *minutes)
+{
     char why[160];
     const char *t = c->p;
     int n = token_len(c, t, !is_end);
@@ -154,7 +169,8 @@ static enum rc parse_time(struct cursor *c, bool is_end, int *minutes) {
     return RC_OK;
 }
 
-static enum rc parse_hours(struct cursor *c, struct window_span *span) {
+static enum rc parse_hours(struct cursor *c, struct window_span *span)
+{
     char why[200];
     const char *start_tok = c->p;
     int start, end;
@@ -179,7 +195,8 @@ static enum rc parse_hours(struct cursor *c, struct window_span *span) {
 }
 
 /* One "days hours" window, seg_len bytes at seg, already trimmed and non-empty. */
-static enum rc parse_span(const char *seg, int seg_len, struct window_span *span, struct err *err) {
+static enum rc parse_span(const char *seg, int seg_len, struct window_span *span, struct err *err)
+{
     struct cursor c = {seg, seg_len, seg, seg + seg_len, err};
     char why[160];
     if (parse_days(&c, &span->days) != RC_OK) return RC_INVALID;
@@ -201,7 +218,8 @@ static enum rc parse_span(const char *seg, int seg_len, struct window_span *span
     return RC_OK;
 }
 
-enum rc window_parse(const char *spec, const char *zone, struct window *out, struct err *err) {
+enum rc window_parse(const char *spec, const char *zone, struct window *out, struct err *err)
+{
     memset(out, 0, sizeof *out);
     if (!zone || !*zone) zone = "UTC";
     if (window_zone_check(zone, err) != RC_OK) return RC_INVALID;
@@ -216,15 +234,13 @@ enum rc window_parse(const char *spec, const char *zone, struct window *out, str
         while (seg_end > p && is_blank(seg_end[-1]))
             seg_end--;
         if (p == seg_end) {
-            if (!semi && out->count == 0)
-                return err_set(err, RC_INVALID, "window \"%.*s\": no days and hours (" EXAMPLE ")",
-                               QUOTE_MAX, spec);
-            return err_set(err, RC_INVALID, "window \"%.*s\": empty window around \";\"", QUOTE_MAX,
-                           spec);
+            const char *what = !semi && out->count == 0 ? "no days and hours (" EXAMPLE ")"
+                                                        : "empty window around \";\"";
+            return fail_quoting(err, spec, strlen(spec), what);
         }
         if (out->count == WINDOW_MAX_SPANS)
-            return err_set(err, RC_INVALID, "window \"%.*s\": more than %d windows", QUOTE_MAX,
-                           spec, WINDOW_MAX_SPANS);
+            return fail_quoting(err, spec, strlen(spec), "more than 8 windows");
+        _Static_assert(WINDOW_MAX_SPANS == 8, "the message above names the limit");
         if (parse_span(p, (int)(seg_end - p), &out->spans[out->count], err) != RC_OK)
             return RC_INVALID;
         out->count++;
@@ -235,7 +251,8 @@ enum rc window_parse(const char *spec, const char *zone, struct window *out, str
 
 /* ---- time zones ---- */
 
-static bool zone_name_plausible(const char *zone) {
+static bool zone_name_plausible(const char *zone)
+{
     size_t n = strlen(zone);
     if (n == 0 || n >= WINDOW_ZONE_MAX) return false;
     for (size_t i = 0; i < n; i++)
@@ -244,7 +261,8 @@ static bool zone_name_plausible(const char *zone) {
 }
 
 /* The system zone id spelled like zone but for letter case, into out; false when none. */
-static bool zone_spelling(const char *zone, char out[WINDOW_ZONE_MAX]) {
+static bool zone_spelling(const char *zone, char out[WINDOW_ZONE_MAX])
+{
     UErrorCode st = U_ZERO_ERROR;
     UEnumeration *ids = ucal_openTimeZones(&st);
     bool found = false;
@@ -260,7 +278,8 @@ static bool zone_spelling(const char *zone, char out[WINDOW_ZONE_MAX]) {
     return found;
 }
 
-enum rc window_zone_check(const char *zone, struct err *err) {
+enum rc window_zone_check(const char *zone, struct err *err)
+{
     if (!zone || !*zone) return err_set(err, RC_INVALID, "time zone is empty (e.g. Europe/Berlin)");
     if (!zone_name_plausible(zone))
         return err_set(err, RC_INVALID,
@@ -289,7 +308,8 @@ struct local_time {
     int sec; /* seconds after local midnight */
 };
 
-static UCalendar *calendar_open(const struct window *w, struct err *err) {
+static UCalendar *calendar_open(const struct window *w, struct err *err)
+{
     if (window_zone_check(w->zone, err) != RC_OK) return NULL;
     UChar id[WINDOW_ZONE_MAX];
     u_uastrncpy(id, w->zone, WINDOW_ZONE_MAX);
@@ -304,7 +324,8 @@ static UCalendar *calendar_open(const struct window *w, struct err *err) {
     return cal;
 }
 
-static enum rc local_time_at(UCalendar *cal, int64_t at, struct local_time *lt, struct err *err) {
+static enum rc local_time_at(UCalendar *cal, int64_t at, struct local_time *lt, struct err *err)
+{
     UErrorCode st = U_ZERO_ERROR;
     ucal_setMillis(cal, (UDate)at * 1000.0, &st);
     lt->dow = ucal_get(cal, UCAL_DAY_OF_WEEK, &st) - UCAL_SUNDAY;
@@ -317,7 +338,8 @@ static enum rc local_time_at(UCalendar *cal, int64_t at, struct local_time *lt, 
     return RC_OK;
 }
 
-static bool open_at(const struct window *w, const struct local_time *lt) {
+static bool open_at(const struct window *w, const struct local_time *lt)
+{
     for (int i = 0; i < w->count; i++) {
         const struct window_span *s = &w->spans[i];
         if ((s->days >> lt->dow & 1) && lt->sec >= s->start_min * 60 && lt->sec < s->end_min * 60)
@@ -328,7 +350,8 @@ static bool open_at(const struct window *w, const struct local_time *lt) {
 
 /* Seconds until the local clock reaches the next window start today, else midnight, assuming
  * the zone's offset holds that long (the caller caps the step at the next transition). */
-static int64_t seconds_to_next_change(const struct window *w, const struct local_time *lt) {
+static int64_t seconds_to_next_change(const struct window *w, const struct local_time *lt)
+{
     int64_t best = DAY_SECONDS - lt->sec;
     for (int i = 0; i < w->count; i++) {
         const struct window_span *s = &w->spans[i];
@@ -339,7 +362,8 @@ static int64_t seconds_to_next_change(const struct window *w, const struct local
 }
 
 /* The Unix second of the zone's first transition after the calendar's time, or INT64_MAX. */
-static int64_t next_transition(const UCalendar *cal) {
+static int64_t next_transition(const UCalendar *cal)
+{
     UErrorCode st = U_ZERO_ERROR;
     UDate when = 0;
     if (!ucal_getTimeZoneTransitionDate(cal, UCAL_TZ_TRANSITION_NEXT, &when, &st) ||
@@ -349,13 +373,15 @@ static int64_t next_transition(const UCalendar *cal) {
     return ms / 1000 + (ms > 0 && ms % 1000 != 0); /* rounded up: the first second after */
 }
 
-static enum rc check_instant(int64_t at, struct err *err) {
+static enum rc check_instant(int64_t at, struct err *err)
+{
     if (at < instant_min || at > instant_max)
         return err_set(err, RC_INVALID, "instant %lld is outside years 1 to 9999", (long long)at);
     return RC_OK;
 }
 
-enum rc window_is_open(const struct window *w, int64_t at, bool *open, struct err *err) {
+enum rc window_is_open(const struct window *w, int64_t at, bool *open, struct err *err)
+{
     *open = false;
     if (check_instant(at, err) != RC_OK) return RC_INVALID;
     UCalendar *cal = calendar_open(w, err);
@@ -367,7 +393,8 @@ enum rc window_is_open(const struct window *w, int64_t at, bool *open, struct er
     return rc;
 }
 
-enum rc window_next_open(const struct window *w, int64_t at, int64_t *next, struct err *err) {
+enum rc window_next_open(const struct window *w, int64_t at, int64_t *next, struct err *err)
+{
     *next = at;
     if (check_instant(at, err) != RC_OK) return RC_INVALID;
     UCalendar *cal = calendar_open(w, err);
