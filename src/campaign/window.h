@@ -1,6 +1,7 @@
 /* Sending windows: the days and hours, in a sending account's own time zone, during which the
  * scheduler may send from it. Time zones are IANA names resolved by ICU's calendar (never TZ or
  * tzset, which other threads would race on); a parsed window is a plain struct with no heap.
+ * Every function is safe from any thread: each call opens and closes its own ICU calendar.
  *
  * Spec grammar (case-insensitive day names, spaces around ';' and after ',' allowed):
  *   spec   = window *( ";" window )              at most WINDOW_MAX_SPANS windows
@@ -53,12 +54,13 @@ enum rc window_parse(const char *spec, const char *zone, struct window *out, str
  * `unknown time zone "..."` and, when only the letter case is wrong, the right spelling. */
 enum rc window_zone_check(const char *zone, struct err *err);
 
-/* *open is whether the window is open at Unix second at. */
+/* *open is whether the window is open at Unix second at. Instants outside years 1 to 9999 are
+ * RC_INVALID, as is a zone in w that window_zone_check refuses. */
 enum rc window_is_open(const struct window *w, int64_t at, bool *open, struct err *err);
 
 /* *next is the first Unix second >= at at which the window is open (at itself when open now),
  * for the scheduler's next_send_at. The search is bounded (WINDOW_SEARCH_DAYS); RC_NOT_FOUND
- * when the window does not open within it, which only a zone skipping whole days can cause. */
+ * when the window does not open within it (a parsed window in a real zone opens within 8). */
 enum { WINDOW_SEARCH_DAYS = 15 };
 enum rc window_next_open(const struct window *w, int64_t at, int64_t *next, struct err *err);
 
