@@ -8,7 +8,7 @@ PKGS=(
   build-essential pkg-config
   libmicrohttpd-dev libsqlite3-dev libjansson-dev libsodium-dev
   libcurl4-gnutls-dev libpsl-dev libidn2-dev libc-ares-dev libpcre2-dev libpq-dev
-  libssl-dev libunistring-dev
+  libssl-dev libunistring-dev libicu-dev
   sqlite3 curl python3 python3-yaml clang
 )
 # bench/run.sh: wrk and nginx (HTTP suite), time (/usr/bin/time -v) and Scrapy
