@@ -179,3 +179,44 @@ out:
     conn_close(&c);
     return rc;
 }
+
+/* A mailbox name as a URL path: every byte but letters, digits and the
+ * hierarchy separator escaped, so "[Gmail]/Sent Mail" survives. */
+static void folder_path(const char *folder, char *out, size_t size)
+{
+    size_t n = 0;
+    out[n++] = '/';
+    for (const unsigned char *p = (const unsigned char *)folder; *p && n + 4 < size; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            *p == '/' || *p == '-' || *p == '_' || *p == '.')
+            out[n++] = (char)*p;
+        else
+            n += (size_t)snprintf(out + n, size - n, "%%%02X", *p);
+    }
+    out[n] = '\0';
+}
+
+enum rc imap_has_header(const struct imap_server *server, const char *folder, const char *name,
+                        const char *value, bool *found, struct err *err)
+{
+    *found = false;
+    if (strpbrk(value, "\"\\\r\n") || strpbrk(name, " \"\\\r\n"))
+        return err_set(err, RC_INVALID, "a header to search for may not hold quotes or breaks");
+    struct conn c = {0};
+    buf_init(&c.out, MAX_LISTING);
+    enum rc rc = RC_UPSTREAM;
+    char path[512], cmd[600];
+    if (!conn_open(&c, server)) {
+        err_set(err, RC_UPSTREAM, "libcurl could not start");
+        goto out;
+    }
+    folder_path(folder, path, sizeof path);
+    snprintf(cmd, sizeof cmd, "UID SEARCH HEADER %s \"%s\"", name, value);
+    rc = conn_run(&c, path, cmd, MAX_LISTING, err);
+    if (rc != RC_OK) goto out;
+    int64_t uid;
+    *found = search_uids(c.out.data ? c.out.data : "", 0, &uid, 1) > 0;
+out:
+    conn_close(&c);
+    return rc;
+}

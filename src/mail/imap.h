@@ -38,4 +38,9 @@ typedef void (*imap_message_fn)(const char *raw, size_t len, int64_t uid, void *
 enum rc imap_poll(const struct imap_server *server, struct imap_cursor *cursor, size_t max_messages,
                   size_t max_bytes, imap_message_fn fn, void *ctx, struct err *err);
 
+/* Whether `folder` holds a message whose header `name` is `value` (e.g. a
+ * Message-ID in Gmail's sent folder). RC_UPSTREAM when it cannot be read. */
+enum rc imap_has_header(const struct imap_server *server, const char *folder, const char *name,
+                        const char *value, bool *found, struct err *err);
+
 #endif

@@ -185,6 +185,8 @@ struct send_result {
 struct send_unfinished {
     int64_t send_id, campaign_id, recipient_id, step, account_id, claimed_at;
     const char *message_id;
+    int64_t user_id, attempts; /* the campaign's owner; the recipient's failed tries */
+    const char *steps;         /* the campaign's steps (JSON array text) */
 };
 
 /* One ad in the permanent Ad Spy history. */

@@ -82,8 +82,11 @@ static const char *const sendq_sql[Q_COUNT] = {
                  "WHERE l.id = ?1 AND l.state = 'charged' AND users.id = l.user_id",
     [Q_LEDGER_RELEASE] = "UPDATE credit_ledger SET state = 'released', amount = 0 "
                          "WHERE id = ?1 AND state = 'charged'",
-    [Q_UNFINISHED] = "SELECT id, campaign_id, recipient_id, step, account_id, claimed_at, "
-                     "message_id FROM sends WHERE state = 'sending' ORDER BY id LIMIT ?1",
+    [Q_UNFINISHED] = "SELECT s.id, s.campaign_id, s.recipient_id, s.step, s.account_id, "
+                     "s.claimed_at, s.message_id, c.user_id, r.attempts, c.steps FROM sends s "
+                     "JOIN campaigns c ON c.id = s.campaign_id "
+                     "JOIN recipients r ON r.id = s.recipient_id "
+                     "WHERE s.state = 'sending' ORDER BY s.id LIMIT ?1",
     [Q_STOP] = "UPDATE recipients SET status = ?2, reason = ?3, next_send_at = NULL WHERE id = ?1",
     [Q_UNSUBSCRIBE] = "INSERT INTO unsubscribes (user_id, email_key, created_at) "
                       "SELECT c.user_id, l.email_key, ?2 FROM recipients r "
@@ -234,6 +237,9 @@ enum rc sq_send_unfinished(struct store *st, int64_t limit, struct arena *a,
             .account_id = sqlite3_column_int64(q, 4),
             .claimed_at = sqlite3_column_int64(q, 5),
             .message_id = sq_col_text(q, 6, a),
+            .user_id = sqlite3_column_int64(q, 7),
+            .attempts = sqlite3_column_int64(q, 8),
+            .steps = sq_col_text(q, 9, a),
         };
     }
     enum rc rc = r == SQLITE_DONE ? RC_OK : sq_fail(c, err, "unfinished sends");
