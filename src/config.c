@@ -18,6 +18,7 @@
 #define ENUM(name, f, def, words, help) {name, CONFIG_ENUM, FIELD(f), def, 0, 0, words, help}
 
 static const char *const search_providers[] = {"direct", "scraperapi", "serpapi", NULL};
+static const char *const on_off[] = {"on", "off", NULL};
 
 static const struct config_var config_vars[] = {
     STRING("LEADGEN_LISTEN", listen, "127.0.0.1:8080", "address and port to listen on"),
@@ -97,6 +98,10 @@ static const struct config_var config_vars[] = {
         "most probe connections open to one MX host at once"),
     INT("LEADGEN_VERIFY_TIMEOUT", verify_timeout, "60", 5, 3600,
         "most seconds one verify.php request spends on DNS and SMTP"),
+    ENUM("LEADGEN_SMTP_PROBE", smtp_probe, "on", on_off,
+         "off answers verifications without any SMTP connection"),
+    STRING("LEADGEN_SMTP_PROXY", smtp_proxy, NULL,
+           "socks5://[user:pass@]host:port[,...] that SMTP probes connect through, in turn"),
 };
 enum { CONFIG_COUNT = sizeof config_vars / sizeof config_vars[0] };
 

@@ -46,6 +46,7 @@ struct config {
     int64_t dns_timeout, smtp_probe_port;
     const char *smtp_helo, *smtp_from;
     int64_t smtp_connect_timeout, smtp_timeout, smtp_per_host, verify_timeout;
+    const char *smtp_probe, *smtp_proxy;
 };
 
 struct config_var {

@@ -16,6 +16,8 @@
 #include "leads/leads.h"
 #include "http/server.h"
 #include "net/http.h"
+#include "verify/socks5.h"
+#include "verify/verify.h"
 
 #include <malloc.h>
 #include <pthread.h>
@@ -35,6 +37,10 @@ struct command {
 
 /* The configuration, loaded and checked once before any command runs. */
 static struct config cfg;
+/* LEADGEN_SMTP_PROXY parsed, checked with the rest of the configuration. */
+static struct arena proxy_arena;
+static struct socks5_proxy *smtp_proxies;
+static size_t smtp_nproxies;
 
 static struct store *open_store(void)
 {
@@ -411,11 +417,36 @@ static struct api_options api_options_from_config(struct arena *a)
                              .connect_timeout_ms = (int)cfg.smtp_connect_timeout * 1000,
                              .command_timeout_ms = (int)cfg.smtp_timeout * 1000,
                              .per_host = (int)cfg.smtp_per_host,
-                             .allow_private = cfg.allow_private_targets},
+                             .allow_private = cfg.allow_private_targets,
+                             .off = strcmp(cfg.smtp_probe, "off") == 0,
+                             .proxies = smtp_proxies,
+                             .nproxies = smtp_nproxies},
                    .deadline_ms = (int)cfg.verify_timeout * 1000},
     };
     verify_options_fill_identity(&o.verify, a);
     return o;
+}
+
+/* Whether probes can reach port 25, asked once in the background so start-up
+ * does not wait for a blocked port's time-out. */
+static void *port25_check(void *arg)
+{
+    (void)arg;
+    char why[300];
+    if (!verify_port25_open(5000, why, sizeof why))
+        log_warn("outbound port 25 looks blocked (%s): mailbox probes will answer unknown; set "
+                 "LEADGEN_SMTP_PROXY=socks5://host:port to probe through a relay where it is "
+                 "open, or LEADGEN_SMTP_PROBE=off to skip probes at once", why);
+    return NULL;
+}
+
+/* Skipped when probes do not use port 25 directly (a proxy, probing off, a test port). */
+static void start_port25_check(void)
+{
+    if (strcmp(cfg.smtp_probe, "off") == 0 || smtp_nproxies > 0 || cfg.smtp_probe_port != 25)
+        return;
+    pthread_t t;
+    if (pthread_create(&t, NULL, port25_check, NULL) == 0) pthread_detach(t);
 }
 
 static int cmd_serve(int argc, char **argv)
@@ -446,6 +477,7 @@ static int cmd_serve(int argc, char **argv)
     log_info("leadgen listening on http://%.*s:%u (store: %s)",
              (int)(strrchr(opt.listen, ':') - opt.listen), opt.listen, server_port(srv),
              st->ops->name);
+    start_port25_check();
     malloc_trim(0); /* start-up (migrations, first user) left freed heap behind */
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
@@ -537,6 +569,13 @@ int cli_main(int argc, char **argv)
     }
     if (config_load(&cfg, &err) != RC_OK) {
         fprintf(stderr, "leadgen: %s\n", err.msg);
+        return 2;
+    }
+    arena_init(&proxy_arena);
+    if (socks5_parse_list(cfg.smtp_proxy, &proxy_arena, &smtp_proxies, &smtp_nproxies, &err) !=
+        RC_OK) {
+        fprintf(stderr, "leadgen: LEADGEN_SMTP_PROXY: %s; expected "
+                        "socks5://[user:pass@]host:port[,...]\n", err.msg);
         return 2;
     }
     configure_modules();

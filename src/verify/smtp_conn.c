@@ -8,6 +8,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -85,47 +86,6 @@ static socklen_t fill_sockaddr(const struct dns_addr *addr, int port, struct soc
     s4->sin_port = htons((uint16_t)port);
     memcpy(&s4->sin_addr, addr->bytes, 4);
     return sizeof *s4;
-}
-
-static enum rc finish_connect(struct verify_smtp_conn *c, int port, int timeout_ms,
-                              double deadline_ms, struct err *err) {
-    char what[128];
-    snprintf(what, sizeof what, "connecting to %s port %d", c->peer, port);
-    if (wait_fd(c->fd, POLLOUT, timeout_ms, deadline_ms, what, err) != RC_OK) return RC_UPSTREAM;
-    int soerr = 0;
-    socklen_t len = sizeof soerr;
-    if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &len) != 0) soerr = errno;
-    if (soerr)
-        return err_set(err, RC_UPSTREAM, "connect to %s port %d: %s", c->peer, port,
-                       strerror(soerr));
-    return RC_OK;
-}
-
-enum rc verify_smtp_connect(const struct dns_addr *addr, int port, int timeout_ms,
-                            double deadline_ms, struct verify_smtp_conn **out, struct err *err) {
-    struct verify_smtp_conn *c = xcalloc(1, sizeof *c);
-    verify_smtp_addr_text(addr, c->peer, sizeof c->peer);
-    struct sockaddr_storage ss;
-    socklen_t sslen = fill_sockaddr(addr, port, &ss);
-    enum rc rc = RC_OK;
-    c->fd = socket(addr->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (c->fd < 0) {
-        rc = err_set(err, RC_UPSTREAM, "socket: %s", strerror(errno));
-        goto out;
-    }
-    if (connect(c->fd, (struct sockaddr *)&ss, sslen) == 0) goto out;
-    if (errno != EINPROGRESS) {
-        rc = err_set(err, RC_UPSTREAM, "connect to %s port %d: %s", c->peer, port, strerror(errno));
-        goto out;
-    }
-    rc = finish_connect(c, port, timeout_ms, deadline_ms, err);
-out:
-    if (rc != RC_OK) {
-        verify_smtp_close(c);
-        c = NULL;
-    }
-    *out = c;
-    return rc;
 }
 
 /* ---- raw I/O, plain or TLS -------------------------------------------------- */
@@ -220,6 +180,128 @@ static enum rc read_reply(struct verify_smtp_conn *c, int timeout_ms, double dea
         }
         if (receive_some(c, timeout_ms, deadline_ms, what, err) != RC_OK) return RC_UPSTREAM;
     }
+}
+
+/* ---- connecting, directly or through a SOCKS5 proxy ------------------------ */
+
+/* Opens a non-blocking socket to sa and waits until it is connected; name
+ * ("127.0.0.2 port 25") is for messages. */
+static enum rc open_socket(struct verify_smtp_conn *c, const struct sockaddr *sa, socklen_t len,
+                           const char *name, int timeout_ms, double deadline_ms, struct err *err)
+{
+    c->fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (c->fd < 0) return err_set(err, RC_UPSTREAM, "socket: %s", strerror(errno));
+    if (connect(c->fd, sa, len) == 0) return RC_OK;
+    if (errno != EINPROGRESS)
+        return err_set(err, RC_UPSTREAM, "connect to %s: %s", name, strerror(errno));
+    char what[160];
+    snprintf(what, sizeof what, "connecting to %s", name);
+    if (wait_fd(c->fd, POLLOUT, timeout_ms, deadline_ms, what, err) != RC_OK) return RC_UPSTREAM;
+    int soerr = 0;
+    socklen_t optlen = sizeof soerr;
+    if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &optlen) != 0) soerr = errno;
+    if (soerr) return err_set(err, RC_UPSTREAM, "connect to %s: %s", name, strerror(soerr));
+    return RC_OK;
+}
+
+/* Reads one proxy reply with parse (a socks5_*_reply); what follows it stays buffered. */
+static enum rc proxy_reply(struct verify_smtp_conn *c, long (*parse)(const unsigned char *, size_t,
+                                                                     int *),
+                           int *value, int timeout_ms, double deadline_ms, const char *what,
+                           struct err *err)
+{
+    for (;;) {
+        long used = parse((const unsigned char *)c->buf, c->len, value);
+        if (used < 0) return err_set(err, RC_UPSTREAM, "the reply is not SOCKS5 (%s)", what);
+        if (used > 0) {
+            c->len -= (size_t)used;
+            memmove(c->buf, c->buf + used, c->len);
+            return RC_OK;
+        }
+        if (receive_some(c, timeout_ms, deadline_ms, what, err) != RC_OK) return RC_UPSTREAM;
+    }
+}
+
+/* RFC 1928 §3-§6 (and RFC 1929 §2 when the proxy asks for a password): method,
+ * authentication, CONNECT to addr:port. */
+static enum rc proxy_handshake(struct verify_smtp_conn *c, const struct socks5_proxy *proxy,
+                               const struct dns_addr *addr, int port, int timeout_ms,
+                               double deadline_ms, struct err *err)
+{
+    unsigned char msg[SOCKS5_REQUEST_MAX];
+    int value = 0;
+    size_t n = socks5_greeting(proxy, msg);
+    if (send_all(c, (char *)msg, n, timeout_ms, deadline_ms, "sending the greeting", err) ||
+        proxy_reply(c, socks5_method_reply, &value, timeout_ms, deadline_ms,
+                    "waiting for the method reply", err))
+        return RC_UPSTREAM;
+    if (value == SOCKS5_USERPASS && proxy->user) {
+        n = socks5_auth_request(proxy, msg);
+        if (send_all(c, (char *)msg, n, timeout_ms, deadline_ms, "sending the password", err) ||
+            proxy_reply(c, socks5_auth_reply, &value, timeout_ms, deadline_ms,
+                        "waiting for the password reply", err))
+            return RC_UPSTREAM;
+        if (value != 0) return err_set(err, RC_UPSTREAM, "user name or password refused");
+    } else if (value != SOCKS5_NO_AUTH) {
+        return err_set(err, RC_UPSTREAM, "no acceptable authentication method%s",
+                       proxy->user ? "" : " (the proxy may want a user name and password)");
+    }
+    n = socks5_connect_request(addr, port, msg);
+    if (send_all(c, (char *)msg, n, timeout_ms, deadline_ms, "sending CONNECT", err) ||
+        proxy_reply(c, socks5_connect_reply, &value, timeout_ms, deadline_ms,
+                    "waiting for the CONNECT reply", err))
+        return RC_UPSTREAM;
+    if (value != 0)
+        return err_set(err, RC_UPSTREAM, "CONNECT to %s port %d failed: %s", c->peer, port,
+                       socks5_reply_text(value));
+    return RC_OK;
+}
+
+/* Connects to the proxy (its first address) and has it connect to addr:port. */
+static enum rc connect_through(struct verify_smtp_conn *c, const struct socks5_proxy *proxy,
+                               const struct dns_addr *addr, int port, int timeout_ms,
+                               double deadline_ms, struct err *err)
+{
+    char service[8];
+    snprintf(service, sizeof service, "%d", proxy->port);
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV}, *res = NULL;
+    int gai = getaddrinfo(proxy->host, service, &hints, &res);
+    struct err inner = {0};
+    enum rc rc;
+    if (gai != 0)
+        rc = err_set(&inner, RC_UPSTREAM, "cannot resolve %s: %s", proxy->host, gai_strerror(gai));
+    else
+        rc = open_socket(c, res->ai_addr, res->ai_addrlen, "the proxy", timeout_ms, deadline_ms,
+                         &inner);
+    if (res) freeaddrinfo(res);
+    if (rc == RC_OK) rc = proxy_handshake(c, proxy, addr, port, timeout_ms, deadline_ms, &inner);
+    if (rc != RC_OK) err_set(err, RC_UPSTREAM, "SOCKS5 proxy %s: %s", proxy->label, inner.msg);
+    return rc;
+}
+
+enum rc verify_smtp_connect(const struct dns_addr *addr, int port,
+                            const struct socks5_proxy *proxy, int timeout_ms, double deadline_ms,
+                            struct verify_smtp_conn **out, struct err *err)
+{
+    struct verify_smtp_conn *c = xcalloc(1, sizeof *c);
+    c->fd = -1;
+    verify_smtp_addr_text(addr, c->peer, sizeof c->peer);
+    enum rc rc;
+    if (proxy) {
+        rc = connect_through(c, proxy, addr, port, timeout_ms, deadline_ms, err);
+    } else {
+        struct sockaddr_storage ss;
+        socklen_t sslen = fill_sockaddr(addr, port, &ss);
+        char name[96];
+        snprintf(name, sizeof name, "%s port %d", c->peer, port);
+        rc = open_socket(c, (struct sockaddr *)&ss, sslen, name, timeout_ms, deadline_ms, err);
+    }
+    if (rc != RC_OK) {
+        verify_smtp_close(c);
+        c = NULL;
+    }
+    *out = c;
+    return rc;
 }
 
 /* "waiting for the reply to RCPT TO" from the command line. */
