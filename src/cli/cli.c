@@ -4,6 +4,7 @@
 #include "cli/cli.h"
 
 #include "base/clock.h"
+#include "base/json.h"
 #include "base/log.h"
 #include "base/str.h"
 #include "api/api.h"
@@ -302,10 +303,14 @@ static int cmd_crawl(int argc, char **argv)
         status = 1;
     } else {
         json_t *data = crawl_result_json(&r);
-        char *text = json_dumps(data, JSON_INDENT(2));
-        printf("%s\n", text);
-        free(text);
+        char *text = arena_json_dumps(&a, data, JSON_INDENT(2));
         json_decref(data);
+        if (text) {
+            printf("%s\n", text);
+        } else {
+            err_set(&err, RC_INVALID, "cannot serialise the result");
+            status = 1;
+        }
     }
     if (status) fprintf(stderr, "leadgen: %s\n", err.msg);
     arena_cleanup(&a);
