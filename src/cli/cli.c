@@ -13,6 +13,7 @@
 #include "core/secrets.h"
 #include "leads/leads.h"
 #include "http/server.h"
+#include "net/http.h"
 
 #include <malloc.h>
 #include <pthread.h>
@@ -468,6 +469,10 @@ int cli_main(int argc, char **argv)
     struct err err = {0};
     if (sodium_init() < 0) {
         fprintf(stderr, "leadgen: cannot initialise libsodium\n");
+        return 1;
+    }
+    if (http_init(&err) != RC_OK) {
+        fprintf(stderr, "leadgen: %s\n", err.msg);
         return 1;
     }
     if (config_load(&err) != RC_OK) {
