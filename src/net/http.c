@@ -82,7 +82,8 @@ static bool transfer_setup(struct transfer *t, const struct http_request *req,
     resp->status = 0;
     t->h = curl_easy_init();
     if (!t->h) return false;
-    for (const char *const *h = req->headers; h && *h; h++) t->headers = curl_slist_append(t->headers, *h);
+    for (const char *const *h = req->headers; h && *h; h++)
+        t->headers = curl_slist_append(t->headers, *h);
     CURL *h = t->h;
     curl_easy_setopt(h, CURLOPT_URL, req->url);
     curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method ? req->method : "GET");
