@@ -572,6 +572,10 @@ int cli_main(int argc, char **argv)
         fprintf(stderr, "leadgen: cannot initialise libsodium\n");
         return 1;
     }
+    if (http_init(&err) != RC_OK) {
+        fprintf(stderr, "leadgen: %s\n", err.msg);
+        return 1;
+    }
     if (config_load(&cfg, &err) != RC_OK) {
         fprintf(stderr, "leadgen: %s\n", err.msg);
         return 2;

@@ -39,7 +39,7 @@ const char *verify_smtp_conn_peer(const struct verify_smtp_conn *c)
 
 bool verify_smtp_tls_available(void)
 {
-    return tls_api() != NULL;
+    return tls_client_ctx() != NULL;
 }
 
 bool verify_smtp_conn_tls(const struct verify_smtp_conn *c)
@@ -97,13 +97,12 @@ static enum rc wait_tls(struct verify_smtp_conn *c, int ssl_error, int timeout_m
         return wait_fd(c->fd, POLLIN, timeout_ms, deadline_ms, what, err);
     if (ssl_error == SSL_ERROR_WANT_WRITE)
         return wait_fd(c->fd, POLLOUT, timeout_ms, deadline_ms, what, err);
-    const struct tls_api *t = tls_api();
-    unsigned long code = t->err_get();
+    unsigned long code = ERR_get_error();
     if (ssl_error == SSL_ERROR_ZERO_RETURN || (ssl_error == SSL_ERROR_SYSCALL && !code))
         return err_set(err, RC_UPSTREAM, "connection closed by the server %s", what);
     char msg[160];
-    t->err_string(code, msg, sizeof msg);
-    t->err_clear();
+    ERR_error_string_n(code, msg, sizeof msg);
+    ERR_clear_error();
     return err_set(err, RC_UPSTREAM, "TLS error %s: %s", what, msg);
 }
 
@@ -112,12 +111,12 @@ static enum rc send_all(struct verify_smtp_conn *c, const char *data, size_t n, 
 {
     while (n > 0) {
         if (c->ssl) {
-            int w = tls_api()->write(c->ssl, data, (int)n);
+            int w = SSL_write(c->ssl, data, (int)n);
             if (w > 0) {
                 data += w, n -= (size_t)w;
                 continue;
             }
-            if (wait_tls(c, tls_api()->get_error(c->ssl, w), timeout_ms, deadline_ms, what, err) !=
+            if (wait_tls(c, SSL_get_error(c->ssl, w), timeout_ms, deadline_ms, what, err) !=
                 RC_OK)
                 return RC_UPSTREAM;
             continue;
@@ -144,12 +143,12 @@ static enum rc receive_some(struct verify_smtp_conn *c, int timeout_ms, double d
         size_t room = sizeof c->buf - c->len;
         if (room == 0) return err_set(err, RC_UPSTREAM, "reply too long %s", what);
         if (c->ssl) {
-            int r = tls_api()->read(c->ssl, c->buf + c->len, (int)room);
+            int r = SSL_read(c->ssl, c->buf + c->len, (int)room);
             if (r > 0) {
                 c->len += (size_t)r;
                 return RC_OK;
             }
-            if (wait_tls(c, tls_api()->get_error(c->ssl, r), timeout_ms, deadline_ms, what, err) !=
+            if (wait_tls(c, SSL_get_error(c->ssl, r), timeout_ms, deadline_ms, what, err) !=
                 RC_OK)
                 return RC_UPSTREAM;
             continue;
@@ -360,19 +359,19 @@ void verify_smtp_send_only(struct verify_smtp_conn *c, const char *line, double 
 
 enum rc verify_smtp_start_tls(struct verify_smtp_conn *c, const char *sni, int timeout_ms,
                               double deadline_ms, struct err *err) {
-    const struct tls_api *t = tls_api();
-    if (!t) return err_set(err, RC_IO, "TLS is not available");
+    SSL_CTX *ctx = tls_client_ctx();
+    if (!ctx) return err_set(err, RC_IO, "TLS is not available");
     c->len = 0; /* RFC 3207 §4.2: nothing sent before the handshake may be trusted */
-    c->ssl = t->ssl_new(t->ctx);
-    if (!c->ssl || !t->set_fd(c->ssl, c->fd)) return err_set(err, RC_IO, "TLS set-up failed");
+    c->ssl = SSL_new(ctx);
+    if (!c->ssl || !SSL_set_fd(c->ssl, c->fd)) return err_set(err, RC_IO, "TLS set-up failed");
     if (sni && *sni)
-        t->ctrl(c->ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name, (void *)sni);
+        SSL_set_tlsext_host_name(c->ssl, sni);
     for (;;) {
-        int r = t->connect(c->ssl);
+        int r = SSL_connect(c->ssl);
         if (r == 1) return RC_OK;
-        if (wait_tls(c, t->get_error(c->ssl, r), timeout_ms, deadline_ms,
+        if (wait_tls(c, SSL_get_error(c->ssl, r), timeout_ms, deadline_ms,
                      "during the TLS handshake", err) != RC_OK) {
-            t->ssl_free(c->ssl);
+            SSL_free(c->ssl);
             c->ssl = NULL;
             return RC_UPSTREAM;
         }
@@ -382,7 +381,7 @@ enum rc verify_smtp_start_tls(struct verify_smtp_conn *c, const char *sni, int t
 void verify_smtp_close(struct verify_smtp_conn *c)
 {
     if (!c) return;
-    if (c->ssl) tls_api()->ssl_free(c->ssl);
+    if (c->ssl) SSL_free(c->ssl);
     if (c->fd >= 0) close(c->fd);
     free(c);
 }
