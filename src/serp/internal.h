@@ -92,5 +92,7 @@ struct serp_html_fetch {
 void serp_fetch_html(const struct serp_html_fetch *h, const struct serp_fetch *f, size_t n,
                      struct arena *a, struct serp_page *pages, struct err *errs, enum rc *rcs);
 
+/* A Chromium binary is there: LEADGEN_CHROMIUM, or chromium on PATH. */
+bool serp_browser_available(const struct serp_options *o);
 
 #endif

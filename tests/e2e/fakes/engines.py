@@ -9,6 +9,9 @@ records every request:
     /serpapi/search.json
                      a SerpApi-compatible JSON API: engine=google|bing, q,
                      start/num or first/count, api_key; organic_results[] and ads[]
+    /searxng/search  SearXNG's JSON API: q, format=json, engines=google|bing,
+                     pageno (10 results a page), language; 403 when format=json
+                     is not enabled (searxng_json = False), like SearXNG
 
 The pages are built here in each engine's own markup (Google's #rso / h3 /
 VwiC3b result blocks and #tads ads; Bing's li.b_algo with /ck/a?u=a1<base64url>
@@ -163,6 +166,7 @@ class Engines:
         self.fail_pages = {}  # query -> {start (Google) or first (Bing)} answering 503
         self.scraperapi_status = {}  # query -> status ScraperAPI answers itself
         self.serpapi_error = {}      # query -> (status, message)
+        self.searxng_json = True  # False: the instance has JSON output disabled (403)
         self.delay = 2.0     # seconds for the "slow" mode
         self.requests = []   # {"path", "query" (parsed), "raw" (query string), "headers"}
         self._lock = threading.Lock()
@@ -300,6 +304,26 @@ class Engines:
                        for i, ad in enumerate(self.ads.get(q, []) if start == 0 else [])]}
         return 200, {"Content-Type": "application/json; charset=utf-8"}, json.dumps(doc).encode()
 
+    # -- SearXNG
+
+    def _searxng(self, params):
+        def one(name, default=""):
+            return params.get(name, [default])[0]
+        if one("format") != "json" or not self.searxng_json:
+            return 403, {}, b"<!DOCTYPE html><html><body><h1>403 Forbidden</h1></body></html>"
+        q, pageno = one("q"), int(one("pageno", "1"))
+        mode = self.modes.get(q, "results")
+        unresponsive = [[one("engines"), "CAPTCHA"]] if mode == "captcha" else []
+        results = [] if unresponsive else self.results.get(q, [])
+        page = results[(pageno - 1) * 10:pageno * 10]
+        doc = {"query": q, "number_of_results": 0,
+               "results": [{"url": r["url"], "title": r["title"], "content": r["snippet"],
+                            "engine": one("engines"), "score": 1.0, "category": "general"}
+                           for r in page],
+               "answers": [], "corrections": [], "infoboxes": [], "suggestions": [],
+               "unresponsive_engines": unresponsive}
+        return 200, {"Content-Type": "application/json"}, json.dumps(doc).encode()
+
     # -- serving
 
     def __enter__(self):
@@ -324,6 +348,8 @@ class Engines:
                     answer = fake._scraperapi(params)
                 elif url.path == "/serpapi/search.json":
                     answer = fake._serpapi(params)
+                elif url.path == "/searxng/search":
+                    answer = fake._searxng(params)
                 elif url.path == "/consent/":
                     answer = (200, {}, CONSENT)
                 elif url.path == "/sorry/index":
