@@ -701,7 +701,8 @@ static void browser_fetch(const struct serp_fetch *f, size_t n, struct arena *a,
         const char *url = serp_engine_url(f[i].engine, base, f[i].query, f[i].offset,
                                           f[i].count, a);
         enum rc rc = search_once(&f[i], url, a, &pages[i], &errs[i]);
-        if (rc == RC_UPSTREAM && !browser_alive()) { /* it died under us: once more on a fresh one */
+        /* it died under us: once more on a fresh one */
+        if (rc == RC_UPSTREAM && !browser_alive()) {
             log_warn("the browser exited during a search; restarting it");
             memset(&errs[i], 0, sizeof errs[i]);
             rc = search_once(&f[i], url, a, &pages[i], &errs[i]);
