@@ -8,6 +8,7 @@
 #include "base/log.h"
 #include "base/str.h"
 #include "api/api.h"
+#include "serp/serp.h"
 #include "config.h"
 #include "crawl/crawl.h"
 #include "crawl/result.h"
@@ -408,6 +409,11 @@ static struct api_options api_options_from_config(struct arena *a)
                  .scraperapi_render = cfg.scraperapi_render,
                  .serpapi_url = cfg.serpapi_url,
                  .serpapi_key = cfg.serpapi_key,
+                 .searxng_url = cfg.searxng_url,
+                 .chromium = cfg.chromium,
+                 .browser_tabs = (int)cfg.browser_tabs,
+                 .resolve = cfg.resolve,
+                 .allow_private = cfg.allow_private_targets,
                  .timeout_ms = upstream_ms},
         .places = {.url = cfg.places_url, .key = cfg.places_key, .timeout_ms = upstream_ms,
                    .parallel = (unsigned)cfg.places_parallel},
@@ -494,6 +500,7 @@ static int cmd_serve(int argc, char **argv)
     }
     log_info("shutting down");
     server_stop(srv);
+    serp_browser_shutdown();
     store_close(st);
     return 0;
 }
