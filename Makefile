@@ -2,7 +2,7 @@
 # runs every suite; `make asan` builds the sanitizer variant in build/asan.
 BUILD   ?= build
 CC      ?= cc
-PKGS    := libmicrohttpd sqlite3 jansson libsodium libcurl libpsl libcares libidn2
+PKGS    := libmicrohttpd sqlite3 libpq jansson libsodium libcurl libpsl libcares libidn2
 WARN    := -std=c17 -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Wvla -Werror
 OPT     ?= -O2 -g
