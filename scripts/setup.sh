@@ -10,6 +10,7 @@ PKGS=(
   libcurl4-gnutls-dev libpsl-dev libidn2-dev libc-ares-dev libpcre2-dev libpq-dev
   libssl-dev libunistring-dev
   sqlite3 curl python3 python3-yaml clang
+  postgresql  # test.sh runs the suites on a throw-away cluster too (scripts/pg-cluster.sh)
 )
 # bench/run.sh: wrk and nginx (HTTP suite), time (/usr/bin/time -v) and Scrapy
 # (the crawl benchmark's peer, run under Debian's /usr/bin/python3)

@@ -7,6 +7,7 @@
 #include "store/store_pg_int.h"
 
 #include "base/clock.h"
+#include "base/log.h"
 #include "base/str.h"
 
 #include <errno.h>
@@ -75,6 +76,16 @@ static void copy_message(char *buf, size_t len, const char *msg)
     while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' ')) buf[--n] = '\0';
 }
 
+/* Server notices (such as the reason a connection was ended) go to the log,
+ * not libpq's default of stderr. */
+static void log_notice(void *arg, const char *message)
+{
+    (void)arg;
+    char msg[256];
+    copy_message(msg, sizeof msg, message);
+    log_warn("postgres: %s", msg);
+}
+
 static PGconn *connect_db(const char *url, struct err *err)
 {
     const char *values[sizeof connect_values / sizeof connect_values[0]];
@@ -88,6 +99,7 @@ static PGconn *connect_db(const char *url, struct err *err)
         PQfinish(db);
         return NULL;
     }
+    PQsetNoticeProcessor(db, log_notice, NULL);
     if (!strstr(url, "statement_timeout")) {
         PGresult *r = PQexec(db, session_settings);
         bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
