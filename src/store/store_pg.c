@@ -264,7 +264,8 @@ PGresult *pg_run(struct pgc *c, int slot, const char *sql, const struct pg_args 
         PQclear(r);
         return NULL;
     }
-    if (strncmp(PQcmdStatus(r), "SELECT", 6) != 0) atomic_fetch_add(&c->owner->generation, 1);
+    /* everything but a plain SELECT writes (a WITH ... SELECT settles credits) */
+    if (strncmp(sql, "SELECT", 6) != 0) atomic_fetch_add(&c->owner->generation, 1);
     return r;
 }
 
