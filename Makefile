@@ -5,7 +5,7 @@
 # compiler's new warnings do not stop a user's build).
 BUILD   ?= build
 CC      ?= cc
-PKGS    := libmicrohttpd sqlite3 jansson libsodium libcurl openssl libpsl libcares libidn2 icu-uc icu-i18n
+PKGS    := libmicrohttpd sqlite3 libpq jansson libsodium libcurl openssl libpsl libcares libidn2 icu-uc icu-i18n
 WERROR  ?= 0
 WARN    := -std=c17 -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Wvla $(if $(filter 1,$(WERROR)),-Werror)

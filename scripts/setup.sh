@@ -13,8 +13,9 @@ PKGS=(
   build-essential pkg-config
   libmicrohttpd-dev libsqlite3-dev libjansson-dev libsodium-dev
   libcurl4-openssl-dev libssl-dev libpsl-dev libidn2-dev libc-ares-dev libunistring-dev
-  libicu-dev python3 python3-yaml openssl clang
+  libicu-dev libpq-dev python3 python3-yaml openssl clang
   chromium  # the browser search provider and its e2e tests
+  postgresql  # test.sh runs the suites on a throw-away cluster too (scripts/pg-cluster.sh)
 )
 # bench/run.sh: wrk and nginx (HTTP suite), time (/usr/bin/time -v), curl and
 # sqlite3 (its drivers), and Scrapy (the crawl benchmark's peer, run under

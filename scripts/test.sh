@@ -60,6 +60,23 @@ done
 suite "e2e (release binary)" python3 tests/e2e/run.py -j "$E2E_JOBS" --bin build/leadgen
 suite "e2e (asan+ubsan binary)" python3 tests/e2e/run.py -j "$E2E_JOBS" --bin build/asan/leadgen
 
+# ---- PostgreSQL: the unit and e2e suites again, on a throw-away cluster ----
+# (scripts/pg-cluster.sh: initdb as an unprivileged user on a free loopback
+# port; removed on exit). Every store gets a fresh schema of its own.
+pg_dir=$(mktemp -d /tmp/leadgen-pg-XXXXXX)
+trap 'scripts/pg-cluster.sh stop "$pg_dir"' EXIT
+if pg_url=$(scripts/pg-cluster.sh start "$pg_dir"); then
+  LEADGEN_TEST_STORE="$pg_url?options=-csearch_path%3Dunit_{n}" \
+    suite "unit (release, postgres)" build/unit_tests
+  LEADGEN_E2E_DB="$pg_url?options=-csearch_path%3De2e_{n}" \
+    suite "e2e (release binary, postgres)" python3 tests/e2e/run.py --bin build/leadgen
+else
+  echo "== postgres: the throw-away cluster did not start"
+  total_fail=$((total_fail + 1)); failed_suites+=("postgres cluster")
+fi
+scripts/pg-cluster.sh stop "$pg_dir"; trap - EXIT
+# ---- end PostgreSQL ----
+
 echo
 [ ${#failed_suites[@]} -gt 0 ] && echo "failed suites: ${failed_suites[*]}"
 echo "$total_pass passed, $total_fail failed"

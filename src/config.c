@@ -25,6 +25,8 @@ static const char *const on_off[] = {"on", "off", NULL};
 static const struct config_var config_vars[] = {
     STRING("LEADGEN_LISTEN", listen, "127.0.0.1:8080", "address and port to listen on"),
     STRING("LEADGEN_DB", db, "./leadgen.db", "SQLite file path, or a postgres:// URL"),
+    INT("LEADGEN_DB_POOL", db_pool, "0", 0, 1000,
+        "PostgreSQL connections per process (0: threads + workers, at most 16)"),
     URL("LEADGEN_AUTH_URL", auth_url, NULL,
         "external licence service for keys this store does not know"),
     INT("LEADGEN_AUTH_TTL", auth_ttl, "300", 0, 86400,

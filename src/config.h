@@ -25,6 +25,7 @@ enum config_type {
 /* Every variable, typed. Strings live until the next config_load. */
 struct config {
     const char *listen, *db;
+    int64_t db_pool;
     const char *auth_url;
     int64_t auth_ttl;
     const char *secret;

@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 struct command {
     const char *words; /* "user add" */
@@ -44,10 +45,26 @@ static struct arena proxy_arena;
 static struct socks5_proxy *smtp_proxies;
 static size_t smtp_nproxies;
 
+enum { DB_POOL_DEFAULT_MAX = 16 };
+
+/* LEADGEN_DB_POOL, or one connection per thread that may use the store at once, capped. */
+static struct store_options store_options(void)
+{
+    int64_t pool = cfg.db_pool;
+    if (pool == 0) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        int64_t threads = cfg.threads ? cfg.threads : (cores > 1 ? cores - 1 : 1);
+        pool = threads + cfg.workers;
+        if (pool > DB_POOL_DEFAULT_MAX) pool = DB_POOL_DEFAULT_MAX;
+    }
+    return (struct store_options){.pool = (unsigned)pool};
+}
+
 static struct store *open_store(void)
 {
     struct err err = {0};
-    struct store *st = store_open(cfg.db, &err);
+    struct store_options opt = store_options();
+    struct store *st = store_open_with(cfg.db, &opt, &err);
     if (!st) fprintf(stderr, "leadgen: %s\n", err.msg);
     return st;
 }
@@ -65,7 +82,8 @@ static enum rc user_session_open(struct user_session *s, const char *email)
 {
     memset(s, 0, sizeof *s);
     arena_init(&s->a);
-    s->st = store_open(cfg.db, &s->err);
+    struct store_options opt = store_options();
+    s->st = store_open_with(cfg.db, &opt, &s->err);
     if (!s->st) return RC_DB;
     return s->st->ops->user_by_email(s->st, email, &s->a, &s->user, &s->err);
 }

@@ -366,12 +366,22 @@ struct store {
     const struct store_ops *ops;
 };
 
-/* Opens the store named by url (a file path, or postgres://...) and applies
- * pending migrations. Returns NULL with err set on failure. */
+/* How to open a store; zero values take the defaults. */
+struct store_options {
+    unsigned pool; /* PostgreSQL: connections shared by all threads (LEADGEN_DB_POOL) */
+};
+
+/* Opens the store named by url (a file path, or postgres://... and
+ * postgresql://...) and applies pending migrations. Returns NULL with err set
+ * on failure. opt may be NULL. */
+struct store *store_open_with(const char *url, const struct store_options *opt, struct err *err);
 struct store *store_open(const char *url, struct err *err);
 void store_close(struct store *st);
+/* Whether url names a PostgreSQL store. */
+bool store_is_postgres(const char *url);
 
 /* Backends. */
 struct store *store_sqlite_open(const char *path, struct err *err);
+struct store *store_pg_open(const char *url, unsigned pool, struct err *err);
 
 #endif

@@ -1,6 +1,7 @@
 /* SQLite backend: the permanent Ad Spy history. Recording a search's ads is
  * one transaction of upserts on the ad identity, so two concurrent searches
  * for the same query can never insert the same ad twice. */
+#include "store/store_int.h"
 #include "store/store_sqlite_int.h"
 
 #include <string.h>
@@ -111,26 +112,13 @@ enum rc sq_ads_set_contact(struct store *st, int64_t ad_id, const char *contact_
     return sq_exec(c, q, err, "ad contact");
 }
 
-/* "%@domain%" with LIKE's wildcards in domain escaped. */
-static const char *mention_pattern(const char *domain, struct arena *a)
-{
-    char *out = arena_alloc(a, strlen(domain) * 2 + 4), *o = out;
-    *o++ = '%', *o++ = '@';
-    for (const char *d = domain; *d; d++) {
-        if (*d == '%' || *d == '_' || *d == '\\') *o++ = '\\';
-        *o++ = *d;
-    }
-    *o++ = '%';
-    return out;
-}
-
 enum rc sq_public_mentions(struct store *st, const char *domain, int64_t now, size_t max,
                            struct arena *a, struct public_mention **out, size_t *count,
                            struct err *err)
 {
     CONN(st, err);
     Q(q, Q_MENTIONS);
-    sq_bind_text(q, 1, mention_pattern(domain, a));
+    sq_bind_text(q, 1, store_like_mention(a, domain));
     sqlite3_bind_int64(q, 2, now);
     sqlite3_bind_int64(q, 3, (sqlite3_int64)max);
     size_t n = 0, cap = 0;
