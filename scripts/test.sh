@@ -69,7 +69,7 @@ if pg_url=$(scripts/pg-cluster.sh start "$pg_dir"); then
   LEADGEN_TEST_STORE="$pg_url?options=-csearch_path%3Dunit_{n}" \
     suite "unit (release, postgres)" build/unit_tests
   LEADGEN_E2E_DB="$pg_url?options=-csearch_path%3De2e_{n}" \
-    suite "e2e (release binary, postgres)" python3 tests/e2e/run.py --bin build/leadgen
+    suite "e2e (release binary, postgres)" python3 tests/e2e/run.py -j "$E2E_JOBS" --bin build/leadgen
 else
   echo "== postgres: the throw-away cluster did not start"
   total_fail=$((total_fail + 1)); failed_suites+=("postgres cluster")

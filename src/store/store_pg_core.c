@@ -23,6 +23,7 @@ enum coreq {
     Q_CREDITS_ADD,
     Q_CREDITS_BALANCE,
     Q_LEDGER_INSERT,
+    Q_BALANCE_LOCK,
     Q_RESERVE,
     Q_SETTLE,
     Q_LEDGER_STATE,
@@ -61,14 +62,14 @@ static const char *const sql[Q_COUNT] = {
     [Q_LEDGER_INSERT] = "INSERT INTO credit_ledger "
                         "(user_id, endpoint, amount, reserved, state, request_id, created_at) "
                         "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-    /* lock the balance, take min(max, balance), write the ledger row: one round trip */
-    [Q_RESERVE] = "WITH u AS (SELECT id, LEAST($2::bigint, credits) AS take FROM users "
-                  "WHERE id = $1 AND credits > 0 FOR NO KEY UPDATE), "
-                  "t AS (UPDATE users SET credits = users.credits - u.take FROM u "
-                  "WHERE users.id = u.id RETURNING u.take) "
+    /* the balance is locked by a statement of its own: in one statement, a
+     * data-modifying CTE computed the amount from the snapshot taken before the
+     * lock wait, and concurrent reservations overdrew the balance */
+    [Q_BALANCE_LOCK] = "SELECT credits FROM users WHERE id = $1 FOR NO KEY UPDATE",
+    [Q_RESERVE] = "WITH t AS (UPDATE users SET credits = credits - $2 WHERE id = $1) "
                   "INSERT INTO credit_ledger (user_id, endpoint, amount, reserved, state, "
-                  "request_id, created_at) SELECT $1, $3, 0, take, 'reserved', $4, $5 FROM t "
-                  "RETURNING id, reserved",
+                  "request_id, created_at) VALUES ($1, $3, 0, $2, 'reserved', $4, $5) "
+                  "RETURNING id",
     /* lock the open reservation, refund what is not charged, close it */
     [Q_SETTLE] = "WITH l AS (SELECT id, user_id, reserved, "
                  "LEAST(GREATEST($2::bigint, 0), reserved) AS charged FROM credit_ledger "
@@ -344,32 +345,28 @@ static enum rc reserve_on(struct pgc *c, int64_t user_id, const char *endpoint, 
                           const char *request_id, int64_t *reserved, int64_t *reservation,
                           struct err *err)
 {
+    struct pg_args lock = {0};
+    pg_arg_int(&lock, user_id);
+    int64_t balance = 0;
+    enum rc rc = ONE(Q_BALANCE_LOCK, &lock, &balance, "balance lock");
+    if (rc != RC_OK) return rc; /* RC_NOT_FOUND: no such user */
+    if (balance <= 0)
+        return err_set(err, RC_NO_CREDITS, "user %lld has no credits", (long long)user_id);
+    *reserved = max < balance ? max : balance;
     struct pg_args args = {0};
     pg_arg_int(&args, user_id);
-    pg_arg_int(&args, max);
+    pg_arg_int(&args, *reserved);
     pg_arg_text(&args, endpoint);
     pg_arg_text(&args, request_id);
     pg_arg_int(&args, clock_now());
-    PGresult *r = RUN(Q_RESERVE, &args, "reserve");
-    if (!r) return RC_DB;
-    bool taken = PQntuples(r) > 0;
-    if (taken) {
-        *reservation = pg_int(r, 0, 0);
-        *reserved = pg_int(r, 0, 1);
-    }
-    PQclear(r);
-    if (taken) return RC_OK;
-    int64_t balance; /* nothing taken: an unknown user, or an empty balance */
-    enum rc rc = balance_on(c, user_id, &balance, err);
-    if (rc != RC_OK) return rc;
-    return err_set(err, RC_NO_CREDITS, "user %lld has no credits", (long long)user_id);
+    return ONE(Q_RESERVE, &args, reservation, "reserve");
 }
 
 enum rc pg_credits_reserve(struct store *st, int64_t user_id, const char *endpoint, int64_t max,
                            const char *request_id, int64_t *reserved, int64_t *reservation,
                            struct err *err)
 {
-    PG_OP(st, err, reserve_on(c, user_id, endpoint, max, request_id, reserved, reservation, err));
+    PG_TX(st, err, reserve_on(c, user_id, endpoint, max, request_id, reserved, reservation, err));
 }
 
 static enum rc settle_on(struct pgc *c, int64_t reservation, int64_t cost, int64_t *charged,
