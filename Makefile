@@ -1,17 +1,25 @@
 # leadgen build. `make` builds build/leadgen; `make test` sets up, builds and
-# runs every suite; `make asan` builds the sanitizer variant in build/asan.
+# runs every suite; `make asan` builds the sanitizer variant in build/asan;
+# `make fuzz-long` fuzzes every target for a while and grows the corpora.
+# `make WERROR=1` turns warnings into errors (CI does; off by default so a newer
+# compiler's new warnings do not stop a user's build).
 BUILD   ?= build
 CC      ?= cc
-PKGS    := libmicrohttpd sqlite3 jansson libsodium libcurl libpsl libcares libidn2 icu-uc icu-i18n
+PKGS    := libmicrohttpd sqlite3 libpq jansson libsodium libcurl openssl libpsl libcares libidn2 icu-uc icu-i18n
+WERROR  ?= 0
 WARN    := -std=c17 -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wstrict-prototypes \
-           -Wmissing-prototypes -Wformat=2 -Wvla -Werror
+           -Wmissing-prototypes -Wformat=2 -Wvla $(if $(filter 1,$(WERROR)),-Werror)
 OPT     ?= -O2 -g
 SAN     ?=
-CFLAGS  := $(OPT) $(WARN) $(SAN) -D_GNU_SOURCE -Isrc -I$(BUILD)/gen \
+# Distribution hardening: checked libc calls (needs -O1 or more; the sanitizer
+# builds turn it off with FORTIFY=), stack canaries, a position-independent
+# executable with read-only relocations bound at start-up.
+FORTIFY ?= -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2
+HARDEN  := $(FORTIFY) -fstack-protector-strong -fPIE
+CFLAGS  := $(OPT) $(WARN) $(HARDEN) $(SAN) -D_GNU_SOURCE -Isrc -I$(BUILD)/gen \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-# libcurl is loaded with dlopen on first use (src/net/curl_api.h): headers only, no -lcurl
-LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lunistring -ldl -lpthread -lm
-LDFLAGS := $(SAN)
+LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lunistring -lpthread -lm
+LDFLAGS := $(SAN) -pie -Wl,-z,relro -Wl,-z,now
 
 LIB_SRC  := $(filter-out $(LIB_EXCLUDE),$(sort $(shell find src -name '*.c' ! -name main.c)))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/embedded.o
@@ -22,7 +30,7 @@ MIGRATIONS := $(sort $(wildcard src/store/migrations/*/*.sql))
 # Email-verification lists (make update-lists refreshes them from the npm registry)
 VERIFY_LISTS := data/verify-disposable.txt data/verify-free.txt data/verify-role.txt
 
-.PHONY: all run test asan unit fuzz bench format clean setup compdb update-lists
+.PHONY: all run test asan unit fuzz fuzz-long bench format clean setup compdb update-lists
 all: $(BUILD)/leadgen
 
 setup:
@@ -54,7 +62,7 @@ $(BUILD)/gen/embedded.c: $(BUILD)/embed $(MIGRATIONS) $(BUILD)/gen/openapi.json 
 
 $(BUILD)/obj/gen/embedded.o: $(BUILD)/gen/embedded.c
 	@mkdir -p $(dir $@)
-	$(CC) $(OPT) $(SAN) -c $< -o $@
+	$(CC) $(OPT) $(HARDEN) $(SAN) -c $< -o $@
 
 $(BUILD)/libleadgen.a: $(LIB_OBJ)
 	ar rcs $@ $^
@@ -68,21 +76,28 @@ $(BUILD)/unit_tests: $(UNIT_OBJ) $(BUILD)/libleadgen.a
 # Fuzz targets built with a replay driver so every test run exercises the corpus.
 $(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $(BUILD)/libleadgen.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< tests/fuzz/replay.c $(BUILD)/libleadgen.a $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(BUILD)/libleadgen.a $(LDLIBS)
 
 unit: $(BUILD)/unit_tests $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 
+# FORTIFY is off under ASan: both intercept the same libc calls.
 asan:
-	$(MAKE) BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	$(MAKE) BUILD=build/asan WERROR=$(WERROR) FORTIFY= OPT="-O1 -g -fno-omit-frame-pointer" \
 	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" all unit
 
 # libFuzzer builds (clang); run one with e.g. build/libfuzzer/fuzz_json -max_total_time=60 tests/fuzz/corpus/json
 fuzz:
-	$(MAKE) BUILD=build/libfuzzer CC=clang OPT="-O1 -g" SAN="-fsanitize=fuzzer-no-link,address,undefined" build/libfuzzer/libleadgen.a
+	$(MAKE) BUILD=build/libfuzzer CC=clang WERROR=$(WERROR) FORTIFY= OPT="-O1 -g" \
+	  SAN="-fsanitize=fuzzer-no-link,address,undefined" build/libfuzzer/libleadgen.a
 	@mkdir -p build/libfuzzer
 	for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
-	  clang -O1 -g -D_GNU_SOURCE -Isrc -Ibuild/libfuzzer/gen -fsanitize=fuzzer,address,undefined \
+	  clang -O1 -g $(WARN) -D_GNU_SOURCE -Isrc -Ibuild/libfuzzer/gen -fsanitize=fuzzer,address,undefined \
 	    -o build/libfuzzer/$$n $$f build/libfuzzer/libleadgen.a $(LDLIBS) || exit 1; done
+
+# Random fuzzing (not part of `make test`): each target for FUZZ_SECONDS (see
+# scripts/fuzz-long.sh), new inputs merged into tests/fuzz/corpus/.
+fuzz-long: setup fuzz
+	scripts/fuzz-long.sh
 
 run: setup all
 	scripts/run.sh

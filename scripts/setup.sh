@@ -4,16 +4,25 @@
 # machine that already has everything.
 set -euo pipefail
 
+# Exactly what the build links (the Makefile's PKGS and -lunistring) and runs:
+# python3-yaml for scripts/yaml2json.py (build), python3 for the e2e suite and
+# openssl for its fake SMTP server's certificate; clang for the libFuzzer builds
+# (`make fuzz`, `make fuzz-long`). libcurl is Debian's OpenSSL flavour: libssl
+# is linked anyway for the mailbox probe's TLS, so there is one TLS library.
 PKGS=(
   build-essential pkg-config
   libmicrohttpd-dev libsqlite3-dev libjansson-dev libsodium-dev
-  libcurl4-gnutls-dev libpsl-dev libidn2-dev libc-ares-dev libpcre2-dev libpq-dev
-  libssl-dev libunistring-dev libicu-dev
-  sqlite3 curl python3 python3-yaml clang
+  libcurl4-openssl-dev libssl-dev libpsl-dev libidn2-dev libc-ares-dev libunistring-dev
+  libicu-dev libpq-dev python3 python3-yaml openssl clang
+  chromium  # the browser search provider and its e2e tests
+  postgresql  # test.sh runs the suites on a throw-away cluster too (scripts/pg-cluster.sh)
 )
-# bench/run.sh: wrk and nginx (HTTP suite), time (/usr/bin/time -v) and Scrapy
-# (the crawl benchmark's peer, run under Debian's /usr/bin/python3)
-if [ "${LEADGEN_SETUP_BENCH:-0}" = 1 ]; then PKGS+=(wrk nginx-light time python3-scrapy); fi
+# bench/run.sh: wrk and nginx (HTTP suite), time (/usr/bin/time -v), curl and
+# sqlite3 (its drivers), and Scrapy (the crawl benchmark's peer, run under
+# Debian's /usr/bin/python3)
+if [ "${LEADGEN_SETUP_BENCH:-0}" = 1 ]; then
+  PKGS+=(wrk nginx-light time curl sqlite3 python3-scrapy)
+fi
 
 # The email-verification lists in data/ are committed; a checkout without
 # them fetches them from the npm registry (installing npm first if needed).

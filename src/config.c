@@ -16,12 +16,17 @@
 #define INT(name, f, def, lo, hi, help) {name, CONFIG_INT, FIELD(f), def, lo, hi, NULL, help}
 #define BOOL(name, f, def, help) {name, CONFIG_BOOL, FIELD(f), def, 0, 0, NULL, help}
 #define ENUM(name, f, def, words, help) {name, CONFIG_ENUM, FIELD(f), def, 0, 0, words, help}
+#define LIST(name, f, def, words, help) {name, CONFIG_LIST, FIELD(f), def, 0, 0, words, help}
 
-static const char *const search_providers[] = {"direct", "scraperapi", "serpapi", NULL};
+static const char *const search_providers[] = {"direct",  "scraperapi", "serpapi",
+                                               "searxng", "browser",    NULL};
+static const char *const on_off[] = {"on", "off", NULL};
 
 static const struct config_var config_vars[] = {
     STRING("LEADGEN_LISTEN", listen, "127.0.0.1:8080", "address and port to listen on"),
     STRING("LEADGEN_DB", db, "./leadgen.db", "SQLite file path, or a postgres:// URL"),
+    INT("LEADGEN_DB_POOL", db_pool, "0", 0, 1000,
+        "PostgreSQL connections per process (0: threads + workers, at most 16)"),
     URL("LEADGEN_AUTH_URL", auth_url, NULL,
         "external licence service for keys this store does not know"),
     INT("LEADGEN_AUTH_TTL", auth_ttl, "300", 0, 86400,
@@ -49,8 +54,8 @@ static const struct config_var config_vars[] = {
         "seconds added to the wall clock (tests only)"),
     INT("LEADGEN_FIRST_USER_CREDITS", first_user_credits, "100", 0, 1000000000000,
         "credits given to the first user `serve` creates"),
-    ENUM("LEADGEN_SEARCH_PROVIDER", search_provider, "direct", search_providers,
-         "who fetches result pages for Lead Search and Ad Spy"),
+    LIST("LEADGEN_SEARCH_PROVIDER", search_provider, "direct", search_providers,
+         "who fetches result pages for Lead Search and Ad Spy, tried in order"),
     URL("LEADGEN_GOOGLE_SEARCH_URL", google_search_url, "https://www.google.com/search",
         "Google result page (direct and scraperapi)"),
     URL("LEADGEN_BING_SEARCH_URL", bing_search_url, "https://www.bing.com/search",
@@ -65,6 +70,12 @@ static const struct config_var config_vars[] = {
     URL("LEADGEN_SERPAPI_URL", serpapi_url, "https://serpapi.com/search.json",
         "SerpApi-compatible search API"),
     STRING("LEADGEN_SERPAPI_KEY", serpapi_key, NULL, "SerpApi key"),
+    URL("LEADGEN_SEARXNG_URL", searxng_url, NULL,
+        "SearXNG instance (the searxng provider), JSON output enabled"),
+    STRING("LEADGEN_CHROMIUM", chromium, NULL,
+           "Chromium binary for the browser provider (unset: chromium on PATH)"),
+    INT("LEADGEN_BROWSER_TABS", browser_tabs, "2", 1, 16,
+        "tabs the browser provider searches in at once"),
     URL("LEADGEN_PLACES_URL", places_url, "https://places.googleapis.com",
         "Google Places API (New) base URL"),
     STRING("LEADGEN_PLACES_KEY", places_key, NULL, "Google Places API key"),
@@ -97,6 +108,10 @@ static const struct config_var config_vars[] = {
         "most probe connections open to one MX host at once"),
     INT("LEADGEN_VERIFY_TIMEOUT", verify_timeout, "60", 5, 3600,
         "most seconds one verify.php request spends on DNS and SMTP"),
+    ENUM("LEADGEN_SMTP_PROBE", smtp_probe, "on", on_off,
+         "off answers verifications without any SMTP connection"),
+    STRING("LEADGEN_SMTP_PROXY", smtp_proxy, NULL,
+           "socks5://[user:pass@]host:port[,...] that SMTP probes connect through, in turn"),
 };
 enum { CONFIG_COUNT = sizeof config_vars / sizeof config_vars[0] };
 
@@ -159,8 +174,10 @@ void config_accepts(const struct config_var *v, char *buf, size_t size)
         snprintf(buf, size, "an integer from %lld to %lld", (long long)v->min, (long long)v->max);
         return;
     case CONFIG_BOOL: snprintf(buf, size, "1, true, yes, 0, false or no"); return;
-    case CONFIG_ENUM: {
-        size_t used = (size_t)snprintf(buf, size, "one of");
+    case CONFIG_ENUM:
+    case CONFIG_LIST: {
+        size_t used = (size_t)snprintf(buf, size, v->type == CONFIG_ENUM ? "one of" :
+                                       "a comma-separated list of");
         for (const char *const *w = v->words; *w && used < size; w++)
             used += (size_t)snprintf(buf + used, size - used, "%s %s", w == v->words ? "" : ",", *w);
         return;
@@ -184,6 +201,27 @@ static bool url_valid(const char *s)
     return scheme && s[scheme] && !strchr("/?#", s[scheme]) && !strpbrk(s, " \t\r\n");
 }
 
+static bool known_word(const char *const *words, const char *s, size_t n)
+{
+    for (; *words; words++)
+        if (strlen(*words) == n && strncmp(*words, s, n) == 0) return true;
+    return false;
+}
+
+/* Every comma-separated item of text (spaces around it allowed) is a known word. */
+static bool list_valid(const char *const *words, const char *text)
+{
+    for (const char *p = text;;) {
+        p += strspn(p, " ");
+        size_t n = strcspn(p, ",");
+        size_t len = n;
+        while (len && p[len - 1] == ' ') len--;
+        if (!known_word(words, p, len)) return false;
+        if (!p[n]) return true;
+        p += n + 1;
+    }
+}
+
 /* Stores text (never NULL) into v's field; false when the row refuses it. */
 static bool parse_value(const struct config_var *v, const char *text, struct config *out)
 {
@@ -203,6 +241,10 @@ static bool parse_value(const struct config_var *v, const char *text, struct con
         for (const char *const *w = v->words; *w; w++)
             if (strcmp(*w, text) == 0) return *(const char **)field = *w, true;
         return false;
+    case CONFIG_LIST:
+        if (!list_valid(v->words, text)) return false;
+        *(const char **)field = text;
+        return true;
     }
     return false;
 }

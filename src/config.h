@@ -19,11 +19,13 @@ enum config_type {
     CONFIG_INT,    /* a decimal integer within [min, max] */
     CONFIG_BOOL,   /* 1, true, yes / 0, false, no */
     CONFIG_ENUM,   /* one of words[] */
+    CONFIG_LIST,   /* comma-separated words[], each known; kept as the text */
 };
 
 /* Every variable, typed. Strings live until the next config_load. */
 struct config {
     const char *listen, *db;
+    int64_t db_pool;
     const char *auth_url;
     int64_t auth_ttl;
     const char *secret;
@@ -36,6 +38,8 @@ struct config {
     const char *scraperapi_url, *scraperapi_key, *scraperapi_country;
     bool scraperapi_render;
     const char *serpapi_url, *serpapi_key;
+    const char *searxng_url, *chromium;
+    int64_t browser_tabs;
     const char *places_url, *places_key;
     int64_t upstream_timeout, places_parallel;
     const char *ai_url, *ai_key, *ai_model;
@@ -46,6 +50,7 @@ struct config {
     int64_t dns_timeout, smtp_probe_port;
     const char *smtp_helo, *smtp_from;
     int64_t smtp_connect_timeout, smtp_timeout, smtp_per_host, verify_timeout;
+    const char *smtp_probe, *smtp_proxy;
 };
 
 struct config_var {
@@ -54,7 +59,7 @@ struct config_var {
     size_t offset;        /* of the field in struct config */
     const char *fallback; /* the default as text; NULL: unset */
     int64_t min, max;     /* CONFIG_INT */
-    const char *const *words; /* CONFIG_ENUM, NULL-terminated */
+    const char *const *words; /* CONFIG_ENUM and CONFIG_LIST, NULL-terminated */
     const char *help;
 };
 

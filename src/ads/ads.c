@@ -170,14 +170,18 @@ static bool has_email(json_t *contact)
     return json_array_size(json_object_get(contact, "emails")) > 0;
 }
 
-enum rc ads_run(struct store *st, const struct serp_provider *provider, const struct ads_query *q,
-                struct arena *a, json_t **data, int64_t *cost, struct err *err)
+enum rc ads_run(struct store *st, const struct serp_chain *providers, const struct ads_query *q,
+                struct arena *a, json_t **data, int64_t *cost, const char **served,
+                struct err *err)
 {
+    /* one page of the first provider's size; a fallback with smaller pages fetches more */
     struct serp_query sq = {.opt = q->serp, .engine = q->engine, .query = q->query, .page = q->page,
-                            .per_page = provider->page_size(q->engine)};
+                            .per_page = providers->providers[0]->page_size(q->engine)};
     struct serp_page page;
-    enum rc rc = serp_search(provider, &sq, a, &page, err);
+    const struct serp_provider *by;
+    enum rc rc = serp_search_chain(providers, &sq, a, &page, &by, err);
     if (rc != RC_OK) return rc;
+    *served = by->name;
     const char *key = ads_query_key(q->query, a), *engine = serp_engine_name(q->engine);
     int64_t now = clock_now();
     struct ad *fresh, *history;
@@ -207,9 +211,10 @@ enum rc ads_run(struct store *st, const struct serp_provider *provider, const st
     for (size_t i = 0; i < n; i++) json_decref(contacts[i]);
     size_t total = json_array_size(results);
     *cost = ads_cost(n, with_email);
-    *data = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:o}", "query", q->query, "search_engine",
-                      engine, "page", (json_int_t)q->page, "fresh_count", (json_int_t)n,
-                      "historical_count", (json_int_t)(total - n), "results_count",
-                      (json_int_t)total, "results", results);
+    *data = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:o, s:s}", "query", q->query,
+                      "search_engine", engine, "page", (json_int_t)q->page, "fresh_count",
+                      (json_int_t)n, "historical_count", (json_int_t)(total - n),
+                      "results_count", (json_int_t)total, "results", results, "provider",
+                      by->name);
     return RC_OK;
 }

@@ -25,10 +25,12 @@ struct ads_query {
     bool include_history;
 };
 
-/* RC_UPSTREAM when the search fails (err says why). On RC_OK, *data is the
- * endpoint's data object (new reference) and *cost its credits. */
-enum rc ads_run(struct store *st, const struct serp_provider *provider, const struct ads_query *q,
-                struct arena *a, json_t **data, int64_t *cost, struct err *err);
+/* RC_UPSTREAM when the search fails with every provider (err says why). On
+ * RC_OK, *data is the endpoint's data object (new reference), *cost its
+ * credits and *served the name of the provider that answered. */
+enum rc ads_run(struct store *st, const struct serp_chain *providers, const struct ads_query *q,
+                struct arena *a, json_t **data, int64_t *cost, const char **served,
+                struct err *err);
 
 /* The history key of a query: case-folded, whitespace collapsed and trimmed. */
 const char *ads_query_key(const char *query, struct arena *a);

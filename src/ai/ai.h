@@ -5,6 +5,7 @@
 #ifndef LEADGEN_AI_H
 #define LEADGEN_AI_H
 
+#include "base/mem.h"
 #include "base/rc.h"
 
 #include <jansson.h>
@@ -29,7 +30,9 @@ extern const char ai_default_user_template[];
  * the server failed, refused, or answered invalid steps twice. */
 enum rc ai_generate_steps(const struct ai_options *o, const struct ai_prompt *prompt,
                           json_t **steps, struct err *err);
-/* Substitutes {num_followups} and {prompt} in a user-prompt template; malloc'd. */
-char *ai_user_prompt(const char *template_text, int num_followups, const char *prompt);
+/* Substitutes {num_followups} and {prompt} in a user-prompt template; the text
+ * lives in a. */
+char *ai_user_prompt(struct arena *a, const char *template_text, int num_followups,
+                     const char *prompt);
 
 #endif

@@ -2,11 +2,11 @@
 #include "ai/ai.h"
 
 #include "base/buf.h"
+#include "base/json.h"
 #include "campaign/steps.h"
 #include "net/http.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 const char ai_default_system_prompt[] =
@@ -28,7 +28,8 @@ const char ai_default_system_prompt[] =
 const char ai_default_user_template[] =
     "Write one first email and {num_followups} follow-up emails for this campaign:\n\n{prompt}";
 
-char *ai_user_prompt(const char *template_text, int num_followups, const char *prompt)
+char *ai_user_prompt(struct arena *a, const char *template_text, int num_followups,
+                     const char *prompt)
 {
     struct buf out;
     buf_init(&out, 0);
@@ -45,7 +46,9 @@ char *ai_user_prompt(const char *template_text, int num_followups, const char *p
             buf_append(&out, p++, 1);
         }
     }
-    return out.data ? out.data : calloc(1, 1);
+    char *text = arena_strndup(a, out.data ? out.data : "", out.len);
+    buf_free(&out);
+    return text;
 }
 
 static json_t *response_format(void)
@@ -65,9 +68,9 @@ static json_t *message(const char *role, const char *content)
     return json_pack("{s:s, s:s}", "role", role, "content", content);
 }
 
-/* One chat-completions exchange; *content is the model's text (malloc'd). */
-static enum rc complete(const struct ai_options *o, json_t *messages, char **content,
-                        struct err *err)
+/* One chat-completions exchange; *content is the model's text, in a. */
+static enum rc complete(const struct ai_options *o, json_t *messages, struct arena *a,
+                        char **content, struct err *err)
 {
     char url[1024], auth[1200];
     snprintf(url, sizeof url, "%s/chat/completions", o->url);
@@ -76,15 +79,15 @@ static enum rc complete(const struct ai_options *o, json_t *messages, char **con
     json_t *body = json_pack("{s:s, s:O, s:o, s:f}", "model", o->model,
                              "messages", messages, "response_format", response_format(),
                              "temperature", 0.7);
-    char *text = json_dumps(body, JSON_COMPACT);
+    char *text = arena_json_dumps(a, body, JSON_COMPACT);
     json_decref(body);
+    if (!text) return err_set(err, RC_INVALID, "AI request: cannot serialise the messages");
     struct http_request req = {.method = "POST", .url = url, .headers = headers, .body = text,
                                .body_len = strlen(text),
                                .timeout_ms = o->timeout_ms,
                                .max_bytes = 2 << 20};
     struct http_response resp;
     enum rc rc = http_fetch(&req, &resp, err);
-    free(text);
     json_t *doc = rc == RC_OK ? json_loadb(resp.body.data ? resp.body.data : "", resp.body.len, 0, NULL) : NULL;
     if (rc == RC_OK && (resp.status < 200 || resp.status > 299)) {
         const char *msg = json_string_value(json_object_get(json_object_get(doc, "error"), "message"));
@@ -96,7 +99,7 @@ static enum rc complete(const struct ai_options *o, json_t *messages, char **con
         const char *answer = json_string_value(json_object_get(msg, "content"));
         if (refusal) rc = err_set(err, RC_UPSTREAM, "the model refused: %s", refusal);
         else if (!answer) rc = err_set(err, RC_UPSTREAM, "AI server answered without message content");
-        else *content = strdup(answer);
+        else *content = arena_strdup(a, answer);
     }
     json_decref(doc);
     http_response_free(&resp);
@@ -132,9 +135,11 @@ enum rc ai_generate_steps(const struct ai_options *o, const struct ai_prompt *pr
     char why[512] = "";
     enum rc rc = RC_OK;
     *steps = NULL;
+    struct arena a; /* the request texts and answers of both attempts */
+    arena_init(&a);
     for (int attempt = 0; attempt < 2 && !*steps && rc == RC_OK; attempt++) {
         char *content = NULL;
-        rc = complete(o, messages, &content, err);
+        rc = complete(o, messages, &a, &content, err);
         if (rc != RC_OK) break;
         *steps = checked_steps(content, expected, why, sizeof why);
         if (!*steps) { /* feed the reason back once */
@@ -146,8 +151,8 @@ enum rc ai_generate_steps(const struct ai_options *o, const struct ai_prompt *pr
             json_array_append_new(messages, message("assistant", content));
             json_array_append_new(messages, message("user", retry));
         }
-        free(content);
     }
+    arena_cleanup(&a);
     json_decref(messages);
     if (*steps) return RC_OK;
     if (rc == RC_OK) rc = err_set(err, RC_UPSTREAM, "the model's answer was invalid twice: %s", why);

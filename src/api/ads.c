@@ -9,7 +9,7 @@
 
 struct ads_params {
     struct ads_query q;
-    const struct serp_provider *provider;
+    const struct serp_chain *providers;
 };
 
 static bool parse_bool(struct request *req, const char *name, bool fallback, bool *out)
@@ -26,13 +26,13 @@ static bool parse_bool(struct request *req, const char *name, bool fallback, boo
     return req_fail(req, E_INVALID_PARAM, "Parameter '%s' must be true or false.", name);
 }
 
-/* The configured search provider, with its key; 503 not_configured otherwise. */
+/* The configured search providers that have their keys; 503 not_configured otherwise. */
 static bool configured_provider(struct request *req, struct ads_params *p)
 {
     struct err err = {0};
     p->q.serp = &api_options()->serp;
-    p->provider = serp_provider_choose(p->q.serp, &err);
-    return p->provider ? true : req_fail(req, E_NOT_CONFIGURED, "%s", err.msg);
+    p->providers = serp_provider_choose(p->q.serp, &req->arena, &err);
+    return p->providers ? true : req_fail(req, E_NOT_CONFIGURED, "%s", err.msg);
 }
 
 bool api_ads_parse(struct request *req)
@@ -53,7 +53,8 @@ bool api_ads_run(struct request *req)
 {
     const struct ads_params *p = req->params;
     struct err err = {0};
-    enum rc rc = ads_run(req->store, p->provider, &p->q, &req->arena, &req->data, &req->cost, &err);
+    enum rc rc = ads_run(req->store, p->providers, &p->q, &req->arena, &req->data, &req->cost,
+                         &req->provider, &err);
     if (rc == RC_UPSTREAM) return req_fail(req, E_SEARCH_ERROR, "%s", err.msg);
     if (rc != RC_OK) return req_fail_rc(req, &err);
     return true;

@@ -74,6 +74,10 @@ const char *api_search_cache_key(struct request *req);
 bool api_search_run(struct request *req);
 bool api_recipes_run(struct request *req);
 
+bool api_find_parse(struct request *req);
+const char *api_find_cache_key(struct request *req);
+bool api_find_run(struct request *req);
+
 bool api_crawl_parse(struct request *req);
 const char *api_crawl_cache_key(struct request *req);
 bool api_crawl_run(struct request *req);

@@ -4,10 +4,10 @@
 #include "api/api.h"
 
 #include "base/clock.h"
+#include "base/json.h"
 #include "campaign/campaign.h"
 #include "campaign/steps.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 enum { NAME_MAX_LEN = 200, MAX_SENDING_ACCOUNTS = 20 };
@@ -181,9 +181,7 @@ static bool parse_steps(struct request *req, const char **text)
     char why[512];
     if (!steps_validate(steps, 0, false, why, sizeof why))
         return req_fail(req, E_INVALID_PARAM, "Parameter %s.", why);
-    char *dumped = json_dumps(steps, JSON_COMPACT);
-    *text = arena_strdup(&req->arena, dumped);
-    free(dumped);
+    *text = arena_json_dumps(&req->arena, steps, JSON_COMPACT);
     return true;
 }
 

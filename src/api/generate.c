@@ -5,8 +5,6 @@
 
 #include "ai/ai.h"
 
-#include <stdlib.h>
-
 enum { PROMPT_MAX = 8000, CUSTOM_PROMPT_MAX = 20000 };
 
 struct generate_params {
@@ -34,15 +32,15 @@ bool api_generate_parse(struct request *req)
 bool api_generate_run(struct request *req)
 {
     const struct generate_params *p = req->params;
-    char *user = ai_user_prompt(p->user_template ? p->user_template : ai_default_user_template,
+    char *user = ai_user_prompt(&req->arena,
+                                p->user_template ? p->user_template : ai_default_user_template,
                                 (int)p->num_followups, p->prompt);
     struct ai_prompt prompt = {.system = p->system, .user = user,
                                .num_followups = (int)p->num_followups};
     json_t *steps = NULL;
     struct err err = {0};
-    enum rc rc = ai_generate_steps(&api_options()->ai, &prompt, &steps, &err);
-    free(user);
-    if (rc != RC_OK) return req_fail(req, E_API_ERROR, "%s", err.msg);
+    if (ai_generate_steps(&api_options()->ai, &prompt, &steps, &err) != RC_OK)
+        return req_fail(req, E_API_ERROR, "%s", err.msg);
     int64_t emails = (int64_t)json_array_size(steps);
     req->cost = emails < 2 ? 2 : emails > 10 ? 10 : emails;
     req->data = json_pack("{s:o}", "steps", steps);

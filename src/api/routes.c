@@ -30,6 +30,10 @@ const struct route api_routes[] = {
     {.file = "crawl.php", .method = M_GET, .endpoint = "crawl", .upstream = true,
      .job = JOB_UPSTREAM, .max_credits = 15, .cache_ttl = 14 * DAY, .parse = api_crawl_parse,
      .cache_key = api_crawl_cache_key, .run = api_crawl_run},
+    /* 1 credit when an address is returned, else 0; SMTP probes block like verify.php */
+    {.file = "find.php", .method = M_GET, .endpoint = "find", .upstream = true, .max_credits = 1,
+     .cache_ttl = 30 * DAY, .parse = api_find_parse, .cache_key = api_find_cache_key,
+     .run = api_find_run},
     /* fresh search every time (never cached); 10 credits above 7 fresh ads, else 1 per ad
      * with an email; history and enrichment are free */
     {.file = "ads.php", .method = M_GET, .endpoint = "ads", .upstream = true, .max_credits = 10,

@@ -1,5 +1,5 @@
 /* search.php (Lead Search) and recipes.php. A search asks the configured
- * provider (LEADGEN_SEARCH_PROVIDER) for one page of Google or Bing results
+ * providers (LEADGEN_SEARCH_PROVIDER, in order until one answers) for one page of Google or Bing results
  * and returns them with the emails and phones found in their titles and
  * snippets. Credits: 10 when more than 7 results come back, else 1 per unique
  * email (0 without results); cached 7 days by the router on query, recipe
@@ -25,7 +25,7 @@ struct search_params {
     struct serp_query q;
     const char *query; /* as asked, whitespace collapsed */
     const char *code;  /* the recipe, or NULL */
-    const struct serp_provider *provider;
+    const struct serp_chain *providers;
 };
 
 /* Runs of whitespace become one space (the query is trimmed already). */
@@ -95,8 +95,8 @@ static bool choose_provider(struct request *req, struct search_params *p)
 {
     struct err err = {0};
     p->q.opt = &api_options()->serp;
-    p->provider = serp_provider_choose(p->q.opt, &err);
-    return p->provider ? true : req_fail(req, E_NOT_CONFIGURED, "%s", err.msg);
+    p->providers = serp_provider_choose(p->q.opt, &req->arena, &err);
+    return p->providers ? true : req_fail(req, E_NOT_CONFIGURED, "%s", err.msg);
 }
 
 bool api_search_parse(struct request *req)
@@ -193,8 +193,10 @@ bool api_search_run(struct request *req)
     const struct search_params *p = req->params;
     struct serp_page page;
     struct err err = {0};
-    if (serp_search(p->provider, &p->q, &req->arena, &page, &err) != RC_OK)
+    const struct serp_provider *served;
+    if (serp_search_chain(p->providers, &p->q, &req->arena, &page, &served, &err) != RC_OK)
         return req_fail(req, E_SEARCH_ERROR, "Search failed: %s", err.msg);
+    req->provider = served->name;
     json_t *results = json_array(), *emails = json_array(), *phones = json_array();
     for (size_t i = 0; i < page.results_count; i++)
         json_array_append_new(results, result_json(&page.results[i]));
@@ -210,6 +212,7 @@ bool api_search_run(struct request *req)
     json_object_set_new(d, "results", results);
     json_object_set_new(d, "emails", emails);
     json_object_set_new(d, "phones", phones);
+    json_object_set_new(d, "provider", str(served->name));
     req->cost = search_cost(page.results_count, json_array_size(emails));
     req->data = d;
     return true;

@@ -4,9 +4,11 @@
 #include "cli/cli.h"
 
 #include "base/clock.h"
+#include "base/json.h"
 #include "base/log.h"
 #include "base/str.h"
 #include "api/api.h"
+#include "serp/serp.h"
 #include "config.h"
 #include "crawl/crawl.h"
 #include "crawl/result.h"
@@ -16,6 +18,8 @@
 #include "leads/leads.h"
 #include "http/server.h"
 #include "net/http.h"
+#include "verify/socks5.h"
+#include "verify/verify.h"
 
 #include <malloc.h>
 #include <pthread.h>
@@ -25,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 struct command {
     const char *words; /* "user add" */
@@ -35,11 +40,31 @@ struct command {
 
 /* The configuration, loaded and checked once before any command runs. */
 static struct config cfg;
+/* LEADGEN_SMTP_PROXY parsed, checked with the rest of the configuration. */
+static struct arena proxy_arena;
+static struct socks5_proxy *smtp_proxies;
+static size_t smtp_nproxies;
+
+enum { DB_POOL_DEFAULT_MAX = 16 };
+
+/* LEADGEN_DB_POOL, or one connection per thread that may use the store at once, capped. */
+static struct store_options store_options(void)
+{
+    int64_t pool = cfg.db_pool;
+    if (pool == 0) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        int64_t threads = cfg.threads ? cfg.threads : (cores > 1 ? cores - 1 : 1);
+        pool = threads + cfg.workers;
+        if (pool > DB_POOL_DEFAULT_MAX) pool = DB_POOL_DEFAULT_MAX;
+    }
+    return (struct store_options){.pool = (unsigned)pool};
+}
 
 static struct store *open_store(void)
 {
     struct err err = {0};
-    struct store *st = store_open(cfg.db, &err);
+    struct store_options opt = store_options();
+    struct store *st = store_open_with(cfg.db, &opt, &err);
     if (!st) fprintf(stderr, "leadgen: %s\n", err.msg);
     return st;
 }
@@ -57,7 +82,8 @@ static enum rc user_session_open(struct user_session *s, const char *email)
 {
     memset(s, 0, sizeof *s);
     arena_init(&s->a);
-    s->st = store_open(cfg.db, &s->err);
+    struct store_options opt = store_options();
+    s->st = store_open_with(cfg.db, &opt, &s->err);
     if (!s->st) return RC_DB;
     return s->st->ops->user_by_email(s->st, email, &s->a, &s->user, &s->err);
 }
@@ -296,10 +322,14 @@ static int cmd_crawl(int argc, char **argv)
         status = 1;
     } else {
         json_t *data = crawl_result_json(&r);
-        char *text = json_dumps(data, JSON_INDENT(2));
-        printf("%s\n", text);
-        free(text);
+        char *text = arena_json_dumps(&a, data, JSON_INDENT(2));
         json_decref(data);
+        if (text) {
+            printf("%s\n", text);
+        } else {
+            err_set(&err, RC_INVALID, "cannot serialise the result");
+            status = 1;
+        }
     }
     if (status) fprintf(stderr, "leadgen: %s\n", err.msg);
     arena_cleanup(&a);
@@ -397,6 +427,11 @@ static struct api_options api_options_from_config(struct arena *a)
                  .scraperapi_render = cfg.scraperapi_render,
                  .serpapi_url = cfg.serpapi_url,
                  .serpapi_key = cfg.serpapi_key,
+                 .searxng_url = cfg.searxng_url,
+                 .chromium = cfg.chromium,
+                 .browser_tabs = (int)cfg.browser_tabs,
+                 .resolve = cfg.resolve,
+                 .allow_private = cfg.allow_private_targets,
                  .timeout_ms = upstream_ms},
         .places = {.url = cfg.places_url, .key = cfg.places_key, .timeout_ms = upstream_ms,
                    .parallel = (unsigned)cfg.places_parallel},
@@ -411,11 +446,36 @@ static struct api_options api_options_from_config(struct arena *a)
                              .connect_timeout_ms = (int)cfg.smtp_connect_timeout * 1000,
                              .command_timeout_ms = (int)cfg.smtp_timeout * 1000,
                              .per_host = (int)cfg.smtp_per_host,
-                             .allow_private = cfg.allow_private_targets},
+                             .allow_private = cfg.allow_private_targets,
+                             .off = strcmp(cfg.smtp_probe, "off") == 0,
+                             .proxies = smtp_proxies,
+                             .nproxies = smtp_nproxies},
                    .deadline_ms = (int)cfg.verify_timeout * 1000},
     };
     verify_options_fill_identity(&o.verify, a);
     return o;
+}
+
+/* Whether probes can reach port 25, asked once in the background so start-up
+ * does not wait for a blocked port's time-out. */
+static void *port25_check(void *arg)
+{
+    (void)arg;
+    char why[300];
+    if (!verify_port25_open(5000, why, sizeof why))
+        log_warn("outbound port 25 looks blocked (%s): mailbox probes will answer unknown; set "
+                 "LEADGEN_SMTP_PROXY=socks5://host:port to probe through a relay where it is "
+                 "open, or LEADGEN_SMTP_PROBE=off to skip probes at once", why);
+    return NULL;
+}
+
+/* Skipped when probes do not use port 25 directly (a proxy, probing off, a test port). */
+static void start_port25_check(void)
+{
+    if (strcmp(cfg.smtp_probe, "off") == 0 || smtp_nproxies > 0 || cfg.smtp_probe_port != 25)
+        return;
+    pthread_t t;
+    if (pthread_create(&t, NULL, port25_check, NULL) == 0) pthread_detach(t);
 }
 
 static int cmd_serve(int argc, char **argv)
@@ -446,6 +506,7 @@ static int cmd_serve(int argc, char **argv)
     log_info("leadgen listening on http://%.*s:%u (store: %s)",
              (int)(strrchr(opt.listen, ':') - opt.listen), opt.listen, server_port(srv),
              st->ops->name);
+    start_port25_check();
     malloc_trim(0); /* start-up (migrations, first user) left freed heap behind */
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
@@ -457,6 +518,7 @@ static int cmd_serve(int argc, char **argv)
     }
     log_info("shutting down");
     server_stop(srv);
+    serp_browser_shutdown();
     store_close(st);
     return 0;
 }
@@ -535,8 +597,19 @@ int cli_main(int argc, char **argv)
         fprintf(stderr, "leadgen: cannot initialise libsodium\n");
         return 1;
     }
+    if (http_init(&err) != RC_OK) {
+        fprintf(stderr, "leadgen: %s\n", err.msg);
+        return 1;
+    }
     if (config_load(&cfg, &err) != RC_OK) {
         fprintf(stderr, "leadgen: %s\n", err.msg);
+        return 2;
+    }
+    arena_init(&proxy_arena);
+    if (socks5_parse_list(cfg.smtp_proxy, &proxy_arena, &smtp_proxies, &smtp_nproxies, &err) !=
+        RC_OK) {
+        fprintf(stderr, "leadgen: LEADGEN_SMTP_PROXY: %s; expected "
+                        "socks5://[user:pass@]host:port[,...]\n", err.msg);
         return 2;
     }
     configure_modules();

@@ -128,6 +128,10 @@ enum auth_result auth_remote(struct store *st, const char *key, int64_t *user_id
     json_t *payload = json_pack("{s:s}", "api_key", key);
     char *body = json_dumps(payload, JSON_COMPACT);
     json_decref(payload);
+    if (!body) {
+        err_set(err, RC_INVALID, "licence request: cannot serialise the key");
+        return AUTH_UNAVAILABLE;
+    }
     static const char *const headers[] = {"Content-Type: application/json",
                                           "Accept: application/json", NULL};
     struct http_request req = {.method = "POST",

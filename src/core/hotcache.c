@@ -2,6 +2,7 @@
 #include "core/hotcache.h"
 
 #include "base/clock.h"
+#include "base/mem.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -52,9 +53,7 @@ void hotcache_put(int64_t user_id, const char *key, uint64_t generation, const c
 {
     size_t n = strlen(text);
     if (strlen(key) >= KEY_MAX || n > TEXT_MAX) return;
-    char *copy = malloc(n + 1);
-    if (!copy) return;
-    memcpy(copy, text, n + 1);
+    char *copy = memcpy(xmalloc(n + 1), text, n + 1);
     size_t i = slot_of(user_id, key);
     struct entry *e = &entries[i];
     pthread_mutex_lock(&locks[i % STRIPES]);

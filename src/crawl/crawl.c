@@ -291,6 +291,54 @@ void crawl_configure(const struct crawl_options *o)
     options = *o;
 }
 
+/* The main page (over plain http when an implied https:// finds no server):
+ * the site it settles on, its extraction, and the first links to follow. */
+static enum rc crawl_main_page(const char *url, bool implied_scheme, double budget_ms,
+                               struct arena *a, struct crawl_result *out, struct site *site,
+                               struct frontier *f, struct err *err)
+{
+    struct http_response main_page;
+    struct err main_err = {0};
+    long main_timeout = budget_ms < PAGE_TIMEOUT_MS ? (long)budget_ms : PAGE_TIMEOUT_MS;
+    const char *robots_from = robots_origin_of(url, site, a);
+    enum rc rc = fetch_main(url, main_timeout, robots_from, a, &main_page, site, &main_err);
+    if (rc == RC_UPSTREAM && implied_scheme && !strncmp(url, "https://", 8) && main_page.status == 0) {
+        http_response_free(&main_page);
+        const char *plain = arena_sprintf(a, "http://%s", url + 8);
+        struct err plain_err = {0};
+        site->robots = (struct robots){0};
+        robots_from = robots_origin_of(plain, site, a);
+        if (fetch_main(plain, main_timeout, robots_from, a, &main_page, site, &plain_err) ==
+            RC_OK) {
+            rc = RC_OK;
+            out->url = plain;
+        }
+    }
+    struct url_parts final;
+    if (rc != RC_OK) {
+        rc = err_copy(err, &main_err);
+        goto out;
+    }
+    if (!url_parse(main_page.final_url, a, &final)) {
+        rc = err_set(err, RC_UPSTREAM, "%s redirected to an unusable URL", url);
+        goto out;
+    }
+    site->host = final.host;
+    out->final_url = final.normal;
+    site->reg = registrable(site->host, a);
+    if (site->obey_robots && (!robots_from || strcmp(robots_from, final.origin) != 0)) {
+        site->robots = (struct robots){0}; /* redirected elsewhere: that site's rules apply */
+        load_robots(site, final.origin, a);
+    }
+    seen_before(f, main_page.final_url, a);
+    seen_before(f, out->url, a);
+    struct extract_result page;
+    if (take_page(&main_page, a, out, &page)) queue_links(f, &page, site, a);
+out:
+    http_response_free(&main_page);
+    return rc;
+}
+
 enum rc crawl_site_within(const char *url, bool implied_scheme, double budget_ms,
                           struct arena *a, struct crawl_result *out, struct err *err)
 {
@@ -299,45 +347,9 @@ enum rc crawl_site_within(const char *url, bool implied_scheme, double budget_ms
     extract_result_init(&out->merged);
     double deadline = clock_mono_ms() + budget_ms;
     struct site site = {.obey_robots = options.obey_robots};
-    struct http_response main_page;
-    struct err main_err = {0};
-    long main_timeout = budget_ms < PAGE_TIMEOUT_MS ? (long)budget_ms : PAGE_TIMEOUT_MS;
-    const char *robots_from = robots_origin_of(url, &site, a);
-    enum rc rc = fetch_main(url, main_timeout, robots_from, a, &main_page, &site, &main_err);
-    if (rc == RC_UPSTREAM && implied_scheme && !strncmp(url, "https://", 8) && main_page.status == 0) {
-        http_response_free(&main_page);
-        const char *plain = arena_sprintf(a, "http://%s", url + 8);
-        struct err plain_err = {0};
-        site.robots = (struct robots){0};
-        robots_from = robots_origin_of(plain, &site, a);
-        if (fetch_main(plain, main_timeout, robots_from, a, &main_page, &site, &plain_err) ==
-            RC_OK) {
-            rc = RC_OK;
-            out->url = plain;
-        }
-    }
-    if (rc != RC_OK) {
-        http_response_free(&main_page);
-        return err_copy(err, &main_err);
-    }
-    struct url_parts final;
-    if (!url_parse(main_page.final_url, a, &final)) {
-        http_response_free(&main_page);
-        return err_set(err, RC_UPSTREAM, "%s redirected to an unusable URL", url);
-    }
-    site.host = final.host;
-    out->final_url = final.normal;
-    site.reg = registrable(site.host, a);
-    if (site.obey_robots && (!robots_from || strcmp(robots_from, final.origin) != 0)) {
-        site.robots = (struct robots){0}; /* redirected elsewhere: that site's rules apply */
-        load_robots(&site, final.origin, a);
-    }
     struct frontier f = {0};
-    seen_before(&f, main_page.final_url, a);
-    seen_before(&f, out->url, a);
-    struct extract_result page;
-    if (take_page(&main_page, a, out, &page)) queue_links(&f, &page, &site, a);
-    http_response_free(&main_page);
+    enum rc rc = crawl_main_page(url, implied_scheme, budget_ms, a, out, &site, &f, err);
+    if (rc != RC_OK) return rc;
     while (out->pages_crawled < CRAWL_MAX_PAGES && f.count > 0 && clock_mono_ms() < deadline - 1000)
         crawl_round(&f, &site, (size_t)(CRAWL_MAX_PAGES - out->pages_crawled), deadline, a, out);
     out->site_emails = arena_alloc(a, (out->merged.emails_count + 1) * sizeof *out->site_emails);

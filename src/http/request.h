@@ -52,6 +52,7 @@ struct request {
     int64_t reserved;     /* credits held for this request: the most run may cost */
     int64_t cost;         /* credits the run step says the work cost */
     int64_t credits_used; /* credits actually deducted */
+    const char *provider; /* the search provider that answered (access log), or NULL */
     enum api_error error;
     char error_msg[256];
     unsigned retry_after; /* seconds for a Retry-After header; 0: none */

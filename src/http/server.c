@@ -312,9 +312,12 @@ static void access_log(struct conn_ctx *ctx)
                "{\"time\":\"%s\",\"request_id\":\"%s\",\"method\":\"%s\",\"path\":%s,\"query\":",
                ts, req->request_id, req->method_name, url_text ? url_text : "\"\"");
     append_query(&line, req);
-    buf_printf(&line, ",\"status\":%d,\"ms\":%.2f,\"user_id\":%lld,\"credits\":%lld}\n",
+    buf_printf(&line, ",\"status\":%d,\"ms\":%.2f,\"user_id\":%lld,\"credits\":%lld",
                ctx->status, clock_mono_ms() - ctx->started_ms, (long long)req->user_id,
                (long long)req->credits_used);
+    /* provider names are fixed words: no escaping needed */
+    if (req->provider) buf_printf(&line, ",\"provider\":\"%s\"", req->provider);
+    buf_puts(&line, "}\n");
     log_line(line.data, line.len);
     free(url_text);
     json_decref(url);

@@ -4,8 +4,8 @@
 #include "net/http.h"
 
 #include "net/addr.h"
-#include "net/curl_api.h"
 
+#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,12 +20,12 @@ void http_configure(const struct http_net_options *o)
     net_options = *o;
 }
 
-/* libcurl's functions; valid once http_fetch_all has checked the load. */
-static const struct curl_api *lib(void)
+enum rc http_init(struct err *err)
 {
-    return curl_api();
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        return err_set(err, RC_IO, "libcurl initialisation failed");
+    return RC_OK;
 }
-
 
 struct transfer {
     CURL *h;
@@ -59,7 +59,7 @@ static struct curl_slist *resolve_pins(void)
         if (n > 0 && n < sizeof item) {
             memcpy(item, p, n);
             item[n] = '\0';
-            list = lib()->slist_append(list, item);
+            list = curl_slist_append(list, item);
         }
         p += n;
         if (*p == ',') p++;
@@ -86,40 +86,41 @@ static bool transfer_setup(struct transfer *t, const struct http_request *req,
 {
     buf_init(&resp->body, req->max_bytes ? req->max_bytes : DEFAULT_MAX_BYTES);
     resp->status = 0;
-    t->h = lib()->easy_init();
+    t->h = curl_easy_init();
     if (!t->h) return false;
-    for (const char *const *h = req->headers; h && *h; h++) t->headers = lib()->slist_append(t->headers, *h);
+    for (const char *const *h = req->headers; h && *h; h++)
+        t->headers = curl_slist_append(t->headers, *h);
     CURL *h = t->h;
-    lib()->easy_setopt(h, CURLOPT_URL, req->url);
-    lib()->easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method ? req->method : "GET");
-    lib()->easy_setopt(h, CURLOPT_HTTPHEADER, t->headers);
-    lib()->easy_setopt(h, CURLOPT_RESOLVE, pins);
-    lib()->easy_setopt(h, CURLOPT_TIMEOUT_MS, req->timeout_ms ? req->timeout_ms : DEFAULT_TIMEOUT_MS);
-    lib()->easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
-    lib()->easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    lib()->easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    lib()->easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    lib()->easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(h, CURLOPT_URL, req->url);
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method ? req->method : "GET");
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, t->headers);
+    curl_easy_setopt(h, CURLOPT_RESOLVE, pins);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, req->timeout_ms ? req->timeout_ms : DEFAULT_TIMEOUT_MS);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
     t->body = &resp->body;
     t->truncate = req->truncate;
-    lib()->easy_setopt(h, CURLOPT_WRITEDATA, t);
-    lib()->easy_setopt(h, CURLOPT_USERAGENT, req->user_agent ? req->user_agent : "leadgen/1.0");
-    lib()->easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, t);
+    curl_easy_setopt(h, CURLOPT_USERAGENT, req->user_agent ? req->user_agent : "leadgen/1.0");
+    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
     if (req->cookies) {
-        lib()->easy_setopt(h, CURLOPT_COOKIEFILE, ""); /* engine on, no file */
-        if (*req->cookies) lib()->easy_setopt(h, CURLOPT_COOKIE, req->cookies);
+        curl_easy_setopt(h, CURLOPT_COOKIEFILE, ""); /* engine on, no file */
+        if (*req->cookies) curl_easy_setopt(h, CURLOPT_COOKIE, req->cookies);
     }
     if (req->max_redirects > 0) {
-        lib()->easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-        lib()->easy_setopt(h, CURLOPT_MAXREDIRS, (long)req->max_redirects);
+        curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+        curl_easy_setopt(h, CURLOPT_MAXREDIRS, (long)req->max_redirects);
     }
     if (req->guard_private && !net_options.allow_private) {
-        lib()->easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_guarded);
-        lib()->easy_setopt(h, CURLOPT_OPENSOCKETDATA, &t->refused);
+        curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_guarded);
+        curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, &t->refused);
     }
     if (req->body) {
-        lib()->easy_setopt(h, CURLOPT_POSTFIELDS, req->body);
-        lib()->easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
     }
     return true;
 }
@@ -128,12 +129,12 @@ static enum rc transfer_result(struct transfer *t, CURLcode cc, const struct htt
                                struct http_response *resp, struct err *err)
 {
     if (cc == CURLE_OK || (cc == CURLE_WRITE_ERROR && t->truncate && resp->body.too_big)) {
-        lib()->easy_getinfo(t->h, CURLINFO_RESPONSE_CODE, &resp->status);
+        curl_easy_getinfo(t->h, CURLINFO_RESPONSE_CODE, &resp->status);
         char *final = NULL;
-        lib()->easy_getinfo(t->h, CURLINFO_EFFECTIVE_URL, &final);
+        curl_easy_getinfo(t->h, CURLINFO_EFFECTIVE_URL, &final);
         if (final) snprintf(resp->final_url, sizeof resp->final_url, "%s", final);
         char *type = NULL;
-        lib()->easy_getinfo(t->h, CURLINFO_CONTENT_TYPE, &type);
+        curl_easy_getinfo(t->h, CURLINFO_CONTENT_TYPE, &type);
         if (type) snprintf(resp->content_type, sizeof resp->content_type, "%s", type);
         return RC_OK;
     }
@@ -144,13 +145,13 @@ static enum rc transfer_result(struct transfer *t, CURLcode cc, const struct htt
         return err_set(err, RC_UPSTREAM, "%s: response larger than %zu bytes", what,
                        resp->body.limit);
     if (cc == CURLE_OPERATION_TIMEDOUT) return err_set(err, RC_UPSTREAM, "%s: timed out", what);
-    return err_set(err, RC_UPSTREAM, "%s: %s", what, lib()->easy_strerror(cc));
+    return err_set(err, RC_UPSTREAM, "%s: %s", what, curl_easy_strerror(cc));
 }
 
 static void transfer_cleanup(struct transfer *t)
 {
-    lib()->easy_cleanup(t->h);
-    lib()->slist_free_all(t->headers);
+    curl_easy_cleanup(t->h);
+    curl_slist_free_all(t->headers);
 }
 
 /* Adds transfer i to the multi handle, or records why it could not start. */
@@ -162,24 +163,16 @@ static void start_one(CURLM *m, struct transfer *t, size_t i, const struct http_
         rcs[i] = err_set(&errs[i], RC_IO, "libcurl: cannot create a handle");
         return;
     }
-    lib()->easy_setopt(t[i].h, CURLOPT_PRIVATE, (void *)&t[i]);
-    lib()->multi_add_handle(m, t[i].h);
+    curl_easy_setopt(t[i].h, CURLOPT_PRIVATE, (void *)&t[i]);
+    curl_multi_add_handle(m, t[i].h);
 }
 
 void http_fetch_all(const struct http_request *reqs, size_t n, unsigned parallel,
                     struct http_response *resps, struct err *errs, enum rc *rcs)
 {
-    if (!curl_api()) { /* loaded on first use: see curl_api.h */
-        for (size_t i = 0; i < n; i++) {
-            buf_init(&resps[i].body, 1);
-            resps[i].status = 0;
-            rcs[i] = err_set(&errs[i], RC_IO, "libcurl initialisation failed");
-        }
-        return;
-    }
     struct transfer *t = calloc(n ? n : 1, sizeof *t);
     struct curl_slist *pins = resolve_pins();
-    CURLM *m = lib()->multi_init();
+    CURLM *m = curl_multi_init();
     size_t next = 0, running = 0;
     for (size_t i = 0; i < n; i++) rcs[i] = RC_OK;
     if (!parallel) parallel = 1;
@@ -189,27 +182,27 @@ void http_fetch_all(const struct http_request *reqs, size_t n, unsigned parallel
             if (t[next++].h) running++;
         }
         int still;
-        lib()->multi_perform(m, &still);
+        curl_multi_perform(m, &still);
         CURLMsg *msg;
         int left;
         bool finished = false;
-        while ((msg = lib()->multi_info_read(m, &left))) {
+        while ((msg = curl_multi_info_read(m, &left))) {
             if (msg->msg != CURLMSG_DONE) continue;
             struct transfer *done;
-            lib()->easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&done);
+            curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&done);
             size_t i = (size_t)(done - t);
             rcs[i] = transfer_result(done, msg->data.result, &reqs[i], &resps[i], &errs[i]);
-            lib()->multi_remove_handle(m, done->h);
+            curl_multi_remove_handle(m, done->h);
             running--;
             finished = true;
         }
         /* a freed slot is refilled at once, not after the next wait */
         bool refill = finished && next < n;
-        if (running > 0 && !refill) lib()->multi_poll(m, NULL, 0, 100, NULL);
+        if (running > 0 && !refill) curl_multi_poll(m, NULL, 0, 100, NULL);
     }
     for (size_t i = 0; i < n; i++) transfer_cleanup(&t[i]);
-    lib()->multi_cleanup(m);
-    lib()->slist_free_all(pins);
+    curl_multi_cleanup(m);
+    curl_slist_free_all(pins);
     free(t);
 }
 

@@ -1,7 +1,7 @@
 /* Outbound HTTP through libcurl: the one place that knows timeouts, response
  * size caps and LEADGEN_RESOLVE pins. Blocking; safe to call from any thread
- * (libcurl is initialised on first use). The response body is owned by the
- * caller (http_response_free). */
+ * once http_init has run. The response body is owned by the caller
+ * (http_response_free). */
 #ifndef LEADGEN_NET_HTTP_H
 #define LEADGEN_NET_HTTP_H
 
@@ -47,6 +47,10 @@ struct http_response {
     char final_url[2048];    /* after redirects */
     char content_type[128];
 };
+
+/* Initialises libcurl (curl_global_init); called once at start-up, before any
+ * thread starts, so a broken libcurl stops the program there. */
+enum rc http_init(struct err *err);
 
 /* Runs n requests concurrently, at most `parallel` at a time, and fills
  * resps[i], errs[i] and rcs[i] as http_fetch would. errs must hold n zeroed

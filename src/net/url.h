@@ -1,5 +1,5 @@
-/* URL parsing for http(s) URLs (RFC 3986, through libcurl's URL API, loaded
- * lazily with the rest of libcurl). Strings are allocated in the arena. */
+/* URL parsing for http(s) URLs (RFC 3986, through libcurl's URL API).
+ * Strings are allocated in the arena. */
 #ifndef LEADGEN_NET_URL_H
 #define LEADGEN_NET_URL_H
 
@@ -15,9 +15,9 @@ struct url_parts {
     const char *normal; /* the whole URL without fragment and user info */
 };
 
-/* False when url is not an absolute http(s) URL with a host (or libcurl is
- * unavailable). On false, out->scheme is set when a scheme was read, so the
- * caller can say which one was refused. */
+/* False when url is not an absolute http(s) URL with a host. On false,
+ * out->scheme is set when a scheme was read, so the caller can say which one
+ * was refused. */
 bool url_parse(const char *url, struct arena *a, struct url_parts *out);
 
 /* Resolves ref against base (RFC 3986 section 5; base may be NULL when ref is

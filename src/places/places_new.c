@@ -4,6 +4,7 @@
  * with {"error": {"code", "message", "status"}}. */
 #include "places/places.h"
 
+#include "base/json.h"
 #include "net/http.h"
 
 #include <ctype.h>
@@ -89,7 +90,7 @@ static json_t *answer_json(enum rc rc, const struct http_response *resp, struct 
     return NULL;
 }
 
-static char *search_body(const struct places_query *q)
+static char *search_body(const struct places_query *q, struct arena *a)
 {
     json_t *body = json_pack("{s:s, s:i}", "textQuery", q->query, "pageSize", 20);
     if (q->language) json_object_set_new(body, "languageCode", json_string(q->language));
@@ -98,7 +99,7 @@ static char *search_body(const struct places_query *q)
         json_object_set_new(body, "locationBias",
                             json_pack("{s:{s:{s:f, s:f}, s:f}}", "circle", "center", "latitude",
                                       q->lat, "longitude", q->lng, "radius", (double)q->radius));
-    char *text = json_dumps(body, JSON_COMPACT);
+    char *text = arena_json_dumps(a, body, JSON_COMPACT);
     json_decref(body);
     return text;
 }
@@ -110,13 +111,13 @@ static enum rc new_search(const struct places_options *o, const struct places_qu
     snprintf(url, sizeof url, "%s/v1/places:searchText", o->url);
     struct places_headers h;
     headers_init(&h, o->key, "places.id,nextPageToken");
-    char *body = search_body(q);
+    char *body = search_body(q, a);
+    if (!body) return err_set(err, RC_INVALID, "Places search: cannot serialise the query");
     struct http_request req = {.method = "POST", .url = url, .headers = h.list, .body = body,
                                .body_len = strlen(body), .timeout_ms = o->timeout_ms,
                                .max_bytes = PLACES_MAX_BYTES};
     struct http_response resp;
     json_t *doc = answer_json(http_fetch(&req, &resp, err), &resp, err);
-    free(body);
     http_response_free(&resp);
     if (!doc) return RC_UPSTREAM;
     json_t *places = json_object_get(doc, "places"); /* absent: no results, not an error */

@@ -78,6 +78,13 @@ bool serp_contains_ci(const char *s, size_t n, const char *lit);
 /* Converts to UTF-8 and caps the size; what every parser reads. */
 void serp_input(const char *html, size_t len, struct arena *a, const char **out, size_t *out_len);
 
+/* A current desktop browser's User-Agent (direct and browser providers). */
+#define SERP_DESKTOP_UA                                                                          \
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "          \
+    "Chrome/131.0.0.0 Safari/537.36"
+/* Google's answer to "Reject all" on its consent page (direct and browser providers). */
+#define SERP_GOOGLE_COOKIES "SOCS=CAESEwgDEgk0ODE3Nzk3MjQaAmVuIAEaBgiA_LyaBg; CONSENT=PENDING+987"
+
 /* The provider fetch shared by direct and ScraperAPI: HTML pages at urls[i]
  * (log_urls[i] in messages), parsed for engine f[i].engine and classified. */
 struct serp_html_fetch {
@@ -92,5 +99,15 @@ struct serp_html_fetch {
 void serp_fetch_html(const struct serp_html_fetch *h, const struct serp_fetch *f, size_t n,
                      struct arena *a, struct serp_page *pages, struct err *errs, enum rc *rcs);
 
+/* A Chromium binary is there: LEADGEN_CHROMIUM, or chromium on PATH. */
+bool serp_browser_available(const struct serp_options *o);
+/* What the browser provider does with a request its tab makes for url
+ * (resource_type as the DevTools protocol names it, may be NULL): images,
+ * fonts, media and stylesheets are unwanted; a host other than the configured
+ * engines' whose address (or LEADGEN_RESOLVE pin) is private is refused unless
+ * o->allow_private. Resolves names (blocking). */
+enum serp_browser_verdict { SERP_BROWSER_ALLOW, SERP_BROWSER_UNWANTED, SERP_BROWSER_PRIVATE };
+enum serp_browser_verdict serp_browser_verdict(const struct serp_options *o, const char *url,
+                                               const char *resource_type);
 
 #endif

@@ -2,43 +2,74 @@
  * at once and merged in order, and the contacts found in their text. */
 #include "serp/internal.h"
 
+#include "base/log.h"
 #include "extract/extract.h"
 
+#include <stdio.h>
 #include <string.h>
 
 const struct serp_provider *serp_provider_named(const char *name)
 {
     static const struct serp_provider *const all[] = {&serp_direct, &serp_scraperapi,
-                                                      &serp_serpapi};
+                                                      &serp_serpapi, &serp_searxng,
+                                                      &serp_browser};
     for (size_t i = 0; name && i < sizeof all / sizeof all[0]; i++)
         if (strcmp(all[i]->name, name) == 0) return all[i];
     return NULL;
 }
 
-/* The key o holds for provider p; "-" for a provider that needs none. */
-static const char *provider_key(const struct serp_options *o, const struct serp_provider *p)
+/* What provider p lacks in o to be used ("LEADGEN_SERPAPI_KEY"), or NULL. */
+static const char *missing(const struct serp_options *o, const struct serp_provider *p)
 {
-    if (p == &serp_scraperapi) return o->scraperapi_key;
-    if (p == &serp_serpapi) return o->serpapi_key;
-    return "-";
+    const char *have = "-";
+    if (p == &serp_scraperapi) have = o->scraperapi_key;
+    if (p == &serp_serpapi) have = o->serpapi_key;
+    if (p == &serp_searxng) have = o->searxng_url;
+    if (p == &serp_browser && !serp_browser_available(o)) have = NULL;
+    return have && *have ? NULL : p->key_var;
 }
 
-const struct serp_provider *serp_provider_choose(const struct serp_options *o, struct err *err)
+/* Appends each comma-separated provider name of o->provider to c (unknown and
+ * repeated names are skipped: start-up validated the list), listing in
+ * lacking what the unconfigured ones need. */
+static void parse_chain(const struct serp_options *o, struct serp_chain *c, char *lacking,
+                        size_t size)
 {
-    const struct serp_provider *p = serp_provider_named(o->provider);
-    if (!p) {
+    char name[32];
+    size_t used = 0;
+    for (const char *p = o->provider ? o->provider : ""; *p;) {
+        p += strspn(p, " ,");
+        size_t n = strcspn(p, ","), len = n;
+        while (len && p[len - 1] == ' ') len--;
+        snprintf(name, sizeof name, "%.*s", (int)len, p);
+        p += n;
+        const struct serp_provider *prov = serp_provider_named(name);
+        bool repeated = false;
+        for (size_t i = 0; prov && i < c->n; i++) repeated |= c->providers[i] == prov;
+        if (!prov || repeated || c->n == SERP_CHAIN_MAX) continue;
+        const char *need = missing(o, prov);
+        if (!need) c->providers[c->n++] = prov;
+        else if (used < size)
+            used += (size_t)snprintf(lacking + used, size - used, "%sthe %s provider needs %s",
+                                     used ? "; " : "", prov->name, need);
+    }
+}
+
+const struct serp_chain *serp_provider_choose(const struct serp_options *o, struct arena *a,
+                                              struct err *err)
+{
+    struct serp_chain *c = arena_alloc(a, sizeof *c);
+    memset(c, 0, sizeof *c);
+    char lacking[200] = "";
+    parse_chain(o, c, lacking, sizeof lacking);
+    if (c->n) return c;
+    if (!*lacking)
         err_set(err, RC_INVALID,
-                "Lead Search is not configured: LEADGEN_SEARCH_PROVIDER must be direct, "
-                "scraperapi or serpapi.");
-        return NULL;
-    }
-    const char *key = provider_key(o, p);
-    if (!key || !*key) {
-        err_set(err, RC_INVALID, "Lead Search is not configured: the %s provider needs %s.",
-                p->name, p->key_var);
-        return NULL;
-    }
-    return p;
+                "Lead Search is not configured: LEADGEN_SEARCH_PROVIDER must list direct, "
+                "scraperapi, serpapi, searxng or browser.");
+    else
+        err_set(err, RC_INVALID, "Lead Search is not configured: %s.", lacking);
+    return NULL;
 }
 
 /* Emails and phones of one item's text; phones take the country of its host. */
@@ -129,4 +160,25 @@ enum rc serp_search(const struct serp_provider *p, const struct serp_query *q, s
     merge(q, pages, n, a, out);
     serp_find_contacts(out, a);
     return RC_OK;
+}
+
+enum rc serp_search_chain(const struct serp_chain *c, const struct serp_query *q,
+                          struct arena *a, struct serp_page *out,
+                          const struct serp_provider **served, struct err *err)
+{
+    struct err last = {0};
+    *served = NULL;
+    for (size_t i = 0; i < c->n; i++) {
+        memset(&last, 0, sizeof last);
+        if (serp_search(c->providers[i], q, a, out, &last) == RC_OK) {
+            *served = c->providers[i];
+            return RC_OK;
+        }
+        if (c->n > 1)
+            log_warn("search provider %s failed, %s: %s", c->providers[i]->name,
+                     i + 1 < c->n ? "trying the next" : "none left", last.msg);
+    }
+    /* the last provider's failure is the answer's; the others are in the log */
+    if (c->n == 1) return err_copy(err, &last);
+    return err_set(err, RC_UPSTREAM, "%s: %s", c->providers[c->n - 1]->name, last.msg);
 }

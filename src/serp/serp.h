@@ -1,8 +1,9 @@
 /* Search-engine result pages (SERPs): parsers for Google's and Bing's HTML
  * that return organic results and ads, detection of pages that are not
  * results (JavaScript wall, captcha, consent, "no results"), and the search
- * providers that fetch result pages (direct, ScraperAPI, SerpApi) behind one
- * struct of function pointers. Lead Search (search.php) reads the organic
+ * providers that fetch result pages (direct, ScraperAPI, SerpApi, SearXNG,
+ * a headless browser) behind one struct of function pointers, tried in the
+ * configured order until one answers. Lead Search (search.php) reads the organic
  * results; Ad Spy (ads.php) reads the ads of the same pages. Nothing here
  * builds an HTTP response. Everything returned lives in the caller's arena;
  * all strings are valid UTF-8 and never NULL ("" when absent). */
@@ -124,11 +125,17 @@ char *serp_engine_url(enum serp_engine e, const char *base, const char *query, i
 
 /* Where and how providers fetch, filled from the configuration at start-up. */
 struct serp_options {
-    const char *provider;              /* LEADGEN_SEARCH_PROVIDER */
+    const char *provider;              /* LEADGEN_SEARCH_PROVIDER: "serpapi,browser,direct" */
     const char *google_url, *bing_url; /* LEADGEN_GOOGLE_SEARCH_URL, LEADGEN_BING_SEARCH_URL */
     const char *scraperapi_url, *scraperapi_key, *scraperapi_country; /* key, country: NULL */
     bool scraperapi_render;
     const char *serpapi_url, *serpapi_key;
+    const char *searxng_url; /* LEADGEN_SEARXNG_URL, or NULL */
+    const char *chromium;    /* LEADGEN_CHROMIUM, or NULL: "chromium" on PATH */
+    int browser_tabs;        /* LEADGEN_BROWSER_TABS */
+    /* The outbound policy of net/http.h, which the browser applies itself. */
+    const char *resolve; /* LEADGEN_RESOLVE */
+    bool allow_private;  /* LEADGEN_ALLOW_PRIVATE_TARGETS */
     long timeout_ms; /* LEADGEN_UPSTREAM_TIMEOUT: one upstream request */
 };
 
@@ -155,13 +162,39 @@ struct serp_provider {
                   struct err *errs, enum rc *rcs);
 };
 
-extern const struct serp_provider serp_direct, serp_scraperapi, serp_serpapi;
+extern const struct serp_provider serp_direct, serp_scraperapi, serp_serpapi, serp_searxng,
+    serp_browser;
 
-/* The provider called name ("direct", "scraperapi", "serpapi"), or NULL. */
+/* The provider called name ("direct", "scraperapi", "serpapi", "searxng",
+ * "browser"), or NULL. */
 const struct serp_provider *serp_provider_named(const char *name);
-/* The provider o names, when it has the key it needs; otherwise NULL with a message
- * in err naming the variable to set (Lead Search and Ad Spy answer 503 not_configured). */
-const struct serp_provider *serp_provider_choose(const struct serp_options *o, struct err *err);
+
+/* The providers a search tries, in order. */
+enum { SERP_CHAIN_MAX = 8 };
+struct serp_chain {
+    const struct serp_provider *providers[SERP_CHAIN_MAX];
+    size_t n;
+};
+/* The providers o lists (LEADGEN_SEARCH_PROVIDER, comma-separated) that have
+ * what they need (a key, a URL, a Chromium binary); the others are skipped.
+ * NULL when none has, with a message in err naming what to set (Lead Search
+ * and Ad Spy answer 503 not_configured). */
+const struct serp_chain *serp_provider_choose(const struct serp_options *o, struct arena *a,
+                                              struct err *err);
+
+/* Maps a SearXNG JSON answer (results[]: url, title, content) to a page:
+ * results in order from index skip, at most count (ads: none). An empty
+ * results[] with an engine listed in unresponsive_engines (captcha, too many
+ * requests) is RC_UPSTREAM naming it; a body that is not a JSON object is
+ * RC_UPSTREAM. */
+enum rc serp_searxng_map(const char *body, size_t len, size_t skip, size_t count,
+                         struct arena *a, struct serp_page *out, struct err *err);
+
+/* The browser provider's Chromium process: stops it (and removes its
+ * profile). Idempotent; called once at shutdown. */
+void serp_browser_shutdown(void);
+/* The process id of the running browser, or 0 (tests and benchmarks). */
+long serp_browser_pid(void);
 
 /* ---- one search ----------------------------------------------------------- */
 
@@ -182,6 +215,13 @@ struct serp_query {
  * and the scraperapi (render=true) and serpapi providers for a JavaScript wall. */
 enum rc serp_search(const struct serp_provider *p, const struct serp_query *q, struct arena *a,
                     struct serp_page *out, struct err *err);
+/* serp_search over each provider of c in turn until one answers (RC_OK);
+ * *served is that provider. A failure (RC_UPSTREAM: walled, blocked, an
+ * error) hands over to the next; when all fail, err holds the last one's
+ * message (prefixed with its name when c has several). */
+enum rc serp_search_chain(const struct serp_chain *c, const struct serp_query *q,
+                          struct arena *a, struct serp_page *out,
+                          const struct serp_provider **served, struct err *err);
 
 /* The message serp_search gives for a page of kind k from engine e (for callers
  * that fetch pages themselves). */

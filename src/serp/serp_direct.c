@@ -8,17 +8,12 @@
 
 #include <stdlib.h>
 
-static const char user_agent[] = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
-                                 "(KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
 
 static const char *const headers[] = {
     "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
     "Accept-Language: en-US,en;q=0.9",
     NULL,
 };
-/* Google's answer to "Reject all" on its consent page */
-static const char google_cookies[] =
-    "SOCS=CAESEwgDEgk0ODE3Nzk3MjQaAmVuIAEaBgiA_LyaBg; CONSENT=PENDING+987";
 
 static int direct_page_size(enum serp_engine e)
 {
@@ -36,7 +31,8 @@ static void direct_fetch(const struct serp_fetch *f, size_t n, struct arena *a,
     /* one engine per call in practice; the headers follow the first */
     bool bing = n && f[0].engine == SERP_BING;
     struct serp_html_fetch h = {.urls = urls, .log_urls = urls, .headers = headers,
-                                .user_agent = user_agent, .cookies = bing ? "" : google_cookies,
+                                .user_agent = SERP_DESKTOP_UA,
+                                .cookies = bing ? "" : SERP_GOOGLE_COOKIES,
                                 .who = bing ? "Bing" : "Google"};
     serp_fetch_html(&h, f, n, a, pages, errs, rcs);
 }

@@ -84,6 +84,15 @@ static bool no_results_error(const char *msg)
            serp_contains_ci(msg, strlen(msg), "no results");
 }
 
+static void map_page(json_t *doc, struct arena *a, struct serp_page *out)
+{
+    struct serp_list l = {0};
+    map_results(json_object_get(doc, "organic_results"), &l, a);
+    map_ads(json_object_get(doc, "ads"), &l, a);
+    serp_list_finish(&l, a, out);
+    out->kind = out->results_count || out->ads_count ? SERP_RESULTS : SERP_EMPTY;
+}
+
 enum rc serp_serpapi_map(enum serp_engine e, const char *body, size_t len, struct arena *a,
                          struct serp_page *out, struct err *err)
 {
@@ -91,23 +100,16 @@ enum rc serp_serpapi_map(enum serp_engine e, const char *body, size_t len, struc
     memset(out, 0, sizeof *out);
     out->kind = SERP_UNKNOWN;
     json_t *doc = json_loadb(body ? body : "", body ? len : 0, 0, NULL);
-    if (!json_is_object(doc)) {
-        json_decref(doc);
-        return err_set(err, RC_UPSTREAM, "SerpApi answered with a body that is not a JSON object");
-    }
     const char *error = json_string_value(json_object_get(doc, "error"));
-    if (error && !no_results_error(error)) {
-        enum rc rc = err_set(err, RC_UPSTREAM, "SerpApi error: %.200s", error);
-        json_decref(doc);
-        return rc;
-    }
-    struct serp_list l = {0};
-    map_results(json_object_get(doc, "organic_results"), &l, a);
-    map_ads(json_object_get(doc, "ads"), &l, a);
+    enum rc rc = RC_OK;
+    if (!json_is_object(doc))
+        rc = err_set(err, RC_UPSTREAM, "SerpApi answered with a body that is not a JSON object");
+    else if (error && !no_results_error(error))
+        rc = err_set(err, RC_UPSTREAM, "SerpApi error: %.200s", error);
+    else
+        map_page(doc, a, out);
     json_decref(doc);
-    serp_list_finish(&l, a, out);
-    out->kind = out->results_count || out->ads_count ? SERP_RESULTS : SERP_EMPTY;
-    return RC_OK;
+    return rc;
 }
 
 static const char *request_url(const struct serp_fetch *f, bool keyed, struct arena *a)

@@ -1,15 +1,36 @@
-/* Chooses the backend for a store URL. */
-#include "store/store.h"
+/* Chooses the backend for a store URL, and the few helpers both backends share. */
+#include "store/store_int.h"
 
 #include "base/str.h"
 
+#include <string.h>
+
+const char *store_like_mention(struct arena *a, const char *domain)
+{
+    char *out = arena_alloc(a, strlen(domain) * 2 + 4), *o = out;
+    *o++ = '%', *o++ = '@';
+    for (const char *d = domain; *d; d++) {
+        if (*d == '%' || *d == '_' || *d == '\\') *o++ = '\\';
+        *o++ = *d;
+    }
+    *o++ = '%';
+    return out;
+}
+
+bool store_is_postgres(const char *url)
+{
+    return str_has_prefix(url, "postgres://") || str_has_prefix(url, "postgresql://");
+}
+
+struct store *store_open_with(const char *url, const struct store_options *opt, struct err *err)
+{
+    if (store_is_postgres(url)) return store_pg_open(url, opt ? opt->pool : 0, err);
+    return store_sqlite_open(url, err);
+}
+
 struct store *store_open(const char *url, struct err *err)
 {
-    if (str_has_prefix(url, "postgres://") || str_has_prefix(url, "postgresql://")) {
-        err_set(err, RC_INVALID, "the PostgreSQL store is not built yet; use an SQLite path");
-        return NULL;
-    }
-    return store_sqlite_open(url, err);
+    return store_open_with(url, NULL, err);
 }
 
 void store_close(struct store *st)

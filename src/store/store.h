@@ -206,6 +206,13 @@ struct recipe {
 
 struct store;
 
+/* An answer found by public_mentions. */
+struct public_mention {
+    const char *kind; /* "crawl", "search" or "ad" */
+    const char *url;  /* the ad's landing page; NULL for cached answers */
+    const char *json; /* the data object, or the ad's contact data */
+};
+
 struct store_ops {
     const char *name;
     void (*close)(struct store *st);
@@ -307,6 +314,14 @@ struct store_ops {
                            struct arena *a, struct ad **out, size_t *count, struct err *err);
     enum rc (*ads_set_contact)(struct store *st, int64_t ad_id, const char *contact_json,
                                int64_t now, struct err *err);
+    /* Public answers that mention an address at domain (lowercase A-label), for
+     * the email finder: unexpired crawl.php and search.php data objects in the
+     * response cache (kind "crawl" / "search", url NULL) and Ad Spy contact data
+     * (kind "ad", url the ad's landing page); at most max, newest ads first.
+     * Never a user's own data (leads, campaigns). */
+    enum rc (*public_mentions)(struct store *st, const char *domain, int64_t now, size_t max,
+                               struct arena *a, struct public_mention **out, size_t *count,
+                               struct err *err);
 
     enum rc (*campaign_recipients)(struct store *st, int64_t user_id, int64_t id,
                                    const char *status, int64_t limit, int64_t offset,
@@ -390,12 +405,22 @@ struct store {
     const struct store_ops *ops;
 };
 
-/* Opens the store named by url (a file path, or postgres://...) and applies
- * pending migrations. Returns NULL with err set on failure. */
+/* How to open a store; zero values take the defaults. */
+struct store_options {
+    unsigned pool; /* PostgreSQL: connections shared by all threads (LEADGEN_DB_POOL) */
+};
+
+/* Opens the store named by url (a file path, or postgres://... and
+ * postgresql://...) and applies pending migrations. Returns NULL with err set
+ * on failure. opt may be NULL. */
+struct store *store_open_with(const char *url, const struct store_options *opt, struct err *err);
 struct store *store_open(const char *url, struct err *err);
 void store_close(struct store *st);
+/* Whether url names a PostgreSQL store. */
+bool store_is_postgres(const char *url);
 
 /* Backends. */
 struct store *store_sqlite_open(const char *path, struct err *err);
+struct store *store_pg_open(const char *url, unsigned pool, struct err *err);
 
 #endif

@@ -183,27 +183,30 @@ static uint64_t sq_generation(struct store *st)
 static enum rc conn_open_db(const char *path, sqlite3 **out, struct err *err)
 {
     sqlite3 *db = NULL;
+    char *msg = NULL;
+    enum rc rc = RC_DB;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
         err_set(err, RC_DB, "cannot open database %s: %s", path, db ? sqlite3_errmsg(db) : "?");
-        sqlite3_close(db);
-        return RC_DB;
+        goto out;
     }
     sqlite3_busy_timeout(db, 10000);
-    char *msg = NULL;
     /* FULL: a committed credit charge or lead import survives a power cut, not only a crash. */
     if (sqlite3_exec(db,
                      "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
                      "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;",
                      NULL, NULL, &msg) != SQLITE_OK) {
         err_set(err, RC_DB, "cannot configure database %s: %s", path, msg ? msg : "?");
-        sqlite3_free(msg);
-        sqlite3_close(db);
-        return RC_DB;
+        goto out;
     }
     sqlite3_update_hook(db, on_row_change, NULL);
     *out = db;
-    return RC_OK;
+    db = NULL; /* the caller's now */
+    rc = RC_OK;
+out:
+    sqlite3_free(msg);
+    sqlite3_close(db);
+    return rc;
 }
 
 struct conn *sq_conn(struct store *st, struct err *err)

@@ -1,11 +1,12 @@
 /* SQLite backend: the permanent Ad Spy history. Recording a search's ads is
  * one transaction of upserts on the ad identity, so two concurrent searches
  * for the same query can never insert the same ad twice. */
+#include "store/store_int.h"
 #include "store/store_sqlite_int.h"
 
 #include <string.h>
 
-enum aq { Q_UPSERT, Q_HISTORY, Q_SET_CONTACT, Q_COUNT };
+enum aq { Q_UPSERT, Q_HISTORY, Q_SET_CONTACT, Q_MENTIONS, Q_COUNT };
 
 static const char *const aq_sql[Q_COUNT] = {
     [Q_UPSERT] = "INSERT INTO ads (query_key, engine, domain, title_key, title, url, display_url, "
@@ -19,6 +20,14 @@ static const char *const aq_sql[Q_COUNT] = {
                   "first_seen, last_seen, contact_data, contact_checked_at FROM ads "
                   "WHERE query_key = ?1 AND engine = ?2 ORDER BY last_seen DESC, position, id",
     [Q_SET_CONTACT] = "UPDATE ads SET contact_data = ?2, contact_checked_at = ?3 WHERE id = ?1",
+    /* public data only: cached crawl/search answers and ad contacts (a scan of
+     * both; an index of addresses per domain is the next step if it grows) */
+    [Q_MENTIONS] = "SELECT kind, url, body FROM ("
+                   "SELECT endpoint AS kind, NULL AS url, body, expires_at AS at FROM cache "
+                   "WHERE endpoint IN ('crawl', 'search') AND expires_at > ?2 "
+                   "AND body LIKE ?1 ESCAPE '\\' "
+                   "UNION ALL SELECT 'ad', url, contact_data, last_seen FROM ads "
+                   "WHERE contact_data LIKE ?1 ESCAPE '\\') ORDER BY at DESC LIMIT ?3",
 };
 
 _Static_assert(SQ_ADS_BASE + Q_COUNT <= SQ_SENDS_BASE, "ad statements overflow their slots");
@@ -101,4 +110,29 @@ enum rc sq_ads_set_contact(struct store *st, int64_t ad_id, const char *contact_
     sq_bind_text(q, 2, contact_json);
     sqlite3_bind_int64(q, 3, now);
     return sq_exec(c, q, err, "ad contact");
+}
+
+enum rc sq_public_mentions(struct store *st, const char *domain, int64_t now, size_t max,
+                           struct arena *a, struct public_mention **out, size_t *count,
+                           struct err *err)
+{
+    CONN(st, err);
+    Q(q, Q_MENTIONS);
+    sq_bind_text(q, 1, store_like_mention(a, domain));
+    sqlite3_bind_int64(q, 2, now);
+    sqlite3_bind_int64(q, 3, (sqlite3_int64)max);
+    size_t n = 0, cap = 0;
+    struct public_mention *list = NULL;
+    int r;
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        list = sq_grow(a, list, n, &cap, sizeof *list);
+        list[n++] = (struct public_mention){.kind = sq_col_text(q, 0, a),
+                                            .url = sq_col_text(q, 1, a),
+                                            .json = sq_col_text(q, 2, a)};
+    }
+    enum rc rc = r == SQLITE_DONE ? RC_OK : sq_fail(c, err, "public mentions");
+    sq_done(q);
+    *out = list;
+    *count = rc == RC_OK ? n : 0;
+    return rc;
 }

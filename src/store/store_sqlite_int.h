@@ -148,8 +148,11 @@ enum rc sq_ads_history(struct store *st, const char *query_key, const char *engi
                        struct arena *a, struct ad **out, size_t *count, struct err *err);
 enum rc sq_ads_set_contact(struct store *st, int64_t ad_id, const char *contact_json, int64_t now,
                            struct err *err);
+enum rc sq_public_mentions(struct store *st, const char *domain, int64_t now, size_t max,
+                           struct arena *a, struct public_mention **out, size_t *count,
+                           struct err *err);
 #define SQ_ADS_OPS                                                                                 \
     .ads_record = sq_ads_record, .ads_history = sq_ads_history,                                    \
-    .ads_set_contact = sq_ads_set_contact,
+    .ads_set_contact = sq_ads_set_contact, .public_mentions = sq_public_mentions,
 
 #endif

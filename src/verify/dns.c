@@ -37,7 +37,6 @@ enum rc dns_batch_new(const struct dns_options *opt, struct arena *a, struct dns
     pthread_once(&library_once, library_init);
     if (library_status != ARES_SUCCESS)
         return err_set(err, RC_IO, "DNS resolver: %s", ares_strerror(library_status));
-    struct dns_batch *b = xcalloc(1, sizeof *b);
     struct ares_options o = {
         .flags = ARES_FLAG_NOSEARCH | ARES_FLAG_EDNS,
         .timeout = opt->timeout_ms > 0 ? opt->timeout_ms : 3000,
@@ -45,18 +44,17 @@ enum rc dns_batch_new(const struct dns_options *opt, struct arena *a, struct dns
         .ednspsz = EDNS_PAYLOAD,
     };
     int mask = ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_EDNSPSZ;
-    int rc = ares_init_options(&b->channel, &o, mask);
-    if (rc != ARES_SUCCESS) {
-        free(b);
-        return err_set(err, RC_IO, "DNS resolver: %s", ares_strerror(rc));
-    }
+    ares_channel channel;
+    int rc = ares_init_options(&channel, &o, mask);
+    if (rc != ARES_SUCCESS) return err_set(err, RC_IO, "DNS resolver: %s", ares_strerror(rc));
     if (opt->servers && *opt->servers &&
-        (rc = ares_set_servers_ports_csv(b->channel, opt->servers)) != ARES_SUCCESS) {
-        ares_destroy(b->channel);
-        free(b);
+        (rc = ares_set_servers_ports_csv(channel, opt->servers)) != ARES_SUCCESS) {
+        ares_destroy(channel);
         return err_set(err, RC_INVALID, "LEADGEN_DNS_SERVERS '%s': %s", opt->servers,
                        ares_strerror(rc));
     }
+    struct dns_batch *b = xcalloc(1, sizeof *b); /* last: nothing after it can fail */
+    b->channel = channel;
     b->arena = a;
     *out = b;
     return RC_OK;

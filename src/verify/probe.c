@@ -9,6 +9,7 @@
 #include "verify/smtp_conn.h"
 
 #include <netinet/in.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -283,6 +284,14 @@ static enum session_end converse(struct session *s, bool use_tls, bool *tls_fail
     return SESSION_DONE;
 }
 
+/* The proxy for the next connection: each in turn, process-wide; NULL for none. */
+static const struct socks5_proxy *next_proxy(const struct probe_options *o)
+{
+    static atomic_uint turn;
+    if (o->nproxies == 0) return NULL;
+    return &o->proxies[atomic_fetch_add(&turn, 1u) % o->nproxies];
+}
+
 /* One connection to one address of host. */
 static enum session_end session(struct probe *p, const char *host, const struct dns_addr *addr,
                                 bool use_tls, bool *tls_failed)
@@ -290,8 +299,8 @@ static enum session_end session(struct probe *p, const char *host, const struct 
     struct session s = {.p = p, .host = host};
     struct err err = {0};
     p->out->connections++;
-    if (verify_smtp_connect(addr, p->opt->port, p->opt->connect_timeout_ms, p->deadline, &s.c,
-                            &err) != RC_OK) {
+    if (verify_smtp_connect(addr, p->opt->port, next_proxy(p->opt), p->opt->connect_timeout_ms,
+                            p->deadline, &s.c, &err) != RC_OK) {
         p->out->error = arena_sprintf(p->a, "%s: %s", host, err.msg);
         return SESSION_NEXT;
     }
@@ -358,6 +367,15 @@ void probe_domain(const char *domain, const struct mx_host *hosts, size_t nhosts
 {
     memset(out, 0, sizeof *out);
     struct probe p = {domain, targets, ntargets, opt, deadline_ms, a, out};
+    if (opt->off) {
+        out->host = nhosts ? hosts[0].name : NULL;
+        out->error = PROBE_OFF_NOTE;
+        for (size_t i = 0; i < ntargets; i++) {
+            targets[i].done = true;
+            targets[i].note = PROBE_OFF_NOTE;
+        }
+        return;
+    }
     for (size_t h = 0; h < nhosts && pending(&p); h++) {
         if (!out->host) out->host = hosts[h].name;
         if (try_host(&p, &hosts[h])) break;

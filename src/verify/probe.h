@@ -7,14 +7,20 @@
  * is lost, at most PROBE_CONNECTIONS_MAX), their RCPTs pipelined (RFC 2920)
  * when the server offers it, and a 452 to a later RCPT ("too many
  * recipients") is retried after RSET in a fresh transaction. Each MX
- * host takes at most opt->per_host probe connections at once, process-wide. */
+ * host takes at most opt->per_host probe connections at once, process-wide.
+ * With proxies, every connection goes through the next one in turn (SOCKS5,
+ * verify/socks5.h); with probing off, no connection is made and every
+ * address is done with a note saying so. */
 #ifndef LEADGEN_VERIFY_PROBE_H
 #define LEADGEN_VERIFY_PROBE_H
 
 #include "verify/domain.h"
+#include "verify/socks5.h"
 #include "verify/smtp_reply.h"
 
 enum { PROBE_CONNECTIONS_MAX = 3 };
+
+#define PROBE_OFF_NOTE "SMTP probing is off (LEADGEN_SMTP_PROBE=off): the mailbox was not checked"
 
 struct probe_options {
     int port;
@@ -22,6 +28,9 @@ struct probe_options {
     int connect_timeout_ms, command_timeout_ms;
     int per_host;       /* most connections to one MX host at once */
     bool allow_private; /* may connect to loopback and private addresses (tests) */
+    bool off;           /* LEADGEN_SMTP_PROBE=off: no connection at all */
+    const struct socks5_proxy *proxies; /* LEADGEN_SMTP_PROXY, used in turn */
+    size_t nproxies;
 };
 
 struct probe_target {

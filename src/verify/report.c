@@ -1,6 +1,7 @@
 /* Status rules and the result's JSON. */
 #include "verify/report.h"
 
+#include "base/mem.h"
 #include "base/str.h"
 
 #include <stdlib.h>
@@ -138,7 +139,7 @@ static json_t *jstr(const char *s)
     if (!s) return json_null();
     json_t *j = json_string(s);
     if (j) return j;
-    char *copy = strdup(s); /* not UTF-8: keep what can be kept */
+    char *copy = xstrdup(s); /* not UTF-8: keep what can be kept */
     str_utf8_scrub(copy);
     j = json_string(copy);
     free(copy);

@@ -8,6 +8,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -38,7 +39,7 @@ const char *verify_smtp_conn_peer(const struct verify_smtp_conn *c)
 
 bool verify_smtp_tls_available(void)
 {
-    return tls_api() != NULL;
+    return tls_client_ctx() != NULL;
 }
 
 bool verify_smtp_conn_tls(const struct verify_smtp_conn *c)
@@ -87,47 +88,6 @@ static socklen_t fill_sockaddr(const struct dns_addr *addr, int port, struct soc
     return sizeof *s4;
 }
 
-static enum rc finish_connect(struct verify_smtp_conn *c, int port, int timeout_ms,
-                              double deadline_ms, struct err *err) {
-    char what[128];
-    snprintf(what, sizeof what, "connecting to %s port %d", c->peer, port);
-    if (wait_fd(c->fd, POLLOUT, timeout_ms, deadline_ms, what, err) != RC_OK) return RC_UPSTREAM;
-    int soerr = 0;
-    socklen_t len = sizeof soerr;
-    if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &len) != 0) soerr = errno;
-    if (soerr)
-        return err_set(err, RC_UPSTREAM, "connect to %s port %d: %s", c->peer, port,
-                       strerror(soerr));
-    return RC_OK;
-}
-
-enum rc verify_smtp_connect(const struct dns_addr *addr, int port, int timeout_ms,
-                            double deadline_ms, struct verify_smtp_conn **out, struct err *err) {
-    struct verify_smtp_conn *c = xcalloc(1, sizeof *c);
-    verify_smtp_addr_text(addr, c->peer, sizeof c->peer);
-    struct sockaddr_storage ss;
-    socklen_t sslen = fill_sockaddr(addr, port, &ss);
-    enum rc rc = RC_OK;
-    c->fd = socket(addr->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (c->fd < 0) {
-        rc = err_set(err, RC_UPSTREAM, "socket: %s", strerror(errno));
-        goto out;
-    }
-    if (connect(c->fd, (struct sockaddr *)&ss, sslen) == 0) goto out;
-    if (errno != EINPROGRESS) {
-        rc = err_set(err, RC_UPSTREAM, "connect to %s port %d: %s", c->peer, port, strerror(errno));
-        goto out;
-    }
-    rc = finish_connect(c, port, timeout_ms, deadline_ms, err);
-out:
-    if (rc != RC_OK) {
-        verify_smtp_close(c);
-        c = NULL;
-    }
-    *out = c;
-    return rc;
-}
-
 /* ---- raw I/O, plain or TLS -------------------------------------------------- */
 
 /* Waits for what an OpenSSL call asked for (want read or write). */
@@ -137,13 +97,12 @@ static enum rc wait_tls(struct verify_smtp_conn *c, int ssl_error, int timeout_m
         return wait_fd(c->fd, POLLIN, timeout_ms, deadline_ms, what, err);
     if (ssl_error == SSL_ERROR_WANT_WRITE)
         return wait_fd(c->fd, POLLOUT, timeout_ms, deadline_ms, what, err);
-    const struct tls_api *t = tls_api();
-    unsigned long code = t->err_get();
+    unsigned long code = ERR_get_error();
     if (ssl_error == SSL_ERROR_ZERO_RETURN || (ssl_error == SSL_ERROR_SYSCALL && !code))
         return err_set(err, RC_UPSTREAM, "connection closed by the server %s", what);
     char msg[160];
-    t->err_string(code, msg, sizeof msg);
-    t->err_clear();
+    ERR_error_string_n(code, msg, sizeof msg);
+    ERR_clear_error();
     return err_set(err, RC_UPSTREAM, "TLS error %s: %s", what, msg);
 }
 
@@ -152,12 +111,12 @@ static enum rc send_all(struct verify_smtp_conn *c, const char *data, size_t n, 
 {
     while (n > 0) {
         if (c->ssl) {
-            int w = tls_api()->write(c->ssl, data, (int)n);
+            int w = SSL_write(c->ssl, data, (int)n);
             if (w > 0) {
                 data += w, n -= (size_t)w;
                 continue;
             }
-            if (wait_tls(c, tls_api()->get_error(c->ssl, w), timeout_ms, deadline_ms, what, err) !=
+            if (wait_tls(c, SSL_get_error(c->ssl, w), timeout_ms, deadline_ms, what, err) !=
                 RC_OK)
                 return RC_UPSTREAM;
             continue;
@@ -184,12 +143,12 @@ static enum rc receive_some(struct verify_smtp_conn *c, int timeout_ms, double d
         size_t room = sizeof c->buf - c->len;
         if (room == 0) return err_set(err, RC_UPSTREAM, "reply too long %s", what);
         if (c->ssl) {
-            int r = tls_api()->read(c->ssl, c->buf + c->len, (int)room);
+            int r = SSL_read(c->ssl, c->buf + c->len, (int)room);
             if (r > 0) {
                 c->len += (size_t)r;
                 return RC_OK;
             }
-            if (wait_tls(c, tls_api()->get_error(c->ssl, r), timeout_ms, deadline_ms, what, err) !=
+            if (wait_tls(c, SSL_get_error(c->ssl, r), timeout_ms, deadline_ms, what, err) !=
                 RC_OK)
                 return RC_UPSTREAM;
             continue;
@@ -220,6 +179,128 @@ static enum rc read_reply(struct verify_smtp_conn *c, int timeout_ms, double dea
         }
         if (receive_some(c, timeout_ms, deadline_ms, what, err) != RC_OK) return RC_UPSTREAM;
     }
+}
+
+/* ---- connecting, directly or through a SOCKS5 proxy ------------------------ */
+
+/* Opens a non-blocking socket to sa and waits until it is connected; name
+ * ("127.0.0.2 port 25") is for messages. */
+static enum rc open_socket(struct verify_smtp_conn *c, const struct sockaddr *sa, socklen_t len,
+                           const char *name, int timeout_ms, double deadline_ms, struct err *err)
+{
+    c->fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (c->fd < 0) return err_set(err, RC_UPSTREAM, "socket: %s", strerror(errno));
+    if (connect(c->fd, sa, len) == 0) return RC_OK;
+    if (errno != EINPROGRESS)
+        return err_set(err, RC_UPSTREAM, "connect to %s: %s", name, strerror(errno));
+    char what[160];
+    snprintf(what, sizeof what, "connecting to %s", name);
+    if (wait_fd(c->fd, POLLOUT, timeout_ms, deadline_ms, what, err) != RC_OK) return RC_UPSTREAM;
+    int soerr = 0;
+    socklen_t optlen = sizeof soerr;
+    if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &optlen) != 0) soerr = errno;
+    if (soerr) return err_set(err, RC_UPSTREAM, "connect to %s: %s", name, strerror(soerr));
+    return RC_OK;
+}
+
+/* Reads one proxy reply with parse (a socks5_*_reply); what follows it stays buffered. */
+static enum rc proxy_reply(struct verify_smtp_conn *c, long (*parse)(const unsigned char *, size_t,
+                                                                     int *),
+                           int *value, int timeout_ms, double deadline_ms, const char *what,
+                           struct err *err)
+{
+    for (;;) {
+        long used = parse((const unsigned char *)c->buf, c->len, value);
+        if (used < 0) return err_set(err, RC_UPSTREAM, "the reply is not SOCKS5 (%s)", what);
+        if (used > 0) {
+            c->len -= (size_t)used;
+            memmove(c->buf, c->buf + used, c->len);
+            return RC_OK;
+        }
+        if (receive_some(c, timeout_ms, deadline_ms, what, err) != RC_OK) return RC_UPSTREAM;
+    }
+}
+
+/* RFC 1928 §3-§6 (and RFC 1929 §2 when the proxy asks for a password): method,
+ * authentication, CONNECT to addr:port. */
+static enum rc proxy_handshake(struct verify_smtp_conn *c, const struct socks5_proxy *proxy,
+                               const struct dns_addr *addr, int port, int timeout_ms,
+                               double deadline_ms, struct err *err)
+{
+    unsigned char msg[SOCKS5_REQUEST_MAX];
+    int value = 0;
+    size_t n = socks5_greeting(proxy, msg);
+    if (send_all(c, (char *)msg, n, timeout_ms, deadline_ms, "sending the greeting", err) ||
+        proxy_reply(c, socks5_method_reply, &value, timeout_ms, deadline_ms,
+                    "waiting for the method reply", err))
+        return RC_UPSTREAM;
+    if (value == SOCKS5_USERPASS && proxy->user) {
+        n = socks5_auth_request(proxy, msg);
+        if (send_all(c, (char *)msg, n, timeout_ms, deadline_ms, "sending the password", err) ||
+            proxy_reply(c, socks5_auth_reply, &value, timeout_ms, deadline_ms,
+                        "waiting for the password reply", err))
+            return RC_UPSTREAM;
+        if (value != 0) return err_set(err, RC_UPSTREAM, "user name or password refused");
+    } else if (value != SOCKS5_NO_AUTH) {
+        return err_set(err, RC_UPSTREAM, "no acceptable authentication method%s",
+                       proxy->user ? "" : " (the proxy may want a user name and password)");
+    }
+    n = socks5_connect_request(addr, port, msg);
+    if (send_all(c, (char *)msg, n, timeout_ms, deadline_ms, "sending CONNECT", err) ||
+        proxy_reply(c, socks5_connect_reply, &value, timeout_ms, deadline_ms,
+                    "waiting for the CONNECT reply", err))
+        return RC_UPSTREAM;
+    if (value != 0)
+        return err_set(err, RC_UPSTREAM, "CONNECT to %s port %d failed: %s", c->peer, port,
+                       socks5_reply_text(value));
+    return RC_OK;
+}
+
+/* Connects to the proxy (its first address) and has it connect to addr:port. */
+static enum rc connect_through(struct verify_smtp_conn *c, const struct socks5_proxy *proxy,
+                               const struct dns_addr *addr, int port, int timeout_ms,
+                               double deadline_ms, struct err *err)
+{
+    char service[8];
+    snprintf(service, sizeof service, "%d", proxy->port);
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV}, *res = NULL;
+    int gai = getaddrinfo(proxy->host, service, &hints, &res);
+    struct err inner = {0};
+    enum rc rc;
+    if (gai != 0)
+        rc = err_set(&inner, RC_UPSTREAM, "cannot resolve %s: %s", proxy->host, gai_strerror(gai));
+    else
+        rc = open_socket(c, res->ai_addr, res->ai_addrlen, "the proxy", timeout_ms, deadline_ms,
+                         &inner);
+    if (res) freeaddrinfo(res);
+    if (rc == RC_OK) rc = proxy_handshake(c, proxy, addr, port, timeout_ms, deadline_ms, &inner);
+    if (rc != RC_OK) err_set(err, RC_UPSTREAM, "SOCKS5 proxy %s: %s", proxy->label, inner.msg);
+    return rc;
+}
+
+enum rc verify_smtp_connect(const struct dns_addr *addr, int port,
+                            const struct socks5_proxy *proxy, int timeout_ms, double deadline_ms,
+                            struct verify_smtp_conn **out, struct err *err)
+{
+    struct verify_smtp_conn *c = xcalloc(1, sizeof *c);
+    c->fd = -1;
+    verify_smtp_addr_text(addr, c->peer, sizeof c->peer);
+    enum rc rc;
+    if (proxy) {
+        rc = connect_through(c, proxy, addr, port, timeout_ms, deadline_ms, err);
+    } else {
+        struct sockaddr_storage ss;
+        socklen_t sslen = fill_sockaddr(addr, port, &ss);
+        char name[96];
+        snprintf(name, sizeof name, "%s port %d", c->peer, port);
+        rc = open_socket(c, (struct sockaddr *)&ss, sslen, name, timeout_ms, deadline_ms, err);
+    }
+    if (rc != RC_OK) {
+        verify_smtp_close(c);
+        c = NULL;
+    }
+    *out = c;
+    return rc;
 }
 
 /* "waiting for the reply to RCPT TO" from the command line. */
@@ -278,19 +359,19 @@ void verify_smtp_send_only(struct verify_smtp_conn *c, const char *line, double 
 
 enum rc verify_smtp_start_tls(struct verify_smtp_conn *c, const char *sni, int timeout_ms,
                               double deadline_ms, struct err *err) {
-    const struct tls_api *t = tls_api();
-    if (!t) return err_set(err, RC_IO, "TLS is not available");
+    SSL_CTX *ctx = tls_client_ctx();
+    if (!ctx) return err_set(err, RC_IO, "TLS is not available");
     c->len = 0; /* RFC 3207 §4.2: nothing sent before the handshake may be trusted */
-    c->ssl = t->ssl_new(t->ctx);
-    if (!c->ssl || !t->set_fd(c->ssl, c->fd)) return err_set(err, RC_IO, "TLS set-up failed");
+    c->ssl = SSL_new(ctx);
+    if (!c->ssl || !SSL_set_fd(c->ssl, c->fd)) return err_set(err, RC_IO, "TLS set-up failed");
     if (sni && *sni)
-        t->ctrl(c->ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name, (void *)sni);
+        SSL_set_tlsext_host_name(c->ssl, sni);
     for (;;) {
-        int r = t->connect(c->ssl);
+        int r = SSL_connect(c->ssl);
         if (r == 1) return RC_OK;
-        if (wait_tls(c, t->get_error(c->ssl, r), timeout_ms, deadline_ms,
+        if (wait_tls(c, SSL_get_error(c->ssl, r), timeout_ms, deadline_ms,
                      "during the TLS handshake", err) != RC_OK) {
-            t->ssl_free(c->ssl);
+            SSL_free(c->ssl);
             c->ssl = NULL;
             return RC_UPSTREAM;
         }
@@ -300,7 +381,7 @@ enum rc verify_smtp_start_tls(struct verify_smtp_conn *c, const char *sni, int t
 void verify_smtp_close(struct verify_smtp_conn *c)
 {
     if (!c) return;
-    if (c->ssl) tls_api()->ssl_free(c->ssl);
+    if (c->ssl) SSL_free(c->ssl);
     if (c->fd >= 0) close(c->fd);
     free(c);
 }

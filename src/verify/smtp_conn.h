@@ -3,21 +3,27 @@
  * by a per-operation timeout and by the caller's deadline, with STARTTLS
  * (RFC 3207) through OpenSSL. TLS is opportunistic (RFC 7435): certificates
  * are not verified, as between MTAs, since a probe carries no secret.
+ * With a SOCKS5 proxy (verify/socks5.h) the socket is the proxy's, and the
+ * proxy is asked to CONNECT to the address given; a proxy that fails is a
+ * failed connection, never a reason to connect directly.
  * Failures are RC_UPSTREAM with the reason in words. */
 #ifndef LEADGEN_VERIFY_SMTP_CONN_H
 #define LEADGEN_VERIFY_SMTP_CONN_H
 
 #include "base/rc.h"
 #include "verify/dns.h"
+#include "verify/socks5.h"
 #include "verify/smtp_reply.h"
 
 #include <stdbool.h>
 
 struct verify_smtp_conn;
 
-/* Connects to addr:port. */
-enum rc verify_smtp_connect(const struct dns_addr *addr, int port, int timeout_ms,
-                            double deadline_ms, struct verify_smtp_conn **out, struct err *err);
+/* Connects to addr:port, through proxy when it is not NULL (timeout_ms bounds
+ * the connection to the proxy and each of its replies). */
+enum rc verify_smtp_connect(const struct dns_addr *addr, int port,
+                            const struct socks5_proxy *proxy, int timeout_ms, double deadline_ms,
+                            struct verify_smtp_conn **out, struct err *err);
 /* Sends line and CRLF (nothing when line is NULL, to read the greeting),
  * then reads one reply. */
 enum rc verify_smtp_exchange(struct verify_smtp_conn *c, const char *line, int timeout_ms,

@@ -5,8 +5,10 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "verify/lists.h"
+#include "verify/smtp_conn.h"
 
 #include <netdb.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -201,4 +203,27 @@ void verify_run(const char *const *emails, size_t n, const struct verify_options
     }
     for (size_t i = 0; i < njobs; i++) arena_cleanup(&jobs[i].arena);
     arena_cleanup(&a);
+}
+
+/* ---- the start-up check ----------------------------------------------------- */
+
+bool verify_port25_open(int timeout_ms, char *why, size_t size)
+{
+    static const char host[] = "gmail-smtp-in.l.google.com";
+    struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM}, *res = NULL;
+    int gai = getaddrinfo(host, "25", &hints, &res);
+    if (gai != 0) {
+        snprintf(why, size, "cannot resolve %s: %s", host, gai_strerror(gai));
+        return false;
+    }
+    struct dns_addr addr = {.family = AF_INET};
+    memcpy(addr.bytes, &((struct sockaddr_in *)res->ai_addr)->sin_addr, 4);
+    freeaddrinfo(res);
+    struct verify_smtp_conn *c = NULL;
+    struct err err = {0};
+    bool open = verify_smtp_connect(&addr, 25, NULL, timeout_ms, clock_mono_ms() + timeout_ms, &c,
+                                    &err) == RC_OK;
+    verify_smtp_close(c);
+    if (!open) snprintf(why, size, "%s: %s", host, err.msg);
+    return open;
 }

@@ -6,6 +6,7 @@ Python 3 standard library only. Every wait here is bounded in time.
 import ctypes
 import http.client
 import json
+import itertools
 import os
 import shutil
 import signal
@@ -38,6 +39,66 @@ DEFAULT = object()  # "use the server's first-user key"
 
 class Skip(Exception):
     """Raised by a test that cannot run here (counted as skipped, not failed)."""
+
+
+# LEADGEN_E2E_DB: the store each Server without db= gets, as a template where
+# {dir} is its temp dir and {n} a number unique to the run, e.g.
+# postgresql://leadgen@127.0.0.1:5432/leadgen?options=-csearch_path%3De2e_{n}
+# (the PostgreSQL backend creates a search_path schema that does not exist).
+# Unset: a fresh SQLite file per server.
+E2E_DB = os.environ.get("LEADGEN_E2E_DB", "")
+_store_seq = itertools.count(1)
+
+
+def fresh_store_url(tmp):
+    """A store URL for a new server whose temp dir is tmp."""
+    if not E2E_DB:
+        return os.path.join(tmp, "leadgen.db")
+    n = "%d_%d" % (os.getpid(), next(_store_seq))
+    return E2E_DB.replace("{dir}", tmp).replace("{n}", n)
+
+
+def on_postgres():
+    return E2E_DB.startswith(("postgres://", "postgresql://"))
+
+
+def _sql_literal(v):
+    if isinstance(v, (int, float)):
+        return str(v)
+    return "'" + str(v).replace("'", "''") + "'"
+
+
+def store_sql(db, sql, params=()):
+    """Runs one statement (SQLite ? placeholders) on the store db, SQLite file
+    or PostgreSQL URL, and returns its rows as tuples (numbers as int); lets a
+    test set up or inspect what the API cannot reach, on either backend."""
+    if not db.startswith(("postgres://", "postgresql://")):
+        import sqlite3
+        conn = sqlite3.connect(db)
+        try:
+            rows = conn.execute(sql, params).fetchall()
+            conn.commit()
+            return rows
+        finally:
+            conn.close()
+    parts = sql.split("?")
+    assert len(parts) == len(params) + 1, "one parameter per ?"
+    text = parts[0] + "".join(_sql_literal(v) + rest for v, rest in zip(params, parts[1:]))
+    out = subprocess.run(["psql", db, "-AtX", "-v", "ON_ERROR_STOP=1", "-F", "\t", "-c", text],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    rows = []
+    for line in out.stdout.splitlines():
+        if line.startswith(("UPDATE ", "INSERT ", "DELETE ")):
+            continue
+        rows.append(tuple(int(f) if f.lstrip("-").isdigit() else f for f in line.split("\t")))
+    return rows
+
+
+def require_sqlite(why="reads the SQLite file directly"):
+    """Skips a test that inspects the store file itself when the suite runs on PostgreSQL."""
+    if on_postgres():
+        raise Skip("SQLite only: " + why)
 
 
 def fixtures_dir(*parts):
@@ -226,7 +287,7 @@ class Server:
         for attempt in range(3):
             self.tmp = tempfile.mkdtemp(prefix="leadgen-e2e-")
             if auto_db:
-                self.db_path = os.path.join(self.tmp, "leadgen.db")
+                self.db_path = fresh_store_url(self.tmp)
             self.port = free_port()
             self._spawn()
             if self._wait_healthy():

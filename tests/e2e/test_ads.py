@@ -6,7 +6,7 @@ the error paths."""
 import json
 import os
 import shutil
-import sqlite3
+import lib
 import tempfile
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -238,9 +238,7 @@ def test_concurrent_searches_never_duplicate_an_ad():
             for t in threads:
                 t.join(60)
             assert len(results) == 6 and all(r.status == 200 for r in results)
-            db = sqlite3.connect(s.db_path)
-            rows = db.execute("SELECT COUNT(*) FROM ads WHERE query_key = 'race'").fetchone()[0]
-            db.close()
+            rows = lib.store_sql(s.db_path, "SELECT COUNT(*) FROM ads WHERE query_key = 'race'")[0][0]
             assert rows == 2
 
 

@@ -4,7 +4,7 @@ the reference's state table and every refused one; validation messages;
 tenant isolation; secrets never readable."""
 import json
 import os
-import sqlite3
+import lib
 
 from lib import Server, assert_error, assert_success
 
@@ -101,9 +101,7 @@ def test_secrets_are_encrypted_in_the_store():
                 with open(path, "rb") as f:
                     raw += f.read()
         assert PASSWORD.encode() not in raw and TOKEN.encode() not in raw
-        db = sqlite3.connect(s.db_path)
-        sealed = [row[0] for row in db.execute("SELECT secret FROM accounts")]
-        db.close()
+        sealed = [row[0] for row in lib.store_sql(s.db_path, "SELECT secret FROM accounts")]
         assert len(sealed) == 2 and all(len(x) > 2 * (len(PASSWORD) + 24) for x in sealed)
         assert len(set(sealed)) == 2
 
@@ -235,12 +233,9 @@ def test_launch_leaves_out_invalid_and_unsubscribed_leads():
         cid = assert_success(create(s, pid, [{"type": "smtp", "id": acc}]))["id"]
         # verify.php (not built yet) marks invalid leads, the sender records unsubscribes:
         # set both up directly in the store.
-        db = sqlite3.connect(s.db_path)
-        db.execute("UPDATE leads SET verified = -1 WHERE email_key = 'bad.lead@x.com'")
-        db.execute("INSERT INTO unsubscribes (user_id, email_key, created_at) "
-                   "SELECT id, 'gone.away@x.com', 0 FROM users WHERE email = ?", (ADMIN,))
-        db.commit()
-        db.close()
+        lib.store_sql(s.db_path, "UPDATE leads SET verified = -1 WHERE email_key = 'bad.lead@x.com'")
+        lib.store_sql(s.db_path, "INSERT INTO unsubscribes (user_id, email_key, created_at) "
+                      "SELECT id, 'gone.away@x.com', 0 FROM users WHERE email = ?", (ADMIN,))
         data = assert_success(launch(s, cid))
         assert data["recipients"] == 2
         listed = assert_success(s.get("campaigns/recipients.php", campaign_id=cid))

@@ -11,7 +11,8 @@ BAD_VALUES = [
     ("LEADGEN_WORKERS", "abc", "expected an integer from 1 to 1024"),
     ("LEADGEN_CLIENT_TIMEOUT", "0", "expected an integer from 1 to 3600"),
     ("LEADGEN_ACCESS_LOG", "maybe", "expected 1, true, yes, 0, false or no"),
-    ("LEADGEN_SEARCH_PROVIDER", "duckduckgo", "expected one of direct, scraperapi, serpapi"),
+    ("LEADGEN_SEARCH_PROVIDER", "serpapi,duckduckgo",
+     "expected a comma-separated list of direct, scraperapi, serpapi, searxng, browser"),
     ("LEADGEN_PLACES_URL", "places.example", "expected an http:// or https:// URL"),
 ]
 

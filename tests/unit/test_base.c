@@ -3,6 +3,7 @@
 
 #include "base/buf.h"
 #include "base/clock.h"
+#include "base/json.h"
 #include "base/mem.h"
 #include "base/rc.h"
 #include "base/str.h"
@@ -25,6 +26,29 @@ TEST(arena_allocations_are_zeroed_aligned_and_survive_growth)
     CHECK_STR(arena_strndup(&a, "abcdef", 3), "abc");
     arena_cleanup(&a);
     CHECK(a.head == NULL);
+}
+
+TEST(arena_json_dumps_matches_json_dumps_and_refuses_what_jansson_refuses)
+{
+    struct arena a;
+    arena_init(&a);
+    json_t *doc = json_pack("{s:s, s:[i, b], s:{}}", "name", "caf\u00e9 \"x\"", "list", 1, 1,
+                            "empty");
+    char *expected = json_dumps(doc, JSON_COMPACT);
+    CHECK_STR(arena_json_dumps(&a, doc, JSON_COMPACT), expected);
+    free(expected);
+    json_t *big = json_array();
+    for (int i = 0; i < 5000; i++) json_array_append_new(big, json_string("a longer string"));
+    char *text = arena_json_dumps(&a, big, JSON_INDENT(2));
+    CHECK(text && strlen(text) > 5000 * 17 && text[0] == '[');
+    json_t *s = json_string("x");
+    CHECK(arena_json_dumps(&a, s, JSON_COMPACT) == NULL);
+    CHECK_STR(arena_json_dumps(&a, s, JSON_ENCODE_ANY), "\"x\"");
+    CHECK(arena_json_dumps(&a, NULL, JSON_ENCODE_ANY) == NULL);
+    json_decref(s);
+    json_decref(big);
+    json_decref(doc);
+    arena_cleanup(&a);
 }
 
 TEST(buf_refuses_to_pass_its_limit)

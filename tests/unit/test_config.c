@@ -102,13 +102,17 @@ TEST(config_refuses_a_bad_boolean)
     CHECK_INT(load_with("LEADGEN_OBEY_ROBOTS", "TRUE", &c, &err2), RC_INVALID);
 }
 
-TEST(config_refuses_a_bad_enum_word)
+TEST(config_refuses_a_bad_list_word)
 {
     struct config c;
     struct err err = {0};
-    CHECK_INT(load_with("LEADGEN_SEARCH_PROVIDER", "duckduckgo", &c, &err), RC_INVALID);
-    CHECK_STR(err.msg,
-              "LEADGEN_SEARCH_PROVIDER=duckduckgo: expected one of direct, scraperapi, serpapi");
+    CHECK_INT(load_with("LEADGEN_SEARCH_PROVIDER", "serpapi,duckduckgo", &c, &err), RC_INVALID);
+    CHECK_STR(err.msg, "LEADGEN_SEARCH_PROVIDER=serpapi,duckduckgo: expected a comma-separated "
+                       "list of direct, scraperapi, serpapi, searxng, browser");
+    struct err err2 = {0};
+    CHECK_INT(load_with("LEADGEN_SEARCH_PROVIDER", "serpapi,,direct", &c, &err2), RC_INVALID);
+    CHECK_INT(load_with("LEADGEN_SEARCH_PROVIDER", "serpapi, browser,direct", &c, &err), RC_OK);
+    CHECK_STR(c.search_provider, "serpapi, browser,direct");
 }
 
 TEST(config_refuses_a_url_without_http)

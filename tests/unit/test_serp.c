@@ -535,6 +535,98 @@ TEST(serp_search_fetches_engine_pages_and_merges_in_order)
     arena_cleanup(&a);
 }
 
+static const struct serp_provider failing = {
+    .name = "failing", .page_size = fake_page_size, .fetch = fake_fetch};
+
+TEST(serp_search_chain_hands_over_to_the_next_provider)
+{
+    struct arena a;
+    arena_init(&a);
+    struct serp_page p;
+    struct err err = {0};
+    const struct serp_provider *served = NULL;
+    struct serp_query q = {.engine = SERP_GOOGLE, .query = "x", .page = 0, .per_page = 10};
+    nrecorded = 0;
+    fail_at = 0; /* every first page fails: both providers fail */
+    struct serp_chain two = {.providers = {&failing, &fake}, .n = 2};
+    CHECK_INT(serp_search_chain(&two, &q, &a, &p, &served, &err), RC_UPSTREAM);
+    CHECK(served == NULL);
+    CHECK_STR(err.msg, "fake: page 0 failed"); /* the last one's message, named */
+    struct serp_chain one = {.providers = {&fake}, .n = 1};
+    struct err alone = {0};
+    CHECK_INT(serp_search_chain(&one, &q, &a, &p, &served, &alone), RC_UPSTREAM);
+    CHECK_STR(alone.msg, "page 0 failed"); /* alone: unchanged */
+    fail_at = -1;
+    CHECK_INT(serp_search_chain(&two, &q, &a, &p, &served, &err), RC_OK);
+    CHECK(served == &failing); /* the first that answers */
+    CHECK_INT(p.results_count, 9); /* r5 repeats r4 */
+    arena_cleanup(&a);
+}
+
+TEST(serp_provider_choose_skips_providers_that_lack_their_settings)
+{
+    struct arena a;
+    arena_init(&a);
+    struct err err = {0};
+    struct serp_options o = {.provider = "serpapi, searxng,direct,serpapi"};
+    const struct serp_chain *c = serp_provider_choose(&o, &a, &err);
+    CHECK(c != NULL);
+    CHECK_INT(c->n, 1);
+    CHECK_STR(c->providers[0]->name, "direct");
+    o = (struct serp_options){.provider = "searxng,serpapi", .serpapi_key = "k",
+                              .searxng_url = "http://127.0.0.1:1"};
+    c = serp_provider_choose(&o, &a, &err);
+    CHECK_INT(c->n, 2);
+    CHECK_STR(c->providers[0]->name, "searxng");
+    CHECK_STR(c->providers[1]->name, "serpapi");
+    o = (struct serp_options){.provider = "serpapi,searxng"};
+    CHECK(serp_provider_choose(&o, &a, &err) == NULL);
+    CHECK_STR(err.msg, "Lead Search is not configured: the serpapi provider needs "
+                       "LEADGEN_SERPAPI_KEY; the searxng provider needs LEADGEN_SEARXNG_URL.");
+    arena_cleanup(&a);
+}
+
+TEST(serp_searxng_answers_map_to_pages)
+{
+    struct arena a;
+    arena_init(&a);
+    struct serp_page p;
+    struct err err = {0};
+    const char *body =
+        "{\"query\":\"plumber\",\"number_of_results\":0,\"results\":["
+        "{\"url\":\"https://a.example/x\",\"title\":\" A \",\"content\":\"Call a@a.example\","
+        "\"engine\":\"google\"},"
+        "{\"url\":\"javascript:alert(1)\",\"title\":\"bad\"},"
+        "{\"url\":\"https://b.example/\",\"title\":\"B\"},"
+        "{\"url\":\"https://a.example/x\",\"title\":\"again\"},"
+        "{\"url\":\"https://c.example/\",\"title\":\"C\",\"content\":7}],"
+        "\"unresponsive_engines\":[[\"bing\",\"timeout\"]]}";
+    CHECK_INT(serp_searxng_map(body, strlen(body), 0, 10, &a, &p, &err), RC_OK);
+    CHECK_INT(p.kind, SERP_RESULTS);
+    CHECK_INT(p.results_count, 3);
+    CHECK_STR(p.results[0].url, "https://a.example/x");
+    CHECK_STR(p.results[0].title, "A");
+    CHECK_STR(p.results[0].snippet, "Call a@a.example");
+    CHECK_STR(p.results[1].title, "B");
+    CHECK_STR(p.results[1].snippet, "");
+    CHECK_STR(p.results[2].snippet, ""); /* not a string */
+    CHECK_INT(p.ads_count, 0);
+    /* skip and count select a slice of SearXNG's page */
+    CHECK_INT(serp_searxng_map(body, strlen(body), 2, 1, &a, &p, &err), RC_OK);
+    CHECK_INT(p.results_count, 1);
+    CHECK_STR(p.results[0].title, "B");
+    const char *none = "{\"results\":[],\"unresponsive_engines\":[]}";
+    CHECK_INT(serp_searxng_map(none, strlen(none), 0, 10, &a, &p, &err), RC_OK);
+    CHECK_INT(p.kind, SERP_EMPTY);
+    const char *blocked = "{\"results\":[],\"unresponsive_engines\":[[\"google\",\"CAPTCHA\"]]}";
+    CHECK_INT(serp_searxng_map(blocked, strlen(blocked), 0, 10, &a, &p, &err), RC_UPSTREAM);
+    CHECK_STR(err.msg, "SearXNG's engine google (CAPTCHA) did not answer");
+    CHECK_INT(serp_searxng_map("<html>", 6, 0, 10, &a, &p, &err), RC_UPSTREAM);
+    CHECK_INT(serp_searxng_map("[1]", 3, 0, 10, &a, &p, &err), RC_UPSTREAM);
+    CHECK_INT(serp_searxng_map(NULL, 0, 0, 10, &a, &p, &err), RC_UPSTREAM);
+    arena_cleanup(&a);
+}
+
 /* ---- recipes ------------------------------------------------------------------- */
 
 TEST(serp_recipes_are_seeded_in_the_store)

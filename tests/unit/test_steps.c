@@ -72,10 +72,12 @@ TEST(html_safety_blocks_scripts_handlers_and_external_resources)
 
 TEST(user_prompt_template_substitutes_placeholders)
 {
-    char *s = ai_user_prompt("N={num_followups} P={prompt} {prompt} {other}", 3, "shoes");
+    struct arena a;
+    arena_init(&a);
+    char *s = ai_user_prompt(&a, "N={num_followups} P={prompt} {prompt} {other}", 3, "shoes");
     CHECK_STR(s, "N=3 P=shoes shoes {other}");
-    free(s);
-    s = ai_user_prompt(ai_default_user_template, 2, "dentists");
+    s = ai_user_prompt(&a, ai_default_user_template, 2, "dentists");
     CHECK(strstr(s, "2 follow-up") && strstr(s, "dentists") && !strstr(s, "{prompt}"));
-    free(s);
+    CHECK_STR(ai_user_prompt(&a, "", 1, "x"), "");
+    arena_cleanup(&a);
 }

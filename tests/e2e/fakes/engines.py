@@ -9,6 +9,9 @@ records every request:
     /serpapi/search.json
                      a SerpApi-compatible JSON API: engine=google|bing, q,
                      start/num or first/count, api_key; organic_results[] and ads[]
+    /searxng/search  SearXNG's JSON API: q, format=json, engines=google|bing,
+                     pageno (10 results a page), language; 403 when format=json
+                     is not enabled (searxng_json = False), like SearXNG
 
 The pages are built here in each engine's own markup (Google's #rso / h3 /
 VwiC3b result blocks and #tads ads; Bing's li.b_algo with /ck/a?u=a1<base64url>
@@ -49,6 +52,10 @@ MODES = {
     "unknown",        # HTTP 200, a page that is neither results nor a known block
     "slow",           # waits `delay` seconds, then answers results
     "cookie",         # without cookie NID=granted: 302 to itself setting it; then results
+    "js",             # like Google since 2025: the results page is written by JavaScript;
+                      # a client without it sees only the noscript wall (and asks for an
+                      # image and a stylesheet a browser should not load)
+    "js-redirect",    # JavaScript sends the browser to js_redirect[query]
 }
 
 
@@ -149,6 +156,19 @@ SORRY = (b'<html><head><title>Sorry...</title></head><body><form id="captcha-for
 BING_CAPTCHA = (b'<!DOCTYPE html><html><head><title>Bing</title></head><body><div id="b_captcha">'
                 b'<h1>One last step</h1><p>Please solve the challenge below to continue</p>'
                 b'<form action="/turing/captcha/challenge"></form></div></body></html>')
+def js_page(page):
+    """A page that writes `page` (bytes) with JavaScript, and walls clients without it."""
+    encoded = base64.b64encode(page).decode("ascii")
+    return ('<!DOCTYPE html><html lang="en"><head><title>Google Search</title>'
+            '<link rel="stylesheet" href="/static/style.css"></head><body><noscript>'
+            '<meta content="0;url=/httpservice/retry/enablejs?sei=js" http-equiv="refresh">'
+            '<div>Please click <a href="/httpservice/retry/enablejs?sei=js">here</a> if you are '
+            'not redirected within a few seconds.</div></noscript><img src="/static/logo.png">'
+            '<script>document.documentElement.innerHTML = new TextDecoder().decode('
+            'Uint8Array.from(atob("%s"), function (c) { return c.charCodeAt(0); }));</script>'
+            '</body></html>' % encoded).encode("ascii")
+
+
 UNKNOWN = b'<!DOCTYPE html><html><head><title>Welcome</title></head><body><p>Hello</p></body></html>'
 
 
@@ -163,6 +183,8 @@ class Engines:
         self.fail_pages = {}  # query -> {start (Google) or first (Bing)} answering 503
         self.scraperapi_status = {}  # query -> status ScraperAPI answers itself
         self.serpapi_error = {}      # query -> (status, message)
+        self.js_redirect = {}  # query -> URL the "js-redirect" mode sends the browser to
+        self.searxng_json = True  # False: the instance has JSON output disabled (403)
         self.delay = 2.0     # seconds for the "slow" mode
         self.requests = []   # {"path", "query" (parsed), "raw" (query string), "headers"}
         self._lock = threading.Lock()
@@ -225,22 +247,26 @@ class Engines:
             return 503, {}, b"Service Unavailable"
         if mode == "unknown":
             return 200, {}, UNKNOWN
+        if mode == "js-redirect":
+            return 200, {}, ('<!DOCTYPE html><html><body><script>location.replace(%s)</script>'
+                             '</body></html>' % json.dumps(self.js_redirect[q])).encode()
         where = params.get("start" if engine == "google" else "first", ["0"])[0]
         if int(where or 0) in self.fail_pages.get(q, ()):
             return 503, {}, b"Service Unavailable"
         if (engine, q) in self.pages:
             return 200, {}, self.pages[(engine, q)]
         results = self.results.get(q, [])
+        wrap = js_page if mode == "js" else (lambda body: body)
         if engine == "google":
             start = int(params.get("start", ["0"])[0])
             page = results[start:start + 10]
             ads = self.ads.get(q, []) if start == 0 else []
-            return 200, {}, google_page(q, page, ads)
+            return 200, {}, wrap(google_page(q, page, ads))
         first = int(params.get("first", ["1"])[0])
         count = min(int(params.get("count", ["10"])[0]), 50)
         page = results[first - 1:first - 1 + count]
         ads = self.ads.get(q, []) if first == 1 else []
-        return 200, {}, bing_page(q, page, ads)
+        return 200, {}, wrap(bing_page(q, page, ads))
 
     def _scraperapi(self, params):
         if params.get("api_key", [""])[0] != self.scraperapi_key:
@@ -300,6 +326,26 @@ class Engines:
                        for i, ad in enumerate(self.ads.get(q, []) if start == 0 else [])]}
         return 200, {"Content-Type": "application/json; charset=utf-8"}, json.dumps(doc).encode()
 
+    # -- SearXNG
+
+    def _searxng(self, params):
+        def one(name, default=""):
+            return params.get(name, [default])[0]
+        if one("format") != "json" or not self.searxng_json:
+            return 403, {}, b"<!DOCTYPE html><html><body><h1>403 Forbidden</h1></body></html>"
+        q, pageno = one("q"), int(one("pageno", "1"))
+        mode = self.modes.get(q, "results")
+        unresponsive = [[one("engines"), "CAPTCHA"]] if mode == "captcha" else []
+        results = [] if unresponsive else self.results.get(q, [])
+        page = results[(pageno - 1) * 10:pageno * 10]
+        doc = {"query": q, "number_of_results": 0,
+               "results": [{"url": r["url"], "title": r["title"], "content": r["snippet"],
+                            "engine": one("engines"), "score": 1.0, "category": "general"}
+                           for r in page],
+               "answers": [], "corrections": [], "infoboxes": [], "suggestions": [],
+               "unresponsive_engines": unresponsive}
+        return 200, {"Content-Type": "application/json"}, json.dumps(doc).encode()
+
     # -- serving
 
     def __enter__(self):
@@ -324,6 +370,8 @@ class Engines:
                     answer = fake._scraperapi(params)
                 elif url.path == "/serpapi/search.json":
                     answer = fake._serpapi(params)
+                elif url.path == "/searxng/search":
+                    answer = fake._searxng(params)
                 elif url.path == "/consent/":
                     answer = (200, {}, CONSENT)
                 elif url.path == "/sorry/index":

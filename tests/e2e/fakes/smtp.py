@@ -7,7 +7,7 @@ port, each with its own behaviour, for the mailbox-probe tests.
     with SmtpFarm(rules) as farm:
         env = {"LEADGEN_SMTP_PROBE_PORT": farm.port}
         ...
-        farm.sessions("127.0.0.2")   # [{"commands": [...], "tls": bool}, ...]
+        farm.sessions("127.0.0.2")   # [{"peer": "127.0.0.1", "commands": [...], "tls": bool}, ...]
 
 Rule fields: mailboxes (addresses that exist, compared case-insensitively),
 full (addresses whose mailbox is full: 452 4.2.2), catch_all (every RCPT
@@ -149,12 +149,13 @@ class SmtpFarm:
         ip = listener.getsockname()[0]
         while not self.stopping:
             try:
-                conn, _ = listener.accept()
+                conn, peer = listener.accept()
             except socket.timeout:
                 continue
             except OSError:
                 return
-            session = {"ip": ip, "commands": [], "tls": False, "pipelined": False}
+            session = {"ip": ip, "peer": peer[0], "commands": [], "tls": False,
+                       "pipelined": False}
             with self.lock:
                 self.log.append(session)
             threading.Thread(target=self._serve, args=(conn, self.rules[ip], session),

@@ -1,0 +1,212 @@
+/* The email finder's search: gather the addresses seen at the domain in
+ * public data (or crawl it), rank the patterns, render the candidates, and
+ * verify them in order until one is accepted. */
+#include "finder/finder.h"
+
+#include "base/clock.h"
+#include "crawl/crawl.h"
+#include "crawl/result.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+/* Addresses at the domain seen in public data, each with the first page that showed it. */
+struct evidence {
+    const char **locals, **sources;
+    size_t n, cap;
+};
+
+static void evidence_add(struct evidence *ev, const char *email, const char *source,
+                         const char *domain, struct arena *a) {
+    const char *at = strrchr(email, '@');
+    if (!at || strcasecmp(at + 1, domain) != 0 || at == email) return;
+    char *local = arena_strndup(a, email, (size_t)(at - email));
+    for (char *c = local; *c; c++)
+        if (*c >= 'A' && *c <= 'Z') *c = (char)(*c - 'A' + 'a');
+    for (size_t i = 0; i < ev->n; i++)
+        if (strcmp(ev->locals[i], local) == 0) return;
+    if (ev->n == ev->cap) {
+        size_t cap = ev->cap ? ev->cap * 2 : 16;
+        const char **locals = arena_alloc(a, cap * sizeof *locals);
+        const char **sources = arena_alloc(a, cap * sizeof *sources);
+        if (ev->n) {
+            memcpy(locals, ev->locals, ev->n * sizeof *locals);
+            memcpy(sources, ev->sources, ev->n * sizeof *sources);
+        }
+        ev->locals = locals, ev->sources = sources, ev->cap = cap;
+    }
+    ev->locals[ev->n] = local;
+    ev->sources[ev->n++] = source ? arena_strdup(a, source) : NULL;
+}
+
+static void add_emails(struct evidence *ev, json_t *emails, const char *source, const char *domain,
+                       struct arena *a) {
+    size_t i;
+    json_t *e;
+    json_array_foreach(emails, i, e) if (json_is_string(e))
+        evidence_add(ev, json_string_value(e), source, domain, a);
+}
+
+/* A cached crawl.php or search.php data object, or an ad's contact data. */
+static void read_mention(struct evidence *ev, const struct public_mention *m, const char *domain,
+                         struct arena *a) {
+    json_t *root = json_loads(m->json, 0, NULL);
+    if (!json_is_object(root)) goto out;
+    if (strcmp(m->kind, "search") == 0) {
+        size_t i;
+        json_t *r;
+        json_array_foreach(json_object_get(root, "results"), i, r)
+            add_emails(ev, json_object_get(r, "emails"),
+                       json_string_value(json_object_get(r, "url")), domain, a);
+    } else if (strcmp(m->kind, "crawl") == 0) {
+        add_emails(ev, json_object_get(root, "emails"),
+                   json_string_value(json_object_get(root, "domain")), domain, a);
+    } else {
+        add_emails(ev, json_object_get(root, "emails"), m->url, domain, a);
+    }
+out:
+    json_decref(root);
+}
+
+static enum rc gather(struct store *st, const struct finder_query *q, struct arena *a,
+                      struct evidence *ev, struct err *err) {
+    struct public_mention *m;
+    size_t n;
+    enum rc rc =
+        st->ops->public_mentions(st, q->domain, clock_now(), FINDER_MENTIONS_MAX, a, &m, &n, err);
+    if (rc != RC_OK) return rc;
+    for (size_t i = 0; i < n; i++)
+        read_mention(ev, &m[i], q->domain, a);
+    if (ev->n > 0 || !q->crawl) return RC_OK;
+    /* nothing known yet: what the site itself shows (a failed crawl is no evidence) */
+    const char *url;
+    bool implied;
+    struct crawl_result r;
+    struct err ignored = {0};
+    if (crawl_normalize(q->domain, a, &url, &implied, &ignored) != RC_OK ||
+        crawl_site(url, implied, a, &r, &ignored) != RC_OK)
+        return RC_OK;
+    json_t *data = crawl_result_json(&r);
+    add_emails(ev, json_object_get(data, "emails"), url, q->domain, a);
+    json_decref(data);
+    return RC_OK;
+}
+
+/* ---- candidates and verification ------------------------------------------ */
+
+struct candidate {
+    const char *email;
+    int rank; /* index into the ranking */
+};
+
+/* The ranked patterns rendered for the name, then the compound-name variants
+ * of the top pattern (last name joined, then its first part), without
+ * duplicates, at most max. */
+static size_t candidates(const struct finder_query *q, const struct finder_rank *ranks,
+                         size_t npatterns, struct arena *a, struct candidate *out, size_t max) {
+    size_t n = 0;
+    const struct finder_pattern *table = finder_patterns(&(size_t){0});
+    struct finder_name names[3] = {q->name, q->name, q->name};
+    size_t nnames = 1;
+    if (strchr(q->name.last, '-')) {
+        char *joined = arena_strdup(a, q->name.last), *w = joined;
+        for (const char *r = q->name.last; *r; r++)
+            if (*r != '-') *w++ = *r;
+        *w = '\0';
+        names[nnames++].last = joined;
+        names[nnames++].last = arena_strndup(a, q->name.last, strcspn(q->name.last, "-"));
+    }
+    for (size_t v = 0; v < nnames; v++)
+        for (size_t r = 0; r < npatterns && n < max; r++) {
+            if (v > 0 && r > 0) break; /* variants only for the most likely pattern */
+            const char *local = finder_render(table[ranks[r].pattern].name, &names[v], a);
+            if (!local) continue;
+            const char *email = arena_sprintf(a, "%s@%s", local, q->domain);
+            bool seen = false;
+            for (size_t k = 0; k < n && !seen; k++)
+                seen = strcmp(out[k].email, email) == 0;
+            if (!seen) out[n++] = (struct candidate){email, (int)r};
+        }
+    return n;
+}
+
+static bool catch_all_of(json_t *result) {
+    return json_is_true(json_object_get(json_object_get(result, "checks"), "catch_all"));
+}
+
+/* Verifies emails[0..n) together (one SMTP session); the index of the first
+ * valid one, or -1. results[i] are new references. */
+static int verify_batch(const char *const *emails, size_t n, const struct verify_options *vopt,
+                        json_t **results, enum verify_status *status) {
+    struct verify_outcome out[FINDER_PROBES_MAX];
+    verify_run(emails, n, vopt, out);
+    int first = -1;
+    for (size_t i = 0; i < n; i++) {
+        results[i] = out[i].result;
+        status[i] = out[i].status;
+        if (first < 0 && out[i].status == VERIFY_VALID) first = (int)i;
+    }
+    return first;
+}
+
+static json_t *sources_json(const struct evidence *ev, int pattern) {
+    json_t *list = json_array();
+    for (size_t i = 0; i < ev->n && json_array_size(list) < FINDER_SOURCES_MAX; i++) {
+        if (finder_classify(ev->locals[i]) != pattern || !ev->sources[i]) continue;
+        bool dup = false;
+        size_t k;
+        json_t *s;
+        json_array_foreach(list, k, s) dup =
+            dup || strcmp(json_string_value(s), ev->sources[i]) == 0;
+        if (!dup) json_array_append_new(list, json_string(ev->sources[i]));
+    }
+    return list;
+}
+
+enum rc finder_find(struct store *st, const struct finder_query *q,
+                    const struct verify_options *vopt, struct arena *a, json_t **data, bool *found,
+                    struct err *err) {
+    struct evidence ev = {0};
+    enum rc rc = gather(st, q, a, &ev, err);
+    if (rc != RC_OK) return rc;
+    size_t npatterns;
+    finder_patterns(&npatterns);
+    struct finder_rank *ranks = arena_alloc(a, npatterns * sizeof *ranks);
+    size_t classified = finder_rank_patterns(ev.locals, ev.n, ranks);
+    struct candidate cands[FINDER_PROBES_MAX];
+    size_t n = candidates(q, ranks, npatterns, a, cands, FINDER_PROBES_MAX);
+
+    const char *emails[FINDER_PROBES_MAX];
+    json_t *results[FINDER_PROBES_MAX] = {0};
+    enum verify_status status[FINDER_PROBES_MAX];
+    for (size_t i = 0; i < n; i++)
+        emails[i] = cands[i].email;
+    /* the most likely one alone first: most answers stop there */
+    int chosen = n ? verify_batch(emails, 1, vopt, results, status) : -1;
+    bool catch_all = n && catch_all_of(results[0]);
+    bool unknown = n && status[0] == VERIFY_UNKNOWN;
+    if (chosen < 0 && n > 1 && !catch_all && !unknown) {
+        int k = verify_batch(emails + 1, n - 1, vopt, results + 1, status + 1);
+        if (k >= 0) chosen = k + 1;
+    }
+    enum finder_check check = FINDER_VERIFIED;
+    if (chosen < 0 && n && (catch_all || (unknown && classified > 0))) {
+        chosen = 0; /* returned unverified: the evidence is all there is */
+        check = catch_all ? FINDER_CATCH_ALL : FINDER_UNVERIFIED;
+    }
+    const struct finder_pattern *table = finder_patterns(&npatterns);
+    int rank = chosen >= 0 ? cands[chosen].rank : 0;
+    int pattern = ranks[rank].pattern;
+    *found = chosen >= 0;
+    *data = json_pack("{s:s, s:o, s:o, s:i, s:o, s:o, s:o}", "domain", q->domain, "email",
+                      *found ? json_string(cands[chosen].email) : json_null(), "pattern",
+                      *found ? json_string(table[pattern].name) : json_null(), "confidence",
+                      *found ? finder_confidence(ranks[rank].count, classified, check) : 0,
+                      "sources", *found ? sources_json(&ev, pattern) : json_array(), "verification",
+                      *found && results[chosen] ? json_incref(results[chosen]) : json_null(),
+                      "catch_all", n ? json_boolean(catch_all) : json_null());
+    for (size_t i = 0; i < n; i++)
+        json_decref(results[i]);
+    return RC_OK;
+}

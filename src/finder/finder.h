@@ -1,0 +1,82 @@
+/* The email finder (find.php): a person's name and a company domain to the
+ * most likely address. Names become ASCII local-part tokens (accents
+ * transliterated by a table, compound names kept hyphenated with joined and
+ * first-part variants); the domain's address patterns are ranked by the
+ * addresses leadgen has seen at it in public data (cached crawl.php and
+ * search.php answers, Ad Spy contacts; never a user's leads), then the
+ * candidates are verified by SMTP in order of likelihood. The pure parts
+ * (names, classification, ranking, confidence) are exposed for unit tests.
+ * Everything returned lives in the caller's arena. */
+#ifndef LEADGEN_FINDER_FINDER_H
+#define LEADGEN_FINDER_FINDER_H
+
+#include "base/mem.h"
+#include "base/rc.h"
+#include "store/store.h"
+#include "verify/verify.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+enum {
+    FINDER_PROBES_MAX = 5,   /* candidate addresses verified per request */
+    FINDER_SOURCES_MAX = 10, /* evidence URLs in an answer */
+    FINDER_MENTIONS_MAX = 50 /* public answers read per domain */
+};
+
+/* ---- names -------------------------------------------------------------- */
+
+/* "José Müller-Lüdenscheid" -> "jose", "muller-ludenscheid": lowercase ASCII
+ * letters and digits, hyphens kept between parts, other separators (spaces,
+ * apostrophes, dots) dropped. NULL when nothing usable is left. */
+const char *finder_name_ascii(const char *utf8, struct arena *a);
+
+/* s[0..n) is a common given name (a small table, for reading address shapes). */
+bool finder_is_given_name(const char *s, size_t n);
+
+struct finder_name {
+    const char *first, *middle, *last; /* ASCII tokens; middle may be NULL */
+};
+
+/* ---- patterns ------------------------------------------------------------ */
+
+struct finder_pattern {
+    const char *name; /* "{first}.{last}" */
+    int prior;        /* how common it is without evidence: ties and thin evidence */
+};
+const struct finder_pattern *finder_patterns(size_t *count);
+/* The local part of pattern for name (NULL when it needs a middle name that is absent). */
+const char *finder_render(const char *pattern, const struct finder_name *name, struct arena *a);
+/* The pattern an observed local part was most likely written with, as an
+ * index into finder_patterns, or -1 when its shape tells nothing (role
+ * addresses, digits, one unknown word). */
+int finder_classify(const char *local);
+
+struct finder_rank {
+    int pattern; /* index into finder_patterns */
+    int count;   /* evidence addresses written with it */
+};
+/* Ranks every pattern by evidence count, ties and patterns without
+ * evidence by prior; out holds one entry per pattern. Returns the number of
+ * locals classified. */
+size_t finder_rank_patterns(const char *const *locals, size_t n, struct finder_rank *out);
+/* 0-99 from the evidence behind the chosen pattern and the verification. */
+enum finder_check { FINDER_VERIFIED, FINDER_CATCH_ALL, FINDER_UNVERIFIED };
+int finder_confidence(int pattern_count, size_t classified, enum finder_check check);
+
+/* ---- the whole search ---------------------------------------------------- */
+
+struct finder_query {
+    const char *domain; /* lowercase ASCII */
+    struct finder_name name;
+    bool crawl; /* may crawl the domain when nothing is known of it */
+};
+
+/* Fills *data (email, pattern, confidence, sources, verification, catch_all)
+ * and *found (an address is returned: the request costs 1 credit). */
+enum rc finder_find(struct store *st, const struct finder_query *q,
+                    const struct verify_options *vopt, struct arena *a, json_t **data, bool *found,
+                    struct err *err);
+
+#endif

@@ -1,0 +1,11 @@
+/* Helpers shared by the store's backends (SQL text both dialects accept).
+ * Not for use outside src/store/. */
+#ifndef LEADGEN_STORE_INT_H
+#define LEADGEN_STORE_INT_H
+
+#include "store/store.h"
+
+/* "%@domain%" with LIKE's wildcards in domain escaped (for LIKE ... ESCAPE '\'). */
+const char *store_like_mention(struct arena *a, const char *domain);
+
+#endif

@@ -1,0 +1,506 @@
+/* PostgreSQL backend of the store interface (libpq): a fixed pool of
+ * connections shared by all threads, each with its own prepared statements,
+ * the numbered migrations under migrations/postgres/, and recovery from a lost
+ * database: a broken connection is replaced on its next use, and while the
+ * database cannot be reached operations fail at once (RC_DB) during a
+ * doubling back-off instead of waiting on it. */
+#include "store/store_pg_int.h"
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/str.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+extern const char migration_postgres_001_init[];
+
+static const struct migration {
+    int version;
+    const char *sql;
+} migrations[] = {
+    {1, migration_postgres_001_init},
+};
+
+enum {
+    DEFAULT_POOL = 8,
+    POOL_WAIT_MS = 10000,  /* an operation waits this long for a free connection */
+    BACKOFF_FIRST_MS = 100,
+    BACKOFF_MAX_MS = 2000,
+    MIGRATION_LOCK = 0x6c656164 /* pg_advisory_lock key: "lead" */
+};
+
+/* libpq settings under the URL's own: connecting gives up after 2 s, a dead
+ * peer is noticed within seconds (keepalives, unacknowledged writes). */
+static const char *const connect_keys[] = {"connect_timeout", "keepalives", "keepalives_idle",
+                                           "keepalives_interval", "keepalives_count",
+                                           "tcp_user_timeout", "application_name", "dbname", NULL};
+static const char *const connect_values[] = {"2", "1", "10", "3", "3", "5000", "leadgen", NULL,
+                                             NULL};
+/* No statement, lock wait or forgotten transaction holds a request for long. */
+static const char session_settings[] = "SET statement_timeout = 30000; SET lock_timeout = 15000; "
+                                       "SET idle_in_transaction_session_timeout = 60000";
+
+struct pgc {
+    PGconn *db; /* NULL until connected, and after it broke */
+    struct pg_store *owner;
+    bool busy, in_tx;
+    bool prepared[PG_SLOTS];
+};
+
+struct pg_store {
+    struct store base;
+    char *url;
+    size_t size;
+    struct pgc *conns;
+    pthread_mutex_t lock; /* guards busy flags and the back-off */
+    pthread_cond_t freed;
+    double retry_at_ms; /* no new connection before this (clock_mono_ms) */
+    int backoff_ms;
+    char down_reason[256];
+    _Atomic uint64_t generation;
+};
+
+/* ---- connecting ------------------------------------------------------------- */
+
+/* libpq's message without its trailing newline. */
+static void copy_message(char *buf, size_t len, const char *msg)
+{
+    snprintf(buf, len, "%s", msg ? msg : "?");
+    size_t n = strlen(buf);
+    while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' ')) buf[--n] = '\0';
+}
+
+/* Server notices (such as the reason a connection was ended) go to the log,
+ * not libpq's default of stderr. */
+static void log_notice(void *arg, const char *message)
+{
+    (void)arg;
+    char msg[256];
+    copy_message(msg, sizeof msg, message);
+    log_warn("postgres: %s", msg);
+}
+
+static PGconn *connect_db(const char *url, struct err *err)
+{
+    const char *values[sizeof connect_values / sizeof connect_values[0]];
+    memcpy(values, connect_values, sizeof values);
+    values[7] = url;
+    PGconn *db = PQconnectdbParams(connect_keys, values, 1);
+    char msg[200];
+    if (PQstatus(db) != CONNECTION_OK) {
+        copy_message(msg, sizeof msg, PQerrorMessage(db));
+        err_set(err, RC_DB, "cannot connect to PostgreSQL: %s", msg);
+        PQfinish(db);
+        return NULL;
+    }
+    PQsetNoticeProcessor(db, log_notice, NULL);
+    if (!strstr(url, "statement_timeout")) {
+        PGresult *r = PQexec(db, session_settings);
+        bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+        if (!ok) copy_message(msg, sizeof msg, PQresultErrorMessage(r));
+        PQclear(r);
+        if (!ok) {
+            err_set(err, RC_DB, "configuring the PostgreSQL session: %s", msg);
+            PQfinish(db);
+            return NULL;
+        }
+    }
+    return db;
+}
+
+/* A live connection in c: the old one if it is still good, else a new one
+ * (unless the back-off says the database is still down). */
+static enum rc conn_ready(struct pgc *c, struct err *err)
+{
+    struct pg_store *s = c->owner;
+    if (c->db) {
+        PQconsumeInput(c->db); /* notices a connection the server closed while idle */
+        if (PQstatus(c->db) == CONNECTION_OK && PQtransactionStatus(c->db) == PQTRANS_IDLE)
+            return RC_OK;
+        PQfinish(c->db);
+        c->db = NULL;
+    }
+    pthread_mutex_lock(&s->lock);
+    bool wait = clock_mono_ms() < s->retry_at_ms;
+    char reason[sizeof s->down_reason];
+    memcpy(reason, s->down_reason, sizeof reason);
+    pthread_mutex_unlock(&s->lock);
+    if (wait) return err_set(err, RC_DB, "database unreachable (retrying): %s", reason);
+    struct err why = {0};
+    c->db = connect_db(s->url, &why);
+    pthread_mutex_lock(&s->lock);
+    if (c->db) {
+        s->backoff_ms = 0;
+        s->retry_at_ms = 0;
+    } else {
+        s->backoff_ms = s->backoff_ms ? s->backoff_ms * 2 : BACKOFF_FIRST_MS;
+        if (s->backoff_ms > BACKOFF_MAX_MS) s->backoff_ms = BACKOFF_MAX_MS;
+        s->retry_at_ms = clock_mono_ms() + s->backoff_ms;
+        snprintf(s->down_reason, sizeof s->down_reason, "%s", why.msg);
+    }
+    pthread_mutex_unlock(&s->lock);
+    if (!c->db) return err_copy(err, &why);
+    memset(c->prepared, 0, sizeof c->prepared);
+    return RC_OK;
+}
+
+/* ---- the pool --------------------------------------------------------------- */
+
+static struct pgc *free_conn(struct pg_store *s)
+{
+    struct pgc *idle = NULL;
+    for (size_t i = 0; i < s->size; i++) {
+        struct pgc *c = &s->conns[i];
+        if (c->busy) continue;
+        if (c->db) return c; /* an open one first: no connect on the hot path */
+        if (!idle) idle = c;
+    }
+    return idle;
+}
+
+struct pgc *pg_acquire(struct store *st, struct err *err)
+{
+    struct pg_store *s = (struct pg_store *)st;
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += POOL_WAIT_MS / 1000;
+    pthread_mutex_lock(&s->lock);
+    struct pgc *c;
+    while (!(c = free_conn(s)))
+        if (pthread_cond_timedwait(&s->freed, &s->lock, &deadline) == ETIMEDOUT) break;
+    if (c) c->busy = true;
+    pthread_mutex_unlock(&s->lock);
+    if (!c) {
+        err_set(err, RC_DB, "all %zu database connections stayed busy", s->size);
+        return NULL;
+    }
+    if (conn_ready(c, err) != RC_OK) {
+        pg_release(c, RC_DB);
+        return NULL;
+    }
+    return c;
+}
+
+enum rc pg_release(struct pgc *c, enum rc rc)
+{
+    struct pg_store *s = c->owner;
+    if (c->db && (PQstatus(c->db) != CONNECTION_OK || PQtransactionStatus(c->db) != PQTRANS_IDLE)) {
+        PQfinish(c->db); /* broken, or left inside a transaction: start clean next time */
+        c->db = NULL;
+    }
+    c->in_tx = false;
+    pthread_mutex_lock(&s->lock);
+    c->busy = false;
+    pthread_cond_signal(&s->freed);
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
+/* ---- statements ------------------------------------------------------------- */
+
+void pg_arg_int(struct pg_args *a, int64_t v)
+{
+    snprintf(a->num[a->n], sizeof a->num[a->n], "%lld", (long long)v);
+    a->v[a->n] = a->num[a->n];
+    a->n++;
+}
+
+void pg_arg_text(struct pg_args *a, const char *s)
+{
+    a->v[a->n++] = s;
+}
+
+static enum rc fail(struct pgc *c, const PGresult *r, struct err *err, const char *what)
+{
+    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    char msg[200];
+    copy_message(msg, sizeof msg, r ? PQresultErrorMessage(r) : PQerrorMessage(c->db));
+    /* class 23: a unique, check or foreign-key rule refused the row */
+    enum rc rc = state && strncmp(state, "23", 2) == 0 ? RC_CONFLICT : RC_DB;
+    return err_set(err, rc, "%s: %s", what, msg);
+}
+
+static bool lost(const struct pgc *c)
+{
+    return !c->db || PQstatus(c->db) != CONNECTION_OK;
+}
+
+static PGresult *run_once(struct pgc *c, int slot, const char *sql, const struct pg_args *args)
+{
+    char name[16];
+    snprintf(name, sizeof name, "s%d", slot);
+    if (!c->prepared[slot]) {
+        PGresult *p = PQprepare(c->db, name, sql, 0, NULL);
+        if (PQresultStatus(p) != PGRES_COMMAND_OK) return p;
+        PQclear(p);
+        c->prepared[slot] = true;
+    }
+    return PQexecPrepared(c->db, name, args ? args->n : 0, args ? args->v : NULL, NULL, NULL, 0);
+}
+
+static bool result_ok(const PGresult *r)
+{
+    ExecStatusType t = PQresultStatus(r);
+    return t == PGRES_TUPLES_OK || t == PGRES_COMMAND_OK;
+}
+
+PGresult *pg_run(struct pgc *c, int slot, const char *sql, const struct pg_args *args,
+                 struct err *err, const char *what)
+{
+    PGresult *r = run_once(c, slot, sql, args);
+    if (!result_ok(r) && lost(c) && !c->in_tx && strncmp(sql, "SELECT", 6) == 0) {
+        PQclear(r);
+        r = conn_ready(c, err) == RC_OK ? run_once(c, slot, sql, args) : NULL;
+        if (!r) return NULL;
+    }
+    if (!result_ok(r)) {
+        fail(c, r, err, what);
+        PQclear(r);
+        return NULL;
+    }
+    /* everything but a plain SELECT writes (a WITH ... SELECT settles credits) */
+    if (strncmp(sql, "SELECT", 6) != 0) atomic_fetch_add(&c->owner->generation, 1);
+    return r;
+}
+
+enum rc pg_exec(struct pgc *c, int slot, const char *sql, const struct pg_args *args,
+                int64_t *changed, struct err *err, const char *what)
+{
+    struct err raw = {0};
+    PGresult *r = pg_run(c, slot, sql, args, &raw, what);
+    if (!r) return err_copy(err, &raw);
+    if (changed) *changed = strtoll(PQcmdTuples(r), NULL, 10);
+    PQclear(r);
+    return RC_OK;
+}
+
+enum rc pg_one_int(struct pgc *c, int slot, const char *sql, const struct pg_args *args,
+                   int64_t *out, struct err *err, const char *what)
+{
+    struct err raw = {0};
+    PGresult *r = pg_run(c, slot, sql, args, &raw, what);
+    if (!r) return err_copy(err, &raw);
+    enum rc rc = PQntuples(r) > 0 ? RC_OK : RC_NOT_FOUND;
+    if (rc == RC_OK) *out = pg_int(r, 0, 0);
+    PQclear(r);
+    return rc;
+}
+
+int64_t pg_int(const PGresult *r, int row, int col)
+{
+    return strtoll(PQgetvalue(r, row, col), NULL, 10);
+}
+
+const char *pg_text(const PGresult *r, int row, int col, struct arena *a)
+{
+    return arena_strndup(a, PQgetvalue(r, row, col), (size_t)PQgetlength(r, row, col));
+}
+
+bool pg_null(const PGresult *r, int row, int col)
+{
+    return PQgetisnull(r, row, col) != 0;
+}
+
+void *pg_grow(struct arena *a, void *items, size_t count, size_t *cap, size_t size)
+{
+    if (count < *cap) return items;
+    size_t next = *cap ? *cap * 2 : 8;
+    void *bigger = arena_alloc(a, next * size);
+    if (count) memcpy(bigger, items, count * size);
+    *cap = next;
+    return bigger;
+}
+
+/* ---- transactions ----------------------------------------------------------- */
+
+static enum rc simple(struct pgc *c, const char *sql, struct err *err)
+{
+    PGresult *r = PQexec(c->db, sql);
+    enum rc rc = PQresultStatus(r) == PGRES_COMMAND_OK ? RC_OK : fail(c, r, err, sql);
+    PQclear(r);
+    return rc;
+}
+
+enum rc pg_begin(struct pgc *c, struct err *err)
+{
+    struct err first = {0};
+    enum rc rc = simple(c, "BEGIN", &first);
+    /* nothing was written yet: a connection found dead here is replaced and BEGIN retried */
+    if (rc != RC_OK && lost(c)) {
+        rc = conn_ready(c, err);
+        if (rc == RC_OK) rc = simple(c, "BEGIN", err);
+    } else if (rc != RC_OK) {
+        err_copy(err, &first);
+    }
+    c->in_tx = rc == RC_OK;
+    return rc;
+}
+
+enum rc pg_end(struct pgc *c, enum rc rc, struct err *err)
+{
+    c->in_tx = false;
+    if (rc == RC_OK) {
+        rc = simple(c, "COMMIT", err);
+        /* a reader that raced the transaction cached under the old generation */
+        if (rc == RC_OK) atomic_fetch_add(&c->owner->generation, 1);
+        return rc;
+    }
+    if (!lost(c)) simple(c, "ROLLBACK", NULL);
+    return rc;
+}
+
+/* ---- migrations ------------------------------------------------------------- */
+
+static enum rc exec_text(PGconn *db, const char *sql, struct err *err, const char *what)
+{
+    PGresult *r = PQexec(db, sql);
+    ExecStatusType t = PQresultStatus(r);
+    enum rc rc = RC_OK;
+    if (t != PGRES_COMMAND_OK && t != PGRES_TUPLES_OK) {
+        char msg[200];
+        copy_message(msg, sizeof msg, PQresultErrorMessage(r));
+        rc = err_set(err, RC_DB, "%s: %s", what, msg);
+    }
+    PQclear(r);
+    return rc;
+}
+
+/* With search_path naming a schema that does not exist yet (a URL with
+ * options=-csearch_path=NAME), creates it, as SQLite creates its file. */
+static enum rc ensure_schema(PGconn *db, struct err *err)
+{
+    PGresult *r = PQexec(db, "SELECT current_schema() IS NULL, current_setting('search_path')");
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        PQclear(r);
+        return err_set(err, RC_DB, "reading search_path: %s", PQerrorMessage(db));
+    }
+    bool missing = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+    char first[128];
+    snprintf(first, sizeof first, "%s", PQgetvalue(r, 0, 1));
+    PQclear(r);
+    if (!missing) return RC_OK;
+    first[strcspn(first, ",")] = '\0';
+    char *name = str_trim(first);
+    size_t n = strlen(name);
+    if (n >= 2 && name[0] == '"' && name[n - 1] == '"') {
+        name[n - 1] = '\0';
+        name++;
+    }
+    if (!*name || strcmp(name, "$user") == 0)
+        return err_set(err, RC_DB, "no schema to create the store in (search_path is empty)");
+    char *ident = PQescapeIdentifier(db, name, strlen(name));
+    if (!ident) return err_set(err, RC_DB, "bad schema name in search_path");
+    char sql[300];
+    snprintf(sql, sizeof sql, "CREATE SCHEMA IF NOT EXISTS %s", ident);
+    PQfreemem(ident);
+    return exec_text(db, sql, err, "creating the schema");
+}
+
+static enum rc apply(PGconn *db, const struct migration *m, struct err *err)
+{
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT 1 FROM schema_migrations WHERE version = %d", m->version);
+    PGresult *r = PQexec(db, sql);
+    bool ok = PQresultStatus(r) == PGRES_TUPLES_OK, applied = ok && PQntuples(r) > 0;
+    PQclear(r);
+    if (!ok) return err_set(err, RC_DB, "reading schema_migrations: %s", PQerrorMessage(db));
+    if (applied) return RC_OK;
+    enum rc rc = exec_text(db, "BEGIN", err, "migration");
+    if (rc == RC_OK) rc = exec_text(db, m->sql, err, "schema migration failed");
+    snprintf(sql, sizeof sql,
+             "INSERT INTO schema_migrations (version, applied_at) VALUES (%d, %lld)", m->version,
+             (long long)clock_now());
+    if (rc == RC_OK) rc = exec_text(db, sql, err, "recording the migration");
+    if (rc == RC_OK) return exec_text(db, "COMMIT", err, "migration commit");
+    exec_text(db, "ROLLBACK", NULL, "rollback");
+    return rc;
+}
+
+/* Applies pending migrations, one process at a time (an advisory lock). */
+static enum rc migrate(PGconn *db, struct err *err)
+{
+    char lock[96];
+    snprintf(lock, sizeof lock, "SELECT pg_advisory_lock(%d)", MIGRATION_LOCK);
+    /* "already exists, skipping" notices are expected here */
+    enum rc rc = exec_text(db, "SET client_min_messages = warning", err, "migration");
+    if (rc == RC_OK) rc = exec_text(db, lock, err, "migration lock");
+    if (rc != RC_OK) return rc;
+    rc = ensure_schema(db, err);
+    if (rc == RC_OK)
+        rc = exec_text(db,
+                       "CREATE TABLE IF NOT EXISTS schema_migrations "
+                       "(version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)",
+                       err, "schema_migrations");
+    for (size_t i = 0; rc == RC_OK && i < sizeof migrations / sizeof migrations[0]; i++)
+        rc = apply(db, &migrations[i], err);
+    snprintf(lock, sizeof lock, "SELECT pg_advisory_unlock(%d)", MIGRATION_LOCK);
+    exec_text(db, lock, NULL, "migration unlock");
+    return rc;
+}
+
+/* ---- lifecycle -------------------------------------------------------------- */
+
+/* Any write through this process bumps it; writes by other processes are
+ * bounded by the hot cache's own maximum age (core/hotcache.h). */
+static uint64_t pg_generation(struct store *st)
+{
+    return atomic_load(&((struct pg_store *)st)->generation);
+}
+
+/* The last slot is the ping's (store_pg_misc.c stops below it). */
+static enum rc ping_on(struct pgc *c, struct err *err)
+{
+    return pg_exec(c, PG_SLOTS - 1, "SELECT 1", NULL, NULL, err, "ping");
+}
+
+static enum rc pg_ping(struct store *st, struct err *err)
+{
+    PG_OP(st, err, ping_on(c, err));
+}
+
+static void pg_close(struct store *st)
+{
+    struct pg_store *s = (struct pg_store *)st;
+    for (size_t i = 0; i < s->size; i++)
+        if (s->conns[i].db) PQfinish(s->conns[i].db);
+    pthread_cond_destroy(&s->freed);
+    pthread_mutex_destroy(&s->lock);
+    free(s->conns);
+    free(s->url);
+    free(s);
+}
+
+static const struct store_ops pg_ops = {
+    PG_CORE_OPS
+    PG_CAMPAIGN_OPS
+    PG_SENDS_OPS
+    PG_MISC_OPS
+    .name = "postgres",
+    .close = pg_close,
+    .generation = pg_generation,
+    .ping = pg_ping,
+};
+
+struct store *store_pg_open(const char *url, unsigned pool, struct err *err)
+{
+    PGconn *db = connect_db(url, err);
+    if (!db) return NULL;
+    enum rc rc = migrate(db, err);
+    PQfinish(db);
+    if (rc != RC_OK) return NULL;
+    struct pg_store *s = xcalloc(1, sizeof *s);
+    s->base.ops = &pg_ops;
+    s->url = xstrdup(url);
+    s->size = pool ? pool : DEFAULT_POOL;
+    s->conns = xcalloc(s->size, sizeof *s->conns);
+    for (size_t i = 0; i < s->size; i++) s->conns[i].owner = s;
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_cond_init(&s->freed, NULL);
+    return &s->base;
+}

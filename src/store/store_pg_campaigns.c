@@ -1,0 +1,550 @@
+/* PostgreSQL backend: sending accounts and campaigns (create, list, steps,
+ * status compare-and-set, recipients). Storage only: which change is allowed
+ * is decided in src/campaign/. A compare-and-set locks the campaign row first,
+ * so the compare and the write it guards cannot interleave with another
+ * process's. */
+#include "store/store_pg_int.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+enum cq {
+    Q_ACCOUNT_INSERT,
+    Q_ACCOUNT_LIST,
+    Q_ACCOUNT_TYPE,
+    Q_ACCOUNT_LOCK,
+    Q_ACCOUNT_USED,
+    Q_ACCOUNT_DELETE,
+    Q_PROJECT_OWNED,
+    Q_CAMPAIGN_INSERT,
+    Q_CAMPAIGN_LINK,
+    Q_CAMPAIGN_LIST,
+    Q_CAMPAIGN_GET,
+    Q_STATS_USER,
+    Q_STATS_ONE,
+    Q_SENT_USER,
+    Q_SENT_ONE,
+    Q_ACCOUNTS_OF,
+    Q_STATE,
+    Q_STATE_LOCK,
+    Q_SET_STEPS,
+    Q_SET_STATUS,
+    Q_POPULATE,
+    Q_RECIPIENTS,
+    Q_RECIPIENTS_COUNT,
+    Q_COUNT
+};
+
+_Static_assert(PG_CAMPAIGN_BASE + Q_COUNT <= PG_SENDS_BASE, "campaign statements overflow their slots");
+
+#define ACCOUNT_COLUMNS                                                                            \
+    "a.id, a.type, a.address, a.display_name, a.smtp_host, a.smtp_port, a.tls_mode, a.username, "  \
+    "a.imap_host, a.imap_port, a.daily_limit, a.created_at"
+#define CAMPAIGN_COLUMNS                                                                           \
+    "id, project_id, name, status, steps, daily_limit, batch_size, created_at, "                   \
+    "COALESCE(launched_at, 0), status_reason"
+
+static const char *const sql[Q_COUNT] = {
+    [Q_ACCOUNT_INSERT] = "INSERT INTO accounts (user_id, type, address, display_name, smtp_host, "
+                         "smtp_port, tls_mode, username, imap_host, imap_port, daily_limit, secret, "
+                         "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
+                         "RETURNING id",
+    [Q_ACCOUNT_LIST] = "SELECT " ACCOUNT_COLUMNS " FROM accounts a WHERE a.user_id = $1 "
+                       "AND ($2::text IS NULL OR a.type = $2) ORDER BY a.id",
+    [Q_ACCOUNT_TYPE] = "SELECT type FROM accounts WHERE id = $1 AND user_id = $2",
+    [Q_ACCOUNT_LOCK] = "SELECT type FROM accounts WHERE id = $1 AND user_id = $2 FOR UPDATE",
+    [Q_ACCOUNT_USED] = "SELECT COUNT(*) FROM campaign_accounts WHERE account_id = $1",
+    [Q_ACCOUNT_DELETE] = "DELETE FROM accounts WHERE id = $1 AND user_id = $2",
+    [Q_PROJECT_OWNED] = "SELECT id FROM projects WHERE id = $1 AND user_id = $2",
+    [Q_CAMPAIGN_INSERT] = "INSERT INTO campaigns (user_id, project_id, name, status, created_at, "
+                          "steps, daily_limit, batch_size) VALUES ($1, $2, $3, 'draft', $4, $5, $6, "
+                          "$7) RETURNING id",
+    [Q_CAMPAIGN_LINK] = "INSERT INTO campaign_accounts (campaign_id, account_id, position) "
+                        "VALUES ($1, $2, $3)",
+    [Q_CAMPAIGN_LIST] = "SELECT " CAMPAIGN_COLUMNS " FROM campaigns WHERE user_id = $1 "
+                        "ORDER BY id DESC",
+    [Q_CAMPAIGN_GET] = "SELECT " CAMPAIGN_COLUMNS " FROM campaigns WHERE id = $1 AND user_id = $2",
+    [Q_STATS_USER] = "SELECT r.campaign_id, r.status, COUNT(*) FROM recipients r "
+                     "JOIN campaigns c ON c.id = r.campaign_id WHERE c.user_id = $1 "
+                     "GROUP BY r.campaign_id, r.status",
+    [Q_STATS_ONE] = "SELECT campaign_id, status, COUNT(*) FROM recipients WHERE campaign_id = $1 "
+                    "GROUP BY campaign_id, status",
+    /* handed to a server: sent, or claimed and not yet recorded */
+    [Q_SENT_USER] = "SELECT s.campaign_id, COUNT(*), COUNT(*) FILTER (WHERE s.claimed_at >= $2) "
+                    "FROM sends s JOIN campaigns c ON c.id = s.campaign_id WHERE c.user_id = $1 "
+                    "AND s.state IN ('sending', 'sent') GROUP BY s.campaign_id",
+    [Q_SENT_ONE] = "SELECT campaign_id, COUNT(*), COUNT(*) FILTER (WHERE claimed_at >= $2) "
+                   "FROM sends WHERE campaign_id = $1 AND state IN ('sending', 'sent') "
+                   "GROUP BY campaign_id",
+    [Q_ACCOUNTS_OF] = "SELECT " ACCOUNT_COLUMNS " FROM campaign_accounts ca "
+                      "JOIN accounts a ON a.id = ca.account_id WHERE ca.campaign_id = $1 "
+                      "ORDER BY ca.position",
+    [Q_STATE] = "SELECT status FROM campaigns WHERE id = $1 AND user_id = $2",
+    [Q_STATE_LOCK] = "SELECT status FROM campaigns WHERE id = $1 AND user_id = $2 "
+                     "FOR NO KEY UPDATE",
+    [Q_SET_STEPS] = "UPDATE campaigns SET steps = $3 WHERE id = $1 AND status = $2",
+    [Q_SET_STATUS] = "UPDATE campaigns SET status = $3, status_reason = $4, "
+                     "launched_at = CASE WHEN $5::int <> 0 THEN $6::bigint ELSE launched_at END "
+                     "WHERE id = $1 AND status = $2",
+    [Q_POPULATE] = "INSERT INTO recipients (campaign_id, lead_id, email, status, current_step, "
+                   "next_send_at) SELECT c.id, l.id, l.email, 'pending', 0, $2 FROM campaigns c "
+                   "JOIN leads l ON l.project_id = c.project_id WHERE c.id = $1 "
+                   "AND l.verified <> -1 AND NOT EXISTS (SELECT 1 FROM unsubscribes u "
+                   "WHERE u.user_id = c.user_id AND u.email_key = l.email_key) ORDER BY l.id",
+    [Q_RECIPIENTS] = "SELECT lead_id, email, status, current_step, COALESCE(last_sent_at, 0), "
+                     "COALESCE(next_send_at, 0) FROM recipients WHERE campaign_id = $1 "
+                     "AND ($2::text IS NULL OR status = $2) ORDER BY id LIMIT $3 OFFSET $4",
+    [Q_RECIPIENTS_COUNT] = "SELECT COUNT(*) FROM recipients WHERE campaign_id = $1 "
+                           "AND ($2::text IS NULL OR status = $2)",
+};
+
+#define RUN(id_, args_, what_) pg_run(c, PG_CAMPAIGN_BASE + (id_), sql[id_], (args_), err, (what_))
+#define EXEC(id_, args_, changed_, e_, what_)                                                      \
+    pg_exec(c, PG_CAMPAIGN_BASE + (id_), sql[id_], (args_), (changed_), (e_), (what_))
+#define ONE(id_, args_, out_, e_, what_)                                                           \
+    pg_one_int(c, PG_CAMPAIGN_BASE + (id_), sql[id_], (args_), (out_), (e_), (what_))
+
+/* ---- accounts --------------------------------------------------------------- */
+
+static void account_from_row(const PGresult *r, int row, struct arena *a, struct account *out)
+{
+    *out = (struct account){
+        .id = pg_int(r, row, 0),
+        .type = pg_text(r, row, 1, a),
+        .address = pg_text(r, row, 2, a),
+        .display_name = pg_text(r, row, 3, a),
+        .smtp_host = pg_text(r, row, 4, a),
+        .smtp_port = pg_int(r, row, 5),
+        .tls_mode = pg_text(r, row, 6, a),
+        .username = pg_text(r, row, 7, a),
+        .imap_host = pg_text(r, row, 8, a),
+        .imap_port = pg_int(r, row, 9),
+        .daily_limit = pg_int(r, row, 10),
+        .created_at = pg_int(r, row, 11),
+    };
+}
+
+static enum rc account_add_on(struct pgc *c, int64_t user_id, const struct account *in,
+                              int64_t *id, struct err *err)
+{
+    struct pg_args args = {0};
+    pg_arg_int(&args, user_id);
+    pg_arg_text(&args, in->type);
+    pg_arg_text(&args, in->address);
+    pg_arg_text(&args, in->display_name ? in->display_name : "");
+    pg_arg_text(&args, in->smtp_host ? in->smtp_host : "");
+    pg_arg_int(&args, in->smtp_port);
+    pg_arg_text(&args, in->tls_mode ? in->tls_mode : "starttls");
+    pg_arg_text(&args, in->username ? in->username : "");
+    pg_arg_text(&args, in->imap_host ? in->imap_host : "");
+    pg_arg_int(&args, in->imap_port);
+    pg_arg_int(&args, in->daily_limit);
+    pg_arg_text(&args, in->secret ? in->secret : "");
+    pg_arg_int(&args, in->created_at);
+    struct err raw = {0};
+    enum rc rc = ONE(Q_ACCOUNT_INSERT, &args, id, &raw, "account insert");
+    if (rc == RC_CONFLICT)
+        return err_set(err, RC_CONFLICT, "an %s account for %s already exists", in->type,
+                       in->address);
+    return rc == RC_OK ? RC_OK : err_copy(err, &raw);
+}
+
+enum rc pg_account_add(struct store *st, int64_t user_id, const struct account *in, int64_t *id,
+                       struct err *err)
+{
+    PG_OP(st, err, account_add_on(c, user_id, in, id, err));
+}
+
+static enum rc read_accounts(PGresult *r, struct arena *a, struct account **out, size_t *count)
+{
+    if (!r) return RC_DB;
+    size_t n = (size_t)PQntuples(r);
+    struct account *list = arena_alloc(a, (n ? n : 1) * sizeof *list);
+    for (size_t i = 0; i < n; i++) account_from_row(r, (int)i, a, &list[i]);
+    PQclear(r);
+    *out = list;
+    *count = n;
+    return RC_OK;
+}
+
+static enum rc account_list_on(struct pgc *c, int64_t user_id, const char *type, struct arena *a,
+                               struct account **out, size_t *count, struct err *err)
+{
+    struct pg_args args = {0};
+    pg_arg_int(&args, user_id);
+    pg_arg_text(&args, type);
+    return read_accounts(RUN(Q_ACCOUNT_LIST, &args, "accounts"), a, out, count);
+}
+
+enum rc pg_account_list(struct store *st, int64_t user_id, const char *type, struct arena *a,
+                        struct account **out, size_t *count, struct err *err)
+{
+    *out = NULL;
+    *count = 0;
+    PG_OP(st, err, account_list_on(c, user_id, type, a, out, count, err));
+}
+
+static enum rc account_remove_on(struct pgc *c, int64_t user_id, int64_t id, struct err *err)
+{
+    struct pg_args args = {0};
+    pg_arg_int(&args, id);
+    pg_arg_int(&args, user_id);
+    PGresult *r = RUN(Q_ACCOUNT_LOCK, &args, "account");
+    if (!r) return RC_DB;
+    bool found = PQntuples(r) > 0;
+    PQclear(r);
+    if (!found) return err_set(err, RC_NOT_FOUND, "account %lld not found", (long long)id);
+    struct pg_args one = {0};
+    pg_arg_int(&one, id);
+    int64_t campaigns = 0;
+    enum rc rc = ONE(Q_ACCOUNT_USED, &one, &campaigns, err, "account use");
+    if (rc != RC_OK) return rc;
+    if (campaigns > 0)
+        return err_set(err, RC_CONFLICT, "account %lld is used by %lld campaign(s)", (long long)id,
+                       (long long)campaigns);
+    return EXEC(Q_ACCOUNT_DELETE, &args, NULL, err, "account delete");
+}
+
+enum rc pg_account_remove(struct store *st, int64_t user_id, int64_t id, struct err *err)
+{
+    PG_TX(st, err, account_remove_on(c, user_id, id, err));
+}
+
+/* ---- create ----------------------------------------------------------------- */
+
+static enum rc check_project(struct pgc *c, int64_t user_id, int64_t project_id, struct err *err)
+{
+    struct pg_args args = {0};
+    pg_arg_int(&args, project_id);
+    pg_arg_int(&args, user_id);
+    int64_t found;
+    enum rc rc = ONE(Q_PROJECT_OWNED, &args, &found, err, "project");
+    if (rc == RC_NOT_FOUND)
+        return err_set(err, RC_INVALID, "Parameter 'project_id': project %lld not found.",
+                       (long long)project_id);
+    return rc;
+}
+
+static enum rc link_account(struct pgc *c, int64_t user_id, int64_t campaign_id, size_t position,
+                            const struct campaign_account_ref *ref, struct err *err)
+{
+    struct pg_args args = {0};
+    pg_arg_int(&args, ref->id);
+    pg_arg_int(&args, user_id);
+    PGresult *r = RUN(Q_ACCOUNT_TYPE, &args, "account");
+    if (!r) return RC_DB;
+    bool match = PQntuples(r) > 0 && strcmp(PQgetvalue(r, 0, 0), ref->type) == 0;
+    PQclear(r);
+    if (!match)
+        return err_set(err, RC_INVALID,
+                       "Parameter 'sending_accounts[%zu]': %s account %lld not found.", position,
+                       ref->type, (long long)ref->id);
+    struct pg_args link = {0};
+    pg_arg_int(&link, campaign_id);
+    pg_arg_int(&link, ref->id);
+    pg_arg_int(&link, (int64_t)position);
+    struct err raw = {0};
+    enum rc rc = EXEC(Q_CAMPAIGN_LINK, &link, NULL, &raw, "campaign account");
+    if (rc == RC_CONFLICT)
+        return err_set(err, RC_INVALID,
+                       "Parameter 'sending_accounts[%zu]': account %lld is listed twice.",
+                       position, (long long)ref->id);
+    return rc == RC_OK ? RC_OK : err_copy(err, &raw);
+}
+
+static enum rc create_on(struct pgc *c, int64_t user_id, const struct campaign_new *in,
+                         int64_t now, int64_t *id, struct err *err)
+{
+    enum rc rc = check_project(c, user_id, in->project_id, err);
+    if (rc != RC_OK) return rc;
+    struct pg_args args = {0};
+    pg_arg_int(&args, user_id);
+    pg_arg_int(&args, in->project_id);
+    pg_arg_text(&args, in->name);
+    pg_arg_int(&args, now);
+    pg_arg_text(&args, in->steps);
+    pg_arg_int(&args, in->daily_limit);
+    pg_arg_int(&args, in->batch_size);
+    rc = ONE(Q_CAMPAIGN_INSERT, &args, id, err, "campaign insert");
+    for (size_t i = 0; rc == RC_OK && i < in->accounts_count; i++)
+        rc = link_account(c, user_id, *id, i, &in->accounts[i], err);
+    return rc;
+}
+
+enum rc pg_campaign_create(struct store *st, int64_t user_id, const struct campaign_new *in,
+                           int64_t now, int64_t *id, struct err *err)
+{
+    PG_TX(st, err, create_on(c, user_id, in, now, id, err));
+}
+
+/* ---- read ------------------------------------------------------------------- */
+
+static void campaign_from_row(const PGresult *r, int row, struct arena *a, struct campaign *out)
+{
+    *out = (struct campaign){
+        .id = pg_int(r, row, 0),
+        .project_id = pg_int(r, row, 1),
+        .name = pg_text(r, row, 2, a),
+        .status = pg_text(r, row, 3, a),
+        .steps = pg_text(r, row, 4, a),
+        .daily_limit = pg_int(r, row, 5),
+        .batch_size = pg_int(r, row, 6),
+        .created_at = pg_int(r, row, 7),
+        .launched_at = pg_int(r, row, 8),
+        .status_reason = pg_text(r, row, 9, a),
+    };
+}
+
+static struct campaign *find(struct campaign *list, size_t n, int64_t id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (list[i].id == id) return &list[i];
+    return NULL;
+}
+
+static void add_stat(struct recipient_stats *s, const char *status, int64_t n)
+{
+    static const struct {
+        const char *name;
+        size_t offset;
+    } fields[] = {
+        {"pending", offsetof(struct recipient_stats, pending)},
+        {"in_progress", offsetof(struct recipient_stats, in_progress)},
+        {"completed", offsetof(struct recipient_stats, completed)},
+        {"replied", offsetof(struct recipient_stats, replied)},
+        {"bounced", offsetof(struct recipient_stats, bounced)},
+        {"unsubscribed", offsetof(struct recipient_stats, unsubscribed)},
+    };
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        if (strcmp(fields[i].name, status) == 0)
+            *(int64_t *)(void *)((char *)s + fields[i].offset) += n;
+}
+
+/* Rows of (campaign_id, status, count) into the campaigns' stats. */
+static enum rc attach_stats(PGresult *r, struct campaign *list, size_t n)
+{
+    if (!r) return RC_DB;
+    for (int i = 0; i < PQntuples(r); i++) {
+        struct campaign *cp = find(list, n, pg_int(r, i, 0));
+        if (cp) add_stat(&cp->stats, PQgetvalue(r, i, 1), pg_int(r, i, 2));
+    }
+    PQclear(r);
+    return RC_OK;
+}
+
+/* Rows of (campaign_id, total sends, sends today). */
+static enum rc attach_sends(PGresult *r, struct campaign *list, size_t n)
+{
+    if (!r) return RC_DB;
+    for (int i = 0; i < PQntuples(r); i++) {
+        struct campaign *cp = find(list, n, pg_int(r, i, 0));
+        if (!cp) continue;
+        cp->sent_total = pg_int(r, i, 1);
+        cp->sent_today = pg_int(r, i, 2);
+    }
+    PQclear(r);
+    return RC_OK;
+}
+
+static enum rc campaign_list_on(struct pgc *c, int64_t user_id, int64_t day_start,
+                                struct arena *a, struct campaign **out, size_t *count,
+                                struct err *err)
+{
+    struct pg_args args = {0};
+    pg_arg_int(&args, user_id);
+    PGresult *r = RUN(Q_CAMPAIGN_LIST, &args, "campaign list");
+    if (!r) return RC_DB;
+    size_t n = (size_t)PQntuples(r);
+    struct campaign *list = arena_alloc(a, (n ? n : 1) * sizeof *list);
+    for (size_t i = 0; i < n; i++) campaign_from_row(r, (int)i, a, &list[i]);
+    PQclear(r);
+    *out = list;
+    *count = n;
+    if (n == 0) return RC_OK;
+    enum rc rc = attach_stats(RUN(Q_STATS_USER, &args, "recipient stats"), list, n);
+    pg_arg_int(&args, day_start);
+    if (rc == RC_OK) rc = attach_sends(RUN(Q_SENT_USER, &args, "send counts"), list, n);
+    return rc;
+}
+
+enum rc pg_campaign_list(struct store *st, int64_t user_id, int64_t day_start, struct arena *a,
+                         struct campaign **out, size_t *count, struct err *err)
+{
+    *out = NULL;
+    *count = 0;
+    PG_OP(st, err, campaign_list_on(c, user_id, day_start, a, out, count, err));
+}
+
+static enum rc campaign_get_on(struct pgc *c, int64_t user_id, int64_t id, int64_t day_start,
+                               struct arena *a, struct campaign *out, struct err *err)
+{
+    struct pg_args args = {0};
+    pg_arg_int(&args, id);
+    pg_arg_int(&args, user_id);
+    PGresult *r = RUN(Q_CAMPAIGN_GET, &args, "campaign get");
+    if (!r) return RC_DB;
+    bool found = PQntuples(r) > 0;
+    if (found) campaign_from_row(r, 0, a, out);
+    PQclear(r);
+    if (!found) return err_set(err, RC_NOT_FOUND, "campaign %lld not found", (long long)id);
+    struct pg_args one = {0}, sent = {0};
+    pg_arg_int(&one, id);
+    pg_arg_int(&sent, id);
+    pg_arg_int(&sent, day_start);
+    enum rc rc = attach_stats(RUN(Q_STATS_ONE, &one, "recipient stats"), out, 1);
+    if (rc == RC_OK) rc = attach_sends(RUN(Q_SENT_ONE, &sent, "send counts"), out, 1);
+    if (rc == RC_OK)
+        rc = read_accounts(RUN(Q_ACCOUNTS_OF, &one, "accounts"), a, &out->accounts,
+                           &out->accounts_count);
+    return rc;
+}
+
+enum rc pg_campaign_get(struct store *st, int64_t user_id, int64_t id, int64_t day_start,
+                        struct arena *a, struct campaign *out, struct err *err)
+{
+    PG_OP(st, err, campaign_get_on(c, user_id, id, day_start, a, out, err));
+}
+
+/* ---- state changes ---------------------------------------------------------- */
+
+/* The campaign's status into buf (query Q_STATE, or Q_STATE_LOCK in a
+ * transaction); RC_NOT_FOUND for another user's campaign. */
+static enum rc read_state(struct pgc *c, int query, int64_t user_id, int64_t id, char *buf,
+                          size_t len, struct err *err)
+{
+    struct pg_args args = {0};
+    pg_arg_int(&args, id);
+    pg_arg_int(&args, user_id);
+    PGresult *r = RUN(query, &args, "campaign state");
+    if (!r) return RC_DB;
+    bool found = PQntuples(r) > 0;
+    if (found) snprintf(buf, len, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return found ? RC_OK : err_set(err, RC_NOT_FOUND, "campaign %lld not found", (long long)id);
+}
+
+/* Locks the campaign; RC_CONFLICT with the status in current unless it is in status. */
+static enum rc expect_state(struct pgc *c, int64_t user_id, int64_t id, const char *status,
+                            char current[STORE_STATUS_LEN], struct err *err)
+{
+    enum rc rc = read_state(c, Q_STATE_LOCK, user_id, id, current, STORE_STATUS_LEN, err);
+    if (rc != RC_OK) return rc;
+    if (strcmp(current, status) != 0)
+        return err_set(err, RC_CONFLICT, "campaign %lld is %s, not %s", (long long)id, current,
+                       status);
+    return RC_OK;
+}
+
+static enum rc set_steps_on(struct pgc *c, int64_t user_id, int64_t id, const char *if_status,
+                            const char *steps, char current[STORE_STATUS_LEN], struct err *err)
+{
+    enum rc rc = expect_state(c, user_id, id, if_status, current, err);
+    if (rc != RC_OK) return rc;
+    struct pg_args args = {0};
+    pg_arg_int(&args, id);
+    pg_arg_text(&args, if_status);
+    pg_arg_text(&args, steps);
+    return EXEC(Q_SET_STEPS, &args, NULL, err, "set steps");
+}
+
+enum rc pg_campaign_set_steps(struct store *st, int64_t user_id, int64_t id, const char *if_status,
+                              const char *steps, char current[STORE_STATUS_LEN], struct err *err)
+{
+    current[0] = '\0';
+    PG_TX(st, err, set_steps_on(c, user_id, id, if_status, steps, current, err));
+}
+
+static enum rc populate(struct pgc *c, int64_t id, int64_t now, int64_t *recipients,
+                        struct err *err)
+{
+    struct pg_args args = {0};
+    pg_arg_int(&args, id);
+    pg_arg_int(&args, now);
+    enum rc rc = EXEC(Q_POPULATE, &args, recipients, err, "populate recipients");
+    if (rc != RC_OK) return rc;
+    if (*recipients == 0)
+        return err_set(err, RC_INVALID, "campaign %lld: no eligible leads", (long long)id);
+    return RC_OK;
+}
+
+static enum rc set_status_on(struct pgc *c, int64_t user_id, int64_t id,
+                             const struct campaign_status_change *change, int64_t *recipients,
+                             char current[STORE_STATUS_LEN], struct err *err)
+{
+    enum rc rc = expect_state(c, user_id, id, change->from, current, err);
+    if (rc == RC_OK && change->populate) rc = populate(c, id, change->now, recipients, err);
+    if (rc != RC_OK) return rc;
+    struct pg_args args = {0};
+    pg_arg_int(&args, id);
+    pg_arg_text(&args, change->from);
+    pg_arg_text(&args, change->to);
+    pg_arg_text(&args, change->reason ? change->reason : "");
+    pg_arg_int(&args, change->populate);
+    pg_arg_int(&args, change->now);
+    rc = EXEC(Q_SET_STATUS, &args, NULL, err, "set status");
+    if (rc == RC_OK) snprintf(current, STORE_STATUS_LEN, "%s", change->to);
+    return rc;
+}
+
+static enum rc set_status_tx(struct store *st, int64_t user_id, int64_t id,
+                             const struct campaign_status_change *change, int64_t *recipients,
+                             char current[STORE_STATUS_LEN], struct err *err)
+{
+    PG_TX(st, err, set_status_on(c, user_id, id, change, recipients, current, err));
+}
+
+enum rc pg_campaign_set_status(struct store *st, int64_t user_id, int64_t id,
+                               const struct campaign_status_change *change, int64_t *recipients,
+                               char current[STORE_STATUS_LEN], struct err *err)
+{
+    *recipients = 0;
+    current[0] = '\0';
+    enum rc rc = set_status_tx(st, user_id, id, change, recipients, current, err);
+    if (rc != RC_OK) *recipients = 0; /* rolled back */
+    return rc;
+}
+
+static enum rc recipients_on(struct pgc *c, int64_t user_id, int64_t id, const char *status,
+                             int64_t limit, int64_t offset, struct arena *a,
+                             struct recipient **out, size_t *count, int64_t *total,
+                             struct err *err)
+{
+    char state[STORE_STATUS_LEN];
+    enum rc rc = read_state(c, Q_STATE, user_id, id, state, sizeof state, err);
+    if (rc != RC_OK) return rc;
+    struct pg_args args = {0};
+    pg_arg_int(&args, id);
+    pg_arg_text(&args, status);
+    rc = ONE(Q_RECIPIENTS_COUNT, &args, total, err, "recipient count");
+    if (rc != RC_OK) return rc;
+    pg_arg_int(&args, limit);
+    pg_arg_int(&args, offset);
+    PGresult *r = RUN(Q_RECIPIENTS, &args, "recipients");
+    if (!r) return RC_DB;
+    size_t n = (size_t)PQntuples(r);
+    struct recipient *list = arena_alloc(a, (n ? n : 1) * sizeof *list);
+    for (size_t i = 0; i < n; i++)
+        list[i] = (struct recipient){
+            .lead_id = pg_int(r, (int)i, 0),
+            .email = pg_text(r, (int)i, 1, a),
+            .status = pg_text(r, (int)i, 2, a),
+            .current_step = pg_int(r, (int)i, 3),
+            .last_sent_at = pg_int(r, (int)i, 4),
+            .next_send_at = pg_int(r, (int)i, 5),
+        };
+    PQclear(r);
+    *out = list;
+    *count = n;
+    return RC_OK;
+}
+
+enum rc pg_campaign_recipients(struct store *st, int64_t user_id, int64_t id, const char *status,
+                               int64_t limit, int64_t offset, struct arena *a,
+                               struct recipient **out, size_t *count, int64_t *total,
+                               struct err *err)
+{
+    *out = NULL;
+    *count = 0;
+    PG_OP(st, err, recipients_on(c, user_id, id, status, limit, offset, a, out, count, total, err));
+}

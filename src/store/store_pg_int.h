@@ -1,0 +1,209 @@
+/* Internals shared by the PostgreSQL backend's source files: the connection
+ * pool, statement arguments, running a statement (prepared once per
+ * connection under its slot), reading results and transactions. An operation
+ * is one function running its statements on a pooled connection plus its SQL
+ * in the file's table; PG_OP / PG_TX wrap it with acquire, release and (for
+ * PG_TX) BEGIN/COMMIT. Not for use outside src/store/. */
+#ifndef LEADGEN_STORE_PG_INT_H
+#define LEADGEN_STORE_PG_INT_H
+
+#include "store/store.h"
+
+#include <libpq-fe.h>
+
+/* Prepared-statement slots, one range per source file. */
+enum {
+    PG_CORE_BASE = 0,
+    PG_CAMPAIGN_BASE = 48,
+    PG_SENDS_BASE = 80,
+    PG_MISC_BASE = 112, /* ads, recipes, verification */
+    PG_SLOTS = 144
+};
+
+enum { PG_MAX_ARGS = 16 };
+
+/* Text-format statement arguments (all values go as text; SQL casts where
+ * the type is not implied by the statement). */
+struct pg_args {
+    int n;
+    const char *v[PG_MAX_ARGS];
+    char num[PG_MAX_ARGS][24];
+};
+void pg_arg_int(struct pg_args *a, int64_t v);
+void pg_arg_text(struct pg_args *a, const char *s); /* NULL is SQL NULL */
+
+struct pgc; /* a pooled connection, held by one operation at a time */
+
+/* A connection from the pool (live, or NULL with err set: RC_DB at once
+ * while the database is unreachable and the back-off runs). */
+struct pgc *pg_acquire(struct store *st, struct err *err);
+/* Returns the connection to the pool (a broken one is reset on its next use); returns rc. */
+enum rc pg_release(struct pgc *c, enum rc rc);
+enum rc pg_begin(struct pgc *c, struct err *err);
+/* Commits on RC_OK, else rolls back; returns the first failure. */
+enum rc pg_end(struct pgc *c, enum rc rc, struct err *err);
+
+/* Runs the statement in slot (sql, prepared on first use) with args; the
+ * result (rows or command) or NULL with err set: RC_CONFLICT for a broken
+ * constraint, RC_DB otherwise. A read (SELECT) outside a transaction that
+ * finds the connection lost is retried once on a fresh one. */
+PGresult *pg_run(struct pgc *c, int slot, const char *sql, const struct pg_args *args,
+                 struct err *err, const char *what);
+/* pg_run for a statement whose rows are ignored; *changed (may be NULL) gets the row count. */
+enum rc pg_exec(struct pgc *c, int slot, const char *sql, const struct pg_args *args,
+                int64_t *changed, struct err *err, const char *what);
+/* A one-row query's first column; RC_NOT_FOUND when there is no row. */
+enum rc pg_one_int(struct pgc *c, int slot, const char *sql, const struct pg_args *args,
+                   int64_t *out, struct err *err, const char *what);
+
+int64_t pg_int(const PGresult *r, int row, int col); /* NULL reads as 0 */
+const char *pg_text(const PGresult *r, int row, int col, struct arena *a); /* NULL reads as "" */
+bool pg_null(const PGresult *r, int row, int col);
+/* Room for one more item in a growing arena array (see sq_grow). */
+void *pg_grow(struct arena *a, void *items, size_t count, size_t *cap, size_t size);
+
+/* One operation: `call` runs on connection c (declared here). */
+#define PG_OP(st_, err_, call_)                                                                    \
+    do {                                                                                           \
+        struct pgc *c = pg_acquire((st_), (err_));                                                 \
+        if (!c) return RC_DB;                                                                      \
+        return pg_release(c, (call_));                                                             \
+    } while (0)
+
+/* One operation in one transaction. */
+#define PG_TX(st_, err_, call_)                                                                    \
+    do {                                                                                           \
+        struct pgc *c = pg_acquire((st_), (err_));                                                 \
+        if (!c) return RC_DB;                                                                      \
+        enum rc tx_rc_ = pg_begin(c, (err_));                                                      \
+        if (tx_rc_ == RC_OK) tx_rc_ = pg_end(c, (call_), (err_));                                  \
+        return pg_release(c, tx_rc_);                                                              \
+    } while (0)
+
+/* The ops of each file, spliced into the ops table (store_pg.c). */
+enum rc pg_meta_get(struct store *st, const char *key, struct arena *a, char **value,
+                    struct err *err);
+enum rc pg_meta_set_once(struct store *st, const char *key, const char *value, struct err *err);
+enum rc pg_user_create(struct store *st, const char *email, int64_t credits, const char *key_hash,
+                       int64_t *user_id, struct err *err);
+enum rc pg_user_by_email(struct store *st, const char *email, struct arena *a, struct user *out,
+                         struct err *err);
+enum rc pg_user_count(struct store *st, int64_t *count, struct err *err);
+enum rc pg_key_add(struct store *st, int64_t user_id, const char *key_hash, struct err *err);
+enum rc pg_key_lookup(struct store *st, const char *key_hash, struct key_owner *out,
+                      struct err *err);
+enum rc pg_key_vouch(struct store *st, const char *key_hash, const char *email, int64_t grant,
+                     int64_t now, int64_t *user_id, struct err *err);
+enum rc pg_credits_add(struct store *st, int64_t user_id, int64_t amount, const char *reason,
+                       int64_t *balance, struct err *err);
+enum rc pg_credits_balance(struct store *st, int64_t user_id, int64_t *balance, struct err *err);
+enum rc pg_credits_reserve(struct store *st, int64_t user_id, const char *endpoint, int64_t max,
+                           const char *request_id, int64_t *reserved, int64_t *reservation,
+                           struct err *err);
+enum rc pg_credits_settle(struct store *st, int64_t reservation, int64_t cost, int64_t *charged,
+                          struct err *err);
+enum rc pg_credits_release_stale(struct store *st, int64_t before, int64_t *released,
+                                 struct err *err);
+enum rc pg_cache_get(struct store *st, const char *key, int64_t now, struct arena *a, char **body,
+                     struct err *err);
+enum rc pg_cache_put(struct store *st, const char *key, const char *endpoint, const char *body,
+                     int64_t expires_at, struct err *err);
+enum rc pg_cache_purge(struct store *st, int64_t now, int64_t *removed, struct err *err);
+enum rc pg_project_list(struct store *st, int64_t user_id, const char *search, struct arena *a,
+                        struct project **out, size_t *count, struct err *err);
+enum rc pg_project_create(struct store *st, int64_t user_id, const char *name, int64_t now,
+                          int64_t *project_id, struct err *err);
+enum rc pg_project_get(struct store *st, int64_t user_id, int64_t project_id, struct arena *a,
+                       struct project *out, struct err *err);
+enum rc pg_leads_list(struct store *st, int64_t user_id, int64_t project_id, int64_t limit,
+                      int64_t offset, struct arena *a, struct lead **out, size_t *count,
+                      int64_t *total, struct err *err);
+enum rc pg_leads_add(struct store *st, int64_t user_id, int64_t project_id,
+                     const struct lead *leads, size_t count, int64_t now, struct leads_added *out,
+                     struct err *err);
+#define PG_CORE_OPS                                                                                \
+    .meta_get = pg_meta_get, .meta_set_once = pg_meta_set_once, .user_create = pg_user_create,     \
+    .user_by_email = pg_user_by_email, .user_count = pg_user_count, .key_add = pg_key_add,         \
+    .key_lookup = pg_key_lookup, .key_vouch = pg_key_vouch, .credits_add = pg_credits_add,         \
+    .credits_balance = pg_credits_balance, .credits_reserve = pg_credits_reserve,                  \
+    .credits_settle = pg_credits_settle, .credits_release_stale = pg_credits_release_stale,        \
+    .cache_get = pg_cache_get, .cache_put = pg_cache_put, .cache_purge = pg_cache_purge,           \
+    .project_list = pg_project_list, .project_create = pg_project_create,                          \
+    .project_get = pg_project_get, .leads_list = pg_leads_list, .leads_add = pg_leads_add,
+
+/* Accounts and campaigns (store_pg_campaigns.c). */
+enum rc pg_account_add(struct store *st, int64_t user_id, const struct account *in, int64_t *id,
+                       struct err *err);
+enum rc pg_account_list(struct store *st, int64_t user_id, const char *type, struct arena *a,
+                        struct account **out, size_t *count, struct err *err);
+enum rc pg_account_remove(struct store *st, int64_t user_id, int64_t id, struct err *err);
+enum rc pg_campaign_create(struct store *st, int64_t user_id, const struct campaign_new *in,
+                           int64_t now, int64_t *id, struct err *err);
+enum rc pg_campaign_list(struct store *st, int64_t user_id, int64_t day_start, struct arena *a,
+                         struct campaign **out, size_t *count, struct err *err);
+enum rc pg_campaign_get(struct store *st, int64_t user_id, int64_t id, int64_t day_start,
+                        struct arena *a, struct campaign *out, struct err *err);
+enum rc pg_campaign_set_steps(struct store *st, int64_t user_id, int64_t id, const char *if_status,
+                              const char *steps, char current[STORE_STATUS_LEN], struct err *err);
+enum rc pg_campaign_set_status(struct store *st, int64_t user_id, int64_t id,
+                               const struct campaign_status_change *change, int64_t *recipients,
+                               char current[STORE_STATUS_LEN], struct err *err);
+enum rc pg_campaign_recipients(struct store *st, int64_t user_id, int64_t id, const char *status,
+                               int64_t limit, int64_t offset, struct arena *a,
+                               struct recipient **out, size_t *count, int64_t *total,
+                               struct err *err);
+#define PG_CAMPAIGN_OPS                                                                            \
+    .account_add = pg_account_add, .account_list = pg_account_list,                                \
+    .account_remove = pg_account_remove, .campaign_create = pg_campaign_create,                    \
+    .campaign_list = pg_campaign_list, .campaign_get = pg_campaign_get,                            \
+    .campaign_set_steps = pg_campaign_set_steps, .campaign_set_status = pg_campaign_set_status,    \
+    .campaign_recipients = pg_campaign_recipients,
+
+/* The campaign sender (store_pg_sends.c). */
+enum rc pg_send_due(struct store *st, const char *status, int64_t now, int64_t day_start,
+                    int64_t limit, struct arena *a, struct send_campaign **out, size_t *count,
+                    struct err *err);
+enum rc pg_send_recipients(struct store *st, int64_t campaign_id, int64_t now, int64_t limit,
+                           struct arena *a, struct send_recipient **out, size_t *count,
+                           struct err *err);
+enum rc pg_send_accounts(struct store *st, int64_t campaign_id, int64_t day_start,
+                         struct arena *a, struct send_account **out, size_t *count,
+                         struct err *err);
+enum rc pg_send_claim(struct store *st, const struct send_claim *claim, int64_t *send_id,
+                      struct err *err);
+enum rc pg_send_record(struct store *st, const struct send_result *result, struct err *err);
+enum rc pg_send_unfinished(struct store *st, int64_t limit, struct arena *a,
+                           struct send_unfinished **out, size_t *count, struct err *err);
+enum rc pg_recipient_stop(struct store *st, int64_t recipient_id, const char *status,
+                          bool unsubscribe, int64_t now, struct err *err);
+#define PG_SENDS_OPS                                                                               \
+    .send_due = pg_send_due, .send_recipients = pg_send_recipients,                                \
+    .send_accounts = pg_send_accounts, .send_claim = pg_send_claim,                                \
+    .send_record = pg_send_record, .send_unfinished = pg_send_unfinished,                          \
+    .recipient_stop = pg_recipient_stop,
+
+/* Ad Spy history, recipes, verification (store_pg_misc.c). */
+enum rc pg_ads_record(struct store *st, const char *query_key, const char *engine, struct ad *ads,
+                      size_t count, int64_t now, struct err *err);
+enum rc pg_ads_history(struct store *st, const char *query_key, const char *engine,
+                       struct arena *a, struct ad **out, size_t *count, struct err *err);
+enum rc pg_ads_set_contact(struct store *st, int64_t ad_id, const char *contact_json, int64_t now,
+                           struct err *err);
+enum rc pg_recipe_list(struct store *st, struct arena *a, struct recipe **out, size_t *count,
+                       struct err *err);
+enum rc pg_recipe_get(struct store *st, const char *code, struct arena *a, struct recipe *out,
+                      struct err *err);
+enum rc pg_leads_owned(struct store *st, int64_t user_id, const int64_t *ids, size_t count,
+                       int64_t *missing, struct err *err);
+enum rc pg_leads_set_verified(struct store *st, int64_t user_id, const int64_t *ids,
+                              const int *values, size_t count, struct err *err);
+enum rc pg_public_mentions(struct store *st, const char *domain, int64_t now, size_t max,
+                           struct arena *a, struct public_mention **out, size_t *count,
+                           struct err *err);
+#define PG_MISC_OPS                                                                                \
+    .ads_record = pg_ads_record, .ads_history = pg_ads_history,                                    \
+    .ads_set_contact = pg_ads_set_contact, .recipe_list = pg_recipe_list,                          \
+    .recipe_get = pg_recipe_get, .leads_owned = pg_leads_owned,                                    \
+    .leads_set_verified = pg_leads_set_verified, .public_mentions = pg_public_mentions,
+
+#endif

@@ -1,0 +1,455 @@
+/* PostgreSQL backend: what the campaign sender needs (due campaigns and
+ * recipients, accounts with their day's claims, claim, record, reconcile).
+ * Any number of workers in any number of processes may claim at once: a
+ * claim locks, in this order, the campaign, the recipient, the account and
+ * the owner's balance, so the daily counts it checks cannot move under it,
+ * and the sends_once index refuses a second live send of one step. Listing
+ * due recipients skips rows another worker's claim holds. */
+#include "store/store_pg_int.h"
+
+#include <string.h>
+
+enum sendq {
+    Q_DUE,
+    Q_DUE_RECIPIENTS,
+    Q_ACCOUNTS,
+    Q_CAMPAIGN_LOCK,
+    Q_RECIPIENT_LOCK,
+    Q_ACCOUNT_LOCK,
+    Q_CLAIMS_CAMPAIGN,
+    Q_CLAIMS_ACCOUNT,
+    Q_CHARGE,
+    Q_LEDGER_CHARGED,
+    Q_SEND_INSERT,
+    Q_RECIPIENT_CLAIMED,
+    Q_SEND_LOCK,
+    Q_SEND_FINISH,
+    Q_RECIPIENT_RECORD,
+    Q_REFUND,
+    Q_UNFINISHED,
+    Q_STOP,
+    Q_UNSUBSCRIBE,
+    Q_COUNT
+};
+
+_Static_assert(PG_SENDS_BASE + Q_COUNT <= PG_MISC_BASE, "sender statements overflow their slots");
+
+static const char *const sql[Q_COUNT] = {
+    [Q_DUE] = "SELECT c.id, c.user_id, c.steps, c.daily_limit, c.batch_size, "
+              "(SELECT COUNT(*) FROM sends s WHERE s.campaign_id = c.id AND s.claimed_at >= $3) "
+              "FROM campaigns c WHERE c.status = $1 AND EXISTS (SELECT 1 FROM recipients r "
+              "WHERE r.campaign_id = c.id AND r.next_send_at <= $2) ORDER BY c.id LIMIT $4",
+    [Q_DUE_RECIPIENTS] = "SELECT r.id, r.lead_id, r.current_step, r.attempts, r.email, "
+                         "l.firstname, l.lastname, l.company, l.website, l.phones, l.description "
+                         "FROM recipients r JOIN leads l ON l.id = r.lead_id "
+                         "WHERE r.campaign_id = $1 AND r.next_send_at <= $2 "
+                         "ORDER BY r.next_send_at, r.id LIMIT $3 FOR UPDATE OF r SKIP LOCKED",
+    [Q_ACCOUNTS] = "SELECT a.id, a.type, a.address, a.display_name, a.smtp_host, a.smtp_port, "
+                   "a.tls_mode, a.username, a.imap_host, a.imap_port, a.daily_limit, a.created_at, "
+                   "a.secret, (SELECT COUNT(*) FROM sends s WHERE s.account_id = a.id "
+                   "AND s.claimed_at >= $2) FROM campaign_accounts ca "
+                   "JOIN accounts a ON a.id = ca.account_id WHERE ca.campaign_id = $1 "
+                   "ORDER BY ca.position",
+    [Q_CAMPAIGN_LOCK] = "SELECT user_id, status FROM campaigns WHERE id = $1 FOR NO KEY UPDATE",
+    [Q_RECIPIENT_LOCK] = "SELECT current_step, next_send_at FROM recipients "
+                         "WHERE id = $1 AND campaign_id = $2 FOR NO KEY UPDATE",
+    [Q_ACCOUNT_LOCK] = "SELECT a.id FROM campaign_accounts ca JOIN accounts a ON a.id = ca.account_id "
+                       "WHERE ca.campaign_id = $1 AND ca.account_id = $2 FOR NO KEY UPDATE OF a",
+    [Q_CLAIMS_CAMPAIGN] = "SELECT COUNT(*) FROM sends WHERE campaign_id = $1 AND claimed_at >= $2",
+    [Q_CLAIMS_ACCOUNT] = "SELECT COUNT(*) FROM sends WHERE account_id = $1 AND claimed_at >= $2",
+    [Q_CHARGE] = "UPDATE users SET credits = credits - $2 WHERE id = $1 AND credits >= $2 "
+                 "RETURNING credits",
+    [Q_LEDGER_CHARGED] = "INSERT INTO credit_ledger (user_id, endpoint, amount, reserved, state, "
+                         "request_id, created_at) VALUES ($1, $2, -$3::bigint, 0, 'charged', $4, $5) "
+                         "RETURNING id",
+    [Q_SEND_INSERT] = "INSERT INTO sends (campaign_id, recipient_id, account_id, step, message_id, "
+                      "state, ledger_id, claimed_at) "
+                      "VALUES ($1, $2, $3, $4, $5, 'sending', $6, $7) RETURNING id",
+    [Q_RECIPIENT_CLAIMED] = "UPDATE recipients SET status = $2, next_send_at = NULL WHERE id = $1",
+    [Q_SEND_LOCK] = "SELECT recipient_id, state, COALESCE(ledger_id, 0) FROM sends WHERE id = $1 "
+                    "FOR UPDATE",
+    [Q_SEND_FINISH] = "UPDATE sends SET state = $2, smtp_code = $3, reason = $4, finished_at = $5 "
+                      "WHERE id = $1",
+    [Q_RECIPIENT_RECORD] = "UPDATE recipients SET status = $2, current_step = $3, attempts = $4, "
+                           "reason = $5, next_send_at = NULLIF($6::bigint, 0), "
+                           "last_sent_at = CASE WHEN $7::bigint > 0 THEN $7::bigint "
+                           "ELSE last_sent_at END WHERE id = $1",
+    /* gives back the charge and closes its ledger row, once */
+    [Q_REFUND] = "WITH l AS (SELECT id, user_id, amount FROM credit_ledger "
+                 "WHERE id = $1 AND state = 'charged' FOR UPDATE), "
+                 "r AS (UPDATE credit_ledger c SET state = 'released', amount = 0 FROM l "
+                 "WHERE c.id = l.id) "
+                 "UPDATE users SET credits = users.credits - l.amount FROM l WHERE users.id = l.user_id",
+    [Q_UNFINISHED] = "SELECT id, campaign_id, recipient_id, step, account_id, claimed_at, "
+                     "message_id FROM sends WHERE state = 'sending' ORDER BY id LIMIT $1",
+    [Q_STOP] = "UPDATE recipients SET status = $2, next_send_at = NULL WHERE id = $1",
+    [Q_UNSUBSCRIBE] = "INSERT INTO unsubscribes (user_id, email_key, created_at) "
+                      "SELECT c.user_id, l.email_key, $2 FROM recipients r "
+                      "JOIN campaigns c ON c.id = r.campaign_id JOIN leads l ON l.id = r.lead_id "
+                      "WHERE r.id = $1 ON CONFLICT (user_id, email_key) DO NOTHING",
+};
+
+#define RUN(id_, args_, what_) pg_run(c, PG_SENDS_BASE + (id_), sql[id_], (args_), err, (what_))
+#define EXEC(id_, args_, changed_, what_)                                                          \
+    pg_exec(c, PG_SENDS_BASE + (id_), sql[id_], (args_), (changed_), err, (what_))
+#define ONE(id_, args_, out_, what_)                                                               \
+    pg_one_int(c, PG_SENDS_BASE + (id_), sql[id_], (args_), (out_), err, (what_))
+
+/* ---- reading ---------------------------------------------------------------- */
+
+static enum rc due_on(struct pgc *c, const char *status, int64_t now, int64_t day_start,
+                      int64_t limit, struct arena *a, struct send_campaign **out, size_t *count,
+                      struct err *err)
+{
+    struct pg_args args = {0};
+    pg_arg_text(&args, status);
+    pg_arg_int(&args, now);
+    pg_arg_int(&args, day_start);
+    pg_arg_int(&args, limit);
+    PGresult *r = RUN(Q_DUE, &args, "due campaigns");
+    if (!r) return RC_DB;
+    size_t n = (size_t)PQntuples(r);
+    struct send_campaign *list = arena_alloc(a, (n ? n : 1) * sizeof *list);
+    for (int i = 0; i < (int)n; i++)
+        list[i] = (struct send_campaign){
+            .id = pg_int(r, i, 0),
+            .user_id = pg_int(r, i, 1),
+            .steps = pg_text(r, i, 2, a),
+            .daily_limit = pg_int(r, i, 3),
+            .batch_size = pg_int(r, i, 4),
+            .claimed_today = pg_int(r, i, 5),
+        };
+    PQclear(r);
+    *out = list;
+    *count = n;
+    return RC_OK;
+}
+
+enum rc pg_send_due(struct store *st, const char *status, int64_t now, int64_t day_start,
+                    int64_t limit, struct arena *a, struct send_campaign **out, size_t *count,
+                    struct err *err)
+{
+    *out = NULL;
+    *count = 0;
+    PG_OP(st, err, due_on(c, status, now, day_start, limit, a, out, count, err));
+}
+
+static enum rc recipients_on(struct pgc *c, int64_t campaign_id, int64_t now, int64_t limit,
+                             struct arena *a, struct send_recipient **out, size_t *count,
+                             struct err *err)
+{
+    struct pg_args args = {0};
+    pg_arg_int(&args, campaign_id);
+    pg_arg_int(&args, now);
+    pg_arg_int(&args, limit);
+    PGresult *r = RUN(Q_DUE_RECIPIENTS, &args, "due recipients");
+    if (!r) return RC_DB;
+    size_t n = (size_t)PQntuples(r);
+    struct send_recipient *list = arena_alloc(a, (n ? n : 1) * sizeof *list);
+    for (int i = 0; i < (int)n; i++)
+        list[i] = (struct send_recipient){
+            .id = pg_int(r, i, 0),
+            .lead_id = pg_int(r, i, 1),
+            .step = pg_int(r, i, 2),
+            .attempts = pg_int(r, i, 3),
+            .email = pg_text(r, i, 4, a),
+            .firstname = pg_text(r, i, 5, a),
+            .lastname = pg_text(r, i, 6, a),
+            .company = pg_text(r, i, 7, a),
+            .website = pg_text(r, i, 8, a),
+            .phones = pg_text(r, i, 9, a),
+            .description = pg_text(r, i, 10, a),
+        };
+    PQclear(r);
+    *out = list;
+    *count = n;
+    return RC_OK;
+}
+
+enum rc pg_send_recipients(struct store *st, int64_t campaign_id, int64_t now, int64_t limit,
+                           struct arena *a, struct send_recipient **out, size_t *count,
+                           struct err *err)
+{
+    *out = NULL;
+    *count = 0;
+    PG_OP(st, err, recipients_on(c, campaign_id, now, limit, a, out, count, err));
+}
+
+static enum rc accounts_on(struct pgc *c, int64_t campaign_id, int64_t day_start,
+                           struct arena *a, struct send_account **out, size_t *count,
+                           struct err *err)
+{
+    struct pg_args args = {0};
+    pg_arg_int(&args, campaign_id);
+    pg_arg_int(&args, day_start);
+    PGresult *r = RUN(Q_ACCOUNTS, &args, "sending accounts");
+    if (!r) return RC_DB;
+    size_t n = (size_t)PQntuples(r);
+    struct send_account *list = arena_alloc(a, (n ? n : 1) * sizeof *list);
+    for (int i = 0; i < (int)n; i++)
+        list[i] = (struct send_account){
+            .account = {.id = pg_int(r, i, 0),
+                        .type = pg_text(r, i, 1, a),
+                        .address = pg_text(r, i, 2, a),
+                        .display_name = pg_text(r, i, 3, a),
+                        .smtp_host = pg_text(r, i, 4, a),
+                        .smtp_port = pg_int(r, i, 5),
+                        .tls_mode = pg_text(r, i, 6, a),
+                        .username = pg_text(r, i, 7, a),
+                        .imap_host = pg_text(r, i, 8, a),
+                        .imap_port = pg_int(r, i, 9),
+                        .daily_limit = pg_int(r, i, 10),
+                        .created_at = pg_int(r, i, 11),
+                        .secret = pg_text(r, i, 12, a)},
+            .claimed_today = pg_int(r, i, 13),
+        };
+    PQclear(r);
+    *out = list;
+    *count = n;
+    return RC_OK;
+}
+
+enum rc pg_send_accounts(struct store *st, int64_t campaign_id, int64_t day_start,
+                         struct arena *a, struct send_account **out, size_t *count,
+                         struct err *err)
+{
+    *out = NULL;
+    *count = 0;
+    PG_OP(st, err, accounts_on(c, campaign_id, day_start, a, out, count, err));
+}
+
+static enum rc unfinished_on(struct pgc *c, int64_t limit, struct arena *a,
+                             struct send_unfinished **out, size_t *count, struct err *err)
+{
+    struct pg_args args = {0};
+    pg_arg_int(&args, limit);
+    PGresult *r = RUN(Q_UNFINISHED, &args, "unfinished sends");
+    if (!r) return RC_DB;
+    size_t n = (size_t)PQntuples(r);
+    struct send_unfinished *list = arena_alloc(a, (n ? n : 1) * sizeof *list);
+    for (int i = 0; i < (int)n; i++)
+        list[i] = (struct send_unfinished){
+            .send_id = pg_int(r, i, 0),
+            .campaign_id = pg_int(r, i, 1),
+            .recipient_id = pg_int(r, i, 2),
+            .step = pg_int(r, i, 3),
+            .account_id = pg_int(r, i, 4),
+            .claimed_at = pg_int(r, i, 5),
+            .message_id = pg_text(r, i, 6, a),
+        };
+    PQclear(r);
+    *out = list;
+    *count = n;
+    return RC_OK;
+}
+
+enum rc pg_send_unfinished(struct store *st, int64_t limit, struct arena *a,
+                           struct send_unfinished **out, size_t *count, struct err *err)
+{
+    *out = NULL;
+    *count = 0;
+    PG_OP(st, err, unfinished_on(c, limit, a, out, count, err));
+}
+
+/* ---- claim ------------------------------------------------------------------ */
+
+/* Locks the campaign: its owner, or RC_CONFLICT unless it is in the claim's status. */
+static enum rc claim_campaign(struct pgc *c, const struct send_claim *in, int64_t *owner,
+                              struct err *err)
+{
+    struct pg_args args = {0};
+    pg_arg_int(&args, in->campaign_id);
+    PGresult *r = RUN(Q_CAMPAIGN_LOCK, &args, "claim campaign");
+    if (!r) return RC_DB;
+    bool found = PQntuples(r) > 0;
+    bool in_status = found && strcmp(PQgetvalue(r, 0, 1), in->campaign_status) == 0;
+    if (found) *owner = pg_int(r, 0, 0);
+    PQclear(r);
+    if (!found)
+        return err_set(err, RC_NOT_FOUND, "campaign %lld not found", (long long)in->campaign_id);
+    if (!in_status)
+        return err_set(err, RC_CONFLICT, "campaign %lld is no longer %s",
+                       (long long)in->campaign_id, in->campaign_status);
+    return RC_OK;
+}
+
+/* Locks the recipient and the account; RC_CONFLICT unless the recipient is
+ * due at the claimed step (not claimed by another run). */
+static enum rc claim_recipient(struct pgc *c, const struct send_claim *in, struct err *err)
+{
+    struct pg_args args = {0};
+    pg_arg_int(&args, in->recipient_id);
+    pg_arg_int(&args, in->campaign_id);
+    PGresult *r = RUN(Q_RECIPIENT_LOCK, &args, "claim recipient");
+    if (!r) return RC_DB;
+    bool found = PQntuples(r) > 0;
+    bool due = found && pg_int(r, 0, 0) == in->step && !pg_null(r, 0, 1) &&
+               pg_int(r, 0, 1) <= in->now;
+    PQclear(r);
+    if (!found)
+        return err_set(err, RC_NOT_FOUND, "recipient %lld is not in campaign %lld",
+                       (long long)in->recipient_id, (long long)in->campaign_id);
+    if (!due)
+        return err_set(err, RC_CONFLICT, "recipient %lld is not due at step %lld",
+                       (long long)in->recipient_id, (long long)in->step);
+    struct pg_args linked = {0};
+    pg_arg_int(&linked, in->campaign_id);
+    pg_arg_int(&linked, in->account_id);
+    int64_t found_id;
+    enum rc rc = ONE(Q_ACCOUNT_LOCK, &linked, &found_id, "claim account");
+    if (rc == RC_NOT_FOUND)
+        return err_set(err, RC_NOT_FOUND, "account %lld does not send for campaign %lld",
+                       (long long)in->account_id, (long long)in->campaign_id);
+    return rc;
+}
+
+static enum rc below_limit(struct pgc *c, int query, int64_t id, const char *what, int64_t limit,
+                           int64_t day_start, struct err *err)
+{
+    struct pg_args args = {0};
+    pg_arg_int(&args, id);
+    pg_arg_int(&args, day_start);
+    int64_t claimed = 0;
+    enum rc rc = ONE(query, &args, &claimed, "claims today");
+    if (rc != RC_OK) return rc;
+    if (claimed >= limit)
+        return err_set(err, RC_FORBIDDEN, "%s %lld reached its daily limit of %lld", what,
+                       (long long)id, (long long)limit);
+    return RC_OK;
+}
+
+/* Takes cost from the owner's balance with a 'charged' ledger row; *ledger_id 0 when free. */
+static enum rc charge(struct pgc *c, const struct send_claim *in, int64_t owner,
+                      int64_t *ledger_id, struct err *err)
+{
+    *ledger_id = 0;
+    if (in->cost <= 0) return RC_OK;
+    struct pg_args args = {0};
+    pg_arg_int(&args, owner);
+    pg_arg_int(&args, in->cost);
+    int64_t balance;
+    enum rc rc = ONE(Q_CHARGE, &args, &balance, "charge");
+    if (rc == RC_NOT_FOUND)
+        return err_set(err, RC_NO_CREDITS, "user %lld has no credits", (long long)owner);
+    if (rc != RC_OK) return rc;
+    struct pg_args ledger = {0};
+    pg_arg_int(&ledger, owner);
+    pg_arg_text(&ledger, in->endpoint);
+    pg_arg_int(&ledger, in->cost);
+    pg_arg_text(&ledger, in->message_id);
+    pg_arg_int(&ledger, in->now);
+    return ONE(Q_LEDGER_CHARGED, &ledger, ledger_id, "ledger charge");
+}
+
+static enum rc claim_on(struct pgc *c, const struct send_claim *in, int64_t *send_id,
+                        struct err *err)
+{
+    int64_t owner = 0, ledger_id = 0;
+    enum rc rc = claim_campaign(c, in, &owner, err);
+    if (rc == RC_OK) rc = claim_recipient(c, in, err);
+    if (rc == RC_OK)
+        rc = below_limit(c, Q_CLAIMS_CAMPAIGN, in->campaign_id, "campaign", in->campaign_limit,
+                         in->day_start, err);
+    if (rc == RC_OK)
+        rc = below_limit(c, Q_CLAIMS_ACCOUNT, in->account_id, "account", in->account_limit,
+                         in->day_start, err);
+    if (rc == RC_OK) rc = charge(c, in, owner, &ledger_id, err);
+    if (rc != RC_OK) return rc;
+    struct pg_args args = {0};
+    pg_arg_int(&args, in->campaign_id);
+    pg_arg_int(&args, in->recipient_id);
+    pg_arg_int(&args, in->account_id);
+    pg_arg_int(&args, in->step);
+    pg_arg_text(&args, in->message_id);
+    if (ledger_id) pg_arg_int(&args, ledger_id);
+    else pg_arg_text(&args, NULL);
+    pg_arg_int(&args, in->now);
+    rc = ONE(Q_SEND_INSERT, &args, send_id, "send insert");
+    if (rc != RC_OK) return rc;
+    struct pg_args mark = {0};
+    pg_arg_int(&mark, in->recipient_id);
+    pg_arg_text(&mark, in->recipient_status);
+    return EXEC(Q_RECIPIENT_CLAIMED, &mark, NULL, "recipient claim");
+}
+
+static enum rc claim_tx(struct store *st, const struct send_claim *claim, int64_t *send_id,
+                        struct err *err)
+{
+    PG_TX(st, err, claim_on(c, claim, send_id, err));
+}
+
+enum rc pg_send_claim(struct store *st, const struct send_claim *claim, int64_t *send_id,
+                      struct err *err)
+{
+    *send_id = 0;
+    enum rc rc = claim_tx(st, claim, send_id, err);
+    if (rc != RC_OK) *send_id = 0;
+    return rc;
+}
+
+/* ---- record ----------------------------------------------------------------- */
+
+static enum rc record_on(struct pgc *c, const struct send_result *in, struct err *err)
+{
+    struct pg_args args = {0};
+    pg_arg_int(&args, in->send_id);
+    PGresult *r = RUN(Q_SEND_LOCK, &args, "send get");
+    if (!r) return RC_DB;
+    bool found = PQntuples(r) > 0;
+    int64_t recipient_id = found ? pg_int(r, 0, 0) : 0, ledger_id = found ? pg_int(r, 0, 2) : 0;
+    bool sending = found && strcmp(PQgetvalue(r, 0, 1), "sending") == 0;
+    PQclear(r);
+    if (!found) return err_set(err, RC_NOT_FOUND, "send %lld not found", (long long)in->send_id);
+    if (!sending)
+        return err_set(err, RC_CONFLICT, "send %lld is already recorded", (long long)in->send_id);
+    struct pg_args finish = {0};
+    pg_arg_int(&finish, in->send_id);
+    pg_arg_text(&finish, in->state);
+    pg_arg_int(&finish, in->smtp_code);
+    pg_arg_text(&finish, in->reason ? in->reason : "");
+    pg_arg_int(&finish, in->now);
+    enum rc rc = EXEC(Q_SEND_FINISH, &finish, NULL, "send finish");
+    if (rc != RC_OK) return rc;
+    struct pg_args rec = {0};
+    pg_arg_int(&rec, recipient_id);
+    pg_arg_text(&rec, in->recipient_status);
+    pg_arg_int(&rec, in->recipient_step);
+    pg_arg_int(&rec, in->attempts);
+    pg_arg_text(&rec, in->reason ? in->reason : "");
+    pg_arg_int(&rec, in->next_send_at);
+    pg_arg_int(&rec, in->last_sent_at);
+    rc = EXEC(Q_RECIPIENT_RECORD, &rec, NULL, "recipient record");
+    if (rc != RC_OK || !in->refund || !ledger_id) return rc;
+    struct pg_args back = {0};
+    pg_arg_int(&back, ledger_id);
+    return EXEC(Q_REFUND, &back, NULL, "refund");
+}
+
+enum rc pg_send_record(struct store *st, const struct send_result *result, struct err *err)
+{
+    PG_TX(st, err, record_on(c, result, err));
+}
+
+static enum rc stop_on(struct pgc *c, int64_t recipient_id, const char *status, bool unsubscribe,
+                       int64_t now, struct err *err)
+{
+    struct pg_args args = {0};
+    pg_arg_int(&args, recipient_id);
+    pg_arg_text(&args, status);
+    int64_t changed = 0;
+    enum rc rc = EXEC(Q_STOP, &args, &changed, "recipient stop");
+    if (rc != RC_OK) return rc;
+    if (changed == 0)
+        return err_set(err, RC_NOT_FOUND, "recipient %lld not found", (long long)recipient_id);
+    if (!unsubscribe) return RC_OK;
+    struct pg_args unsub = {0};
+    pg_arg_int(&unsub, recipient_id);
+    pg_arg_int(&unsub, now);
+    return EXEC(Q_UNSUBSCRIBE, &unsub, NULL, "unsubscribe");
+}
+
+enum rc pg_recipient_stop(struct store *st, int64_t recipient_id, const char *status,
+                          bool unsubscribe, int64_t now, struct err *err)
+{
+    PG_TX(st, err, stop_on(c, recipient_id, status, unsubscribe, now, err));
+}

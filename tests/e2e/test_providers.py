@@ -1,0 +1,244 @@
+"""The searxng and browser providers and the provider chain against fake engines
+(tests/e2e/fakes/engines.py): SearXNG's JSON API and its "JSON disabled" answer,
+fallback across an unconfigured, a walled and a working provider (data.provider
+and the access log say which answered), Ad Spy on the same chain, and the
+browser provider rendering a page that writes its results with JavaScript."""
+import os
+import shutil
+import signal
+import threading
+
+from fakes.engines import Engines, result
+from lib import Server, Skip, assert_error, assert_success, wait_until
+
+ADMIN = "admin@localhost.localdomain"
+
+
+def search(s, **params):
+    return s.get("search.php", **params)
+
+
+def searxng_env(e, extra=None):
+    env = {"LEADGEN_SEARCH_PROVIDER": "searxng", "LEADGEN_SEARXNG_URL": e.url + "/searxng/",
+           "LEADGEN_UPSTREAM_TIMEOUT": "5"}
+    env.update(extra or {})
+    return env
+
+
+def test_searxng_provider_speaks_its_json_api():
+    with Engines() as e:
+        e.set_results("plumber denver", [result(i) for i in range(1, 26)])
+        e.set_results("roofer", [result(1, email="info@roofer-co.com")])
+        e.set_mode("blocked", "captcha")
+        with Server(env=searxng_env(e)) as s:
+            data = assert_success(search(s, query="plumber denver", results_per_page=15))
+            first, second = e.calls("/searxng/search")
+            assert first["raw"] == ("q=plumber+denver&format=json&engines=google&pageno=1"
+                                    "&language=en"), first["raw"]
+            assert second["query"]["pageno"] == ["2"]
+            assert [x["url"] for x in data["results"]] == [result(i)["url"] for i in range(1, 16)]
+            assert data["results"][0]["title"] == "Result 1"
+            assert data["results"][0]["snippet"] == "Snippet for result 1."
+            assert data["provider"] == "searxng"
+            # page 1 of 5 a page starts at result 6: SearXNG's page 1, sliced
+            e.clear()
+            data = assert_success(search(s, query="plumber denver", page=1, results_per_page=5,
+                                         se="bing"))
+            (call,) = e.calls("/searxng/search")
+            assert call["query"]["engines"] == ["bing"] and call["query"]["pageno"] == ["1"]
+            assert [x["position"] for x in data["results"]] == [6, 7, 8, 9, 10]
+            assert data["results"][0]["url"] == result(6)["url"]
+            data = assert_success(search(s, query="roofer"))
+            assert data["emails"] == ["info@roofer-co.com"], data
+            # an engine SearXNG reports unresponsive (captcha) is a failed search, not billed
+            before = s.balance(ADMIN)
+            assert_error(search(s, query="blocked"), 502, "search_error",
+                         "SearXNG's engine google (CAPTCHA) did not answer")
+            assert s.balance(ADMIN) == before
+            # an instance without JSON output: the operator is told what to enable
+            e.searxng_json = False
+            assert_error(search(s, query="fresh query"), 502, "search_error",
+                         "formats: [html, json]")
+            assert s.balance(ADMIN) == before
+
+
+def test_searxng_without_url_is_not_configured():
+    with Server(env={"LEADGEN_SEARCH_PROVIDER": "searxng"}) as s:
+        assert_error(search(s, query="x"), 503, "not_configured", "LEADGEN_SEARXNG_URL")
+
+
+def test_fallback_across_unconfigured_walled_and_working_providers():
+    with Engines() as e:
+        e.set_results("dentist", [result(i) for i in range(1, 11)])
+        e.set_mode("dentist", "wall")  # the engines themselves wall plain clients
+        env = searxng_env(e, {"LEADGEN_SEARCH_PROVIDER": "serpapi,direct,searxng",
+                              "LEADGEN_GOOGLE_SEARCH_URL": e.google_url,
+                              "LEADGEN_BING_SEARCH_URL": e.bing_url})
+        with Server(env=env) as s:
+            r = search(s, query="dentist")
+            data = assert_success(r)
+            assert data["provider"] == "searxng"
+            assert len(data["results"]) == 10
+            assert r.json["credits_used"] == 10  # one answer, one charge
+            assert s.balance(ADMIN) == 90
+            assert len(e.calls("/google/search")) == 1  # direct was tried, walled
+            assert not e.calls("/serpapi/search.json")  # serpapi has no key: skipped
+            entry = s.wait_log(r.headers.get("X-Request-Id"))
+            assert entry["provider"] == "searxng", entry
+            assert "search provider direct failed, trying the next" in s.stderr_text()
+            # the answer is cached as served: no provider is asked again
+            e.clear()
+            again = assert_success(search(s, query="dentist"))
+            assert again["provider"] == "searxng" and not e.calls()
+            # every provider failing: the last one's message, named
+            e.set_mode("nothing works", "captcha")
+            r = search(s, query="nothing works")
+            assert_error(r, 502, "search_error", "searxng: SearXNG's engine google")
+            assert s.balance(ADMIN) == 90
+            # a provider that answers first serves; the rest are not asked
+            e.set_mode("dentist", "results")
+            e.clear()
+            data = assert_success(search(s, query="dentist", se="bing"))
+            assert data["provider"] == "direct" and not e.calls("/searxng/search")
+
+
+def test_ad_spy_uses_the_same_chain():
+    with Engines() as e:
+        ads = [{"title": "Cheap Dentist", "url": "https://dent.example/offer",
+                "text": "Call now"}]
+        e.set_results("dentist", [result(1)], ads)
+        env = {"LEADGEN_SEARCH_PROVIDER": "searxng,serpapi", "LEADGEN_SERPAPI_KEY": "serp-key",
+               "LEADGEN_SERPAPI_URL": e.url + "/serpapi/search.json",
+               "LEADGEN_SEARXNG_URL": e.url + "/searxng", "LEADGEN_UPSTREAM_TIMEOUT": "5"}
+        e.searxng_json = False  # the first provider fails: serpapi serves
+        with Server(env=env) as s:
+            r = s.get("ads.php", query="dentist", include_history="false")
+            data = assert_success(r)
+            assert data["provider"] == "serpapi", data
+            assert len(e.calls("/searxng/search")) == 1
+            assert s.wait_log(r.headers.get("X-Request-Id"))["provider"] == "serpapi"
+
+
+# ---- the browser provider ------------------------------------------------------------------
+
+def need_chromium():
+    if not shutil.which("chromium"):
+        raise Skip("chromium is not installed (scripts/setup.sh installs it)")
+
+
+def browser_env(e, extra=None):
+    env = {"LEADGEN_SEARCH_PROVIDER": "browser", "LEADGEN_GOOGLE_SEARCH_URL": e.google_url,
+           "LEADGEN_BING_SEARCH_URL": e.bing_url, "LEADGEN_UPSTREAM_TIMEOUT": "15"}
+    env.update(extra or {})
+    return env
+
+
+def chromium_pids(server_pid):
+    """Chromium processes the server started (its direct children)."""
+    pids = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % name) as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        if int(fields[1]) == server_pid and "chrom" in stat.split("(", 1)[1].split(")")[0]:
+            pids.append(int(name))
+    return pids
+
+
+def test_browser_renders_what_javascript_writes():
+    need_chromium()
+    with Engines() as e:
+        e.set_results("plumber", [result(i) for i in range(1, 11)])
+        e.set_results("plumber", [result(1, email="office@acme-plumbing.com")] +
+                      [result(i) for i in range(2, 11)])
+        e.set_mode("plumber", "js")
+        e.set_results("bing plumber", [result(i) for i in range(1, 4)])
+        e.set_mode("bing plumber", "js")
+        e.set_results("nothing", [])
+        e.set_mode("nothing", "js")
+        # direct is walled by the page a plain client gets
+        with Server(env=browser_env(e, {"LEADGEN_SEARCH_PROVIDER": "direct"})) as s:
+            assert_error(search(s, query="plumber"), 502, "search_error", "JavaScript wall")
+        e.clear()
+        with Server(env=browser_env(e, {"LEADGEN_SEARCH_PROVIDER": "direct,browser"})) as s:
+            r = search(s, query="plumber")
+            data = assert_success(r)
+            assert data["provider"] == "browser", data
+            assert [x["url"] for x in data["results"]] == [result(i)["url"] for i in range(1, 11)]
+            assert data["emails"] == ["office@acme-plumbing.com"]
+            assert r.json["credits_used"] == 10
+            assert s.wait_log(r.headers.get("X-Request-Id"))["provider"] == "browser"
+            calls = e.calls("/google/search")
+            assert len(calls) == 2, calls  # direct (walled), then the browser
+            browser_call = calls[1]
+            assert "HeadlessChrome" not in browser_call["headers"]["User-Agent"]
+            assert "SOCS=" in browser_call["headers"].get("Cookie", ""), browser_call
+            # no images, fonts or stylesheets are loaded
+            assert not e.calls("/static/logo.png") and not e.calls("/static/style.css")
+            data = assert_success(search(s, query="bing plumber", se="bing"))
+            assert data["provider"] == "browser" and data["results_count"] == 3
+            data = assert_success(search(s, query="nothing"))
+            assert data["results_count"] == 0 and data["provider"] == "browser"
+            # a page that stays a wall is still a failed search, not billed
+            e.set_mode("walled", "wall")
+            before = s.balance(ADMIN)
+            assert_error(search(s, query="walled"), 502, "search_error")
+            assert s.balance(ADMIN) == before
+            # a captcha is a failed search at once
+            e.set_mode("captcha", "captcha")
+            assert_error(search(s, query="captcha"), 502, "search_error", "blocked")
+
+
+def test_browser_killed_mid_search_is_restarted():
+    need_chromium()
+    with Engines() as e:
+        e.delay = 1.5
+        for q in ("slow one", "after"):
+            e.set_results(q, [result(i) for i in range(1, 4)])
+            e.set_mode(q, "js")
+        with Server(env=browser_env(e)) as s:
+            assert_success(search(s, query="after"))  # the browser is up
+            (pid,) = chromium_pids(s.proc.pid)
+            e.set_mode("slow one", "slow")
+            results = {}
+            t = threading.Thread(target=lambda: results.update(r=search(s, query="slow one")))
+            t.start()
+            wait_until(lambda: e.calls("/google/search") and
+                       any(c["query"]["q"] == ["slow one"] for c in e.calls("/google/search")),
+                       10)
+            os.kill(pid, signal.SIGKILL)
+            t.join(60)
+            # the search in flight was retried on a fresh browser
+            assert_success(results["r"])
+            e.set_mode("after", "js")
+            e.results["after"] = [result(7)]
+            data = assert_success(search(s, query="after", page=1))
+            assert data["provider"] == "browser"
+            assert chromium_pids(s.proc.pid) != [pid]
+            assert "the browser exited during a search" in s.stderr_text()
+
+
+def test_browser_requests_to_private_addresses_are_refused():
+    need_chromium()
+    with Engines() as e:
+        port = int(e.url.rsplit(":", 1)[1])
+        e.set_mode("hop", "js-redirect")
+        e.js_redirect["hop"] = "http://elsewhere.test:%d/google/search?q=target" % port
+        e.set_results("target", [result(1), result(2)])
+        pin = {"LEADGEN_RESOLVE": "elsewhere.test:%d:127.0.0.1" % port}
+        with Server(env=browser_env(e, pin)) as s:
+            assert_error(search(s, query="hop"), 502, "search_error", "private address")
+            assert not any(c["headers"].get("Host", "").startswith("elsewhere.test")
+                           for c in e.calls())
+        # allowed (tests only), the pin takes the browser there
+        pin["LEADGEN_ALLOW_PRIVATE_TARGETS"] = "1"
+        with Server(env=browser_env(e, pin)) as s:
+            data = assert_success(search(s, query="hop"))
+            assert data["results_count"] == 2
+            assert any(c["headers"].get("Host", "").startswith("elsewhere.test")
+                       for c in e.calls())
