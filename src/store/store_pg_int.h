@@ -175,7 +175,7 @@ enum rc pg_send_record(struct store *st, const struct send_result *result, struc
 enum rc pg_send_unfinished(struct store *st, int64_t limit, struct arena *a,
                            struct send_unfinished **out, size_t *count, struct err *err);
 enum rc pg_recipient_stop(struct store *st, int64_t recipient_id, const char *status,
-                          bool unsubscribe, int64_t now, struct err *err);
+                          const char *reason, bool unsubscribe, int64_t now, struct err *err);
 #define PG_SENDS_OPS                                                                               \
     .send_due = pg_send_due, .send_recipients = pg_send_recipients,                                \
     .send_accounts = pg_send_accounts, .send_claim = pg_send_claim,                                \

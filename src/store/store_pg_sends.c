@@ -82,7 +82,7 @@ static const char *const sql[Q_COUNT] = {
                  "UPDATE users SET credits = users.credits - l.amount FROM l WHERE users.id = l.user_id",
     [Q_UNFINISHED] = "SELECT id, campaign_id, recipient_id, step, account_id, claimed_at, "
                      "message_id FROM sends WHERE state = 'sending' ORDER BY id LIMIT $1",
-    [Q_STOP] = "UPDATE recipients SET status = $2, next_send_at = NULL WHERE id = $1",
+    [Q_STOP] = "UPDATE recipients SET status = $2, reason = $3, next_send_at = NULL WHERE id = $1",
     [Q_UNSUBSCRIBE] = "INSERT INTO unsubscribes (user_id, email_key, created_at) "
                       "SELECT c.user_id, l.email_key, $2 FROM recipients r "
                       "JOIN campaigns c ON c.id = r.campaign_id JOIN leads l ON l.id = r.lead_id "
@@ -430,12 +430,13 @@ enum rc pg_send_record(struct store *st, const struct send_result *result, struc
     PG_TX(st, err, record_on(c, result, err));
 }
 
-static enum rc stop_on(struct pgc *c, int64_t recipient_id, const char *status, bool unsubscribe,
-                       int64_t now, struct err *err)
+static enum rc stop_on(struct pgc *c, int64_t recipient_id, const char *status,
+                       const char *reason, bool unsubscribe, int64_t now, struct err *err)
 {
     struct pg_args args = {0};
     pg_arg_int(&args, recipient_id);
     pg_arg_text(&args, status);
+    pg_arg_text(&args, reason ? reason : "");
     int64_t changed = 0;
     enum rc rc = EXEC(Q_STOP, &args, &changed, "recipient stop");
     if (rc != RC_OK) return rc;
@@ -449,7 +450,7 @@ static enum rc stop_on(struct pgc *c, int64_t recipient_id, const char *status, 
 }
 
 enum rc pg_recipient_stop(struct store *st, int64_t recipient_id, const char *status,
-                          bool unsubscribe, int64_t now, struct err *err)
+                          const char *reason, bool unsubscribe, int64_t now, struct err *err)
 {
-    PG_TX(st, err, stop_on(c, recipient_id, status, unsubscribe, now, err));
+    PG_TX(st, err, stop_on(c, recipient_id, status, reason, unsubscribe, now, err));
 }
