@@ -112,6 +112,23 @@ static const struct config_var config_vars[] = {
          "off answers verifications without any SMTP connection"),
     STRING("LEADGEN_SMTP_PROXY", smtp_proxy, NULL,
            "socks5://[user:pass@]host:port[,...] that SMTP probes connect through, in turn"),
+    URL("LEADGEN_PUBLIC_URL", public_url, NULL,
+        "base URL of unsubscribe links (default http:// + LEADGEN_LISTEN)"),
+    INT("LEADGEN_CRON_INTERVAL", cron_interval, "300", 1, 86400,
+        "seconds between campaign sender runs"),
+    INT("LEADGEN_SEND_TIMEOUT", send_timeout, "60", 5, 600,
+        "seconds one SMTP or IMAP exchange of the sender may take"),
+    URL("LEADGEN_OAUTH_TOKEN_URL", oauth_token_url, "https://oauth2.googleapis.com/token",
+        "OAuth token endpoint that refreshes Gmail accounts' access tokens"),
+    STRING("LEADGEN_GOOGLE_CLIENT_ID", google_client_id, NULL,
+           "OAuth client id the Gmail refresh tokens were issued to"),
+    STRING("LEADGEN_GOOGLE_CLIENT_SECRET", google_client_secret, NULL, "its client secret"),
+    STRING("LEADGEN_GMAIL_SMTP", gmail_smtp, "smtps://smtp.gmail.com:465",
+           "where Gmail accounts send (XOAUTH2), scheme://host:port"),
+    STRING("LEADGEN_GMAIL_IMAP", gmail_imap, "imaps://imap.gmail.com:993",
+           "where Gmail accounts are read for replies and bounces, scheme://host:port"),
+    STRING("LEADGEN_GMAIL_SENT_FOLDER", gmail_sent_folder, "[Gmail]/Sent Mail",
+           "the Gmail folder searched for a send a crash interrupted"),
 };
 enum { CONFIG_COUNT = sizeof config_vars / sizeof config_vars[0] };
 

@@ -51,6 +51,10 @@ struct config {
     const char *smtp_helo, *smtp_from;
     int64_t smtp_connect_timeout, smtp_timeout, smtp_per_host, verify_timeout;
     const char *smtp_probe, *smtp_proxy;
+    const char *public_url;
+    int64_t cron_interval, send_timeout;
+    const char *oauth_token_url, *google_client_id, *google_client_secret;
+    const char *gmail_smtp, *gmail_imap, *gmail_sent_folder;
 };
 
 struct config_var {

@@ -22,12 +22,17 @@ struct api_options {
     struct places_options places;
     struct ai_options ai;
     struct verify_options verify;
+    const unsigned char *unsubscribe_key; /* signs the links in campaign emails */
+    size_t unsubscribe_key_len;
 };
 void api_configure(const struct api_options *o);
 /* Until api_configure: all zero (no provider, no keys: 503 not_configured). */
 const struct api_options *api_options(void);
 
 bool api_healthz_run(struct request *req);
+/* GET /u/TOKEN: a confirmation page; POST /u/TOKEN: unsubscribes (RFC 8058 one-click). */
+bool api_unsubscribe_page_run(struct request *req);
+bool api_unsubscribe_run(struct request *req);
 bool api_openapi_run(struct request *req);
 
 bool api_projects_list_parse(struct request *req);

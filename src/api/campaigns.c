@@ -45,15 +45,25 @@ static bool store_failed(struct request *req, const struct err *err)
 
 /* ---- accounts.php ---------------------------------------------------------- */
 
+/* An account as accounts.php shows it (never its secret): status "active", or
+ * "reauth_required" when a Gmail grant was revoked and sending has stopped. */
 static json_t *account_json(const struct account *a)
 {
-    return json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:I, s:I, s:o}", "id",
-                     (json_int_t)a->id, "type", a->type, "email", a->address, "name",
-                     a->display_name, "smtp_host", a->smtp_host, "smtp_port",
-                     (json_int_t)a->smtp_port, "tls_mode", a->tls_mode, "username", a->username,
-                     "imap_host", a->imap_host, "imap_port", (json_int_t)a->imap_port,
-                     "daily_limit", (json_int_t)a->daily_limit, "created_at",
-                     api_datetime_json(a->created_at));
+    json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:I, s:I, s:o}", "id",
+                          (json_int_t)a->id, "type", a->type, "email", a->address, "name",
+                          a->display_name, "smtp_host", a->smtp_host, "smtp_port",
+                          (json_int_t)a->smtp_port, "tls_mode", a->tls_mode, "username",
+                          a->username, "imap_host", a->imap_host, "imap_port",
+                          (json_int_t)a->imap_port, "daily_limit", (json_int_t)a->daily_limit,
+                          "created_at", api_datetime_json(a->created_at));
+    bool ok = !a->state || strcmp(a->state, "ok") == 0;
+    json_object_set_new(j, "status", json_string(ok ? "active" : "reauth_required"));
+    json_object_set_new(j, "status_reason", json_string(ok ? "" : a->state_reason));
+    json_object_set_new(j, "window", json_string(a->send_window ? a->send_window : ""));
+    json_object_set_new(j, "timezone", json_string(a->timezone ? a->timezone : "UTC"));
+    json_object_set_new(j, "min_gap", json_integer((json_int_t)a->min_gap));
+    json_object_set_new(j, "max_extra", json_integer((json_int_t)a->max_extra));
+    return j;
 }
 
 static bool account_type_valid(struct request *req, const char *name, const char *type)
@@ -88,21 +98,27 @@ bool api_accounts_run(struct request *req)
 
 static json_t *stats_json(const struct recipient_stats *s)
 {
-    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "pending", (json_int_t)s->pending,
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "pending", (json_int_t)s->pending,
                      "in_progress", (json_int_t)s->in_progress, "completed",
                      (json_int_t)s->completed, "replied", (json_int_t)s->replied, "bounced",
-                     (json_int_t)s->bounced, "unsubscribed", (json_int_t)s->unsubscribed);
+                     (json_int_t)s->bounced, "unsubscribed", (json_int_t)s->unsubscribed,
+                     "failed", (json_int_t)s->failed);
 }
 
-/* The fields Campaign Status names, shared by every campaign shape. */
+/* The fields Campaign Status names, shared by every campaign shape, and what
+ * the sender adds: when it last sent, when it sends next, and why the system
+ * set the status (a pause for want of credits). */
 static json_t *campaign_core_json(const struct campaign *c)
 {
-    return json_pack("{s:I, s:s, s:s, s:I, s:I, s:I, s:I, s:o, s:o}", "id", (json_int_t)c->id,
-                     "name", c->name, "status", c->status, "daily_limit",
+    return json_pack("{s:I, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o}", "id",
+                     (json_int_t)c->id, "name", c->name, "status", c->status, "status_reason",
+                     c->status_reason ? c->status_reason : "", "daily_limit",
                      (json_int_t)c->daily_limit, "batch_size", (json_int_t)c->batch_size,
                      "sent_today", (json_int_t)c->sent_today, "sent_total",
                      (json_int_t)c->sent_total, "created_at", api_datetime_json(c->created_at),
-                     "launched_at", datetime_or_null(c->launched_at));
+                     "launched_at", datetime_or_null(c->launched_at), "last_sent_at",
+                     datetime_or_null(c->last_sent_at), "next_send_at",
+                     datetime_or_null(c->next_send_at));
 }
 
 static json_t *campaign_summary_json(const struct campaign *c)
@@ -309,8 +325,8 @@ bool api_campaign_status_run(struct request *req)
     return true;
 }
 
-static const char *const recipient_states[] = {"pending", "in_progress", "completed",
-                                               "replied", "bounced",     "unsubscribed"};
+static const char *const recipient_states[] = {
+    "pending", "in_progress", "completed", "replied", "bounced", "unsubscribed", "failed"};
 
 bool api_campaign_recipients_parse(struct request *req)
 {
@@ -324,7 +340,7 @@ bool api_campaign_recipients_parse(struct request *req)
     return !p->status ||
            req_fail(req, E_INVALID_PARAM,
                     "Parameter 'status' must be one of: pending, in_progress, completed, replied, "
-                    "bounced, unsubscribed.");
+                    "bounced, unsubscribed, failed.");
 }
 
 bool api_campaign_recipients_run(struct request *req)
@@ -340,13 +356,14 @@ bool api_campaign_recipients_run(struct request *req)
         return req_fail_rc(req, &err);
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(items, json_pack("{s:I, s:s, s:s, s:I, s:o, s:o}", "lead_id",
-                                               (json_int_t)list[i].lead_id, "email", list[i].email,
-                                               "status", list[i].status, "current_step",
-                                               (json_int_t)list[i].current_step, "last_sent_at",
-                                               datetime_or_null(list[i].last_sent_at),
-                                               "next_send_at",
-                                               datetime_or_null(list[i].next_send_at)));
+        json_array_append_new(
+            items, json_pack("{s:I, s:s, s:s, s:I, s:o, s:o, s:I, s:s}", "lead_id",
+                             (json_int_t)list[i].lead_id, "email", list[i].email, "status",
+                             list[i].status, "current_step", (json_int_t)list[i].current_step,
+                             "last_sent_at", datetime_or_null(list[i].last_sent_at),
+                             "next_send_at", datetime_or_null(list[i].next_send_at), "attempts",
+                             (json_int_t)list[i].attempts, "reason",
+                             list[i].reason ? list[i].reason : ""));
     req->data = json_pack("{s:I, s:o, s:I, s:I, s:I}", "campaign_id", (json_int_t)p->id,
                           "recipients", items, "total", (json_int_t)total, "limit",
                           (json_int_t)p->limit, "offset", (json_int_t)p->offset);

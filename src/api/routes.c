@@ -11,6 +11,11 @@ const struct route api_routes[] = {
      .run = api_healthz_run},
     {.file = "openapi.json", .method = M_GET, .endpoint = "openapi", .public = true,
      .run = api_openapi_run},
+    /* the links in campaign emails: pages, not API answers */
+    {.file = "/u/", .method = M_GET, .endpoint = "unsubscribe", .public = true,
+     .run = api_unsubscribe_page_run},
+    {.file = "/u/", .method = M_POST, .endpoint = "unsubscribe", .public = true,
+     .run = api_unsubscribe_run},
     /* the hottest read: answered from memory while the store is unchanged (at most 1 s) */
     {.file = "projects.php", .method = M_GET, .endpoint = "projects", .hot_cache = true,
      .parse = api_projects_list_parse, .cache_key = api_projects_list_cache_key,

@@ -238,15 +238,18 @@ int64_t campaign_run_quota(const struct send_campaign *c)
     return quota > 0 ? quota : 0;
 }
 
-const struct send_account *campaign_next_account(const struct send_account *accounts, size_t n,
-                                                 size_t *cursor)
+struct send_account *campaign_next_account(struct send_account *accounts, size_t n,
+                                           size_t *cursor, int64_t now, int64_t *wait_until)
 {
+    *wait_until = 0;
     for (size_t i = 0; i < n; i++) {
-        const struct send_account *a = &accounts[(*cursor + i) % n];
-        if (a->claimed_today < a->account.daily_limit) {
+        struct send_account *a = &accounts[(*cursor + i) % n];
+        if (a->claimed_today >= a->account.daily_limit || a->ready_at == INT64_MAX) continue;
+        if (a->ready_at <= now) {
             *cursor = (*cursor + i + 1) % n;
             return a;
         }
+        if (!*wait_until || a->ready_at < *wait_until) *wait_until = a->ready_at;
     }
     return NULL;
 }

@@ -70,10 +70,11 @@ extern const char CAMPAIGN_NO_CREDITS_REASON[]; /* why the sender paused a campa
 int64_t campaign_day_start(int64_t now);
 /* How many emails this run may claim for the campaign (batch and day). */
 int64_t campaign_run_quota(const struct send_campaign *c);
-/* The next account with room today, round robin from *cursor (advanced);
- * NULL when every account has reached its daily limit. */
-const struct send_account *campaign_next_account(const struct send_account *accounts, size_t n,
-                                                 size_t *cursor);
+/* The next account with room today that is ready at now (ready_at), round
+ * robin from *cursor (advanced); NULL when none is, with *wait_until the
+ * earliest moment one will be (0 when every account is full or unusable). */
+struct send_account *campaign_next_account(struct send_account *accounts, size_t n,
+                                           size_t *cursor, int64_t now, int64_t *wait_until);
 /* The claim the store must make for this recipient through this account. */
 void campaign_claim_prepare(const struct send_campaign *c, const struct send_account *account,
                             const struct send_recipient *r, const char *message_id, int64_t now,

@@ -47,6 +47,7 @@ static void stop(struct inbox *box, const struct inbound *in, const char *addres
     }
     if (strcmp(status, "replied") == 0) box->stats->replies++;
     else box->stats->bounce_reports++;
+    sender_complete_if_done(box->st, m.user_id, m.campaign_id, box->stats);
     log_info("sender: campaign %lld recipient %lld %s", (long long)m.campaign_id,
              (long long)m.recipient_id, status);
 }

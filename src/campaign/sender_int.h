@@ -20,6 +20,10 @@ enum rc sender_account_servers(const struct sender_options *o, const struct acco
 /* Marks an account as needing authorisation again (logged, visible in accounts.php). */
 void sender_account_revoked(struct store *st, const struct account *acc, const char *why);
 
+/* Active -> completed once nobody is pending or in progress (logged, counted). */
+void sender_complete_if_done(struct store *st, int64_t user_id, int64_t campaign_id,
+                             struct sender_stats *stats);
+
 /* Reads every polled account's new inbox messages and applies them. */
 enum rc sender_poll_inboxes(struct store *st, const struct sender_options *o,
                             const unsigned char key[SECRETS_KEY_LEN], struct sender_stats *stats,

@@ -79,12 +79,14 @@ bool steps_html_safe(const char *body, char *why, size_t why_len)
     return true;
 }
 
+/* optional: a follow-up's subject may be absent or empty ("Re: " + the first one's) */
 static bool text_field(const json_t *step, size_t i, const char *name, size_t max, bool safe_html,
-                       char *why, size_t why_len)
+                       bool optional, char *why, size_t why_len)
 {
     const json_t *v = json_object_get(step, name);
     const char *s = json_string_value(v);
     char detail[200];
+    if (optional && (!v || (s && !*s))) return true;
     if (!s || !*s)
         return snprintf(why, why_len, "steps[%zu].%s must be a non-empty string", i, name), false;
     if (strlen(s) > max)
@@ -123,8 +125,8 @@ bool steps_validate(const json_t *steps, size_t expected, bool safe_html, char *
         const json_t *step = json_array_get(steps, i);
         if (!json_is_object(step))
             return snprintf(why, why_len, "steps[%zu] must be an object", i), false;
-        if (!text_field(step, i, "subject", STEP_SUBJECT_MAX, false, why, why_len) ||
-            !text_field(step, i, "body", STEP_BODY_MAX, safe_html, why, why_len) ||
+        if (!text_field(step, i, "subject", STEP_SUBJECT_MAX, false, i > 0, why, why_len) ||
+            !text_field(step, i, "body", STEP_BODY_MAX, safe_html, false, why, why_len) ||
             !delay_field(step, i, why, why_len))
             return false;
     }

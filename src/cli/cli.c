@@ -11,6 +11,8 @@
 #include "serp/serp.h"
 #include "config.h"
 #include "crawl/crawl.h"
+#include "campaign/scheduler.h"
+#include "campaign/window.h"
 #include "crawl/result.h"
 #include "core/auth.h"
 #include "core/keys.h"
@@ -207,6 +209,21 @@ static const char *secret_from_env(const struct options *o, const char *flag, bo
     return value && *value ? value : NULL;
 }
 
+/* --window "Mon-Fri 08:00-17:30" and --timezone Europe/Berlin, checked now so
+ * that a typo is refused here rather than found by the sender. */
+static bool sending_window(const struct options *o, struct account *acc)
+{
+    acc->send_window = option(o, "--window") ? option(o, "--window") : "";
+    acc->timezone = option(o, "--timezone") ? option(o, "--timezone") : "UTC";
+    struct window w;
+    struct err err = {0};
+    enum rc rc = *acc->send_window ? window_parse(acc->send_window, acc->timezone, &w, &err)
+                                   : window_zone_check(acc->timezone, &err);
+    if (rc == RC_OK) return true;
+    fprintf(stderr, "leadgen: %s\n", err.msg);
+    return false;
+}
+
 static bool account_from_options(const char *type, const struct options *o, struct account *acc,
                                  const char **secret)
 {
@@ -234,7 +251,9 @@ static bool account_from_options(const char *type, const struct options *o, stru
     }
     if (!option_int(o, "--port", smtp ? 587 : 0, smtp ? 1 : 0, 65535, &acc->smtp_port) ||
         !option_int(o, "--imap-port", acc->imap_host ? 993 : 0, 0, 65535, &acc->imap_port) ||
-        !option_int(o, "--daily-limit", 50, 1, 10000, &acc->daily_limit))
+        !option_int(o, "--daily-limit", 50, 1, 10000, &acc->daily_limit) ||
+        !option_int(o, "--min-gap", 10, 0, 86400, &acc->min_gap) ||
+        !option_int(o, "--max-extra", 20, 0, 86400, &acc->max_extra) || !sending_window(o, acc))
         return false;
     *secret = smtp ? secret_from_env(o, "--password-env", false)
                    : secret_from_env(o, "--refresh-token-env", true);
@@ -245,9 +264,12 @@ static int cmd_account_add(int argc, char **argv)
 {
     static const char *const smtp_opts[] = {"--address", "--host", "--port", "--username",
                                             "--password-env", "--tls", "--imap-host",
-                                            "--imap-port", "--name", "--daily-limit", NULL};
+                                            "--imap-port", "--name", "--daily-limit",
+                                            "--window", "--timezone", "--min-gap", "--max-extra",
+                                            NULL};
     static const char *const gmail_opts[] = {"--address", "--refresh-token-env", "--name",
-                                             "--daily-limit", NULL};
+                                             "--daily-limit", "--window", "--timezone",
+                                             "--min-gap", "--max-extra", NULL};
     if (argc < 2 || (strcmp(argv[0], "smtp") && strcmp(argv[0], "gmail"))) return -1;
     const char *type = argv[0], *email = argv[1];
     struct options o;
@@ -283,8 +305,13 @@ static int cmd_account_list(int argc, char **argv)
     enum rc rc = user_session_open(&s, argv[0]);
     if (rc == RC_OK) rc = s.st->ops->account_list(s.st, s.user.id, NULL, &s.a, &list, &n, &s.err);
     for (size_t i = 0; rc == RC_OK && i < n; i++)
-        printf("%lld\t%s\t%s\t%s:%lld\n", (long long)list[i].id, list[i].type, list[i].address,
-               *list[i].smtp_host ? list[i].smtp_host : "-", (long long)list[i].smtp_port);
+        printf("%lld\t%s\t%s\t%s\t%s\n", (long long)list[i].id, list[i].type, list[i].address,
+               strcmp(list[i].type, "gmail") == 0
+                   ? "gmail (OAuth)"
+                   : arena_sprintf(&s.a, "%s:%lld", list[i].smtp_host, (long long)list[i].smtp_port),
+               strcmp(list[i].state, "ok") == 0
+                   ? "ok"
+                   : arena_sprintf(&s.a, "needs authorising again: %s", list[i].state_reason));
     return user_session_close(&s, rc);
 }
 
@@ -478,10 +505,52 @@ static void start_port25_check(void)
     if (pthread_create(&t, NULL, port25_check, NULL) == 0) pthread_detach(t);
 }
 
+/* The sender's options: URLs and limits from the configuration, and the key
+ * that signs unsubscribe links, derived from the store's sealing secret so
+ * that every process (serve, worker) signs and checks the same way. */
+static struct sender_options sender_options_from_config(struct store *st, struct arena *a,
+                                                        struct err *err)
+{
+    static unsigned char link_key[32];
+    unsigned char key[SECRETS_KEY_LEN];
+    static const char context[] = "leadgen unsubscribe links";
+    if (secrets_key(st, key, err) == RC_OK)
+        crypto_generichash(link_key, sizeof link_key, (const unsigned char *)context,
+                           sizeof context - 1, key, sizeof key);
+    sodium_memzero(key, sizeof key);
+    const char *public_url = cfg.public_url ? cfg.public_url : arena_sprintf(a, "http://%s", cfg.listen);
+    size_t n = strlen(public_url);
+    while (n > 0 && public_url[n - 1] == '/') n--;
+    return (struct sender_options){
+        .public_url = arena_strndup(a, public_url, n),
+        .link_key = link_key,
+        .link_key_len = sizeof link_key,
+        .oauth = {.token_url = cfg.oauth_token_url,
+                  .client_id = cfg.google_client_id,
+                  .client_secret = cfg.google_client_secret,
+                  .timeout_ms = (long)cfg.send_timeout * 1000},
+        .gmail_smtp = cfg.gmail_smtp,
+        .gmail_imap = cfg.gmail_imap,
+        .gmail_sent_folder = cfg.gmail_sent_folder,
+        .timeout_ms = (long)cfg.send_timeout * 1000,
+        .guard_private = !cfg.allow_private_targets,
+        .resolve = cfg.resolve,
+        .reconcile_after = cfg.send_timeout * 2,
+    };
+}
+
+static struct scheduler *start_scheduler(struct store *st, const struct sender_options *so)
+{
+    struct err err = {0};
+    struct scheduler *sch = scheduler_start(st, so, cfg.cron_interval, &err);
+    if (!sch) fprintf(stderr, "leadgen: %s\n", err.msg);
+    return sch;
+}
+
 static int cmd_serve(int argc, char **argv)
 {
-    /* --no-scheduler is accepted now so scripts keep working once the scheduler lands */
     if (argc > 1 || (argc == 1 && strcmp(argv[0], "--no-scheduler") != 0)) return -1;
+    bool scheduler = argc == 0;
     raise_fd_limit();
     struct store *st = open_store();
     if (!st) return 1;
@@ -493,6 +562,10 @@ static int cmd_serve(int argc, char **argv)
     static struct arena run_arena; /* lives as long as the process serves */
     arena_init(&run_arena);
     struct api_options api = api_options_from_config(&run_arena);
+    struct err key_err = {0};
+    struct sender_options so = sender_options_from_config(st, &run_arena, &key_err);
+    api.unsubscribe_key = so.link_key;
+    api.unsubscribe_key_len = so.link_key_len;
     api_configure(&api);
     struct server_options opt = serve_options();
     opt.routes = (struct route_table){api_routes, api_routes_count};
@@ -507,6 +580,7 @@ static int cmd_serve(int argc, char **argv)
              (int)(strrchr(opt.listen, ':') - opt.listen), opt.listen, server_port(srv),
              st->ops->name);
     start_port25_check();
+    struct scheduler *sch = scheduler ? start_scheduler(st, &so) : NULL;
     malloc_trim(0); /* start-up (migrations, first user) left freed heap behind */
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
@@ -517,26 +591,66 @@ static int cmd_serve(int argc, char **argv)
         if (tick % 600 == 599) housekeeping(st);
     }
     log_info("shutting down");
+    scheduler_stop(sch);
     server_stop(srv);
     serp_browser_shutdown();
     store_close(st);
     return 0;
 }
 
+/* Only the scheduler: campaign sending, reply and bounce polling. */
+static int cmd_worker(int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 0) return -1;
+    struct store *st = open_store();
+    if (!st) return 1;
+    if (ensure_secret(st)) {
+        store_close(st);
+        return 1;
+    }
+    static struct arena run_arena;
+    arena_init(&run_arena);
+    struct err err = {0};
+    struct sender_options so = sender_options_from_config(st, &run_arena, &err);
+    struct scheduler *sch = start_scheduler(st, &so);
+    if (!sch) {
+        store_close(st);
+        return 1;
+    }
+    log_info("leadgen worker sending every %lld s (store: %s)", (long long)cfg.cron_interval,
+             st->ops->name);
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    signal(SIGPIPE, SIG_IGN);
+    while (!stop_requested) {
+        struct timespec second = {1, 0};
+        nanosleep(&second, NULL);
+    }
+    log_info("shutting down");
+    scheduler_stop(sch);
+    store_close(st);
+    arena_cleanup(&run_arena);
+    return 0;
+}
+
 static int cmd_help(int argc, char **argv);
 
 static const struct command commands[] = {
-    {"serve", "serve [--no-scheduler]", cmd_serve, "run the HTTP API"},
+    {"serve", "serve [--no-scheduler]", cmd_serve,
+     "run the HTTP API, with the campaign scheduler unless --no-scheduler"},
+    {"worker", "worker", cmd_worker, "run only the campaign scheduler (sending, replies, bounces)"},
     {"user add", "user add EMAIL [--credits N]", cmd_user_add,
      "create a user; prints the API key on the last line"},
     {"credits add", "credits add EMAIL N", cmd_credits_add,
      "add N credits to a user; prints the new balance"},
     {"account add", "account add smtp EMAIL --address A --host H [--port P] [--username U "
                     "--password-env VAR] [--tls none|starttls|tls] [--imap-host H --imap-port P] "
-                    "[--name N] [--daily-limit N]",
+                    "[--name N] [--daily-limit N] [--window W --timezone Z] [--min-gap S] "
+                    "[--max-extra S]",
      cmd_account_add, "connect an SMTP sending account to user EMAIL; prints its id"},
     {"account add", "account add gmail EMAIL --address A --refresh-token-env VAR [--name N] "
-                    "[--daily-limit N]",
+                    "[--daily-limit N] [--window W --timezone Z] [--min-gap S] [--max-extra S]",
      cmd_account_add, "connect a Gmail (OAuth) sending account; prints its id"},
     {"account list", "account list EMAIL", cmd_account_list, "list a user's sending accounts"},
     {"account remove", "account remove EMAIL ID", cmd_account_remove,

@@ -44,8 +44,10 @@ struct request {
     /* outcome */
     json_t *data;         /* success: the `data` object (owned) */
     const char *data_text; /* success served from cache: the stored JSON text */
-    const char *raw_body;  /* a non-enveloped document (the OpenAPI JSON) */
+    const char *raw_body;  /* a non-enveloped document (the OpenAPI JSON, a page) */
     size_t raw_len;
+    const char *raw_type;  /* its Content-Type; NULL: JSON */
+    int raw_status;        /* its status; 0: 200 */
     bool auth_pending;     /* the licence service must be asked (blocking) */
     bool prepared;         /* parsed and cache-checked already (router_begin) */
     const char *cache_key; /* the response-cache key when the route caches, else NULL */

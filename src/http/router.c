@@ -21,13 +21,24 @@ static const char *strip_prefix(const char *url)
 }
 
 /* Finds the route for req in table; sets not_found or method_not_allowed when none. */
+/* A page's file is an absolute path; one ending in '/' takes everything below it. */
+static bool page_matches(const char *file, const char *url)
+{
+    size_t n = strlen(file);
+    return file[n - 1] == '/' ? strncmp(url, file, n) == 0 && url[n] && !strchr(url + n, '/')
+                              : strcmp(url, file) == 0;
+}
+
 static bool match_route(const struct route_table *table, struct request *req)
 {
     req->file = strcmp(req->url, "/healthz") == 0 ? "healthz" : strip_prefix(req->url);
     bool path_known = false;
-    for (size_t i = 0; req->file && i < table->count; i++) {
+    for (size_t i = 0; i < table->count; i++) {
         const struct route *r = &table->rows[i];
-        if (strcmp(r->file, req->file) != 0) continue;
+        bool page = r->file[0] == '/';
+        if (page ? !page_matches(r->file, req->url) : !req->file || strcmp(r->file, req->file))
+            continue;
+        if (page) req->file = r->file;
         path_known = true;
         if (r->method == req->method) {
             req->route = r;
@@ -122,7 +133,8 @@ enum router_step router_begin(const struct route_table *table, struct request *r
 
 static bool decode_body(struct request *req)
 {
-    if (req->method != M_POST && req->method != M_PUT) return true;
+    /* pages read their own (form) bodies; only the API speaks JSON */
+    if ((req->method != M_POST && req->method != M_PUT) || req->route->file[0] == '/') return true;
     if (req->body_len == 0) {
         req->json = json_object();
         return true;
@@ -275,6 +287,7 @@ char *router_response(struct request *req, int *status, size_t *len)
     }
     *status = 200;
     if (req->raw_body) {
+        if (req->raw_status) *status = req->raw_status;
         *len = req->raw_len;
         return memcpy(xmalloc(req->raw_len), req->raw_body, req->raw_len);
     }

@@ -12,7 +12,9 @@
 #include <stddef.h>
 
 struct route {
-    const char *file; /* path under /api/v1/ and /v2/api/v1/ */
+    /* path under /api/v1/ and /v2/api/v1/; or a page's absolute path ("/u/": anything
+     * one level below it, for the handler to read from req->url) */
+    const char *file;
     enum http_method method;
     const char *endpoint; /* name in the credit ledger and cache keys */
     bool public;          /* answers without an API key */

@@ -130,7 +130,10 @@ static enum MHD_Result send_response(struct conn_ctx *ctx)
     char *body = router_response(req, &ctx->status, &len);
     struct MHD_Response *resp =
         MHD_create_response_from_buffer_with_free_callback(len, body, free);
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json; charset=utf-8");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            req->raw_type && req->error == E_NONE
+                                ? req->raw_type
+                                : "application/json; charset=utf-8");
     MHD_add_response_header(resp, "X-Request-Id", req->request_id);
     if (req->error == E_METHOD_NOT_ALLOWED)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW,

@@ -78,7 +78,7 @@ struct campaign_account_ref {
 };
 
 struct recipient_stats {
-    int64_t pending, in_progress, completed, replied, bounced, unsubscribed;
+    int64_t pending, in_progress, completed, replied, bounced, unsubscribed, failed;
 };
 
 struct campaign {
@@ -107,6 +107,8 @@ struct recipient {
     int64_t lead_id;
     const char *email, *status;
     int64_t current_step, last_sent_at, next_send_at; /* 0: not yet */
+    int64_t attempts;   /* temporary failures of the current step */
+    const char *reason; /* why it failed, bounced or stopped; "" otherwise */
 };
 
 enum { STORE_STATUS_LEN = 32 }; /* room for any campaign status name */
@@ -146,6 +148,9 @@ struct send_account {
     struct account account;
     int64_t claimed_today;   /* claims since day_start across all campaigns */
     int64_t last_claimed_at; /* 0: never */
+    /* Not stored: the sender's view during a run. When the account may send
+     * next (its gap), or INT64_MAX when it may not send this run at all. */
+    int64_t ready_at;
 };
 
 /* The recipient an inbound message or an unsubscribe link is about. */

@@ -56,10 +56,11 @@ static const char *const cq_sql[Q_COUNT] = {
     [Q_CAMPAIGN_LIST] = "SELECT " CAMPAIGN_COLUMNS " FROM campaigns WHERE user_id = ?1 "
                         "ORDER BY id DESC",
     [Q_CAMPAIGN_GET] = "SELECT " CAMPAIGN_COLUMNS " FROM campaigns WHERE id = ?1 AND user_id = ?2",
-    [Q_STATS_USER] = "SELECT r.campaign_id, r.status, COUNT(*) FROM recipients r "
+    [Q_STATS_USER] = "SELECT r.campaign_id, r.status, COUNT(*), MIN(r.next_send_at) FROM recipients r "
                      "JOIN campaigns c ON c.id = r.campaign_id WHERE c.user_id = ?1 "
                      "GROUP BY r.campaign_id, r.status",
-    [Q_STATS_ONE] = "SELECT campaign_id, status, COUNT(*) FROM recipients WHERE campaign_id = ?1 "
+    [Q_STATS_ONE] = "SELECT campaign_id, status, COUNT(*), MIN(next_send_at) FROM recipients "
+                    "WHERE campaign_id = ?1 "
                     "GROUP BY campaign_id, status",
     /* handed to a server: sent, or claimed and not yet recorded */
     [Q_SENT_USER] = "SELECT s.campaign_id, COUNT(*), SUM(s.claimed_at >= ?2), "
@@ -83,7 +84,8 @@ static const char *const cq_sql[Q_COUNT] = {
                    "AND l.verified <> -1 AND NOT EXISTS (SELECT 1 FROM unsubscribes u "
                    "WHERE u.user_id = c.user_id AND u.email_key = l.email_key) ORDER BY l.id",
     [Q_RECIPIENTS] = "SELECT lead_id, email, status, current_step, COALESCE(last_sent_at, 0), "
-                     "COALESCE(next_send_at, 0) FROM recipients WHERE campaign_id = ?1 "
+                     "COALESCE(next_send_at, 0), attempts, reason FROM recipients "
+                     "WHERE campaign_id = ?1 "
                      "AND (?2 IS NULL OR status = ?2) ORDER BY id LIMIT ?3 OFFSET ?4",
     [Q_RECIPIENTS_COUNT] = "SELECT COUNT(*) FROM recipients WHERE campaign_id = ?1 "
                            "AND (?2 IS NULL OR status = ?2)",
@@ -320,20 +322,24 @@ static void add_stat(struct recipient_stats *s, const char *status, int64_t n)
         {"replied", offsetof(struct recipient_stats, replied)},
         {"bounced", offsetof(struct recipient_stats, bounced)},
         {"unsubscribed", offsetof(struct recipient_stats, unsubscribed)},
+        {"failed", offsetof(struct recipient_stats, failed)},
     };
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
         if (strcmp(fields[i].name, status) == 0)
             *(int64_t *)(void *)((char *)s + fields[i].offset) += n;
 }
 
-/* Rows of (campaign_id, status, count) into the campaigns' stats. */
+/* Rows of (campaign_id, status, count, earliest due) into the campaigns' stats. */
 static enum rc attach_stats(struct conn *c, sqlite3_stmt *q, struct campaign *list, size_t n,
                             struct err *err)
 {
     int r;
     while ((r = sqlite3_step(q)) == SQLITE_ROW) {
         struct campaign *cp = find(list, n, sqlite3_column_int64(q, 0));
-        if (cp) add_stat(&cp->stats, (const char *)sqlite3_column_text(q, 1), sqlite3_column_int64(q, 2));
+        if (!cp) continue;
+        add_stat(&cp->stats, (const char *)sqlite3_column_text(q, 1), sqlite3_column_int64(q, 2));
+        int64_t next = sqlite3_column_int64(q, 3); /* NULL reads 0: nobody of that status due */
+        if (next && (!cp->next_send_at || next < cp->next_send_at)) cp->next_send_at = next;
     }
     enum rc rc = r == SQLITE_DONE ? RC_OK : sq_fail(c, err, "recipient stats");
     sq_done(q);
@@ -541,6 +547,8 @@ enum rc sq_campaign_recipients(struct store *st, int64_t user_id, int64_t id, co
             .current_step = sqlite3_column_int64(q, 3),
             .last_sent_at = sqlite3_column_int64(q, 4),
             .next_send_at = sqlite3_column_int64(q, 5),
+            .attempts = sqlite3_column_int64(q, 6),
+            .reason = sq_col_text(q, 7, a),
         };
     }
     rc = r == SQLITE_DONE ? RC_OK : sq_fail(c, err, "recipients");

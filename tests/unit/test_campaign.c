@@ -139,11 +139,20 @@ TEST(campaign_quota_and_account_rotation)
         {.account = {.id = 3, .daily_limit = 5}, .claimed_today = 1},
     };
     size_t cursor = 0;
-    CHECK_INT(campaign_next_account(accounts, 3, &cursor)->account.id, 1);
-    CHECK_INT(campaign_next_account(accounts, 3, &cursor)->account.id, 3); /* 2 is full */
-    CHECK_INT(campaign_next_account(accounts, 3, &cursor)->account.id, 1);
+    int64_t wait = -1;
+    CHECK_INT(campaign_next_account(accounts, 3, &cursor, T0, &wait)->account.id, 1);
+    CHECK_INT(campaign_next_account(accounts, 3, &cursor, T0, &wait)->account.id, 3); /* 2 is full */
+    CHECK_INT(campaign_next_account(accounts, 3, &cursor, T0, &wait)->account.id, 1);
+    /* a gap: 1 is not ready until T0 + 30, 3 not this run at all */
+    accounts[0].ready_at = T0 + 30;
+    accounts[2].ready_at = INT64_MAX;
+    CHECK(campaign_next_account(accounts, 3, &cursor, T0, &wait) == NULL);
+    CHECK_INT(wait, T0 + 30);
+    CHECK_INT(campaign_next_account(accounts, 3, &cursor, T0 + 30, &wait)->account.id, 1);
+    accounts[0].ready_at = accounts[2].ready_at = 0;
     accounts[0].claimed_today = accounts[2].claimed_today = 5;
-    CHECK(campaign_next_account(accounts, 3, &cursor) == NULL);
+    CHECK(campaign_next_account(accounts, 3, &cursor, T0, &wait) == NULL);
+    CHECK_INT(wait, 0);
     CHECK_INT(campaign_day_start(T0), T0 - 3600);
 }
 
@@ -441,7 +450,8 @@ TEST(send_claims_hold_the_account_daily_limit)
     CHECK_INT(n, 2);
     CHECK_INT(accounts[0].claimed_today, 1);
     CHECK(accounts[0].account.secret != NULL);
-    CHECK(campaign_next_account(accounts, n, &cursor) == NULL);
+    int64_t wait = -1;
+    CHECK(campaign_next_account(accounts, n, &cursor, T0, &wait) == NULL);
     arena_cleanup(&a);
     store_close(f.st);
 }
