@@ -70,11 +70,12 @@ static const char *const sql[Q_COUNT] = {
                     "GROUP BY campaign_id, status",
     /* handed to a server: sent, or claimed and not yet recorded */
     [Q_SENT_USER] = "SELECT s.campaign_id, COUNT(*), COUNT(*) FILTER (WHERE s.claimed_at >= $2), "
-                    "MAX(COALESCE(s.finished_at, s.claimed_at)) FROM sends s JOIN campaigns c ON c.id = s.campaign_id WHERE c.user_id = $1 "
+                    "MAX(COALESCE(s.finished_at, s.claimed_at)) FROM sends s "
+                    "JOIN campaigns c ON c.id = s.campaign_id WHERE c.user_id = $1 "
                     "AND s.state IN ('sending', 'sent') GROUP BY s.campaign_id",
     [Q_SENT_ONE] = "SELECT campaign_id, COUNT(*), COUNT(*) FILTER (WHERE claimed_at >= $2), "
-                   "MAX(COALESCE(finished_at, claimed_at)) FROM sends WHERE campaign_id = $1 AND state IN ('sending', 'sent') "
-                   "GROUP BY campaign_id",
+                   "MAX(COALESCE(finished_at, claimed_at)) FROM sends "
+                   "WHERE campaign_id = $1 AND state IN ('sending', 'sent') GROUP BY campaign_id",
     [Q_ACCOUNTS_OF] = "SELECT " PG_ACCOUNT_COLUMNS " FROM campaign_accounts ca "
                       "JOIN accounts a ON a.id = ca.account_id WHERE ca.campaign_id = $1 "
                       "ORDER BY ca.position",

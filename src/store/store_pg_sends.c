@@ -329,7 +329,8 @@ static enum rc claim_recipient(struct pgc *c, const struct send_claim *in, struc
     enum rc rc = ONE(Q_SUPPRESSED, &one, &on_list, "suppression");
     if (rc != RC_OK) return rc;
     if (on_list)
-        return err_set(err, RC_CONFLICT, "recipient %lld unsubscribed", (long long)in->recipient_id);
+        return err_set(err, RC_CONFLICT, "recipient %lld unsubscribed",
+                       (long long)in->recipient_id);
     struct pg_args linked = {0};
     pg_arg_int(&linked, in->campaign_id);
     pg_arg_int(&linked, in->account_id);
