@@ -19,12 +19,14 @@
 #include <time.h>
 
 extern const char migration_postgres_001_init[];
+extern const char migration_postgres_002_sender_accounts[];
 
 static const struct migration {
     int version;
     const char *sql;
 } migrations[] = {
     {1, migration_postgres_001_init},
+    {2, migration_postgres_002_sender_accounts},
 };
 
 enum {

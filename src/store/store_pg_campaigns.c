@@ -38,9 +38,6 @@ enum cq {
 
 _Static_assert(PG_CAMPAIGN_BASE + Q_COUNT <= PG_SENDS_BASE, "campaign statements overflow their slots");
 
-#define ACCOUNT_COLUMNS                                                                            \
-    "a.id, a.type, a.address, a.display_name, a.smtp_host, a.smtp_port, a.tls_mode, a.username, "  \
-    "a.imap_host, a.imap_port, a.daily_limit, a.created_at"
 #define CAMPAIGN_COLUMNS                                                                           \
     "id, project_id, name, status, steps, daily_limit, batch_size, created_at, "                   \
     "COALESCE(launched_at, 0), status_reason"
@@ -48,9 +45,10 @@ _Static_assert(PG_CAMPAIGN_BASE + Q_COUNT <= PG_SENDS_BASE, "campaign statements
 static const char *const sql[Q_COUNT] = {
     [Q_ACCOUNT_INSERT] = "INSERT INTO accounts (user_id, type, address, display_name, smtp_host, "
                          "smtp_port, tls_mode, username, imap_host, imap_port, daily_limit, secret, "
-                         "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
+                         "created_at, send_window, timezone, min_gap, max_extra) VALUES ($1, $2, "
+                         "$3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) "
                          "RETURNING id",
-    [Q_ACCOUNT_LIST] = "SELECT " ACCOUNT_COLUMNS " FROM accounts a WHERE a.user_id = $1 "
+    [Q_ACCOUNT_LIST] = "SELECT " PG_ACCOUNT_COLUMNS " FROM accounts a WHERE a.user_id = $1 "
                        "AND ($2::text IS NULL OR a.type = $2) ORDER BY a.id",
     [Q_ACCOUNT_TYPE] = "SELECT type FROM accounts WHERE id = $1 AND user_id = $2",
     [Q_ACCOUNT_LOCK] = "SELECT type FROM accounts WHERE id = $1 AND user_id = $2 FOR UPDATE",
@@ -71,13 +69,14 @@ static const char *const sql[Q_COUNT] = {
     [Q_STATS_ONE] = "SELECT campaign_id, status, COUNT(*) FROM recipients WHERE campaign_id = $1 "
                     "GROUP BY campaign_id, status",
     /* handed to a server: sent, or claimed and not yet recorded */
-    [Q_SENT_USER] = "SELECT s.campaign_id, COUNT(*), COUNT(*) FILTER (WHERE s.claimed_at >= $2) "
-                    "FROM sends s JOIN campaigns c ON c.id = s.campaign_id WHERE c.user_id = $1 "
+    [Q_SENT_USER] = "SELECT s.campaign_id, COUNT(*), COUNT(*) FILTER (WHERE s.claimed_at >= $2), "
+                    "MAX(COALESCE(s.finished_at, s.claimed_at)) FROM sends s "
+                    "JOIN campaigns c ON c.id = s.campaign_id WHERE c.user_id = $1 "
                     "AND s.state IN ('sending', 'sent') GROUP BY s.campaign_id",
-    [Q_SENT_ONE] = "SELECT campaign_id, COUNT(*), COUNT(*) FILTER (WHERE claimed_at >= $2) "
-                   "FROM sends WHERE campaign_id = $1 AND state IN ('sending', 'sent') "
-                   "GROUP BY campaign_id",
-    [Q_ACCOUNTS_OF] = "SELECT " ACCOUNT_COLUMNS " FROM campaign_accounts ca "
+    [Q_SENT_ONE] = "SELECT campaign_id, COUNT(*), COUNT(*) FILTER (WHERE claimed_at >= $2), "
+                   "MAX(COALESCE(finished_at, claimed_at)) FROM sends "
+                   "WHERE campaign_id = $1 AND state IN ('sending', 'sent') GROUP BY campaign_id",
+    [Q_ACCOUNTS_OF] = "SELECT " PG_ACCOUNT_COLUMNS " FROM campaign_accounts ca "
                       "JOIN accounts a ON a.id = ca.account_id WHERE ca.campaign_id = $1 "
                       "ORDER BY ca.position",
     [Q_STATE] = "SELECT status FROM campaigns WHERE id = $1 AND user_id = $2",
@@ -107,7 +106,7 @@ static const char *const sql[Q_COUNT] = {
 
 /* ---- accounts --------------------------------------------------------------- */
 
-static void account_from_row(const PGresult *r, int row, struct arena *a, struct account *out)
+void pg_account_from_row(const PGresult *r, int row, struct arena *a, struct account *out)
 {
     *out = (struct account){
         .id = pg_int(r, row, 0),
@@ -122,6 +121,15 @@ static void account_from_row(const PGresult *r, int row, struct arena *a, struct
         .imap_port = pg_int(r, row, 9),
         .daily_limit = pg_int(r, row, 10),
         .created_at = pg_int(r, row, 11),
+        .user_id = pg_int(r, row, 12),
+        .send_window = pg_text(r, row, 13, a),
+        .timezone = pg_text(r, row, 14, a),
+        .min_gap = pg_int(r, row, 15),
+        .max_extra = pg_int(r, row, 16),
+        .state = pg_text(r, row, 17, a),
+        .state_reason = pg_text(r, row, 18, a),
+        .imap_uidvalidity = pg_int(r, row, 19),
+        .imap_last_uid = pg_int(r, row, 20),
     };
 }
 
@@ -142,6 +150,10 @@ static enum rc account_add_on(struct pgc *c, int64_t user_id, const struct accou
     pg_arg_int(&args, in->daily_limit);
     pg_arg_text(&args, in->secret ? in->secret : "");
     pg_arg_int(&args, in->created_at);
+    pg_arg_text(&args, in->send_window ? in->send_window : "");
+    pg_arg_text(&args, in->timezone && *in->timezone ? in->timezone : "UTC");
+    pg_arg_int(&args, in->min_gap);
+    pg_arg_int(&args, in->max_extra);
     struct err raw = {0};
     enum rc rc = ONE(Q_ACCOUNT_INSERT, &args, id, &raw, "account insert");
     if (rc == RC_CONFLICT)
@@ -161,7 +173,7 @@ static enum rc read_accounts(PGresult *r, struct arena *a, struct account **out,
     if (!r) return RC_DB;
     size_t n = (size_t)PQntuples(r);
     struct account *list = arena_alloc(a, (n ? n : 1) * sizeof *list);
-    for (size_t i = 0; i < n; i++) account_from_row(r, (int)i, a, &list[i]);
+    for (size_t i = 0; i < n; i++) pg_account_from_row(r, (int)i, a, &list[i]);
     PQclear(r);
     *out = list;
     *count = n;
@@ -342,6 +354,7 @@ static enum rc attach_sends(PGresult *r, struct campaign *list, size_t n)
         if (!cp) continue;
         cp->sent_total = pg_int(r, i, 1);
         cp->sent_today = pg_int(r, i, 2);
+        cp->last_sent_at = pg_int(r, i, 3);
     }
     PQclear(r);
     return RC_OK;

@@ -20,7 +20,7 @@ enum {
     PG_SLOTS = 144
 };
 
-enum { PG_MAX_ARGS = 16 };
+enum { PG_MAX_ARGS = 20 };
 
 /* Text-format statement arguments (all values go as text; SQL casts where
  * the type is not implied by the statement). */
@@ -79,6 +79,15 @@ void *pg_grow(struct arena *a, void *items, size_t count, size_t *cap, size_t si
         if (tx_rc_ == RC_OK) tx_rc_ = pg_end(c, (call_), (err_));                                  \
         return pg_release(c, tx_rc_);                                                              \
     } while (0)
+
+/* A sending account's columns, in the order pg_account_from_row reads them. */
+#define PG_ACCOUNT_COLUMNS                                                                         \
+    "a.id, a.type, a.address, a.display_name, a.smtp_host, a.smtp_port, a.tls_mode, a.username, "  \
+    "a.imap_host, a.imap_port, a.daily_limit, a.created_at, a.user_id, a.send_window, "            \
+    "a.timezone, a.min_gap, a.max_extra, a.state, a.state_reason, a.imap_uidvalidity, "           \
+    "a.imap_last_uid"
+enum { PG_ACCOUNT_NCOLS = 21 };
+void pg_account_from_row(const PGresult *r, int row, struct arena *a, struct account *out);
 
 /* The ops of each file, spliced into the ops table (store_pg.c). */
 enum rc pg_meta_get(struct store *st, const char *key, struct arena *a, char **value,
@@ -176,11 +185,27 @@ enum rc pg_send_unfinished(struct store *st, int64_t limit, struct arena *a,
                            struct send_unfinished **out, size_t *count, struct err *err);
 enum rc pg_recipient_stop(struct store *st, int64_t recipient_id, const char *status,
                           const char *reason, bool unsubscribe, int64_t now, struct err *err);
+enum rc pg_send_thread(struct store *st, int64_t recipient_id, struct arena *a, const char ***ids,
+                       size_t *count, struct err *err);
+enum rc pg_send_match(struct store *st, int64_t account_id, const char *const *refs, size_t nrefs,
+                      const char *from, struct arena *a, struct send_match *out,
+                      struct err *err);
+enum rc pg_recipient_by_lead(struct store *st, int64_t campaign_id, int64_t lead_id,
+                             struct arena *a, struct send_match *out, struct err *err);
+enum rc pg_accounts_polled(struct store *st, struct arena *a, struct account **out, size_t *count,
+                           struct err *err);
+enum rc pg_account_set_state(struct store *st, int64_t account_id, const char *state,
+                             const char *reason, struct err *err);
+enum rc pg_account_set_cursor(struct store *st, int64_t account_id, int64_t uidvalidity,
+                              int64_t last_uid, struct err *err);
 #define PG_SENDS_OPS                                                                               \
     .send_due = pg_send_due, .send_recipients = pg_send_recipients,                                \
     .send_accounts = pg_send_accounts, .send_claim = pg_send_claim,                                \
     .send_record = pg_send_record, .send_unfinished = pg_send_unfinished,                          \
-    .recipient_stop = pg_recipient_stop,
+    .recipient_stop = pg_recipient_stop, .send_thread = pg_send_thread,                            \
+    .send_match = pg_send_match, .recipient_by_lead = pg_recipient_by_lead,                        \
+    .accounts_polled = pg_accounts_polled, .account_set_state = pg_account_set_state,              \
+    .account_set_cursor = pg_account_set_cursor,
 
 /* Ad Spy history, recipes, verification (store_pg_misc.c). */
 enum rc pg_ads_record(struct store *st, const char *query_key, const char *engine, struct ad *ads,

@@ -1,5 +1,6 @@
 /* PostgreSQL backend: what the campaign sender needs (due campaigns and
- * recipients, accounts with their day's claims, claim, record, reconcile).
+ * recipients, accounts with their day's claims, claim, record, reconcile;
+ * threads, reply matching and inbox cursors).
  * Any number of workers in any number of processes may claim at once: a
  * claim locks, in this order, the campaign, the recipient, the account and
  * the owner's balance, so the daily counts it checks cannot move under it,
@@ -29,6 +30,14 @@ enum sendq {
     Q_UNFINISHED,
     Q_STOP,
     Q_UNSUBSCRIBE,
+    Q_SUPPRESSED,
+    Q_THREAD,
+    Q_MATCH_ID,
+    Q_MATCH_FROM,
+    Q_BY_LEAD,
+    Q_POLLED,
+    Q_ACCOUNT_STATE,
+    Q_ACCOUNT_CURSOR,
     Q_COUNT
 };
 
@@ -40,16 +49,18 @@ static const char *const sql[Q_COUNT] = {
               "FROM campaigns c WHERE c.status = $1 AND EXISTS (SELECT 1 FROM recipients r "
               "WHERE r.campaign_id = c.id AND r.next_send_at <= $2) ORDER BY c.id LIMIT $4",
     [Q_DUE_RECIPIENTS] = "SELECT r.id, r.lead_id, r.current_step, r.attempts, r.email, "
-                         "l.firstname, l.lastname, l.company, l.website, l.phones, l.description "
+                         "l.firstname, l.lastname, l.company, l.website, l.phones, l.description, "
+                         "EXISTS (SELECT 1 FROM unsubscribes u JOIN campaigns c "
+                         "ON c.id = r.campaign_id WHERE u.user_id = c.user_id "
+                         "AND u.email_key = l.email_key) "
                          "FROM recipients r JOIN leads l ON l.id = r.lead_id "
                          "WHERE r.campaign_id = $1 AND r.next_send_at <= $2 "
                          "ORDER BY r.next_send_at, r.id LIMIT $3 FOR UPDATE OF r SKIP LOCKED",
-    [Q_ACCOUNTS] = "SELECT a.id, a.type, a.address, a.display_name, a.smtp_host, a.smtp_port, "
-                   "a.tls_mode, a.username, a.imap_host, a.imap_port, a.daily_limit, a.created_at, "
-                   "a.secret, (SELECT COUNT(*) FROM sends s WHERE s.account_id = a.id "
-                   "AND s.claimed_at >= $2) FROM campaign_accounts ca "
-                   "JOIN accounts a ON a.id = ca.account_id WHERE ca.campaign_id = $1 "
-                   "ORDER BY ca.position",
+    [Q_ACCOUNTS] = "SELECT " PG_ACCOUNT_COLUMNS ", a.secret, (SELECT COUNT(*) FROM sends s "
+                   "WHERE s.account_id = a.id AND s.claimed_at >= $2), (SELECT "
+                   "COALESCE(MAX(s.claimed_at), 0) FROM sends s WHERE s.account_id = a.id) "
+                   "FROM campaign_accounts ca JOIN accounts a ON a.id = ca.account_id "
+                   "WHERE ca.campaign_id = $1 ORDER BY ca.position",
     [Q_CAMPAIGN_LOCK] = "SELECT user_id, status FROM campaigns WHERE id = $1 FOR NO KEY UPDATE",
     [Q_RECIPIENT_LOCK] = "SELECT current_step, next_send_at FROM recipients "
                          "WHERE id = $1 AND campaign_id = $2 FOR NO KEY UPDATE",
@@ -80,13 +91,39 @@ static const char *const sql[Q_COUNT] = {
                  "r AS (UPDATE credit_ledger c SET state = 'released', amount = 0 FROM l "
                  "WHERE c.id = l.id) "
                  "UPDATE users SET credits = users.credits - l.amount FROM l WHERE users.id = l.user_id",
-    [Q_UNFINISHED] = "SELECT id, campaign_id, recipient_id, step, account_id, claimed_at, "
-                     "message_id FROM sends WHERE state = 'sending' ORDER BY id LIMIT $1",
+    [Q_UNFINISHED] = "SELECT s.id, s.campaign_id, s.recipient_id, s.step, s.account_id, "
+                     "s.claimed_at, s.message_id, c.user_id, r.attempts, c.steps FROM sends s "
+                     "JOIN campaigns c ON c.id = s.campaign_id "
+                     "JOIN recipients r ON r.id = s.recipient_id "
+                     "WHERE s.state = 'sending' ORDER BY s.id LIMIT $1",
     [Q_STOP] = "UPDATE recipients SET status = $2, reason = $3, next_send_at = NULL WHERE id = $1",
     [Q_UNSUBSCRIBE] = "INSERT INTO unsubscribes (user_id, email_key, created_at) "
                       "SELECT c.user_id, l.email_key, $2 FROM recipients r "
                       "JOIN campaigns c ON c.id = r.campaign_id JOIN leads l ON l.id = r.lead_id "
                       "WHERE r.id = $1 ON CONFLICT (user_id, email_key) DO NOTHING",
+    [Q_SUPPRESSED] = "SELECT COUNT(*) FROM recipients r JOIN campaigns c ON c.id = r.campaign_id "
+                     "JOIN leads l ON l.id = r.lead_id JOIN unsubscribes u "
+                     "ON u.user_id = c.user_id AND u.email_key = l.email_key WHERE r.id = $1",
+    [Q_THREAD] = "SELECT message_id FROM sends WHERE recipient_id = $1 AND state = 'sent' "
+                 "ORDER BY step, id",
+    [Q_MATCH_ID] = "SELECT r.id, r.campaign_id, c.user_id, r.status, r.email FROM sends s "
+                   "JOIN recipients r ON r.id = s.recipient_id "
+                   "JOIN campaigns c ON c.id = r.campaign_id "
+                   "WHERE s.message_id = $1 AND s.account_id = $2",
+    [Q_MATCH_FROM] = "SELECT r.id, r.campaign_id, c.user_id, r.status, r.email FROM recipients r "
+                     "JOIN campaigns c ON c.id = r.campaign_id WHERE r.email = $1 "
+                     "AND EXISTS (SELECT 1 FROM sends s WHERE s.recipient_id = r.id "
+                     "AND s.account_id = $2 AND s.state = 'sent') ORDER BY r.id DESC LIMIT 1",
+    [Q_BY_LEAD] = "SELECT r.id, r.campaign_id, c.user_id, r.status, r.email FROM recipients r "
+                  "JOIN campaigns c ON c.id = r.campaign_id "
+                  "WHERE r.campaign_id = $1 AND r.lead_id = $2",
+    [Q_POLLED] = "SELECT " PG_ACCOUNT_COLUMNS ", a.secret FROM accounts a WHERE a.state = 'ok' "
+                 "AND (a.type = 'gmail' OR a.imap_host <> '') AND EXISTS (SELECT 1 FROM "
+                 "campaign_accounts ca JOIN campaigns c ON c.id = ca.campaign_id "
+                 "WHERE ca.account_id = a.id AND c.status IN ('active', 'paused')) ORDER BY a.id",
+    [Q_ACCOUNT_STATE] = "UPDATE accounts SET state = $2, state_reason = $3 WHERE id = $1",
+    [Q_ACCOUNT_CURSOR] = "UPDATE accounts SET imap_uidvalidity = $2, imap_last_uid = $3 "
+                         "WHERE id = $1",
 };
 
 #define RUN(id_, args_, what_) pg_run(c, PG_SENDS_BASE + (id_), sql[id_], (args_), err, (what_))
@@ -159,6 +196,7 @@ static enum rc recipients_on(struct pgc *c, int64_t campaign_id, int64_t now, in
             .website = pg_text(r, i, 8, a),
             .phones = pg_text(r, i, 9, a),
             .description = pg_text(r, i, 10, a),
+            .suppressed = strcmp(PQgetvalue(r, i, 11), "t") == 0,
         };
     PQclear(r);
     *out = list;
@@ -186,23 +224,13 @@ static enum rc accounts_on(struct pgc *c, int64_t campaign_id, int64_t day_start
     if (!r) return RC_DB;
     size_t n = (size_t)PQntuples(r);
     struct send_account *list = arena_alloc(a, (n ? n : 1) * sizeof *list);
-    for (int i = 0; i < (int)n; i++)
-        list[i] = (struct send_account){
-            .account = {.id = pg_int(r, i, 0),
-                        .type = pg_text(r, i, 1, a),
-                        .address = pg_text(r, i, 2, a),
-                        .display_name = pg_text(r, i, 3, a),
-                        .smtp_host = pg_text(r, i, 4, a),
-                        .smtp_port = pg_int(r, i, 5),
-                        .tls_mode = pg_text(r, i, 6, a),
-                        .username = pg_text(r, i, 7, a),
-                        .imap_host = pg_text(r, i, 8, a),
-                        .imap_port = pg_int(r, i, 9),
-                        .daily_limit = pg_int(r, i, 10),
-                        .created_at = pg_int(r, i, 11),
-                        .secret = pg_text(r, i, 12, a)},
-            .claimed_today = pg_int(r, i, 13),
-        };
+    for (int i = 0; i < (int)n; i++) {
+        struct send_account *sa = &list[i];
+        pg_account_from_row(r, i, a, &sa->account);
+        sa->account.secret = pg_text(r, i, PG_ACCOUNT_NCOLS, a);
+        sa->claimed_today = pg_int(r, i, PG_ACCOUNT_NCOLS + 1);
+        sa->last_claimed_at = pg_int(r, i, PG_ACCOUNT_NCOLS + 2);
+    }
     PQclear(r);
     *out = list;
     *count = n;
@@ -236,6 +264,9 @@ static enum rc unfinished_on(struct pgc *c, int64_t limit, struct arena *a,
             .account_id = pg_int(r, i, 4),
             .claimed_at = pg_int(r, i, 5),
             .message_id = pg_text(r, i, 6, a),
+            .user_id = pg_int(r, i, 7),
+            .attempts = pg_int(r, i, 8),
+            .steps = pg_text(r, i, 9, a),
         };
     PQclear(r);
     *out = list;
@@ -292,11 +323,19 @@ static enum rc claim_recipient(struct pgc *c, const struct send_claim *in, struc
     if (!due)
         return err_set(err, RC_CONFLICT, "recipient %lld is not due at step %lld",
                        (long long)in->recipient_id, (long long)in->step);
+    struct pg_args one = {0};
+    pg_arg_int(&one, in->recipient_id);
+    int64_t on_list = 0;
+    enum rc rc = ONE(Q_SUPPRESSED, &one, &on_list, "suppression");
+    if (rc != RC_OK) return rc;
+    if (on_list)
+        return err_set(err, RC_CONFLICT, "recipient %lld unsubscribed",
+                       (long long)in->recipient_id);
     struct pg_args linked = {0};
     pg_arg_int(&linked, in->campaign_id);
     pg_arg_int(&linked, in->account_id);
     int64_t found_id;
-    enum rc rc = ONE(Q_ACCOUNT_LOCK, &linked, &found_id, "claim account");
+    rc = ONE(Q_ACCOUNT_LOCK, &linked, &found_id, "claim account");
     if (rc == RC_NOT_FOUND)
         return err_set(err, RC_NOT_FOUND, "account %lld does not send for campaign %lld",
                        (long long)in->account_id, (long long)in->campaign_id);
@@ -453,4 +492,143 @@ enum rc pg_recipient_stop(struct store *st, int64_t recipient_id, const char *st
                           const char *reason, bool unsubscribe, int64_t now, struct err *err)
 {
     PG_TX(st, err, stop_on(c, recipient_id, status, reason, unsubscribe, now, err));
+}
+
+/* ---- replies, unsubscribes and accounts ------------------------------------ */
+
+static enum rc thread_on(struct pgc *c, int64_t recipient_id, struct arena *a, const char ***ids,
+                         size_t *count, struct err *err)
+{
+    struct pg_args args = {0};
+    pg_arg_int(&args, recipient_id);
+    PGresult *r = RUN(Q_THREAD, &args, "send thread");
+    if (!r) return RC_DB;
+    size_t n = (size_t)PQntuples(r);
+    const char **list = arena_alloc(a, (n ? n : 1) * sizeof *list);
+    for (int i = 0; i < (int)n; i++) list[i] = pg_text(r, i, 0, a);
+    PQclear(r);
+    *ids = list;
+    *count = n;
+    return RC_OK;
+}
+
+enum rc pg_send_thread(struct store *st, int64_t recipient_id, struct arena *a, const char ***ids,
+                       size_t *count, struct err *err)
+{
+    *ids = NULL;
+    *count = 0;
+    PG_OP(st, err, thread_on(c, recipient_id, a, ids, count, err));
+}
+
+/* The first row of (recipient id, campaign id, user id, status, email) into
+ * out; RC_NOT_FOUND when there is none. */
+static enum rc read_match(PGresult *r, struct arena *a, struct send_match *out, struct err *err)
+{
+    if (!r) return RC_DB;
+    bool found = PQntuples(r) > 0;
+    if (found)
+        *out = (struct send_match){.recipient_id = pg_int(r, 0, 0),
+                                   .campaign_id = pg_int(r, 0, 1),
+                                   .user_id = pg_int(r, 0, 2),
+                                   .status = pg_text(r, 0, 3, a),
+                                   .email = pg_text(r, 0, 4, a)};
+    PQclear(r);
+    return found ? RC_OK : err_set(err, RC_NOT_FOUND, "no recipient matches");
+}
+
+static enum rc match_on(struct pgc *c, int64_t account_id, const char *const *refs, size_t nrefs,
+                        const char *from, struct arena *a, struct send_match *out,
+                        struct err *err)
+{
+    for (size_t i = 0; i < nrefs; i++) {
+        struct pg_args args = {0};
+        pg_arg_text(&args, refs[i]);
+        pg_arg_int(&args, account_id);
+        struct err miss = {0};
+        enum rc rc = read_match(RUN(Q_MATCH_ID, &args, "recipient match"), a, out, &miss);
+        if (rc != RC_NOT_FOUND) return rc;
+    }
+    if (!from) return err_set(err, RC_NOT_FOUND, "no recipient matches");
+    struct pg_args args = {0};
+    pg_arg_text(&args, from);
+    pg_arg_int(&args, account_id);
+    return read_match(RUN(Q_MATCH_FROM, &args, "recipient match"), a, out, err);
+}
+
+enum rc pg_send_match(struct store *st, int64_t account_id, const char *const *refs, size_t nrefs,
+                      const char *from, struct arena *a, struct send_match *out, struct err *err)
+{
+    PG_OP(st, err, match_on(c, account_id, refs, nrefs, from, a, out, err));
+}
+
+static enum rc by_lead_on(struct pgc *c, int64_t campaign_id, int64_t lead_id, struct arena *a,
+                          struct send_match *out, struct err *err)
+{
+    struct pg_args args = {0};
+    pg_arg_int(&args, campaign_id);
+    pg_arg_int(&args, lead_id);
+    return read_match(RUN(Q_BY_LEAD, &args, "recipient by lead"), a, out, err);
+}
+
+enum rc pg_recipient_by_lead(struct store *st, int64_t campaign_id, int64_t lead_id,
+                             struct arena *a, struct send_match *out, struct err *err)
+{
+    PG_OP(st, err, by_lead_on(c, campaign_id, lead_id, a, out, err));
+}
+
+static enum rc polled_on(struct pgc *c, struct arena *a, struct account **out, size_t *count,
+                         struct err *err)
+{
+    PGresult *r = RUN(Q_POLLED, NULL, "polled accounts");
+    if (!r) return RC_DB;
+    size_t n = (size_t)PQntuples(r);
+    struct account *list = arena_alloc(a, (n ? n : 1) * sizeof *list);
+    for (int i = 0; i < (int)n; i++) {
+        pg_account_from_row(r, i, a, &list[i]);
+        list[i].secret = pg_text(r, i, PG_ACCOUNT_NCOLS, a);
+    }
+    PQclear(r);
+    *out = list;
+    *count = n;
+    return RC_OK;
+}
+
+enum rc pg_accounts_polled(struct store *st, struct arena *a, struct account **out, size_t *count,
+                           struct err *err)
+{
+    *out = NULL;
+    *count = 0;
+    PG_OP(st, err, polled_on(c, a, out, count, err));
+}
+
+static enum rc set_state_on(struct pgc *c, int64_t account_id, const char *state,
+                            const char *reason, struct err *err)
+{
+    struct pg_args args = {0};
+    pg_arg_int(&args, account_id);
+    pg_arg_text(&args, state);
+    pg_arg_text(&args, reason ? reason : "");
+    return EXEC(Q_ACCOUNT_STATE, &args, NULL, "account state");
+}
+
+enum rc pg_account_set_state(struct store *st, int64_t account_id, const char *state,
+                             const char *reason, struct err *err)
+{
+    PG_OP(st, err, set_state_on(c, account_id, state, reason, err));
+}
+
+static enum rc set_cursor_on(struct pgc *c, int64_t account_id, int64_t uidvalidity,
+                             int64_t last_uid, struct err *err)
+{
+    struct pg_args args = {0};
+    pg_arg_int(&args, account_id);
+    pg_arg_int(&args, uidvalidity);
+    pg_arg_int(&args, last_uid);
+    return EXEC(Q_ACCOUNT_CURSOR, &args, NULL, "account cursor");
+}
+
+enum rc pg_account_set_cursor(struct store *st, int64_t account_id, int64_t uidvalidity,
+                              int64_t last_uid, struct err *err)
+{
+    PG_OP(st, err, set_cursor_on(c, account_id, uidvalidity, last_uid, err));
 }
