@@ -3,6 +3,7 @@
 
 #include "base/str.h"
 
+#include <stddef.h>
 #include <string.h>
 
 const char *store_like_mention(struct arena *a, const char *domain)
@@ -36,4 +37,23 @@ struct store *store_open(const char *url, struct err *err)
 void store_close(struct store *st)
 {
     if (st) st->ops->close(st);
+}
+
+void store_stats_add(struct recipient_stats *s, const char *status, int64_t n)
+{
+    static const struct {
+        const char *name;
+        size_t offset;
+    } fields[] = {
+        {"pending", offsetof(struct recipient_stats, pending)},
+        {"in_progress", offsetof(struct recipient_stats, in_progress)},
+        {"completed", offsetof(struct recipient_stats, completed)},
+        {"replied", offsetof(struct recipient_stats, replied)},
+        {"bounced", offsetof(struct recipient_stats, bounced)},
+        {"unsubscribed", offsetof(struct recipient_stats, unsubscribed)},
+        {"failed", offsetof(struct recipient_stats, failed)},
+    };
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        if (strcmp(fields[i].name, status) == 0)
+            *(int64_t *)(void *)((char *)s + fields[i].offset) += n;
 }

@@ -8,4 +8,7 @@
 /* "%@domain%" with LIKE's wildcards in domain escaped (for LIKE ... ESCAPE '\'). */
 const char *store_like_mention(struct arena *a, const char *domain);
 
+/* Adds n recipients of status (a recipients.status value) to the counters. */
+void store_stats_add(struct recipient_stats *s, const char *status, int64_t n);
+
 #endif

@@ -3,6 +3,7 @@
  * is decided in src/campaign/. A compare-and-set locks the campaign row first,
  * so the compare and the write it guards cannot interleave with another
  * process's. */
+#include "store/store_int.h"
 #include "store/store_pg_int.h"
 
 #include <stddef.h>
@@ -63,10 +64,12 @@ static const char *const sql[Q_COUNT] = {
     [Q_CAMPAIGN_LIST] = "SELECT " CAMPAIGN_COLUMNS " FROM campaigns WHERE user_id = $1 "
                         "ORDER BY id DESC",
     [Q_CAMPAIGN_GET] = "SELECT " CAMPAIGN_COLUMNS " FROM campaigns WHERE id = $1 AND user_id = $2",
-    [Q_STATS_USER] = "SELECT r.campaign_id, r.status, COUNT(*) FROM recipients r "
+    [Q_STATS_USER] = "SELECT r.campaign_id, r.status, COUNT(*), MIN(r.next_send_at) "
+                     "FROM recipients r "
                      "JOIN campaigns c ON c.id = r.campaign_id WHERE c.user_id = $1 "
                      "GROUP BY r.campaign_id, r.status",
-    [Q_STATS_ONE] = "SELECT campaign_id, status, COUNT(*) FROM recipients WHERE campaign_id = $1 "
+    [Q_STATS_ONE] = "SELECT campaign_id, status, COUNT(*), MIN(next_send_at) FROM recipients "
+                    "WHERE campaign_id = $1 "
                     "GROUP BY campaign_id, status",
     /* handed to a server: sent, or claimed and not yet recorded */
     [Q_SENT_USER] = "SELECT s.campaign_id, COUNT(*), COUNT(*) FILTER (WHERE s.claimed_at >= $2), "
@@ -92,7 +95,8 @@ static const char *const sql[Q_COUNT] = {
                    "AND l.verified <> -1 AND NOT EXISTS (SELECT 1 FROM unsubscribes u "
                    "WHERE u.user_id = c.user_id AND u.email_key = l.email_key) ORDER BY l.id",
     [Q_RECIPIENTS] = "SELECT lead_id, email, status, current_step, COALESCE(last_sent_at, 0), "
-                     "COALESCE(next_send_at, 0) FROM recipients WHERE campaign_id = $1 "
+                     "COALESCE(next_send_at, 0), attempts, reason FROM recipients "
+                     "WHERE campaign_id = $1 "
                      "AND ($2::text IS NULL OR status = $2) ORDER BY id LIMIT $3 OFFSET $4",
     [Q_RECIPIENTS_COUNT] = "SELECT COUNT(*) FROM recipients WHERE campaign_id = $1 "
                            "AND ($2::text IS NULL OR status = $2)",
@@ -315,31 +319,16 @@ static struct campaign *find(struct campaign *list, size_t n, int64_t id)
     return NULL;
 }
 
-static void add_stat(struct recipient_stats *s, const char *status, int64_t n)
-{
-    static const struct {
-        const char *name;
-        size_t offset;
-    } fields[] = {
-        {"pending", offsetof(struct recipient_stats, pending)},
-        {"in_progress", offsetof(struct recipient_stats, in_progress)},
-        {"completed", offsetof(struct recipient_stats, completed)},
-        {"replied", offsetof(struct recipient_stats, replied)},
-        {"bounced", offsetof(struct recipient_stats, bounced)},
-        {"unsubscribed", offsetof(struct recipient_stats, unsubscribed)},
-    };
-    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-        if (strcmp(fields[i].name, status) == 0)
-            *(int64_t *)(void *)((char *)s + fields[i].offset) += n;
-}
-
-/* Rows of (campaign_id, status, count) into the campaigns' stats. */
+/* Rows of (campaign_id, status, count, earliest due) into the campaigns' stats. */
 static enum rc attach_stats(PGresult *r, struct campaign *list, size_t n)
 {
     if (!r) return RC_DB;
     for (int i = 0; i < PQntuples(r); i++) {
         struct campaign *cp = find(list, n, pg_int(r, i, 0));
-        if (cp) add_stat(&cp->stats, PQgetvalue(r, i, 1), pg_int(r, i, 2));
+        if (!cp) continue;
+        store_stats_add(&cp->stats, PQgetvalue(r, i, 1), pg_int(r, i, 2));
+        int64_t next = pg_null(r, i, 3) ? 0 : pg_int(r, i, 3);
+        if (next && (!cp->next_send_at || next < cp->next_send_at)) cp->next_send_at = next;
     }
     PQclear(r);
     return RC_OK;
@@ -545,6 +534,8 @@ static enum rc recipients_on(struct pgc *c, int64_t user_id, int64_t id, const c
             .current_step = pg_int(r, (int)i, 3),
             .last_sent_at = pg_int(r, (int)i, 4),
             .next_send_at = pg_int(r, (int)i, 5),
+            .attempts = pg_int(r, (int)i, 6),
+            .reason = pg_text(r, (int)i, 7, a),
         };
     PQclear(r);
     *out = list;

@@ -2,6 +2,7 @@
  * status compare-and-set, recipients). Storage only: which change is allowed
  * is decided in src/campaign/. Each change runs in one BEGIN IMMEDIATE
  * transaction, so a compare and the write it guards cannot interleave. */
+#include "store/store_int.h"
 #include "store/store_sqlite_int.h"
 
 #include <stdio.h>
@@ -310,25 +311,6 @@ static struct campaign *find(struct campaign *list, size_t n, int64_t id)
     return NULL;
 }
 
-static void add_stat(struct recipient_stats *s, const char *status, int64_t n)
-{
-    static const struct {
-        const char *name;
-        size_t offset;
-    } fields[] = {
-        {"pending", offsetof(struct recipient_stats, pending)},
-        {"in_progress", offsetof(struct recipient_stats, in_progress)},
-        {"completed", offsetof(struct recipient_stats, completed)},
-        {"replied", offsetof(struct recipient_stats, replied)},
-        {"bounced", offsetof(struct recipient_stats, bounced)},
-        {"unsubscribed", offsetof(struct recipient_stats, unsubscribed)},
-        {"failed", offsetof(struct recipient_stats, failed)},
-    };
-    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-        if (strcmp(fields[i].name, status) == 0)
-            *(int64_t *)(void *)((char *)s + fields[i].offset) += n;
-}
-
 /* Rows of (campaign_id, status, count, earliest due) into the campaigns' stats. */
 static enum rc attach_stats(struct conn *c, sqlite3_stmt *q, struct campaign *list, size_t n,
                             struct err *err)
@@ -337,7 +319,7 @@ static enum rc attach_stats(struct conn *c, sqlite3_stmt *q, struct campaign *li
     while ((r = sqlite3_step(q)) == SQLITE_ROW) {
         struct campaign *cp = find(list, n, sqlite3_column_int64(q, 0));
         if (!cp) continue;
-        add_stat(&cp->stats, (const char *)sqlite3_column_text(q, 1), sqlite3_column_int64(q, 2));
+        store_stats_add(&cp->stats, (const char *)sqlite3_column_text(q, 1), sqlite3_column_int64(q, 2));
         int64_t next = sqlite3_column_int64(q, 3); /* NULL reads 0: nobody of that status due */
         if (next && (!cp->next_send_at || next < cp->next_send_at)) cp->next_send_at = next;
     }

@@ -1,5 +1,6 @@
-"""A minimal IMAP4rev1 server (RFC 3501) on loopback with one mailbox, INBOX,
-for the sender's reply and bounce polling; enough for libcurl's IMAP client.
+"""A minimal IMAP4rev1 server (RFC 3501) on loopback with an INBOX and any
+other mailboxes a test adds to (imap.add(raw, box="[Gmail]/Sent Mail")), for
+the sender's reply and bounce polling; enough for libcurl's IMAP client.
 
     with ImapServer(users={"sam@send.lgtest": "pw"}, tokens={"me@gmail.com": "ya29.tok"}) as imap:
         uid = imap.add(reply_bytes)                  # returns the message's UID (1, 2, ...)
@@ -10,11 +11,13 @@ for the sender's reply and bounce polling; enough for libcurl's IMAP client.
 
 Commands: CAPABILITY, NOOP, LOGIN, AUTHENTICATE XOAUTH2 / PLAIN (with or
 without SASL-IR; a wrong token gets Gmail's base64 JSON challenge, then NO),
-LIST, SELECT/EXAMINE INBOX, SEARCH and UID SEARCH (ALL, SEEN, UNSEEN, a
-sequence set or UID set; "n:*" includes the highest UID even when it is below
-n, as RFC 3501 says and real servers do), FETCH and UID FETCH with UID, FLAGS,
-RFC822.SIZE, RFC822, BODY[], BODY.PEEK[], BODY[HEADER], BODY.PEEK[HEADER]
-(BODY[] and RFC822 set \\Seen), LOGOUT; others get BAD. Capabilities name
+LIST, SELECT/EXAMINE, STATUS (MESSAGES UIDNEXT UIDVALIDITY UNSEEN), SEARCH and
+UID SEARCH (ALL, SEEN, UNSEEN, HEADER name "value", a sequence set or UID set;
+"n:*" includes the highest UID even when it is below n, as RFC 3501 says and
+real servers do), FETCH and UID FETCH with UID, FLAGS, RFC822.SIZE, RFC822,
+BODY[], BODY.PEEK[], BODY[HEADER], BODY.PEEK[HEADER] and partial BODY[]<0.n>
+(BODY[] and RFC822 set \\Seen), STORE and UID STORE [+-]FLAGS, LOGOUT; others
+get BAD. Capabilities name
 AUTH=XOAUTH2 (and AUTH=PLAIN when plain_auth=True), so libcurl logs in with a
 password by LOGIN and with a bearer token by AUTHENTICATE XOAUTH2.
 libcurl (7.88) notes, checked in test_mailfakes.py: a URL "INBOX;UID=n" sends
@@ -89,8 +92,9 @@ class ImapServer:
         self.tokens = dict(tokens or {})
         self.plain_auth = plain_auth
         self.uidvalidity = uidvalidity
-        self.mailbox = []        # [uid, raw bytes, set of flags]
-        self.next_uid = 1
+        self.boxes = {"INBOX": []}   # name: [[uid, raw bytes, set of flags]]
+        self.mailbox = self.boxes["INBOX"]
+        self.next_uids = {"INBOX": 1}
         self.commands = []       # every command line (tag included), in order
         self.logins = []         # {"mechanism": "LOGIN"|"XOAUTH2"|"PLAIN", "user", "secret", "ok"}
         self.connections = 0
@@ -100,14 +104,19 @@ class ImapServer:
     def url(self):
         return "imap://127.0.0.1:%d" % self.port
 
-    def add(self, raw, seen=False):
-        """Appends a message (bytes or str) to INBOX; returns its UID."""
+    @property
+    def next_uid(self):
+        return self.next_uids["INBOX"]
+
+    def add(self, raw, seen=False, box="INBOX"):
+        """Appends a message (bytes or str) to a mailbox (made if new); returns its UID."""
         if isinstance(raw, str):
             raw = raw.encode("utf-8")
         with self._lock:
-            uid = self.next_uid
-            self.next_uid += 1
-            self.mailbox.append([uid, raw, {"\\Seen"} if seen else set()])
+            messages = self.boxes.setdefault(box, [])
+            uid = self.next_uids.setdefault(box, 1)
+            self.next_uids[box] = uid + 1
+            messages.append([uid, raw, {"\\Seen"} if seen else set()])
             return uid
 
     def clear_log(self):
@@ -146,9 +155,9 @@ class ImapServer:
         self.stop()
         return False
 
-    def _snapshot(self):
+    def _snapshot(self, box="INBOX"):
         with self._lock:
-            return [(i + 1, m) for i, m in enumerate(self.mailbox)]
+            return [(i + 1, m) for i, m in enumerate(self.boxes.get(box, []))]
 
 
 def _astrings(text):
@@ -184,7 +193,7 @@ def _in_set(number, spec, largest):
     return False
 
 
-_FETCH_ITEM = re.compile(r"BODY(?:\.PEEK)?\[[A-Z0-9.]*\]|[A-Z0-9.]+", re.I)
+_FETCH_ITEM = re.compile(r"BODY(?:\.PEEK)?\[[A-Z0-9.]*\](?:<\d+\.\d+>)?|[A-Z0-9.]+", re.I)
 
 
 class _Session:
@@ -192,7 +201,7 @@ class _Session:
         self.server, self.h = server, handler
         handler.request.settimeout(30)
         self.user = None
-        self.selected = False
+        self.selected = None  # the selected mailbox's name
 
     def send(self, data):
         self.h.wfile.write(data if isinstance(data, bytes) else data.encode("utf-8") + b"\r\n")
@@ -231,6 +240,7 @@ class _Session:
                 "AUTHENTICATE": self.do_authenticate, "LIST": self.do_list,
                 "SELECT": self.do_select, "EXAMINE": self.do_select, "SEARCH": self.do_search,
                 "UID SEARCH": self.do_search, "FETCH": self.do_fetch, "UID FETCH": self.do_fetch,
+                "STATUS": self.do_status, "STORE": self.do_store, "UID STORE": self.do_store,
                 "LOGOUT": self.do_logout,
             }.get(verb)
             if handler is None:
@@ -313,17 +323,57 @@ class _Session:
     def do_list(self, tag, verb, args):
         if self._need_login(tag):
             return
-        self.send('* LIST (\\HasNoChildren) "/" INBOX')
+        for name in sorted(self.server.boxes):
+            self.send('* LIST (\\HasNoChildren) "/" "%s"' % name)
         self.send(tag + " OK LIST completed")
+
+    def _box_name(self, args):
+        """The mailbox an argument names (INBOX in any case), or None."""
+        names = _astrings(args)
+        if not names:
+            return None
+        name = "INBOX" if names[0].upper() == "INBOX" else names[0]
+        return name if name in self.server.boxes else None
+
+    def do_status(self, tag, verb, args):
+        if self._need_login(tag):
+            return
+        name = self._box_name(args)
+        if name is None:
+            return self.send(tag + " NO [NONEXISTENT] no such mailbox")
+        box = self.server._snapshot(name)
+        unseen = sum(1 for _, m in box if "\\Seen" not in m[2])
+        self.send('* STATUS "%s" (MESSAGES %d UIDNEXT %d UIDVALIDITY %d UNSEEN %d)'
+                  % (name, len(box), self.server.next_uids[name], self.server.uidvalidity, unseen))
+        self.send(tag + " OK STATUS completed")
+
+    def do_store(self, tag, verb, args):
+        if self._need_login(tag) or not self._need_selected(tag):
+            return
+        m = re.fullmatch(r"([0-9*:,]+) ([+-]?)FLAGS(?:\.SILENT)? \((.*)\)", args, re.I)
+        if not m:
+            return self.send(tag + " BAD bad STORE arguments")
+        spec, sign, flags = m.group(1), m.group(2), set(m.group(3).split())
+        for seq, msg in self._matches(verb.startswith("UID"), spec):
+            with self.server._lock:
+                if sign == "+":
+                    msg[2] |= flags
+                elif sign == "-":
+                    msg[2] -= flags
+                else:
+                    msg[2].clear()
+                    msg[2] |= flags
+            self.send(("* %d FETCH (FLAGS (%s))" % (seq, " ".join(sorted(msg[2])))))
+        self.send("%s OK %s completed" % (tag, verb))
 
     def do_select(self, tag, verb, args):
         if self._need_login(tag):
             return
-        names = _astrings(args)
-        if not names or names[0].upper() != "INBOX":
+        name = self._box_name(args)
+        if name is None:
             return self.send(tag + " NO [NONEXISTENT] no such mailbox")
-        box = self.server._snapshot()
-        self.selected = True
+        box = self.server._snapshot(name)
+        self.selected = name
         unseen = [seq for seq, m in box if "\\Seen" not in m[2]]
         self.send("* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)")
         self.send("* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)] ok")
@@ -332,13 +382,13 @@ class _Session:
         if unseen:
             self.send("* OK [UNSEEN %d] first unseen" % unseen[0])
         self.send("* OK [UIDVALIDITY %d] UIDs valid" % self.server.uidvalidity)
-        self.send("* OK [UIDNEXT %d] predicted next UID" % self.server.next_uid)
+        self.send("* OK [UIDNEXT %d] predicted next UID" % self.server.next_uids[name])
         self.send("%s OK [%s] %s completed" % (tag, "READ-ONLY" if verb == "EXAMINE"
                                                else "READ-WRITE", verb))
 
     def _matches(self, by_uid, spec):
         """[(seq, message)] of the selected mailbox in the set spec."""
-        box = self.server._snapshot()
+        box = self.server._snapshot(self.selected)
         if not box:
             return []
         largest = box[-1][1][0] if by_uid else box[-1][0]
@@ -348,15 +398,19 @@ class _Session:
         if self._need_login(tag) or not self._need_selected(tag):
             return
         by_uid = verb.startswith("UID")
-        words = args.upper().split()
-        if words[:2] == ["CHARSET", "UTF-8"] or words[:2] == ["CHARSET", "US-ASCII"]:
+        words = _astrings(args)
+        if [w.upper() for w in words[:2]] in (["CHARSET", "UTF-8"], ["CHARSET", "US-ASCII"]):
             words = words[2:]
-        found = [m for _, m in self.server._snapshot()]
-        seqs = {id(m): seq for seq, m in self.server._snapshot()}
+        found = [m for _, m in self.server._snapshot(self.selected)]
+        seqs = {id(m): seq for seq, m in self.server._snapshot(self.selected)}
         i = 0
         while i < len(words):
-            word = words[i]
-            if word == "ALL":
+            word = words[i].upper()
+            if word == "HEADER" and i + 2 < len(words):
+                name, value = words[i + 1].lower(), words[i + 2].lower()
+                found = [m for m in found if _header_has(m[1], name, value)]
+                i += 2
+            elif word == "ALL":
                 pass
             elif word in ("SEEN", "UNSEEN"):
                 found = [m for m in found if ("\\Seen" in m[2]) == (word == "SEEN")]
@@ -404,17 +458,32 @@ class _Session:
                 out.append(("FLAGS (%s)" % " ".join(sorted(flags))).encode())
             elif item == "RFC822.SIZE":
                 out.append(b"RFC822.SIZE %d" % len(raw))
-            elif item in ("RFC822", "BODY[]", "BODY.PEEK[]", "BODY[HEADER]",
-                          "BODY.PEEK[HEADER]"):
+            elif item.split("<")[0] in ("RFC822", "BODY[]", "BODY.PEEK[]", "BODY[HEADER]",
+                                        "BODY.PEEK[HEADER]"):
                 header = "HEADER" in item
                 data = raw[:raw.find(b"\r\n\r\n") + 4] if header and b"\r\n\r\n" in raw else raw
                 name = b"RFC822" if item == "RFC822" else (b"BODY[HEADER]" if header
                                                            else b"BODY[]")
+                partial = re.search(r"<(\d+)\.(\d+)>", item)
+                if partial:  # RFC 3501 6.4.5: the answer names only the origin
+                    start, count = int(partial.group(1)), int(partial.group(2))
+                    data = data[start:start + count]
+                    name += b"<%d>" % start
                 out.append(name + b" {%d}\r\n" % len(data) + data)
                 if "PEEK" not in item and not header:
                     with self.server._lock:
                         flags.add("\\Seen")
         return b"* %d FETCH (" % seq + b" ".join(out) + b")\r\n"
+
+
+def _header_has(raw, name, value):
+    """True when a header field `name` of the message contains value (case-insensitive)."""
+    head = raw.split(b"\r\n\r\n", 1)[0].decode("utf-8", "replace").replace("\r\n ", " ")
+    for line in head.split("\r\n"):
+        field, _, text = line.partition(":")
+        if field.strip().lower() == name and value in text.lower():
+            return True
+    return False
 
 
 def wait_for_logins(server, count, timeout=20.0):
