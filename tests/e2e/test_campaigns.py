@@ -246,10 +246,15 @@ def test_launch_leaves_out_invalid_and_unsubscribed_leads():
         assert first["last_sent_at"] is None and first["next_send_at"] is not None
         stats = assert_success(s.get("campaigns/status.php", campaign_id=cid))
         assert stats["recipient_stats"] == {"pending": 2, "in_progress": 0, "completed": 0,
-                                            "replied": 0, "bounced": 0, "unsubscribed": 0}
+                                            "replied": 0, "bounced": 0, "unsubscribed": 0,
+                                            "failed": 0}
         campaign = stats["campaign"]
+        # the reference's fields, and the sender's: when it sent last and sends next,
+        # and why the system set the status
         assert set(campaign) == {"id", "name", "status", "daily_limit", "batch_size", "sent_today",
-                                 "sent_total", "created_at", "launched_at"}
+                                 "sent_total", "created_at", "launched_at", "last_sent_at",
+                                 "next_send_at", "status_reason"}
+        assert campaign["next_send_at"] is not None and campaign["last_sent_at"] is None
         assert campaign["launched_at"] is not None and campaign["sent_total"] == 0
 
 
