@@ -292,6 +292,8 @@ static const struct {
 } outcomes[SEND_OUTCOME_COUNT] = {
     [SEND_OUTCOME_SENT] = {"sent", true},
     [SEND_OUTCOME_BOUNCED] = {"bounced", true},
+    /* 1 credit per email handed to the mail server: a refused RCPT hands nothing over */
+    [SEND_OUTCOME_REFUSED] = {"bounced", false},
     [SEND_OUTCOME_DEFERRED] = {"deferred", false},
 };
 
@@ -313,7 +315,7 @@ void campaign_outcome(const struct send_progress *p, enum send_outcome outcome, 
         out->recipient_step = last ? p->step : p->step + 1;
         out->next_send_at = last ? 0 : now + p->next_delay_days * DAY;
         out->last_sent_at = now;
-    } else if (outcome == SEND_OUTCOME_BOUNCED) {
+    } else if (outcome == SEND_OUTCOME_BOUNCED || outcome == SEND_OUTCOME_REFUSED) {
         out->recipient_status = "bounced";
     } else if (p->attempts + 1 < CAMPAIGN_RETRY_MAX) {
         out->recipient_status = p->step == 0 ? "pending" : "in_progress";

@@ -82,7 +82,8 @@ void campaign_claim_prepare(const struct send_campaign *c, const struct send_acc
 
 enum send_outcome {
     SEND_OUTCOME_SENT,     /* accepted (2xx) */
-    SEND_OUTCOME_BOUNCED,  /* refused for good (5xx) */
+    SEND_OUTCOME_BOUNCED,  /* refused for good (5xx) after the message was handed over */
+    SEND_OUTCOME_REFUSED,  /* refused for good (5xx) before it was: RCPT, so not charged */
     SEND_OUTCOME_DEFERRED, /* 4xx or no connection: retry with back-off */
     SEND_OUTCOME_COUNT
 };

@@ -179,17 +179,17 @@ static enum next claim_refused(struct campaign_run *r, struct send_account *acc,
     return NEXT_RECIPIENT; /* claimed by another process, or unsubscribed meanwhile */
 }
 
-static enum send_outcome outcome_of(enum mail_outcome m)
+static enum send_outcome outcome_of(const struct mail_result *m)
 {
-    return m == MAIL_SENT ? SEND_OUTCOME_SENT
-           : m == MAIL_REJECTED ? SEND_OUTCOME_BOUNCED
-                                : SEND_OUTCOME_DEFERRED;
+    if (m->outcome == MAIL_SENT) return SEND_OUTCOME_SENT;
+    if (m->outcome != MAIL_REJECTED) return SEND_OUTCOME_DEFERRED;
+    return m->after_data ? SEND_OUTCOME_BOUNCED : SEND_OUTCOME_REFUSED;
 }
 
 static void count(struct sender_stats *s, enum send_outcome o, const struct send_result *res)
 {
     if (o == SEND_OUTCOME_SENT) s->sent++;
-    else if (o == SEND_OUTCOME_BOUNCED) s->bounced++;
+    else if (o == SEND_OUTCOME_BOUNCED || o == SEND_OUTCOME_REFUSED) s->bounced++;
     else if (strcmp(res->state, "failed") == 0) s->failed++;
     else s->deferred++;
 }
@@ -252,7 +252,7 @@ static enum next send_one(struct campaign_run *r, const struct send_recipient *r
     sa->claimed_today++;
     sa->ready_at = ready_at(acc, now, now);
     if (res.outcome == MAIL_ACCOUNT) sa->ready_at = INT64_MAX;
-    record(r, rcpt, send_id, outcome_of(res.outcome), res.code, res.message);
+    record(r, rcpt, send_id, outcome_of(&res), res.code, res.message);
     return NEXT_RECIPIENT;
 }
 

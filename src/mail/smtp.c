@@ -170,6 +170,8 @@ void mail_send(struct mail_session *s, const char *from, const char *to, const c
     curl_easy_setopt(s->h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
     CURLcode cc = curl_easy_perform(s->h);
     curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &out->code);
+    /* libcurl 7.88 reports a refusal of the sent data as a weird reply (smtp.c) */
+    out->after_data = cc == CURLE_WEIRD_SERVER_REPLY;
     curl_easy_setopt(s->h, CURLOPT_MAIL_RCPT, NULL);
     curl_slist_free_all(rcpt);
     if (cc == CURLE_OK) {

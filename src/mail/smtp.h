@@ -33,6 +33,7 @@ enum mail_outcome {
 struct mail_result {
     enum mail_outcome outcome;
     long code;         /* the last SMTP reply code, 0 when none arrived */
+    bool after_data;   /* the refusal came after the message's data (not at RCPT) */
     char message[256]; /* why, for the recipient's record and the log */
 };
 

@@ -107,6 +107,11 @@ TEST(campaign_outcomes_move_the_recipient)
     CHECK_STR(r.recipient_status, "bounced");
     CHECK_STR(r.reason, "550 no such user");
     CHECK_INT(r.next_send_at, 0);
+    CHECK(!r.refund); /* refused after the data: the message was handed over */
+    campaign_outcome(&first, SEND_OUTCOME_REFUSED, 550, "550 no such user", T0, &r);
+    CHECK_STR(r.state, "bounced");
+    CHECK_STR(r.recipient_status, "bounced");
+    CHECK(r.refund); /* refused at RCPT: nothing was handed over */
     campaign_outcome(&first, SEND_OUTCOME_DEFERRED, 451, "451 try later", T0, &r);
     CHECK_STR(r.state, "deferred");
     CHECK_STR(r.recipient_status, "pending");
