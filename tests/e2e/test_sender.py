@@ -481,3 +481,26 @@ def test_a_gmail_send_missing_from_the_sent_folder_is_sent_again():
             eq(sorted(m.rcpt_to[0] for m in sink.messages), sorted(l["email"] for l in LEADS[:2]))
             eq(recipients(s, cid)[lost]["status"], "completed")
             eq(s.balance(ADMIN), 100 - 2)   # the lost claim was refunded
+
+
+def test_pause_stops_sending_at_once_and_cancel_for_good():
+    leads = [{"email": "s%02d@acme.lgtest" % i} for i in range(8)]
+    with MailSink(users={SENDER: PASSWORD}, delay=0.5) as sink, Server(env=BASE_ENV) as s:
+        cid = campaign(s, [add_smtp(s, sink)], leads=leads, steps=(FIRST,), batch_size=8)
+        sink.wait_for(1)
+        assert_success(s.post("campaigns/control.php", {"campaign_id": cid, "action": "pause"}))
+        paused_at = len(sink.messages)
+        time.sleep(2.5)
+        # at most the message already in its SMTP transaction finishes
+        assert len(sink.messages) <= paused_at + 1, (paused_at, len(sink.messages))
+        stopped = len(sink.messages)
+        eq(status(s, cid)["campaign"]["sent_total"], stopped)
+        assert_success(s.post("campaigns/control.php", {"campaign_id": cid, "action": "resume"}))
+        sink.wait_for(stopped + 1)
+        assert_success(s.post("campaigns/control.php", {"campaign_id": cid, "action": "cancel"}))
+        time.sleep(2.5)
+        cancelled_at = len(sink.messages)
+        time.sleep(1.5)
+        eq(len(sink.messages), cancelled_at)
+        assert cancelled_at < len(leads), cancelled_at
+        eq(status(s, cid)["campaign"]["status"], "cancelled")
