@@ -2,6 +2,7 @@
 #include "http/router.h"
 
 #include "base/buf.h"
+#include "base/json.h"
 #include "base/log.h"
 #include "base/str.h"
 #include "core/auth.h"
@@ -177,12 +178,11 @@ static bool cache_lookup(struct request *req, const char **key)
 
 static void cache_store(struct request *req, const char *key)
 {
-    char *text = json_dumps(req->data, JSON_COMPACT);
+    const char *text = arena_json_dumps(&req->arena, req->data, JSON_COMPACT);
     struct err err = {0};
     if (!text || cache_put_text(req->store, key, req->route->endpoint, text, req->route->cache_ttl,
                                 &err) != RC_OK)
         log_warn("cache write failed: %s", err.msg);
-    free(text);
 }
 
 /* The in-process answer cache of hot_cache routes. The store's generation is
@@ -206,11 +206,10 @@ static bool hot_lookup(struct request *req, struct hot_slot *slot)
 
 static void hot_store(struct request *req, const struct hot_slot *slot)
 {
-    char *text = json_dumps(req->data, JSON_COMPACT);
+    const char *text = arena_json_dumps(&req->arena, req->data, JSON_COMPACT);
     if (!text) return;
     hotcache_put(req->user_id, slot->key, slot->generation, text);
-    req->data_text = arena_strdup(&req->arena, text); /* serialised once */
-    free(text);
+    req->data_text = text; /* serialised once */
 }
 
 /* Reserve, run, settle: errors release the whole reservation. */
@@ -273,8 +272,11 @@ static char *error_body(struct request *req, size_t *len)
 {
     json_t *doc = json_pack("{s:s, s:s, s:s}", "status", "error", "code",
                             errors_code(req->error), "message", req->error_msg);
-    char *body = json_dumps(doc, JSON_COMPACT);
+    char *body = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
     json_decref(doc);
+    if (!body) /* messages are scrubbed to UTF-8, so only exhaustion gets here */
+        body = xstrdup("{\"status\":\"error\",\"code\":\"internal_error\","
+                       "\"message\":\"Internal error.\"}");
     *len = strlen(body);
     return body;
 }

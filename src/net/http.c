@@ -3,6 +3,7 @@
  * code path for every outbound HTTP request. */
 #include "net/http.h"
 
+#include "base/mem.h"
 #include "net/addr.h"
 
 #include <curl/curl.h>
@@ -170,7 +171,7 @@ static void start_one(CURLM *m, struct transfer *t, size_t i, const struct http_
 void http_fetch_all(const struct http_request *reqs, size_t n, unsigned parallel,
                     struct http_response *resps, struct err *errs, enum rc *rcs)
 {
-    struct transfer *t = calloc(n ? n : 1, sizeof *t);
+    struct transfer *t = xcalloc(n ? n : 1, sizeof *t);
     struct curl_slist *pins = resolve_pins();
     CURLM *m = curl_multi_init();
     size_t next = 0, running = 0;
