@@ -4,7 +4,7 @@
 #include "net/http.h"
 
 #include "base/mem.h"
-#include "net/addr.h"
+#include "net/guard.h"
 
 #include <curl/curl.h>
 #include <stdio.h>
@@ -33,7 +33,7 @@ struct transfer {
     struct curl_slist *headers;
     struct buf *body;
     bool truncate; /* keep the first limit bytes of an oversized body */
-    bool refused;  /* the guard blocked the address */
+    struct net_guard guard; /* refused: the guard blocked the address */
 };
 
 static size_t on_body(char *data, size_t size, size_t n, void *userdata)
@@ -47,39 +47,6 @@ static size_t on_body(char *data, size_t size, size_t n, void *userdata)
         b->too_big = true;
     }
     return 0; /* aborts the transfer */
-}
-
-/* LEADGEN_RESOLVE is "host:port:addr[,host:port:addr]", curl's --resolve syntax. */
-static struct curl_slist *resolve_pins(void)
-{
-    const char *spec = net_options.resolve;
-    struct curl_slist *list = NULL;
-    char item[512];
-    for (const char *p = spec ? spec : ""; *p;) {
-        size_t n = strcspn(p, ",");
-        if (n > 0 && n < sizeof item) {
-            memcpy(item, p, n);
-            item[n] = '\0';
-            list = curl_slist_append(list, item);
-        }
-        p += n;
-        if (*p == ',') p++;
-    }
-    return list;
-}
-
-/* Refuses, at connect time, addresses a user-supplied URL must not reach:
- * checking the address curl is about to connect to defeats DNS rebinding and
- * redirects to internal hosts. */
-static curl_socket_t open_guarded(void *clientp, curlsocktype purpose, struct curl_sockaddr *addr)
-{
-    bool *refused = clientp;
-    (void)purpose;
-    if (addr_is_private(&addr->addr)) {
-        *refused = true;
-        return CURL_SOCKET_BAD;
-    }
-    return socket(addr->family, addr->socktype, addr->protocol);
 }
 
 static bool transfer_setup(struct transfer *t, const struct http_request *req,
@@ -116,8 +83,7 @@ static bool transfer_setup(struct transfer *t, const struct http_request *req,
         curl_easy_setopt(h, CURLOPT_MAXREDIRS, (long)req->max_redirects);
     }
     if (req->guard_private && !net_options.allow_private) {
-        curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_guarded);
-        curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, &t->refused);
+        net_guard_apply(h, &t->guard);
     }
     if (req->body) {
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body);
@@ -140,7 +106,7 @@ static enum rc transfer_result(struct transfer *t, CURLcode cc, const struct htt
         return RC_OK;
     }
     const char *what = req->log_url ? req->log_url : req->url;
-    if (t->refused)
+    if (t->guard.refused)
         return err_set(err, RC_FORBIDDEN, "%s resolves to a private or local address", what);
     if (resp->body.too_big)
         return err_set(err, RC_UPSTREAM, "%s: response larger than %zu bytes", what,
@@ -172,7 +138,8 @@ void http_fetch_all(const struct http_request *reqs, size_t n, unsigned parallel
                     struct http_response *resps, struct err *errs, enum rc *rcs)
 {
     struct transfer *t = xcalloc(n ? n : 1, sizeof *t);
-    struct curl_slist *pins = resolve_pins();
+    /* LEADGEN_RESOLVE, curl's --resolve syntax */
+    struct curl_slist *pins = net_resolve_pins(net_options.resolve);
     CURLM *m = curl_multi_init();
     size_t next = 0, running = 0;
     for (size_t i = 0; i < n; i++) rcs[i] = RC_OK;

@@ -83,3 +83,19 @@ void serp_fetch_html(const struct serp_html_fetch *h, const struct serp_fetch *f
     free(resps);
     free(reqs);
 }
+
+void serp_fetch_judged(const struct serp_fetch *f, const struct http_request *reqs, size_t n,
+                       serp_judge_fn judge_answer, struct arena *a, struct serp_page *pages,
+                       struct err *errs, enum rc *rcs)
+{
+    struct http_response *resps = xcalloc(n ? n : 1, sizeof *resps);
+    http_fetch_all(reqs, n, (unsigned)n, resps, errs, rcs);
+    for (size_t i = 0; i < n; i++) {
+        memset(&pages[i], 0, sizeof pages[i]);
+        pages[i].kind = SERP_UNKNOWN;
+        if (rcs[i] == RC_OK) judge_answer(&f[i], &resps[i], a, &pages[i], &errs[i], &rcs[i]);
+        else rcs[i] = RC_UPSTREAM;
+        http_response_free(&resps[i]);
+    }
+    free(resps);
+}

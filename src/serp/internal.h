@@ -4,6 +4,7 @@
 #define LEADGEN_SERP_INTERNAL_H
 
 #include "html/tree.h"
+#include "net/http.h"
 #include "serp/serp.h"
 
 /* Most results or ads kept from one page (a real page has about 10 of each). */
@@ -98,6 +99,15 @@ struct serp_html_fetch {
 };
 void serp_fetch_html(const struct serp_html_fetch *h, const struct serp_fetch *f, size_t n,
                      struct arena *a, struct serp_page *pages, struct err *errs, enum rc *rcs);
+
+/* The provider fetch shared by the JSON APIs (SerpApi, SearXNG): reqs[i] for
+ * f[i], fetched at once, each answer that arrives judged into pages[i]. */
+typedef void (*serp_judge_fn)(const struct serp_fetch *f, const struct http_response *resp,
+                              struct arena *a, struct serp_page *page, struct err *err,
+                              enum rc *rc);
+void serp_fetch_judged(const struct serp_fetch *f, const struct http_request *reqs, size_t n,
+                       serp_judge_fn judge, struct arena *a, struct serp_page *pages,
+                       struct err *errs, enum rc *rcs);
 
 /* A Chromium binary is there: LEADGEN_CHROMIUM, or chromium on PATH. */
 bool serp_browser_available(const struct serp_options *o);

@@ -120,24 +120,14 @@ static void searxng_fetch(const struct serp_fetch *f, size_t n, struct arena *a,
                           struct serp_page *pages, struct err *errs, enum rc *rcs)
 {
     static const char *const headers[] = {"Accept: application/json", NULL};
-    struct http_request *reqs = xcalloc(n ? n : 1, sizeof *reqs);
-    struct http_response *resps = xcalloc(n ? n : 1, sizeof *resps);
+    struct http_request *reqs = arena_alloc(a, (n ? n : 1) * sizeof *reqs);
     for (size_t i = 0; i < n; i++) {
         const char *url = request_url(&f[i], a);
         reqs[i] = (struct http_request){.url = url, .log_url = url, .headers = headers,
                                         .timeout_ms = f[i].opt->timeout_ms,
                                         .max_bytes = SEARXNG_MAX_BYTES};
     }
-    http_fetch_all(reqs, n, (unsigned)n, resps, errs, rcs);
-    for (size_t i = 0; i < n; i++) {
-        memset(&pages[i], 0, sizeof pages[i]);
-        pages[i].kind = SERP_UNKNOWN;
-        if (rcs[i] == RC_OK) judge(&f[i], &resps[i], a, &pages[i], &errs[i], &rcs[i]);
-        else rcs[i] = RC_UPSTREAM;
-        http_response_free(&resps[i]);
-    }
-    free(resps);
-    free(reqs);
+    serp_fetch_judged(f, reqs, n, judge, a, pages, errs, rcs);
 }
 
 const struct serp_provider serp_searxng = {

@@ -151,23 +151,13 @@ static void judge(const struct serp_fetch *f, const struct http_response *resp, 
 static void serpapi_fetch(const struct serp_fetch *f, size_t n, struct arena *a,
                           struct serp_page *pages, struct err *errs, enum rc *rcs)
 {
-    struct http_request *reqs = xcalloc(n ? n : 1, sizeof *reqs);
-    struct http_response *resps = xcalloc(n ? n : 1, sizeof *resps);
+    struct http_request *reqs = arena_alloc(a, (n ? n : 1) * sizeof *reqs);
     for (size_t i = 0; i < n; i++)
         reqs[i] = (struct http_request){.url = request_url(&f[i], true, a),
                                         .log_url = request_url(&f[i], false, a),
                                         .timeout_ms = f[i].opt->timeout_ms,
                                         .max_bytes = SERPAPI_MAX_BYTES};
-    http_fetch_all(reqs, n, (unsigned)n, resps, errs, rcs);
-    for (size_t i = 0; i < n; i++) {
-        memset(&pages[i], 0, sizeof pages[i]);
-        pages[i].kind = SERP_UNKNOWN;
-        if (rcs[i] == RC_OK) judge(&f[i], &resps[i], a, &pages[i], &errs[i], &rcs[i]);
-        else rcs[i] = RC_UPSTREAM;
-        http_response_free(&resps[i]);
-    }
-    free(resps);
-    free(reqs);
+    serp_fetch_judged(f, reqs, n, judge, a, pages, errs, rcs);
 }
 
 const struct serp_provider serp_serpapi = {

@@ -98,6 +98,26 @@ def later(days, db, key, extra=None):
         yield s
 
 
+@contextlib.contextmanager
+def doomed_server(env, db):
+    """A server the test kills with SIGKILL (so no clean exit is expected)."""
+    s = Server(env=env, db=db, check_exit=False)
+    s.start()
+    try:
+        yield s
+    finally:
+        s.stop()
+        shutil.rmtree(s.tmp, ignore_errors=True)
+
+
+def kill(s, when=None):
+    """kill -9 once when() is true (at once without it)."""
+    if when:
+        assert lib.wait_until(when, 15), "the moment to kill never came"
+    s.proc.kill()
+    s.proc.wait(timeout=10)
+
+
 def text_part(msg, kind):
     for part in msg.walk():
         if part.get_content_type() == kind:
@@ -400,17 +420,11 @@ def test_a_crash_in_the_middle_of_a_batch_sends_no_step_twice_and_loses_none():
             ImapServer(tokens={GMAIL: "ya29.tok"}) as imap, \
             TokenServer({"1//good": "ya29.tok"}) as oauth:
         env = gmail_env(sink, imap, oauth)
-        s = Server(env=env, db=db, check_exit=False)
-        s.start()
-        try:
+        with doomed_server(env, db) as s:
             key = s.key
             cid = gmail_campaign(s, [add_gmail(s, GMAIL, "1//good")], leads=leads)
             sink.wait_for(3)
-            s.proc.kill()                        # kill -9 in the middle of the batch
-            s.proc.wait(timeout=10)
-        finally:
-            s.stop()
-            shutil.rmtree(s.tmp, ignore_errors=True)
+            kill(s)                               # kill -9 in the middle of the batch
         for m in sink.messages:                  # what Gmail would keep as sent
             imap.add(m.data, seen=True, box="[Gmail]/Sent Mail")
         # an hour later the interrupted claims are stale and reconciled
@@ -427,18 +441,11 @@ def test_a_send_interrupted_on_a_plain_smtp_server_is_counted_never_repeated():
     """Without a sent folder to ask, a send cut off after the claim counts as
     delivered: the recipient moves on with the reason recorded, never twice."""
     with MailSink(users={SENDER: PASSWORD}, delay=3) as sink, kept_store() as db:
-        s = Server(env=BASE_ENV, db=db, check_exit=False)
-        s.start()
-        try:
+        with doomed_server(BASE_ENV, db) as s:
             key = s.key
             cid = campaign(s, [add_smtp(s, sink)], leads=LEADS, steps=(FIRST,))
             # the first message's data is in, the server waits for the reply: kill it
-            assert lib.wait_until(lambda: "DATA" in sink.commands, 15), sink.commands
-            s.proc.kill()
-            s.proc.wait(timeout=10)
-        finally:
-            s.stop()
-            shutil.rmtree(s.tmp, ignore_errors=True)
+            kill(s, when=lambda: "DATA" in sink.commands)
         first = sink.wait_for(1)[0].rcpt_to[0]     # the sink took it after all
         sink.delay = 0
         with later(1 / 24, db, key) as s:
@@ -457,17 +464,10 @@ def test_a_gmail_send_missing_from_the_sent_folder_is_sent_again():
             ImapServer(tokens={GMAIL: "ya29.tok"}) as imap, \
             TokenServer({"1//good": "ya29.tok"}) as oauth:
         env = gmail_env(sink, imap, oauth)
-        s = Server(env=env, db=db, check_exit=False)
-        s.start()
-        try:
+        with doomed_server(env, db) as s:
             key = s.key
             cid = gmail_campaign(s, [add_gmail(s, GMAIL, "1//good")], leads=LEADS[:2])
-            assert lib.wait_until(lambda: "DATA" in sink.commands, 15), sink.commands
-            s.proc.kill()
-            s.proc.wait(timeout=10)
-        finally:
-            s.stop()
-            shutil.rmtree(s.tmp, ignore_errors=True)
+            kill(s, when=lambda: "DATA" in sink.commands)
         lost = sink.wait_for(1)[0].rcpt_to[0]
         sink.clear()                      # Gmail never took it: not sent, not in Sent Mail
         sink.delay = 0
