@@ -11,7 +11,9 @@
 #include "serp/serp.h"
 #include "config.h"
 #include "crawl/crawl.h"
+#include "api/async.h"
 #include "campaign/scheduler.h"
+#include "core/webhooks.h"
 #include "campaign/window.h"
 #include "crawl/result.h"
 #include "core/auth.h"
@@ -547,6 +549,18 @@ static struct scheduler *start_scheduler(struct store *st, const struct sender_o
     return sch;
 }
 
+/* Signed webhook deliveries (async jobs, campaign events) from the store's outbox. */
+static struct webhooks_deliverer *start_webhooks(struct store *st)
+{
+    struct webhooks_options o = {.guard_private = !cfg.allow_private_targets,
+                                 .timeout_ms = (long)cfg.upstream_timeout * 1000,
+                                 .first_retry = cfg.webhook_retry};
+    struct err err = {0};
+    struct webhooks_deliverer *d = webhooks_start(st, &o, &err);
+    if (!d) log_error("%s", err.msg);
+    return d;
+}
+
 static int cmd_serve(int argc, char **argv)
 {
     if (argc > 1 || (argc == 1 && strcmp(argv[0], "--no-scheduler") != 0)) return -1;
@@ -581,6 +595,8 @@ static int cmd_serve(int argc, char **argv)
              st->ops->name);
     start_port25_check();
     struct scheduler *sch = scheduler ? start_scheduler(st, &so) : NULL;
+    struct async_runner *runner = async_start(st, &opt.routes, (unsigned)cfg.workers, &err);
+    struct webhooks_deliverer *hooks = start_webhooks(st);
     malloc_trim(0); /* start-up (migrations, first user) left freed heap behind */
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
@@ -592,6 +608,8 @@ static int cmd_serve(int argc, char **argv)
     }
     log_info("shutting down");
     scheduler_stop(sch);
+    async_stop(runner);
+    webhooks_stop(hooks);
     server_stop(srv);
     serp_browser_shutdown();
     store_close(st);

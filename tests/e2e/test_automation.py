@@ -119,3 +119,176 @@ def test_no_cache_fetches_bills_and_stores_again():
         eq(len(api.details_calls()), calls + 1, "no_cache went upstream")
         eq(reviews(s, key, "ChIJauto1").json["credits_used"], 0)
         eq(s.balance("fresh@example.com"), 30 - 2 * cost)
+
+
+# ---- async jobs ----------------------------------------------------------------------
+
+def wait_job(s, key, job_id, status=("done", "failed"), timeout=30):
+    def check():
+        r = s.get("jobs.php", key=key, id=job_id)
+        data = assert_success(r)
+        return data if data["status"] in status else None
+    return wait_until(check, timeout)
+
+
+def test_async_job_runs_once_and_answers_the_sync_envelope():
+    with places_api() as api, server(api) as s:
+        key = s.add_user("async@example.com", credits=40)
+        other = s.add_user("other@example.com", credits=40)
+        assert_error(reviews(s, key, "", **{"async": 1}), 400, "missing_param", "place_id")
+        assert_error(s.get("projects.php", key=key, **{"async": 1}), 400, "invalid_param", "async")
+        assert_error(reviews(s, key, "ChIJauto1", webhook_url="ftp://example.com/x",
+                             **{"async": 1}), 400, "invalid_param", "webhook_url")
+        r = reviews(s, key, "ChIJauto1", **{"async": 1})
+        eq(r.status, 202)
+        eq(r.json["credits_used"], 0)
+        job_id = r.json["data"]["job_id"]
+        eq(r.json["data"], {"job_id": job_id, "status": "queued"})
+        data = wait_job(s, key, job_id)
+        eq(data["status"], "done")
+        eq(data["endpoint"], "places_reviews")
+        assert data["created_at"] and data["finished_at"], data
+        result = data["result"]
+        eq(result["status"], "success")
+        cost = result["credits_used"]
+        assert cost > 0
+        eq(result["data"]["place_id"], "ChIJauto1")
+        eq(s.balance("async@example.com"), 40 - cost, "billed as the sync call")
+        eq(len(api.details_calls()), 1)
+        # the synchronous call now comes from the cache the job filled
+        eq(reviews(s, key, "ChIJauto1").json["credits_used"], 0)
+        assert_error(s.get("jobs.php", key=other, id=job_id), 404, "not_found")
+        assert_error(s.get("jobs.php", key=key, id="nope"), 404, "not_found")
+        listed = assert_success(s.get("jobs.php", key=key))["jobs"]
+        eq([j["job_id"] for j in listed], [job_id])
+        eq(assert_success(s.get("jobs.php", key=other))["jobs"], [])
+        # an upstream error is a failed job whose result is the error envelope
+        api.failing.add("ChIJauto2")
+        failed = reviews(s, key, "ChIJauto2", **{"async": 1}).json["data"]["job_id"]
+        data = wait_job(s, key, failed)
+        eq(data["status"], "failed")
+        eq(data["result"]["status"], "error")
+
+
+def test_interrupted_async_job_runs_after_restart():
+    with places_api() as api:
+        api.delay = 30  # the first server dies while the job waits on upstream
+        first = server(api, check_exit=False)
+        with first:
+            key = first.add_user("restart@example.com", credits=40)
+            job_id = reviews(first, key, "ChIJauto3", **{"async": 1}).json["data"]["job_id"]
+            wait_job(first, key, job_id, status=("running",))
+            first.proc.send_signal(signal.SIGKILL)
+            first.proc.wait(10)
+            api.delay = 0
+            with Server(env=first.extra_env, db=first.db_path) as second:
+                data = wait_job(second, key, job_id)
+                eq(data["status"], "done")
+                cost = data["result"]["credits_used"]
+                assert cost > 0
+                # the interrupted run's reservation is released by housekeeping (15 minutes);
+                # what was charged is the one finished run
+                charged = [e for e in assert_success(second.get("account.php", key=key))["usage"]]
+                eq(sum(u["credits"] for u in charged), cost)
+
+
+# ---- webhooks ------------------------------------------------------------------------
+
+class Receiver:
+    """A loopback webhook target: answers the queued statuses, then 200."""
+
+    def __init__(self, statuses=()):
+        self.statuses = list(statuses)
+        self.deliveries = []
+        self.lock = threading.Lock()
+
+    def __enter__(self):
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                with outer.lock:
+                    outer.deliveries.append((dict(self.headers), body))
+                    status = outer.statuses.pop(0) if outer.statuses else 200
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self.url = "http://127.0.0.1:%d/hook" % self.httpd.server_address[1]
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def received(self, n):
+        with self.lock:
+            return list(self.deliveries) if len(self.deliveries) >= n else None
+
+
+def verify_signature(headers, body, secret):
+    parts = dict(p.split("=", 1) for p in headers["X-Leadgen-Signature"].split(","))
+    expected = hmac.new(secret.encode(), parts["t"].encode() + b"." + body,
+                        hashlib.sha256).hexdigest()
+    eq(parts["v1"], expected, "signature")
+
+
+def test_job_webhook_is_signed_and_retried_after_a_500():
+    with places_api() as api, Receiver([500]) as hook, \
+            server(api, env={"LEADGEN_ALLOW_PRIVATE_TARGETS": "1",
+                             "LEADGEN_WEBHOOK_RETRY": "1"}) as s:
+        key = s.add_user("hook@example.com", credits=40)
+        secret = assert_success(s.get("account.php", key=key))["webhook_secret"]
+        job_id = reviews(s, key, "ChIJauto1", webhook_url=hook.url,
+                         **{"async": 1}).json["data"]["job_id"]
+        got = wait_until(lambda: hook.received(2), 30)
+        polled = wait_job(s, key, job_id)
+        for headers, body in got:
+            verify_signature(headers, body, secret)
+            eq(headers["X-Leadgen-Event"], "job.finished")
+            eq(json.loads(body), polled, "the body is the jobs.php data object")
+
+
+def test_webhook_targets_pass_the_private_address_guard():
+    with places_api() as api, Receiver() as hook, \
+            server(api, env={"LEADGEN_WEBHOOK_RETRY": "3600"}) as s:
+        key = s.add_user("guard@example.com", credits=40)
+        job_id = reviews(s, key, "ChIJauto1", webhook_url=hook.url,
+                         **{"async": 1}).json["data"]["job_id"]
+        wait_job(s, key, job_id)
+        # the delivery was attempted and refused before connecting: nothing arrives
+        from lib import store_sql
+        rows = wait_until(lambda: [r for r in store_sql(s.db_path, "SELECT attempts, last_error "
+                                                        "FROM webhook_outbox") if r[0] >= 1], 30)
+        assert rows, rows
+        eq(hook.received(1), None)
+
+
+def test_campaign_webhook_subscriptions():
+    with places_api() as api, server(api) as s:
+        key = s.add_user("subs@example.com", credits=10)
+        other = s.add_user("subs2@example.com", credits=10)
+        assert_error(s.post("webhooks.php", {"url": "ftp://x", "events": ["email.sent"]}, key=key),
+                     400, "invalid_param", "url")
+        assert_error(s.post("webhooks.php", {"url": "https://example.com/h",
+                                             "events": ["email.opened"]}, key=key),
+                     400, "invalid_param", "events")
+        assert_error(s.post("webhooks.php", {"url": "https://example.com/h"}, key=key),
+                     400, "missing_param", "events")
+        made = assert_success(s.post("webhooks.php", {"url": "https://example.com/h",
+                                                      "events": ["email.sent", "email.replied"]},
+                                     key=key))
+        eq(made["events"], ["email.sent", "email.replied"])
+        eq([w["id"] for w in assert_success(s.get("webhooks.php", key=key))["webhooks"]],
+           [made["id"]])
+        eq(assert_success(s.get("webhooks.php", key=other))["webhooks"], [])
+        assert_error(s.request("DELETE", "webhooks.php", params={"id": made["id"]}, key=other),
+                     404, "not_found")
+        eq(assert_success(s.request("DELETE", "webhooks.php", params={"id": made["id"]}, key=key)),
+           {"id": made["id"], "deleted": True})
+        eq(assert_success(s.get("webhooks.php", key=key))["webhooks"], [])
