@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const char *const webhooks_events[] = {"email.sent", "email.replied", "email.bounced",
@@ -98,6 +99,23 @@ void webhooks_emit(struct store *st, int64_t user_id, const char *event, const c
             webhooks_enqueue(st, user_id, hooks[i].url, event, body, &err) != RC_OK)
             log_warn("queueing %s webhook: %s", event, err.msg);
     arena_cleanup(&a);
+}
+
+void webhooks_emit_campaign(struct store *st, int64_t user_id, const char *event,
+                            int64_t campaign_id, int64_t recipient_id, const char *email,
+                            int64_t step)
+{
+    char at[21];
+    clock_format_iso(clock_now(), at);
+    json_t *doc = json_pack("{s:s, s:I, s:s}", "event", event, "campaign_id",
+                            (json_int_t)campaign_id, "at", at);
+    if (recipient_id) json_object_set_new(doc, "recipient_id", json_integer(recipient_id));
+    if (email) json_object_set_new(doc, "email", json_string(email));
+    if (step >= 0) json_object_set_new(doc, "step", json_integer(step));
+    char *body = json_dumps(doc, JSON_COMPACT);
+    if (body) webhooks_emit(st, user_id, event, body);
+    free(body);
+    json_decref(doc);
 }
 
 /* ---- the deliverer -------------------------------------------------------------- */

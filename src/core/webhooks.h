@@ -32,6 +32,11 @@ enum rc webhooks_enqueue(struct store *st, int64_t user_id, const char *url, con
                          const char *body, struct err *err);
 /* Queues event for every subscription of the user that names it; failures are logged. */
 void webhooks_emit(struct store *st, int64_t user_id, const char *event, const char *body);
+/* A campaign event ({"event","campaign_id","recipient_id","email","step","at"});
+ * recipient_id 0 and email NULL for campaign.completed, step < 0 when not known. */
+void webhooks_emit_campaign(struct store *st, int64_t user_id, const char *event,
+                            int64_t campaign_id, int64_t recipient_id, const char *email,
+                            int64_t step);
 
 struct webhooks_options {
     bool guard_private; /* refuse private targets (unless LEADGEN_ALLOW_PRIVATE_TARGETS) */

@@ -292,3 +292,22 @@ def test_campaign_webhook_subscriptions():
         eq(assert_success(s.request("DELETE", "webhooks.php", params={"id": made["id"]}, key=key)),
            {"id": made["id"], "deleted": True})
         eq(assert_success(s.get("webhooks.php", key=key))["webhooks"], [])
+
+
+def test_campaign_events_are_delivered_signed():
+    from fakes.mailsink import MailSink
+    import test_sender as ts
+    with MailSink(users={ts.SENDER: ts.PASSWORD}) as sink, Receiver() as hook, \
+            Server(env=ts.BASE_ENV) as s:
+        secret = assert_success(s.get("account.php"))["webhook_secret"]
+        assert_success(s.post("webhooks.php", {"url": hook.url, "events": ["email.sent"]}))
+        acc = ts.add_smtp(s, sink)
+        cid = ts.campaign(s, [acc], steps=(ts.FIRST,))
+        sink.wait_for(3)
+        got = wait_until(lambda: hook.received(3), 30)
+        events = [json.loads(body) for _, body in got]
+        eq(sorted(e["email"] for e in events), sorted(l["email"] for l in ts.LEADS))
+        for (headers, body), e in zip(got, events):
+            verify_signature(headers, body, secret)
+            eq((e["event"], e["campaign_id"], headers["X-Leadgen-Event"]),
+               ("email.sent", cid, "email.sent"))
