@@ -102,6 +102,11 @@ bool api_webhooks_remove_run(struct request *req);
 /* A job as jobs.php shows it (the webhook body too); with_result adds its answer. */
 json_t *api_job_json(const struct async_job *job, bool with_result);
 
+/* MCP (mcp.c): POST /mcp, and one JSON-RPC message for `leadgen mcp` as the
+ * key's user; the answer (malloc'd, one line) or NULL for a notification. */
+bool api_mcp_run(struct request *req);
+char *api_mcp_handle(const char *text, size_t len, const char *api_key, struct store *st);
+
 /* Shared JSON shapes. */
 json_t *api_project_json(const struct project *p);
 /* "YYYY-MM-DD HH:MM:SS" UTC as a JSON string. */

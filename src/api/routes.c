@@ -74,6 +74,9 @@ const struct route api_routes[] = {
     {.file = "campaigns/generate.php", .method = M_POST, .endpoint = "generate", .upstream = true,
      .job = JOB_AI, .max_credits = 10, .parse = api_generate_parse, .run = api_generate_run,
      .async_ok = true},
+    /* MCP over Streamable HTTP: tool calls run the routes below through the router */
+    {.file = "/mcp", .method = M_POST, .endpoint = "mcp", .public = true, .upstream = true,
+     .job = JOB_UPSTREAM, .run = api_mcp_run},
     /* automation: the balance and usage, async jobs, campaign-event webhooks */
     {.file = "account.php", .method = M_GET, .endpoint = "account", .run = api_account_run},
     {.file = "jobs.php", .method = M_GET, .endpoint = "jobs", .parse = api_jobs_parse,

@@ -652,11 +652,49 @@ static int cmd_worker(int argc, char **argv)
     return 0;
 }
 
+/* MCP over stdio: newline-delimited JSON-RPC for the user of LEADGEN_API_KEY. */
+static int cmd_mcp(int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 0) return -1;
+    const char *key = getenv("LEADGEN_API_KEY");
+    if (!key || !*key) {
+        fprintf(stderr, "leadgen: mcp needs LEADGEN_API_KEY\n");
+        return 1;
+    }
+    struct store *st = open_store();
+    if (!st) return 1;
+    static struct arena run_arena;
+    arena_init(&run_arena);
+    struct api_options api = api_options_from_config(&run_arena);
+    api_configure(&api);
+    signal(SIGPIPE, SIG_IGN);
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    while ((n = getline(&line, &cap, stdin)) > 0) {
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) n--;
+        if (n == 0) continue;
+        char *out = api_mcp_handle(line, (size_t)n, key, st);
+        if (out) {
+            fputs(out, stdout);
+            fputc('\n', stdout);
+            fflush(stdout);
+        }
+        free(out);
+    }
+    free(line);
+    store_close(st);
+    arena_cleanup(&run_arena);
+    return 0;
+}
+
 static int cmd_help(int argc, char **argv);
 
 static const struct command commands[] = {
     {"serve", "serve [--no-scheduler]", cmd_serve,
      "run the HTTP API, with the campaign scheduler unless --no-scheduler"},
+    {"mcp", "mcp", cmd_mcp, "speak MCP on stdin/stdout for the user of LEADGEN_API_KEY"},
     {"worker", "worker", cmd_worker, "run only the campaign scheduler (sending, replies, bounces)"},
     {"user add", "user add EMAIL [--credits N]", cmd_user_add,
      "create a user; prints the API key on the last line"},

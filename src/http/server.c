@@ -109,6 +109,8 @@ static struct conn_ctx *ctx_new(struct server *srv, struct MHD_Connection *conn,
     req->url = arena_strdup(&req->arena, url);
     str_fast_random_hex(8, req->request_id);
     MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, collect_arg, req);
+    const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+    if (auth) req->authorization = arena_strdup(&req->arena, auth);
     return ctx;
 }
 

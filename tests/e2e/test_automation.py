@@ -311,3 +311,118 @@ def test_campaign_events_are_delivered_signed():
             verify_signature(headers, body, secret)
             eq((e["event"], e["campaign_id"], headers["X-Leadgen-Event"]),
                ("email.sent", cid, "email.sent"))
+
+
+# ---- MCP -----------------------------------------------------------------------------
+
+TOOLS = {"search", "crawl", "ads", "places_search", "place_reviews", "verify_emails",
+         "projects_list", "project_create", "leads_list", "leads_add", "accounts_list",
+         "campaigns_list", "campaign_get", "campaign_create", "campaign_update_steps",
+         "campaign_launch", "campaign_control", "campaign_status", "campaign_recipients",
+         "generate_emails", "recipes_list", "account", "find_email"}
+
+
+class StdioClient:
+    """`leadgen mcp` with newline-delimited JSON-RPC on its stdin/stdout."""
+
+    def __init__(self, s, key):
+        import subprocess
+        from lib import child_env
+        env = child_env(dict(s.env, LEADGEN_API_KEY=key))
+        self.proc = subprocess.Popen([s.bin, "mcp"], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        self.seq = 0
+
+    def call(self, method, params=None, notify=False):
+        msg = {"jsonrpc": "2.0", "method": method}
+        if params is not None:
+            msg["params"] = params
+        if not notify:
+            self.seq += 1
+            msg["id"] = self.seq
+        self.proc.stdin.write((json.dumps(msg) + "\n").encode())
+        self.proc.stdin.flush()
+        if notify:
+            return None
+        answer = json.loads(self.proc.stdout.readline())
+        eq(answer["id"], self.seq)
+        return answer
+
+    def close(self):
+        self.proc.stdin.close()
+        self.proc.wait(30)
+        self.proc.stdout.close()
+        self.proc.stderr.close()
+
+
+def check_mcp_session(call, s, key, email):
+    init = call("initialize", {"protocolVersion": "2025-06-18", "capabilities": {},
+                               "clientInfo": {"name": "t", "version": "1"}})
+    eq(init["result"]["protocolVersion"], "2025-06-18")
+    call("notifications/initialized", notify=True)
+    tools = call("tools/list")["result"]["tools"]
+    eq({t["name"] for t in tools}, TOOLS)
+    by = {t["name"]: t for t in tools}
+    eq(by["place_reviews"]["inputSchema"]["required"], ["place_id"])
+    eq(by["place_reviews"]["inputSchema"]["properties"]["place_id"]["type"], "string")
+    unknown = call("tools/call", {"name": "nope", "arguments": {}})
+    eq(unknown["error"]["code"], -32602)
+    before = s.balance(email)
+    rev = call("tools/call", {"name": "place_reviews", "arguments": {"place_id": "ChIJauto1",
+                                                                   "no_cache": True}})["result"]
+    eq(rev["isError"], False)
+    eq(rev["structuredContent"]["place_id"], "ChIJauto1")
+    eq(json.loads(rev["content"][0]["text"]), rev["structuredContent"])
+    rest = reviews(s, key, "ChIJauto2")
+    eq(before - s.balance(email), 2 * rest.json["credits_used"], "same credits as REST")
+    made = call("tools/call", {"name": "project_create", "arguments": {"name": "Via MCP"}})
+    pid = made["result"]["structuredContent"]["id"]
+    names = call("tools/call", {"name": "projects_list", "arguments": {}})["result"]
+    assert "Via MCP" in [p["name"] for p in names["structuredContent"]["projects"]], names
+    added = call("tools/call", {"name": "leads_add", "arguments": {
+        "project_id": pid, "leads": [{"email": "a@b.lgtest"}]}})["result"]
+    eq(added["isError"], False)
+    bad = call("tools/call", {"name": "leads_list", "arguments": {}})["result"]
+    eq(bad["isError"], True)
+    assert "missing_param" in bad["content"][0]["text"], bad
+    acct = call("tools/call", {"name": "account", "arguments": {}})["result"]
+    eq(acct["structuredContent"]["email"], email)
+
+
+def test_mcp_over_stdio():
+    with places_api() as api, server(api) as s:
+        key = s.add_user("mcp@example.com", credits=50)
+        client = StdioClient(s, key)
+        try:
+            check_mcp_session(client.call, s, key, "mcp@example.com")
+        finally:
+            client.close()
+
+
+def test_mcp_over_http():
+    with places_api() as api, server(api) as s:
+        key = s.add_user("mcph@example.com", credits=50)
+        seq = [0]
+
+        def call(method, params=None, notify=False):
+            msg = {"jsonrpc": "2.0", "method": method}
+            if params is not None:
+                msg["params"] = params
+            if not notify:
+                seq[0] += 1
+                msg["id"] = seq[0]
+            r = s.request("POST", "/mcp", body=msg, key=None,
+                          headers={"Authorization": "Bearer " + key,
+                                   "Accept": "application/json, text/event-stream"})
+            if notify:
+                eq(r.status, 202)
+                return None
+            eq(r.status, 200)
+            return r.json
+        check_mcp_session(call, s, key, "mcph@example.com")
+        anon = s.request("POST", "/mcp", body={"jsonrpc": "2.0", "id": 1, "method": "ping"},
+                         key=None)
+        eq(anon.status, 401)
+        wrong = s.request("POST", "/mcp", body={"jsonrpc": "2.0", "id": 1, "method": "ping"},
+                          key=None, headers={"Authorization": "Bearer nope"})
+        eq(wrong.status, 401)
