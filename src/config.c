@@ -129,6 +129,8 @@ static const struct config_var config_vars[] = {
            "where Gmail accounts are read for replies and bounces, scheme://host:port"),
     STRING("LEADGEN_GMAIL_SENT_FOLDER", gmail_sent_folder, "[Gmail]/Sent Mail",
            "the Gmail folder searched for a send a crash interrupted"),
+    INT("LEADGEN_WEBHOOK_RETRY", webhook_retry, "30", 1, 3600,
+        "seconds before a failed webhook delivery is retried; doubles each time, for a day"),
 };
 enum { CONFIG_COUNT = sizeof config_vars / sizeof config_vars[0] };
 

@@ -55,6 +55,7 @@ struct config {
     int64_t cron_interval, send_timeout;
     const char *oauth_token_url, *google_client_id, *google_client_secret;
     const char *gmail_smtp, *gmail_imap, *gmail_sent_folder;
+    int64_t webhook_retry;
 };
 
 struct config_var {

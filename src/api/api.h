@@ -90,6 +90,23 @@ bool api_crawl_run(struct request *req);
 bool api_ads_parse(struct request *req);
 bool api_ads_run(struct request *req);
 
+/* account.php, jobs.php, webhooks.php (automation.c). */
+bool api_account_run(struct request *req);
+bool api_jobs_parse(struct request *req);
+bool api_jobs_run(struct request *req);
+bool api_webhooks_add_parse(struct request *req);
+bool api_webhooks_add_run(struct request *req);
+bool api_webhooks_list_run(struct request *req);
+bool api_webhooks_remove_parse(struct request *req);
+bool api_webhooks_remove_run(struct request *req);
+/* A job as jobs.php shows it (the webhook body too); with_result adds its answer. */
+json_t *api_job_json(const struct async_job *job, bool with_result);
+
+/* MCP (mcp.c): POST /mcp, and one JSON-RPC message for `leadgen mcp` as the
+ * key's user; the answer (malloc'd, one line) or NULL for a notification. */
+bool api_mcp_run(struct request *req);
+char *api_mcp_handle(const char *text, size_t len, const char *api_key, struct store *st);
+
 /* Shared JSON shapes. */
 json_t *api_project_json(const struct project *p);
 /* "YYYY-MM-DD HH:MM:SS" UTC as a JSON string. */

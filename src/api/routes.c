@@ -29,12 +29,12 @@ const struct route api_routes[] = {
     /* 10 credits for more than 7 results, else 1 per unique email, 0 without results */
     {.file = "search.php", .method = M_GET, .endpoint = "search", .upstream = true,
      .job = JOB_UPSTREAM, .max_credits = 10, .cache_ttl = 7 * DAY, .parse = api_search_parse,
-     .cache_key = api_search_cache_key, .run = api_search_run},
+     .cache_key = api_search_cache_key, .run = api_search_run, .async_ok = true},
     {.file = "recipes.php", .method = M_GET, .endpoint = "recipes", .run = api_recipes_run},
     /* 1 credit per site email (max 15), min 1 when anything is found */
     {.file = "crawl.php", .method = M_GET, .endpoint = "crawl", .upstream = true,
      .job = JOB_UPSTREAM, .max_credits = 15, .cache_ttl = 14 * DAY, .parse = api_crawl_parse,
-     .cache_key = api_crawl_cache_key, .run = api_crawl_run},
+     .cache_key = api_crawl_cache_key, .run = api_crawl_run, .async_ok = true},
     /* 1 credit when an address is returned, else 0; SMTP probes block like verify.php */
     {.file = "find.php", .method = M_GET, .endpoint = "find", .upstream = true, .max_credits = 1,
      .cache_ttl = 30 * DAY, .parse = api_find_parse, .cache_key = api_find_cache_key,
@@ -42,18 +42,18 @@ const struct route api_routes[] = {
     /* fresh search every time (never cached); 10 credits above 7 fresh ads, else 1 per ad
      * with an email; history and enrichment are free */
     {.file = "ads.php", .method = M_GET, .endpoint = "ads", .upstream = true, .max_credits = 10,
-     .job = JOB_UPSTREAM, .parse = api_ads_parse, .run = api_ads_run},
+     .job = JOB_UPSTREAM, .parse = api_ads_parse, .run = api_ads_run, .async_ok = true},
     /* 10 credits per Details call, up to 20 places a page; places are cached one by one */
     {.file = "places/search.php", .method = M_GET, .endpoint = "places_search", .upstream = true,
      .job = JOB_UPSTREAM, .max_credits = 200, .parse = api_places_search_parse,
-     .run = api_places_search_run},
+     .run = api_places_search_run, .async_ok = true},
     {.file = "places/reviews.php", .method = M_GET, .endpoint = "places_reviews", .upstream = true,
      .job = JOB_UPSTREAM, .max_credits = 5, .cache_ttl = 7 * DAY, .marks_cached = true,
      .parse = api_places_reviews_parse, .cache_key = api_places_reviews_cache_key,
-     .run = api_places_reviews_run},
+     .run = api_places_reviews_run, .async_ok = true},
     /* free; blocks on DNS and SMTP; each address's result is cached by the handler */
     {.file = "verify.php", .method = M_POST, .endpoint = "verify", .upstream = true,
-     .job = JOB_VERIFY, .parse = api_verify_parse, .run = api_verify_run},
+     .job = JOB_VERIFY, .parse = api_verify_parse, .run = api_verify_run, .async_ok = true},
     {.file = "accounts.php", .method = M_GET, .endpoint = "accounts", .parse = api_accounts_parse,
      .run = api_accounts_run},
     {.file = "campaigns.php", .method = M_GET, .endpoint = "campaigns",
@@ -72,6 +72,20 @@ const struct route api_routes[] = {
      .parse = api_campaign_recipients_parse, .run = api_campaign_recipients_run},
     /* 1 credit per generated email, 2 to 10 */
     {.file = "campaigns/generate.php", .method = M_POST, .endpoint = "generate", .upstream = true,
-     .job = JOB_AI, .max_credits = 10, .parse = api_generate_parse, .run = api_generate_run},
+     .job = JOB_AI, .max_credits = 10, .parse = api_generate_parse, .run = api_generate_run,
+     .async_ok = true},
+    /* MCP over Streamable HTTP: tool calls run the routes below through the router */
+    {.file = "/mcp", .method = M_POST, .endpoint = "mcp", .public = true, .upstream = true,
+     .job = JOB_UPSTREAM, .run = api_mcp_run},
+    /* automation: the balance and usage, async jobs, campaign-event webhooks */
+    {.file = "account.php", .method = M_GET, .endpoint = "account", .run = api_account_run},
+    {.file = "jobs.php", .method = M_GET, .endpoint = "jobs", .parse = api_jobs_parse,
+     .run = api_jobs_run},
+    {.file = "webhooks.php", .method = M_GET, .endpoint = "webhooks",
+     .run = api_webhooks_list_run},
+    {.file = "webhooks.php", .method = M_POST, .endpoint = "webhooks",
+     .parse = api_webhooks_add_parse, .run = api_webhooks_add_run},
+    {.file = "webhooks.php", .method = M_DELETE, .endpoint = "webhooks",
+     .parse = api_webhooks_remove_parse, .run = api_webhooks_remove_run},
 };
 const size_t api_routes_count = sizeof api_routes / sizeof api_routes[0];

@@ -8,6 +8,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "core/webhooks.h"
 #include "campaign/unsubscribe.h"
 
 #include <string.h>
@@ -117,5 +118,8 @@ bool api_unsubscribe_run(struct request *req)
         log_error("unsubscribe: %s", err.msg);
         return req_fail(req, E_DB_ERROR, "Internal database error.");
     }
+    if (strcmp(m.status, "unsubscribed") != 0)
+        webhooks_emit_campaign(req->store, m.user_id, "email.unsubscribed", m.campaign_id,
+                               m.recipient_id, m.email, -1);
     return unsubscribed_page(req, m.email);
 }

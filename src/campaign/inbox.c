@@ -7,6 +7,7 @@
 #include "campaign/sender_int.h"
 
 #include "base/log.h"
+#include "core/webhooks.h"
 #include "base/clock.h"
 #include "mail/inbound.h"
 
@@ -47,6 +48,9 @@ static void stop(struct inbox *box, const struct inbound *in, const char *addres
     }
     if (strcmp(status, "replied") == 0) box->stats->replies++;
     else box->stats->bounce_reports++;
+    webhooks_emit_campaign(box->st, m.user_id,
+                           strcmp(status, "replied") == 0 ? "email.replied" : "email.bounced",
+                           m.campaign_id, m.recipient_id, m.email, -1);
     sender_complete_if_done(box->st, m.user_id, m.campaign_id, box->stats);
     log_info("sender: campaign %lld recipient %lld %s", (long long)m.campaign_id,
              (long long)m.recipient_id, status);

@@ -7,6 +7,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "core/webhooks.h"
 #include "campaign/campaign.h"
 #include "campaign/message.h"
 #include "campaign/unsubscribe.h"
@@ -210,6 +211,10 @@ static void record(struct campaign_run *r, const struct send_recipient *rcpt, in
     struct err err = {0};
     if (r->st->ops->send_record(r->st, &res, &err) != RC_OK)
         log_error("sender: recording send %lld: %s", (long long)send_id, err.msg);
+    else if (outcome == SEND_OUTCOME_SENT || outcome == SEND_OUTCOME_BOUNCED)
+        webhooks_emit_campaign(r->st, r->c->user_id,
+                               outcome == SEND_OUTCOME_SENT ? "email.sent" : "email.bounced",
+                               r->c->id, rcpt->id, rcpt->email, rcpt->step);
     count(r->stats, outcome, &res);
 }
 
@@ -315,6 +320,7 @@ void sender_complete_if_done(struct store *st, int64_t user_id, int64_t campaign
         RC_OK)
         log_error("sender: completing campaign %lld: %s", (long long)campaign_id, err.msg);
     if (completed) {
+        webhooks_emit_campaign(st, user_id, "campaign.completed", campaign_id, 0, NULL, -1);
         stats->completed++;
         log_info("sender: campaign %lld completed", (long long)campaign_id);
     }

@@ -11,7 +11,9 @@
 #include "serp/serp.h"
 #include "config.h"
 #include "crawl/crawl.h"
+#include "api/async.h"
 #include "campaign/scheduler.h"
+#include "core/webhooks.h"
 #include "campaign/window.h"
 #include "crawl/result.h"
 #include "core/auth.h"
@@ -547,6 +549,18 @@ static struct scheduler *start_scheduler(struct store *st, const struct sender_o
     return sch;
 }
 
+/* Signed webhook deliveries (async jobs, campaign events) from the store's outbox. */
+static struct webhooks_deliverer *start_webhooks(struct store *st)
+{
+    struct webhooks_options o = {.guard_private = !cfg.allow_private_targets,
+                                 .timeout_ms = (long)cfg.upstream_timeout * 1000,
+                                 .first_retry = cfg.webhook_retry};
+    struct err err = {0};
+    struct webhooks_deliverer *d = webhooks_start(st, &o, &err);
+    if (!d) log_error("%s", err.msg);
+    return d;
+}
+
 static int cmd_serve(int argc, char **argv)
 {
     if (argc > 1 || (argc == 1 && strcmp(argv[0], "--no-scheduler") != 0)) return -1;
@@ -581,6 +595,8 @@ static int cmd_serve(int argc, char **argv)
              st->ops->name);
     start_port25_check();
     struct scheduler *sch = scheduler ? start_scheduler(st, &so) : NULL;
+    struct async_runner *runner = async_start(st, &opt.routes, (unsigned)cfg.workers, &err);
+    struct webhooks_deliverer *hooks = start_webhooks(st);
     malloc_trim(0); /* start-up (migrations, first user) left freed heap behind */
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
@@ -592,6 +608,8 @@ static int cmd_serve(int argc, char **argv)
     }
     log_info("shutting down");
     scheduler_stop(sch);
+    async_stop(runner);
+    webhooks_stop(hooks);
     server_stop(srv);
     serp_browser_shutdown();
     store_close(st);
@@ -634,11 +652,49 @@ static int cmd_worker(int argc, char **argv)
     return 0;
 }
 
+/* MCP over stdio: newline-delimited JSON-RPC for the user of LEADGEN_API_KEY. */
+static int cmd_mcp(int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 0) return -1;
+    const char *key = getenv("LEADGEN_API_KEY");
+    if (!key || !*key) {
+        fprintf(stderr, "leadgen: mcp needs LEADGEN_API_KEY\n");
+        return 1;
+    }
+    struct store *st = open_store();
+    if (!st) return 1;
+    static struct arena run_arena;
+    arena_init(&run_arena);
+    struct api_options api = api_options_from_config(&run_arena);
+    api_configure(&api);
+    signal(SIGPIPE, SIG_IGN);
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    while ((n = getline(&line, &cap, stdin)) > 0) {
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) n--;
+        if (n == 0) continue;
+        char *out = api_mcp_handle(line, (size_t)n, key, st);
+        if (out) {
+            fputs(out, stdout);
+            fputc('\n', stdout);
+            fflush(stdout);
+        }
+        free(out);
+    }
+    free(line);
+    store_close(st);
+    arena_cleanup(&run_arena);
+    return 0;
+}
+
 static int cmd_help(int argc, char **argv);
 
 static const struct command commands[] = {
     {"serve", "serve [--no-scheduler]", cmd_serve,
      "run the HTTP API, with the campaign scheduler unless --no-scheduler"},
+    {"mcp", "mcp", cmd_mcp, "speak MCP on stdin/stdout for the user of LEADGEN_API_KEY"},
     {"worker", "worker", cmd_worker, "run only the campaign scheduler (sending, replies, bounces)"},
     {"user add", "user add EMAIL [--credits N]", cmd_user_add,
      "create a user; prints the API key on the last line"},

@@ -58,6 +58,14 @@ struct request {
     enum api_error error;
     char error_msg[256];
     unsigned retry_after; /* seconds for a Retry-After header; 0: none */
+    /* automation (the router's generic parameters and headers) */
+    const char *authorization; /* the Authorization header (POST /mcp), or NULL */
+    bool preauthenticated; /* user_id is set by the caller (a stored async job): no api_key */
+    bool dry_run, no_cache, async;
+    const char *webhook_url; /* with async: where the finished job is POSTed */
+    int success_status;      /* 0: 200; 202 for a queued async job */
+    bool balance_known;      /* an authenticated answer: X-Credits-Remaining = balance */
+    int64_t balance;
 };
 
 /* Records an error (first wins) and returns false. */

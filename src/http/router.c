@@ -2,12 +2,14 @@
 #include "http/router.h"
 
 #include "base/buf.h"
+#include "base/clock.h"
 #include "base/json.h"
 #include "base/log.h"
 #include "base/str.h"
 #include "core/auth.h"
 #include "core/cache.h"
 #include "core/hotcache.h"
+#include "core/webhooks.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -96,8 +98,10 @@ static bool authenticate_local(struct request *req)
 }
 
 /* Parse and cache lookup; true when that already answers the request (an
- * error or a cache hit). Never waits on the network. */
+ * error, a cache hit, a dry run or an async submission). Never waits on the network. */
 static bool prepare(struct request *req);
+/* Whether the query string asks for a dry run or an async job. */
+static bool wants_no_upstream(struct request *req);
 
 /* A billable request from a user with no credits left is refused before it
  * takes a job slot, after its parameters are checked as they would be on the
@@ -122,11 +126,14 @@ enum router_step router_begin(const struct route_table *table, struct request *r
         req_fail(req, E_INVALID_PARAM, "Parameter '%s' contains a NUL byte.", req->nul_arg);
         return ROUTER_DONE;
     }
-    if (!req->route->public && !authenticate_local(req)) return ROUTER_DONE;
+    if (!req->route->public && !req->preauthenticated && !authenticate_local(req))
+        return ROUTER_DONE;
     if (req->auth_pending) return ROUTER_ASYNC;
     /* a cached answer of an upstream route is served here, on the event thread,
-     * without the job-pool round trip that only real upstream work needs */
-    if (req->route->upstream && req->route->cache_ttl && prepare(req)) return ROUTER_DONE;
+     * without the job-pool round trip that only real upstream work needs; so
+     * are dry runs and async submissions, which do no upstream work either */
+    if (req->route->upstream && (req->route->cache_ttl || wants_no_upstream(req)) && prepare(req))
+        return ROUTER_DONE;
     if (req->route->upstream) return worth_queueing(req) ? ROUTER_ASYNC : ROUTER_DONE;
     router_finish(req);
     return ROUTER_DONE;
@@ -239,10 +246,138 @@ static void run_billed(struct request *req)
     }
 }
 
+/* ---- the generic parameters: dry_run, no_cache, async, webhook_url ---------- */
+
+static void (*job_queued_hook)(void);
+
+void router_on_job_queued(void (*wake)(void))
+{
+    job_queued_hook = wake;
+}
+
+bool router_billable(const struct request *req)
+{
+    return req->route && req->route->max_credits > 0;
+}
+
+/* A parameter from the query string, else (POST/PUT) from the JSON body as text. */
+static const char *generic_param(struct request *req, const char *name)
+{
+    const char *v = req_query(req, name);
+    json_t *j = v || !req->json ? NULL : json_object_get(req->json, name);
+    if (json_is_string(j)) return json_string_value(j);
+    if (json_is_true(j)) return "1";
+    if (json_is_false(j)) return "0";
+    if (json_is_integer(j)) return arena_sprintf(&req->arena, "%lld", (long long)json_integer_value(j));
+    return j ? "?" : v;
+}
+
+static bool read_flag(struct request *req, const char *name, bool *out)
+{
+    const char *v = generic_param(req, name);
+    *out = false;
+    if (!v || !*v || strcmp(v, "0") == 0 || strcmp(v, "false") == 0) return true;
+    if (strcmp(v, "1") == 0 || strcmp(v, "true") == 0) return *out = true;
+    return req_fail(req, E_INVALID_PARAM, "Parameter '%s' must be 0 or 1.", name);
+}
+
+static bool wants_no_upstream(struct request *req)
+{
+    const char *dry = req_query(req, "dry_run"), *async = req_query(req, "async");
+    return (dry && strcmp(dry, "0") != 0) || (async && strcmp(async, "0") != 0);
+}
+
+static bool read_generic(struct request *req)
+{
+    if (!read_flag(req, "dry_run", &req->dry_run) || !read_flag(req, "no_cache", &req->no_cache) ||
+        !read_flag(req, "async", &req->async))
+        return false;
+    req->webhook_url = generic_param(req, "webhook_url");
+    if (req->webhook_url && !*req->webhook_url) req->webhook_url = NULL;
+    if (req->async && !req->route->async_ok)
+        return req_fail(req, E_INVALID_PARAM, "Parameter 'async' is not supported on %s.",
+                        req->route->file);
+    if (req->webhook_url && !req->async)
+        return req_fail(req, E_INVALID_PARAM, "Parameter 'webhook_url' needs async=1.");
+    if (req->webhook_url && (strlen(req->webhook_url) > 2048 || !webhooks_url_valid(req->webhook_url)))
+        return req_fail(req, E_INVALID_PARAM,
+                        "Parameter 'webhook_url' must be an http:// or https:// URL.");
+    return true;
+}
+
+/* A dry run: the parameters were checked; says what a real call could cost. */
+static void answer_dry_run(struct request *req)
+{
+    bool cached = false;
+    if (req->route->cache_ttl && req->route->cache_key) {
+        struct err err = {0};
+        char *text = NULL;
+        cached = cache_get_text(req->store, req->route->cache_key(req), &req->arena, &text,
+                                &err) == RC_OK;
+    }
+    req->data = json_pack("{s:b, s:b, s:I}", "dry_run", true, "cached", cached, "max_credits",
+                          (json_int_t)req->route->max_credits);
+}
+
+/* The request as the job will replay it: query and body without the async parameters. */
+static char *job_args(struct request *req)
+{
+    static const char *const dropped[] = {"api_key", "async", "webhook_url"};
+    json_t *query = json_array();
+    for (size_t i = 0; i < req->nargs; i++) {
+        bool drop = false;
+        for (size_t d = 0; d < sizeof dropped / sizeof dropped[0]; d++)
+            drop = drop || strcmp(req->args[i].name, dropped[d]) == 0;
+        if (!drop)
+            json_array_append_new(query, json_pack("[s, s]", req->args[i].name, req->args[i].value));
+    }
+    json_t *body = req->json ? json_deep_copy(req->json) : json_null();
+    if (json_is_object(body))
+        for (size_t d = 0; d < sizeof dropped / sizeof dropped[0]; d++)
+            json_object_del(body, dropped[d]);
+    json_t *doc = json_pack("{s:o, s:o}", "query", query, "body", body);
+    char *text = arena_json_dumps(&req->arena, doc, JSON_COMPACT);
+    json_decref(doc);
+    return text;
+}
+
+static void queue_async(struct request *req)
+{
+    char id[25];
+    str_random_hex(12, id);
+    struct async_job job = {.id = id, .user_id = req->user_id, .endpoint = req->route->endpoint,
+                            .file = req->route->file, .method = (int)req->method,
+                            .args = job_args(req), .webhook_url = req->webhook_url,
+                            .created_at = clock_now()};
+    struct err err = {0};
+    if (req->store->ops->job_create(req->store, &job, &err) != RC_OK) {
+        req_fail_rc(req, &err);
+        return;
+    }
+    if (job_queued_hook) job_queued_hook();
+    req->data = json_pack("{s:s, s:s}", "job_id", id, "status", "queued");
+    req->success_status = 202;
+}
+
+/* Parse and cache lookup, or a dry run or async submission in their place. */
 static bool prepare(struct request *req)
 {
     req->prepared = true;
-    if (!decode_body(req) || (req->route->parse && !req->route->parse(req))) return true;
+    if (!decode_body(req) || !read_generic(req) || (req->route->parse && !req->route->parse(req)))
+        return true;
+    if (req->dry_run && req->route->max_credits > 0) {
+        answer_dry_run(req);
+        return true;
+    }
+    if (req->async) {
+        queue_async(req);
+        return true;
+    }
+    if (req->no_cache) {
+        if (req->route->cache_ttl && req->route->cache_key)
+            req->cache_key = req->route->cache_key(req);
+        return false;
+    }
     return cache_lookup(req, &req->cache_key);
 }
 
@@ -281,13 +416,23 @@ static char *error_body(struct request *req, size_t *len)
     return body;
 }
 
+/* X-Credits-Remaining: every answer to an authenticated user carries the balance. */
+static void read_balance(struct request *req)
+{
+    struct err err = {0};
+    req->balance_known = req->route && !req->route->public && req->user_id > 0 &&
+                         req->store->ops->credits_balance(req->store, req->user_id, &req->balance,
+                                                          &err) == RC_OK;
+}
+
 char *router_response(struct request *req, int *status, size_t *len)
 {
+    read_balance(req);
     if (req->error != E_NONE) {
         *status = errors_status(req->error);
         return error_body(req, len);
     }
-    *status = 200;
+    *status = req->success_status ? req->success_status : 200;
     if (req->raw_body) {
         if (req->raw_status) *status = req->raw_status;
         *len = req->raw_len;

@@ -29,6 +29,7 @@ struct route {
     bool (*parse)(struct request *req);            /* validate into req->params */
     const char *(*cache_key)(struct request *req); /* from the parsed params (both caches) */
     bool (*run)(struct request *req);              /* set req->data and req->cost */
+    bool async_ok; /* async=1 queues it as a stored job (202 with a job_id) */
 };
 
 /* The routes a server answers; the caller owns the rows (api/routes.c for `leadgen serve`). */
@@ -44,6 +45,10 @@ enum router_step router_begin(const struct route_table *table, struct request *r
 void router_finish(struct request *req);
 /* The response for a finished request: a malloc'd body the caller frees. */
 char *router_response(struct request *req, int *status, size_t *len);
+/* Called after a request stored an async job, to wake whoever runs them; may be NULL. */
+void router_on_job_queued(void (*wake)(void));
+/* Whether the answer bills (an X-Credits-Used header): the route reserves credits. */
+bool router_billable(const struct request *req);
 /* Methods table allows on req->file, for the Allow header of a 405 ("GET, POST"). */
 const char *router_allowed(const struct route_table *table, struct request *req);
 

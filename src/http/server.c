@@ -109,6 +109,8 @@ static struct conn_ctx *ctx_new(struct server *srv, struct MHD_Connection *conn,
     req->url = arena_strdup(&req->arena, url);
     str_fast_random_hex(8, req->request_id);
     MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, collect_arg, req);
+    const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+    if (auth) req->authorization = arena_strdup(&req->arena, auth);
     return ctx;
 }
 
@@ -123,6 +125,17 @@ static void ctx_free(struct conn_ctx *ctx)
 
 /* ---- responses ------------------------------------------------------------ */
 
+static void add_credit_headers(struct MHD_Response *resp, const struct request *req)
+{
+    char n[24];
+    if (!req->balance_known) return;
+    snprintf(n, sizeof n, "%lld", (long long)req->balance);
+    MHD_add_response_header(resp, "X-Credits-Remaining", n);
+    if (!router_billable(req)) return;
+    snprintf(n, sizeof n, "%lld", (long long)req->credits_used);
+    MHD_add_response_header(resp, "X-Credits-Used", n);
+}
+
 static enum MHD_Result send_response(struct conn_ctx *ctx)
 {
     struct request *req = &ctx->req;
@@ -135,6 +148,7 @@ static enum MHD_Result send_response(struct conn_ctx *ctx)
                                 ? req->raw_type
                                 : "application/json; charset=utf-8");
     MHD_add_response_header(resp, "X-Request-Id", req->request_id);
+    add_credit_headers(resp, req);
     if (req->error == E_METHOD_NOT_ALLOWED)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW,
                                 router_allowed(&ctx->srv->routes, req));

@@ -209,6 +209,43 @@ struct recipe {
     const char *code, *name, *template, *description;
 };
 
+/* ---- automation: usage, async jobs, webhooks ---- */
+
+/* One day's use of one endpoint, from the credit ledger (settled requests). */
+struct usage_row {
+    const char *date; /* "YYYY-MM-DD", UTC */
+    const char *endpoint;
+    int64_t requests, credits;
+};
+
+/* A request stored to run later (async=1) and, once finished, its answer. */
+struct async_job {
+    const char *id; /* random hex, unique */
+    int64_t user_id;
+    const char *endpoint, *file; /* the route's ledger name and file */
+    int method;                  /* enum http_method */
+    const char *args;            /* JSON: {"query": [[name, value], ...], "body": {...}} */
+    const char *webhook_url;     /* NULL: none */
+    const char *status;          /* queued, running, done, failed */
+    const char *runner;          /* who claimed it ("host:pid"); NULL while queued */
+    int64_t created_at, started_at, finished_at; /* 0: not yet */
+    const char *result;          /* the answer's envelope (JSON text); NULL until finished */
+};
+
+/* A campaign-event subscription: events is a comma-separated list. */
+struct webhook {
+    int64_t id;
+    const char *url, *events;
+    int64_t created_at;
+};
+
+/* A webhook delivery still owed (the outbox). */
+struct webhook_delivery {
+    int64_t id, user_id;
+    const char *url, *event, *body;
+    int64_t attempts, created_at;
+};
+
 struct store;
 
 /* An answer found by public_mentions. */
@@ -404,6 +441,53 @@ struct store_ops {
      * invalid; 0 leaves the lead alone), in one transaction. */
     enum rc (*leads_set_verified)(struct store *st, int64_t user_id, const int64_t *ids,
                                   const int *values, size_t count, struct err *err);
+
+    /* ---- automation ---- */
+    enum rc (*user_get)(struct store *st, int64_t user_id, struct arena *a, struct user *out,
+                        struct err *err);
+    /* Settled requests (charged or released ledger rows) per UTC day and
+     * endpoint since `since`, newest day first. */
+    enum rc (*usage_by_day)(struct store *st, int64_t user_id, int64_t since, struct arena *a,
+                            struct usage_row **out, size_t *count, struct err *err);
+    /* The user's webhook signing secret; `fresh` becomes it when there is none yet. */
+    enum rc (*webhook_secret)(struct store *st, int64_t user_id, const char *fresh, int64_t now,
+                              struct arena *a, char **secret, struct err *err);
+    /* Async jobs. job_get is RC_NOT_FOUND for another user's job. */
+    enum rc (*job_create)(struct store *st, const struct async_job *job, struct err *err);
+    enum rc (*job_get)(struct store *st, int64_t user_id, const char *id, struct arena *a,
+                       struct async_job *out, struct err *err);
+    /* The user's most recent jobs, newest first. */
+    enum rc (*job_list)(struct store *st, int64_t user_id, int64_t limit, struct arena *a,
+                        struct async_job **out, size_t *count, struct err *err);
+    /* Claims the oldest queued job for runner (status running); RC_NOT_FOUND
+     * when none is queued. Two claims never get the same job. */
+    enum rc (*job_claim)(struct store *st, const char *runner, int64_t now, struct arena *a,
+                         struct async_job *out, struct err *err);
+    /* Records a running job's outcome (status done or failed) and its answer. */
+    enum rc (*job_finish)(struct store *st, const char *id, const char *status,
+                          const char *result, int64_t now, struct err *err);
+    /* Puts running jobs back in the queue: those of runner (NULL: any runner)
+     * started before started_before. */
+    enum rc (*job_requeue)(struct store *st, const char *runner, int64_t started_before,
+                           int64_t *count, struct err *err);
+    /* The runners of running jobs (to find those of dead processes). */
+    enum rc (*job_runners)(struct store *st, struct arena *a, const char ***out, size_t *count,
+                           struct err *err);
+    /* Campaign-event subscriptions; webhook_remove is RC_NOT_FOUND for another user's. */
+    enum rc (*webhook_add)(struct store *st, int64_t user_id, const char *url, const char *events,
+                           int64_t now, int64_t *id, struct err *err);
+    enum rc (*webhook_list)(struct store *st, int64_t user_id, struct arena *a,
+                            struct webhook **out, size_t *count, struct err *err);
+    enum rc (*webhook_remove)(struct store *st, int64_t user_id, int64_t id, struct err *err);
+    /* The delivery outbox: a delivery is added due at now; a claim takes the
+     * oldest due one and hides it until lease_until (RC_NOT_FOUND: none due);
+     * outbox_done records delivered, failed (given up) or pending again at next_at. */
+    enum rc (*outbox_add)(struct store *st, int64_t user_id, const char *url, const char *event,
+                          const char *body, int64_t now, struct err *err);
+    enum rc (*outbox_claim)(struct store *st, int64_t now, int64_t lease_until, struct arena *a,
+                            struct webhook_delivery *out, struct err *err);
+    enum rc (*outbox_done)(struct store *st, int64_t id, const char *state, int64_t attempts,
+                           int64_t next_at, const char *error, struct err *err);
 };
 
 struct store {

@@ -20,6 +20,7 @@
 
 extern const char migration_postgres_001_init[];
 extern const char migration_postgres_002_sender_accounts[];
+extern const char migration_postgres_003_automation[];
 
 static const struct migration {
     int version;
@@ -27,6 +28,7 @@ static const struct migration {
 } migrations[] = {
     {1, migration_postgres_001_init},
     {2, migration_postgres_002_sender_accounts},
+    {3, migration_postgres_003_automation},
 };
 
 enum {
@@ -483,6 +485,7 @@ static const struct store_ops pg_ops = {
     PG_CAMPAIGN_OPS
     PG_SENDS_OPS
     PG_MISC_OPS
+    PG_AUTO_OPS
     .name = "postgres",
     .close = pg_close,
     .generation = pg_generation,

@@ -17,7 +17,8 @@ enum {
     PG_CAMPAIGN_BASE = 48,
     PG_SENDS_BASE = 80,
     PG_MISC_BASE = 112, /* ads, recipes, verification */
-    PG_SLOTS = 144
+    PG_AUTO_BASE = 144, /* automation: jobs, webhooks, usage */
+    PG_SLOTS = 176
 };
 
 enum { PG_MAX_ARGS = 20 };
@@ -230,5 +231,45 @@ enum rc pg_public_mentions(struct store *st, const char *domain, int64_t now, si
     .ads_set_contact = pg_ads_set_contact, .recipe_list = pg_recipe_list,                          \
     .recipe_get = pg_recipe_get, .leads_owned = pg_leads_owned,                                    \
     .leads_set_verified = pg_leads_set_verified, .public_mentions = pg_public_mentions,
+
+/* Automation: usage, async jobs, webhooks (store_pg_auto.c). */
+enum rc pg_user_get(struct store *st, int64_t user_id, struct arena *a, struct user *out,
+                    struct err *err);
+enum rc pg_usage_by_day(struct store *st, int64_t user_id, int64_t since, struct arena *a,
+                        struct usage_row **out, size_t *count, struct err *err);
+enum rc pg_webhook_secret(struct store *st, int64_t user_id, const char *fresh, int64_t now,
+                          struct arena *a, char **secret, struct err *err);
+enum rc pg_job_create(struct store *st, const struct async_job *job, struct err *err);
+enum rc pg_job_get(struct store *st, int64_t user_id, const char *id, struct arena *a,
+                   struct async_job *out, struct err *err);
+enum rc pg_job_list(struct store *st, int64_t user_id, int64_t limit, struct arena *a,
+                    struct async_job **out, size_t *count, struct err *err);
+enum rc pg_job_claim(struct store *st, const char *runner, int64_t now, struct arena *a,
+                     struct async_job *out, struct err *err);
+enum rc pg_job_finish(struct store *st, const char *id, const char *status, const char *result,
+                      int64_t now, struct err *err);
+enum rc pg_job_requeue(struct store *st, const char *runner, int64_t started_before,
+                       int64_t *count, struct err *err);
+enum rc pg_job_runners(struct store *st, struct arena *a, const char ***out, size_t *count,
+                       struct err *err);
+enum rc pg_webhook_add(struct store *st, int64_t user_id, const char *url, const char *events,
+                       int64_t now, int64_t *id, struct err *err);
+enum rc pg_webhook_list(struct store *st, int64_t user_id, struct arena *a, struct webhook **out,
+                        size_t *count, struct err *err);
+enum rc pg_webhook_remove(struct store *st, int64_t user_id, int64_t id, struct err *err);
+enum rc pg_outbox_add(struct store *st, int64_t user_id, const char *url, const char *event,
+                      const char *body, int64_t now, struct err *err);
+enum rc pg_outbox_claim(struct store *st, int64_t now, int64_t lease_until, struct arena *a,
+                        struct webhook_delivery *out, struct err *err);
+enum rc pg_outbox_done(struct store *st, int64_t id, const char *state, int64_t attempts,
+                       int64_t next_at, const char *error, struct err *err);
+#define PG_AUTO_OPS                                                                                \
+    .user_get = pg_user_get, .usage_by_day = pg_usage_by_day,                                      \
+    .webhook_secret = pg_webhook_secret, .job_create = pg_job_create, .job_get = pg_job_get,       \
+    .job_list = pg_job_list, .job_claim = pg_job_claim, .job_finish = pg_job_finish,               \
+    .job_requeue = pg_job_requeue, .job_runners = pg_job_runners,                                  \
+    .webhook_add = pg_webhook_add, .webhook_list = pg_webhook_list,                                \
+    .webhook_remove = pg_webhook_remove, .outbox_add = pg_outbox_add,                              \
+    .outbox_claim = pg_outbox_claim, .outbox_done = pg_outbox_done,
 
 #endif

@@ -21,6 +21,7 @@ extern const char migration_sqlite_005_recipes[];
 extern const char migration_sqlite_006_ads[];
 extern const char migration_sqlite_007_sender[];
 extern const char migration_sqlite_008_sender_accounts[];
+extern const char migration_sqlite_009_automation[];
 
 static const struct migration {
     int version;
@@ -33,6 +34,7 @@ static const struct migration {
     {6, migration_sqlite_006_ads},
     {7, migration_sqlite_007_sender},
     {8, migration_sqlite_008_sender_accounts},
+    {9, migration_sqlite_009_automation},
 };
 
 enum stmt_id {
@@ -982,6 +984,7 @@ static const struct store_ops sqlite_ops = {
     SQ_RECIPES_OPS
     SQ_ADS_OPS
     SQ_SENDS_OPS
+    SQ_AUTO_OPS
     SQ_VERIFY_OPS
     .name = "sqlite",
     .close = sq_close,

@@ -15,7 +15,8 @@ enum {
     SQ_RECIPES_BASE = 112, /* Lead Search recipes: slots 112-127 */
     SQ_ADS_BASE = 128,
     SQ_SENDS_BASE = 160, /* the campaign sender: slots 160-191 */
-    SQ_SLOTS = 192
+    SQ_AUTO_BASE = 192,  /* automation (jobs, webhooks, usage): slots 192-223 */
+    SQ_SLOTS = 224
 };
 _Static_assert(SQ_VERIFY_BASE > SQ_CAMPAIGN_BASE && SQ_VERIFY_BASE < SQ_SLOTS,
                "verify statements need slots of their own below SQ_SLOTS");
@@ -154,5 +155,45 @@ enum rc sq_public_mentions(struct store *st, const char *domain, int64_t now, si
 #define SQ_ADS_OPS                                                                                 \
     .ads_record = sq_ads_record, .ads_history = sq_ads_history,                                    \
     .ads_set_contact = sq_ads_set_contact, .public_mentions = sq_public_mentions,
+
+/* Automation: usage, async jobs, webhooks (store_sqlite_auto.c). */
+enum rc sq_user_get(struct store *st, int64_t user_id, struct arena *a, struct user *out,
+                    struct err *err);
+enum rc sq_usage_by_day(struct store *st, int64_t user_id, int64_t since, struct arena *a,
+                        struct usage_row **out, size_t *count, struct err *err);
+enum rc sq_webhook_secret(struct store *st, int64_t user_id, const char *fresh, int64_t now,
+                          struct arena *a, char **secret, struct err *err);
+enum rc sq_job_create(struct store *st, const struct async_job *job, struct err *err);
+enum rc sq_job_get(struct store *st, int64_t user_id, const char *id, struct arena *a,
+                   struct async_job *out, struct err *err);
+enum rc sq_job_list(struct store *st, int64_t user_id, int64_t limit, struct arena *a,
+                    struct async_job **out, size_t *count, struct err *err);
+enum rc sq_job_claim(struct store *st, const char *runner, int64_t now, struct arena *a,
+                     struct async_job *out, struct err *err);
+enum rc sq_job_finish(struct store *st, const char *id, const char *status, const char *result,
+                      int64_t now, struct err *err);
+enum rc sq_job_requeue(struct store *st, const char *runner, int64_t started_before,
+                       int64_t *count, struct err *err);
+enum rc sq_job_runners(struct store *st, struct arena *a, const char ***out, size_t *count,
+                       struct err *err);
+enum rc sq_webhook_add(struct store *st, int64_t user_id, const char *url, const char *events,
+                       int64_t now, int64_t *id, struct err *err);
+enum rc sq_webhook_list(struct store *st, int64_t user_id, struct arena *a, struct webhook **out,
+                        size_t *count, struct err *err);
+enum rc sq_webhook_remove(struct store *st, int64_t user_id, int64_t id, struct err *err);
+enum rc sq_outbox_add(struct store *st, int64_t user_id, const char *url, const char *event,
+                      const char *body, int64_t now, struct err *err);
+enum rc sq_outbox_claim(struct store *st, int64_t now, int64_t lease_until, struct arena *a,
+                        struct webhook_delivery *out, struct err *err);
+enum rc sq_outbox_done(struct store *st, int64_t id, const char *state, int64_t attempts,
+                       int64_t next_at, const char *error, struct err *err);
+#define SQ_AUTO_OPS                                                                                \
+    .user_get = sq_user_get, .usage_by_day = sq_usage_by_day,                                      \
+    .webhook_secret = sq_webhook_secret, .job_create = sq_job_create, .job_get = sq_job_get,       \
+    .job_list = sq_job_list, .job_claim = sq_job_claim, .job_finish = sq_job_finish,               \
+    .job_requeue = sq_job_requeue, .job_runners = sq_job_runners,                                  \
+    .webhook_add = sq_webhook_add, .webhook_list = sq_webhook_list,                                \
+    .webhook_remove = sq_webhook_remove, .outbox_add = sq_outbox_add,                              \
+    .outbox_claim = sq_outbox_claim, .outbox_done = sq_outbox_done,
 
 #endif

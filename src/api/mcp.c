@@ -1,0 +1,272 @@
+/* The MCP server (Model Context Protocol, revision 2025-06-18): JSON-RPC over
+ * stdio (`leadgen mcp`) or Streamable HTTP (POST /mcp). Each tool is a route
+ * of the API; its inputSchema comes from the tool table's parameters, and a
+ * call is a request through the router, so auth, credits and the cache are
+ * the REST pipeline's. */
+#include "api/api.h"
+
+#include "base/str.h"
+#include "core/auth.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char PROTOCOL[] = "2025-06-18";
+
+enum ptype { P_STRING, P_INTEGER, P_BOOLEAN, P_ARRAY };
+
+struct tool_param {
+    const char *name;
+    enum ptype type;
+    bool required;
+    const char *description;
+};
+
+enum { MAX_PARAMS = 8 };
+
+struct tool {
+    const char *name, *file;
+    enum http_method method;
+    const char *description;
+    struct tool_param params[MAX_PARAMS];
+};
+
+#define REQ true
+#define OPT false
+#define DRY {"dry_run", P_BOOLEAN, OPT, "check parameters and cost only"}
+#define NOCACHE {"no_cache", P_BOOLEAN, OPT, "skip the cache read"}
+#define ASYNC {"async", P_BOOLEAN, OPT, "queue as a job; poll jobs.php"}
+
+static const struct tool tools[] = {
+    {"search", "search.php", M_GET, "Lead Search: Google/Bing results with contact data.",
+     {{"query", P_STRING, REQ, "search query"}, {"se", P_STRING, OPT, "google or bing"},
+      {"page", P_INTEGER, OPT, "result page, from 0"},
+      {"results_per_page", P_INTEGER, OPT, "1-100"}, {"code", P_STRING, OPT, "recipe code"},
+      DRY, NOCACHE, ASYNC}},
+    {"crawl", "crawl.php", M_GET, "Crawl a website for emails, phones and social links.",
+     {{"domain", P_STRING, REQ, "domain or URL"}, DRY, NOCACHE, ASYNC}},
+    {"find_email", "find.php", M_GET, "Find a person's email address at a domain.",
+     {{"domain", P_STRING, REQ, "company domain"}, {"first_name", P_STRING, REQ, ""},
+      {"last_name", P_STRING, REQ, ""}, {"middle_name", P_STRING, OPT, ""},
+      {"crawl", P_INTEGER, OPT, "1: crawl the site too"}, DRY, NOCACHE}},
+    {"ads", "ads.php", M_GET, "Ad Spy: search ads for a query, with contact data.",
+     {{"query", P_STRING, REQ, ""}, {"se", P_STRING, OPT, "google or bing"},
+      {"page", P_INTEGER, OPT, ""}, {"include_history", P_BOOLEAN, OPT, ""}, DRY, ASYNC}},
+    {"places_search", "places/search.php", M_GET, "Google Places text search with details.",
+     {{"query", P_STRING, REQ, ""}, {"location", P_STRING, OPT, "lat,lng"},
+      {"radius", P_INTEGER, OPT, "metres"}, {"language", P_STRING, OPT, ""},
+      {"page_token", P_STRING, OPT, ""}, DRY, ASYNC}},
+    {"place_reviews", "places/reviews.php", M_GET, "Up to 5 Google reviews of a place.",
+     {{"place_id", P_STRING, REQ, ""}, DRY, NOCACHE, ASYNC}},
+    {"verify_emails", "verify.php", M_POST, "Verify email addresses (DNS, SMTP probe).",
+     {{"emails", P_ARRAY, REQ, "addresses"}, {"lead_ids", P_ARRAY, OPT, "lead ids to mark"},
+      ASYNC}},
+    {"projects_list", "projects.php", M_GET, "List projects.",
+     {{"search", P_STRING, OPT, "name filter"}}},
+    {"project_create", "projects.php", M_POST, "Create a project.",
+     {{"name", P_STRING, REQ, ""}}},
+    {"leads_list", "leads.php", M_GET, "List a project's leads.",
+     {{"project_id", P_INTEGER, REQ, ""}, {"limit", P_INTEGER, OPT, ""},
+      {"offset", P_INTEGER, OPT, ""}}},
+    {"leads_add", "leads.php", M_POST, "Add leads to a project.",
+     {{"project_id", P_INTEGER, REQ, ""}, {"leads", P_ARRAY, REQ, "lead objects"}}},
+    {"accounts_list", "accounts.php", M_GET, "List sending accounts.",
+     {{"type", P_STRING, OPT, "smtp or gmail"}}},
+    {"campaigns_list", "campaigns.php", M_GET, "List campaigns.", {{0}}},
+    {"campaign_get", "campaigns.php", M_GET, "One campaign.", {{"id", P_INTEGER, REQ, ""}}},
+    {"campaign_create", "campaigns.php", M_POST, "Create a campaign.",
+     {{"name", P_STRING, REQ, ""}, {"project_id", P_INTEGER, REQ, ""},
+      {"steps", P_ARRAY, REQ, ""}, {"sending_accounts", P_ARRAY, REQ, ""},
+      {"daily_limit", P_INTEGER, OPT, ""}, {"batch_size", P_INTEGER, OPT, ""}}},
+    {"campaign_update_steps", "campaigns/steps.php", M_PUT, "Replace a campaign's steps.",
+     {{"campaign_id", P_INTEGER, REQ, ""}, {"steps", P_ARRAY, REQ, ""}}},
+    {"campaign_launch", "campaigns/launch.php", M_POST, "Launch a campaign.",
+     {{"campaign_id", P_INTEGER, REQ, ""}}},
+    {"campaign_control", "campaigns/control.php", M_POST, "Pause, resume or stop a campaign.",
+     {{"campaign_id", P_INTEGER, REQ, ""}, {"action", P_STRING, REQ, ""}}},
+    {"campaign_status", "campaigns/status.php", M_GET, "A campaign's status and counts.",
+     {{"campaign_id", P_INTEGER, REQ, ""}}},
+    {"campaign_recipients", "campaigns/recipients.php", M_GET, "A campaign's recipients.",
+     {{"campaign_id", P_INTEGER, REQ, ""}, {"status", P_STRING, OPT, ""},
+      {"limit", P_INTEGER, OPT, ""}, {"offset", P_INTEGER, OPT, ""}}},
+    {"generate_emails", "campaigns/generate.php", M_POST, "Generate a campaign's emails with AI.",
+     {{"prompt", P_STRING, REQ, ""}, {"num_followups", P_INTEGER, OPT, ""},
+      {"custom_system_prompt", P_STRING, OPT, ""},
+      {"custom_user_prompt_template", P_STRING, OPT, ""}, DRY, ASYNC}},
+    {"recipes_list", "recipes.php", M_GET, "Lead Search recipes.", {{0}}},
+    {"account", "account.php", M_GET, "Balance, 30-day usage and webhook secret.", {{0}}},
+};
+enum { TOOLS_COUNT = sizeof tools / sizeof tools[0] };
+
+static const char *const type_names[] = {"string", "integer", "boolean", "array"};
+
+static json_t *tool_json(const struct tool *t)
+{
+    json_t *props = json_object(), *required = json_array();
+    for (const struct tool_param *p = t->params; p < t->params + MAX_PARAMS && p->name; p++) {
+        json_t *schema = json_pack("{s:s}", "type", type_names[p->type]);
+        if (*p->description)
+            json_object_set_new(schema, "description", json_string(p->description));
+        json_object_set_new(props, p->name, schema);
+        if (p->required) json_array_append_new(required, json_string(p->name));
+    }
+    return json_pack("{s:s, s:s, s:{s:s, s:o, s:o}}", "name", t->name, "description",
+                     t->description, "inputSchema", "type", "object", "properties", props,
+                     "required", required);
+}
+
+static const struct tool *tool_named(const char *name)
+{
+    for (size_t i = 0; name && i < TOOLS_COUNT; i++)
+        if (strcmp(tools[i].name, name) == 0) return &tools[i];
+    return NULL;
+}
+
+/* ---- a tool call through the router ---------------------------------------------- */
+
+static void add_arg(struct request *req, const char *name, const char *value)
+{
+    if (req->nargs == req->args_cap) {
+        size_t cap = req->args_cap ? req->args_cap * 2 : 8;
+        struct query_arg *grown = arena_alloc(&req->arena, cap * sizeof *grown);
+        if (req->nargs) memcpy(grown, req->args, req->nargs * sizeof *grown);
+        req->args = grown;
+        req->args_cap = cap;
+    }
+    req->args[req->nargs++] = (struct query_arg){arena_strdup(&req->arena, name),
+                                                 arena_strdup(&req->arena, value)};
+}
+
+static const char *arg_text(struct arena *a, json_t *v)
+{
+    if (json_is_string(v)) return json_string_value(v);
+    if (json_is_true(v)) return "1";
+    if (json_is_false(v)) return "0";
+    char *text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+    const char *copy = arena_strdup(a, text ? text : "");
+    free(text);
+    return copy;
+}
+
+static json_t *call_tool(const struct tool *t, json_t *args, const char *api_key,
+                         struct store *st)
+{
+    struct request req = {0};
+    arena_init(&req.arena);
+    req.store = st;
+    req.method = t->method;
+    req.method_name = t->method == M_GET ? "GET" : t->method == M_PUT ? "PUT" : "POST";
+    req.url = arena_sprintf(&req.arena, "/api/v1/%s", t->file);
+    str_fast_random_hex(8, req.request_id);
+    add_arg(&req, "api_key", api_key ? api_key : "");
+    const char *key;
+    json_t *v;
+    if (t->method == M_GET) {
+        json_object_foreach(args, key, v) add_arg(&req, key, arg_text(&req.arena, v));
+    } else {
+        char *body = json_dumps(json_is_object(args) ? args : json_object(), JSON_COMPACT);
+        req.body = arena_strdup(&req.arena, body);
+        req.body_len = strlen(body);
+        free(body);
+    }
+    if (router_begin(&(struct route_table){api_routes, api_routes_count}, &req) == ROUTER_ASYNC)
+        router_finish(&req);
+    int status = 0;
+    size_t len = 0;
+    char *text = router_response(&req, &status, &len);
+    json_t *doc = json_loadb(text, len, 0, NULL);
+    free(text);
+    json_t *result;
+    if (req.error == E_NONE) {
+        json_t *data = json_object_get(doc, "data");
+        char *data_text = json_dumps(data, JSON_COMPACT);
+        result = json_pack("{s:[{s:s, s:s}], s:O, s:b}", "content", "type", "text", "text",
+                           data_text, "structuredContent", data, "isError", false);
+        free(data_text);
+    } else {
+        char *msg = arena_sprintf(&req.arena, "%s: %s", errors_code(req.error), req.error_msg);
+        result = json_pack("{s:[{s:s, s:s}], s:b}", "content", "type", "text", "text", msg,
+                           "isError", true);
+    }
+    json_decref(doc);
+    json_decref(req.json);
+    json_decref(req.data);
+    arena_cleanup(&req.arena);
+    return result;
+}
+
+/* ---- JSON-RPC ---------------------------------------------------------------------- */
+
+static json_t *rpc_error(json_t *id, int code, const char *message)
+{
+    return json_pack("{s:s, s:O, s:{s:i, s:s}}", "jsonrpc", "2.0", "id", id ? id : json_null(),
+                     "error", "code", code, "message", message);
+}
+
+static json_t *rpc_result(json_t *id, json_t *result)
+{
+    return json_pack("{s:s, s:O, s:o}", "jsonrpc", "2.0", "id", id, "result", result);
+}
+
+static json_t *dispatch(json_t *msg, const char *api_key, struct store *st)
+{
+    json_t *id = json_object_get(msg, "id");
+    const char *method = json_string_value(json_object_get(msg, "method"));
+    json_t *params = json_object_get(msg, "params");
+    if (!method) return id ? rpc_error(id, -32600, "Invalid Request") : NULL;
+    if (!id) return NULL; /* a notification (notifications/initialized, ...): no answer */
+    if (strcmp(method, "initialize") == 0)
+        return rpc_result(id, json_pack("{s:s, s:{s:{s:b}}, s:{s:s, s:s}}", "protocolVersion",
+                                        PROTOCOL, "capabilities", "tools", "listChanged", false,
+                                        "serverInfo", "name", "leadgen", "version", "1.0.0"));
+    if (strcmp(method, "ping") == 0) return rpc_result(id, json_object());
+    if (strcmp(method, "tools/list") == 0) {
+        json_t *list = json_array();
+        for (size_t i = 0; i < TOOLS_COUNT; i++) json_array_append_new(list, tool_json(&tools[i]));
+        return rpc_result(id, json_pack("{s:o}", "tools", list));
+    }
+    if (strcmp(method, "tools/call") == 0) {
+        const struct tool *t = tool_named(json_string_value(json_object_get(params, "name")));
+        if (!t) return rpc_error(id, -32602, "Unknown tool");
+        return rpc_result(id, call_tool(t, json_object_get(params, "arguments"), api_key, st));
+    }
+    return rpc_error(id, -32601, "Method not found");
+}
+
+char *api_mcp_handle(const char *text, size_t len, const char *api_key, struct store *st)
+{
+    json_t *msg = json_loadb(text, len, 0, NULL);
+    json_t *answer = json_is_object(msg) ? dispatch(msg, api_key, st)
+                                         : rpc_error(NULL, -32700, "Parse error");
+    char *out = answer ? json_dumps(answer, JSON_COMPACT) : NULL;
+    json_decref(answer);
+    json_decref(msg);
+    return out;
+}
+
+bool api_mcp_run(struct request *req)
+{
+    const char *auth = req->authorization;
+    if (!auth || !str_has_prefix(auth, "Bearer ") || !auth[7])
+        return req_fail(req, E_MISSING_API_KEY,
+                        "MCP needs the API key as 'Authorization: Bearer KEY'.");
+    int64_t user_id = 0;
+    struct err err = {0};
+    enum auth_result who = auth_local(req->store, auth + 7, &user_id, &err);
+    if (who == AUTH_INVALID)
+        return req_fail(req, E_INVALID_API_KEY,
+                        "API key is invalid, expired, or user could not be resolved.");
+    if (who == AUTH_STORE_ERROR) return req_fail_rc(req, &err);
+    char *out = api_mcp_handle(req->body ? req->body : "", req->body_len, auth + 7, req->store);
+    req->data = json_object();
+    if (!out) {
+        req->raw_status = 202;
+        req->raw_body = "{}"; /* an acknowledged notification */
+        req->raw_len = 2;
+        return true;
+    }
+    req->raw_body = arena_strdup(&req->arena, out);
+    req->raw_len = strlen(out);
+    free(out);
+    return true;
+}
