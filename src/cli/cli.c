@@ -374,6 +374,15 @@ static void on_signal(int sig)
     stop_requested = 1;
 }
 
+/* SIGINT and SIGTERM ask the main loop to stop cleanly; SIGPIPE is ignored
+ * (a client that hangs up is an error on its socket, not a reason to die). */
+static void catch_stop_signals(void)
+{
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    signal(SIGPIPE, SIG_IGN);
+}
+
 static void raise_fd_limit(void)
 {
     struct rlimit rl;
@@ -565,6 +574,7 @@ static int cmd_serve(int argc, char **argv)
 {
     if (argc > 1 || (argc == 1 && strcmp(argv[0], "--no-scheduler") != 0)) return -1;
     bool scheduler = argc == 0;
+    catch_stop_signals(); /* before anything can answer: a stop may follow the first answer */
     raise_fd_limit();
     struct store *st = open_store();
     if (!st) return 1;
@@ -598,9 +608,6 @@ static int cmd_serve(int argc, char **argv)
     struct async_runner *runner = async_start(st, &opt.routes, (unsigned)cfg.workers, &err);
     struct webhooks_deliverer *hooks = start_webhooks(st);
     malloc_trim(0); /* start-up (migrations, first user) left freed heap behind */
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
-    signal(SIGPIPE, SIG_IGN);
     for (int tick = 0; !stop_requested; tick++) {
         struct timespec second = {1, 0};
         nanosleep(&second, NULL);
@@ -621,6 +628,7 @@ static int cmd_worker(int argc, char **argv)
 {
     (void)argv;
     if (argc != 0) return -1;
+    catch_stop_signals();
     struct store *st = open_store();
     if (!st) return 1;
     if (ensure_secret(st)) {
@@ -638,9 +646,6 @@ static int cmd_worker(int argc, char **argv)
     }
     log_info("leadgen worker sending every %lld s (store: %s)", (long long)cfg.cron_interval,
              st->ops->name);
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
-    signal(SIGPIPE, SIG_IGN);
     while (!stop_requested) {
         struct timespec second = {1, 0};
         nanosleep(&second, NULL);
