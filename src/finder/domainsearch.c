@@ -168,8 +168,8 @@ static json_t *pattern_json(const struct book *b, json_t *data)
     struct finder_rank *ranks = arena_alloc(b->a, npatterns * sizeof *ranks);
     size_t classified = finder_rank_patterns(locals, b->n, ranks);
     bool any = classified > 0 && ranks[0].count > 0;
-    json_object_set_new(data, "pattern", any ? json_string(table[ranks[0].pattern].name)
-                                             : json_null());
+    json_object_set_new(data, "pattern",
+                        any ? json_string(table[ranks[0].pattern].name) : json_null());
     json_object_set_new(data, "pattern_share",
                         any ? json_integer((json_int_t)((size_t)ranks[0].count * 100 / classified))
                             : json_null());
@@ -185,8 +185,10 @@ static const char *cached_status(struct store *st, const char *email, struct are
     struct err err = {0};
     if (cache_get(st, verify_cache_key(email, a), &hit, &err) != RC_OK) return NULL;
     json_t *c = json_object_get(json_object_get(hit, "checks"), "catch_all");
-    if (json_is_true(c)) *catch_all = CHECK_YES;
-    else if (json_is_false(c) && *catch_all == CHECK_UNKNOWN) *catch_all = CHECK_NO;
+    if (json_is_true(c))
+        *catch_all = CHECK_YES;
+    else if (json_is_false(c) && *catch_all == CHECK_UNKNOWN)
+        *catch_all = CHECK_NO;
     const char *status = json_string_value(json_object_get(hit, "status"));
     status = status ? arena_strdup(a, status) : NULL;
     json_decref(hit);

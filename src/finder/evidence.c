@@ -22,9 +22,10 @@ void finder_answer_emails(const char *kind, json_t *data, const char *url, finde
     if (strcmp(kind, "search") == 0) {
         size_t i;
         json_t *r;
-        json_array_foreach(json_object_get(data, "results"), i, r)
-            each_string(json_object_get(r, "emails"), json_string_value(json_object_get(r, "url")),
-                        fn, ctx);
+        json_array_foreach(json_object_get(data, "results"), i, r) {
+            const char *page = json_string_value(json_object_get(r, "url"));
+            each_string(json_object_get(r, "emails"), page, fn, ctx);
+        }
     } else if (strcmp(kind, "crawl") == 0) {
         each_string(json_object_get(data, "emails"),
                     json_string_value(json_object_get(data, "domain")), fn, ctx);

@@ -3,7 +3,8 @@
  * transliterated by a table, compound names kept hyphenated with joined and
  * first-part variants); the domain's address patterns are ranked by the
  * addresses leadgen has seen at it in public data (cached crawl.php and
- * search.php answers, Ad Spy contacts; never a user's leads), then the
+ * search.php answers, Ad Spy contacts, and the email sightings those answers
+ * recorded; never a user's leads), then the
  * candidates are verified by SMTP in order of likelihood. The pure parts
  * (names, classification, ranking, confidence) are exposed for unit tests.
  * Everything returned lives in the caller's arena. */

@@ -75,9 +75,9 @@ TEST(sightings_recorded_from_public_answers)
     CHECK(st);
     json_t *crawl = json_pack("{s:s, s:[s, s, s]}", "domain", "https://acme.com/", "emails",
                               "Jane.Doe@ACME.com", "not-an-address", "x@other.org");
-    json_t *search = json_pack("{s:[{s:s, s:[s]}, {s:[s]}]}", "results", "url",
-                               "https://dir.example/acme", "emails", "tom@acme.com", "emails",
-                               "nourl@acme.com");
+    json_t *search =
+        json_pack("{s:[{s:s, s:[s]}, {s:[s]}]}", "results", "url", "https://dir.example/acme",
+                  "emails", "tom@acme.com", "emails", "nourl@acme.com");
     json_t *contact = json_pack("{s:[s]}", "emails", "ads@acme.com");
     finder_record_sightings(st, "crawl", crawl, NULL);
     finder_record_sightings(st, "search", search, NULL);
