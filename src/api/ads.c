@@ -55,7 +55,8 @@ static void record_contacts(struct request *req)
 {
     size_t i;
     json_t *ad;
-    json_array_foreach(json_object_get(req->data, "results"), i, ad) {
+    json_array_foreach(json_object_get(req->data, "results"), i, ad)
+    {
         if (!json_is_true(json_object_get(ad, "is_active"))) continue;
         finder_record_sightings(req->store, "ad", json_object_get(ad, "contact_data"),
                                 json_string_value(json_object_get(ad, "url")));

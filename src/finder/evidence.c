@@ -22,7 +22,8 @@ void finder_answer_emails(const char *kind, json_t *data, const char *url, finde
     if (strcmp(kind, "search") == 0) {
         size_t i;
         json_t *r;
-        json_array_foreach(json_object_get(data, "results"), i, r) {
+        json_array_foreach(json_object_get(data, "results"), i, r)
+        {
             const char *page = json_string_value(json_object_get(r, "url"));
             each_string(json_object_get(r, "emails"), page, fn, ctx);
         }
