@@ -8,6 +8,7 @@ user's leads are never evidence for anyone."""
 import os
 
 from fakes.dns import FakeDns
+from fakes.engines import Engines, result
 from fakes.sites import Sites, page
 from fakes.smtp import Rule, SmtpFarm
 from lib import Server, assert_error, assert_success, eq
@@ -44,6 +45,9 @@ def add_sites(s):
 
 
 class World:
+    def __init__(self, extra_env=None):
+        self.extra_env = extra_env or {}
+
     def __enter__(self):
         self.sites = sites_on_port_80()
         add_sites(self.sites)
@@ -68,6 +72,7 @@ class World:
                "LEADGEN_SMTP_HELO": "probe.lgtest", "LEADGEN_SMTP_FROM": "bounces@probe.lgtest",
                "LEADGEN_SMTP_TIMEOUT": "3", "LEADGEN_SMTP_CONNECT_TIMEOUT": "2",
                "LEADGEN_DNS_TIMEOUT": "1", "LEADGEN_UPSTREAM_TIMEOUT": "5"}
+        env.update(self.extra_env)
         self.server = Server(env=env).__enter__()
         return self
 
@@ -184,6 +189,19 @@ def test_crawl_minimum_and_nothing_found():
         eq(r.json["credits_used"], 0)
         r = w.domain("unreachable-co.com")  # a crawl that fails: nothing charged
         eq((assert_success(r)["crawled"], r.json["credits_used"]), (False, 0))
+
+
+def test_search_results_are_evidence_with_their_page():
+    with Engines() as e:
+        e.set_results("widgets", [result(1, email="Pat.Quinn@Acme-Widgets.com"), result(2)], [])
+        env = {"LEADGEN_SEARCH_PROVIDER": "direct", "LEADGEN_GOOGLE_SEARCH_URL": e.google_url,
+               "LEADGEN_BING_SEARCH_URL": e.bing_url}
+        with World(env) as w:
+            assert_success(w.server.get("search.php", query="widgets"))
+            data = assert_success(w.domain("acme-widgets.com", crawl="0"))
+            eq([(x["email"], x["sources"]) for x in data["emails"]],
+               [("pat.quinn@acme-widgets.com", ["https://site-1.example.com/page-1"])])
+            assert data["emails"][0]["first_seen"], data
 
 
 def test_a_users_leads_are_never_evidence():
