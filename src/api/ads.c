@@ -3,6 +3,7 @@
 #include "api/api.h"
 
 #include "ads/ads.h"
+#include "finder/finder.h"
 
 #include <string.h>
 #include <strings.h>
@@ -49,6 +50,19 @@ bool api_ads_parse(struct request *req)
     return configured_provider(req, p);
 }
 
+/* The contacts of this search's ads (history was recorded when it was fresh). */
+static void record_contacts(struct request *req)
+{
+    size_t i;
+    json_t *ad;
+    json_array_foreach(json_object_get(req->data, "results"), i, ad)
+    {
+        if (!json_is_true(json_object_get(ad, "is_active"))) continue;
+        finder_record_sightings(req->store, "ad", json_object_get(ad, "contact_data"),
+                                json_string_value(json_object_get(ad, "url")));
+    }
+}
+
 bool api_ads_run(struct request *req)
 {
     const struct ads_params *p = req->params;
@@ -57,5 +71,6 @@ bool api_ads_run(struct request *req)
                          &req->provider, &err);
     if (rc == RC_UPSTREAM) return req_fail(req, E_SEARCH_ERROR, "%s", err.msg);
     if (rc != RC_OK) return req_fail_rc(req, &err);
+    record_contacts(req);
     return true;
 }

@@ -74,6 +74,10 @@ bool api_campaign_status_run(struct request *req);
 bool api_campaign_recipients_parse(struct request *req);
 bool api_campaign_recipients_run(struct request *req);
 
+/* A bare host name from a domain parameter (a scheme, "www." and a path are
+ * dropped): letters, digits, '-' and '.', with a dot, lowercased; NULL otherwise. */
+const char *api_domain_param(struct request *req, const char *text);
+
 bool api_search_parse(struct request *req);
 const char *api_search_cache_key(struct request *req);
 bool api_search_run(struct request *req);
@@ -82,6 +86,10 @@ bool api_recipes_run(struct request *req);
 bool api_find_parse(struct request *req);
 const char *api_find_cache_key(struct request *req);
 bool api_find_run(struct request *req);
+/* domain.php: what is known of a domain's addresses (finder/domainsearch.h). */
+bool api_domain_parse(struct request *req);
+const char *api_domain_cache_key(struct request *req);
+bool api_domain_run(struct request *req);
 
 bool api_crawl_parse(struct request *req);
 const char *api_crawl_cache_key(struct request *req);

@@ -5,6 +5,7 @@
 
 #include "crawl/crawl.h"
 #include "crawl/result.h"
+#include "finder/finder.h"
 
 struct crawl_params {
     const char *url;
@@ -39,5 +40,6 @@ bool api_crawl_run(struct request *req)
     if (rc != RC_OK) return req_fail(req, E_CRAWL_ERROR, "Could not fetch %s: %s", p->url, err.msg);
     req->data = crawl_result_json(&r);
     req->cost = crawl_result_cost(&r);
+    finder_record_sightings(req->store, "crawl", req->data, NULL);
     return true;
 }

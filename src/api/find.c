@@ -7,8 +7,7 @@
 
 #include <string.h>
 
-/* A bare host name: letters, digits, '-' and '.', with a dot, lowercased. */
-static const char *domain_param(struct request *req, const char *text) {
+const char *api_domain_param(struct request *req, const char *text) {
     if (strncmp(text, "http://", 7) == 0)
         text += 7;
     else if (strncmp(text, "https://", 8) == 0)
@@ -38,7 +37,7 @@ bool api_find_parse(struct request *req) {
     const char *domain;
     int64_t crawl;
     if (!param_string(req, "domain", true, 253, &domain)) return false;
-    if (!(q->domain = domain_param(req, domain)))
+    if (!(q->domain = api_domain_param(req, domain)))
         return req_fail(req, E_INVALID_PARAM, "Parameter 'domain' must be a domain name.");
     if (!name_param(req, "first_name", true, &q->name.first) ||
         !name_param(req, "last_name", true, &q->name.last) ||

@@ -39,6 +39,12 @@ const struct route api_routes[] = {
     {.file = "find.php", .method = M_GET, .endpoint = "find", .upstream = true, .max_credits = 1,
      .cache_ttl = 30 * DAY, .parse = api_find_parse, .cache_key = api_find_cache_key,
      .run = api_find_run},
+    /* crawl.php's price when nothing was known and the site was crawled (at most 15), else
+     * 1 credit per 10 addresses returned (at most 100); a day in the cache: new public
+     * answers and verifications show up by the next day, repeated looks are free */
+    {.file = "domain.php", .method = M_GET, .endpoint = "domain", .upstream = true,
+     .job = JOB_UPSTREAM, .max_credits = 15, .cache_ttl = DAY, .parse = api_domain_parse,
+     .cache_key = api_domain_cache_key, .run = api_domain_run},
     /* fresh search every time (never cached); 10 credits above 7 fresh ads, else 1 per ad
      * with an email; history and enrichment are free */
     {.file = "ads.php", .method = M_GET, .endpoint = "ads", .upstream = true, .max_credits = 10,

@@ -7,6 +7,7 @@
 #include "api/api.h"
 
 #include "core/cache.h"
+#include "finder/finder.h"
 #include "serp/serp.h"
 
 #include <stdio.h>
@@ -215,6 +216,7 @@ bool api_search_run(struct request *req)
     json_object_set_new(d, "provider", str(served->name));
     req->cost = search_cost(page.results_count, json_array_size(emails));
     req->data = d;
+    finder_record_sightings(req->store, "search", d, NULL);
     return true;
 }
 

@@ -10,7 +10,6 @@
 #include "core/cache.h"
 #include "verify/verify.h"
 
-#include <ctype.h>
 #include <string.h>
 
 enum { EMAIL_INPUT_MAX = 1024, RESULT_TTL = 86400, UNKNOWN_TTL = 900 };
@@ -81,10 +80,7 @@ bool api_verify_parse(struct request *req)
 
 static const char *result_key(struct request *req, const char *email)
 {
-    char *folded = arena_strdup(&req->arena, email);
-    for (char *c = folded; *c; c++) *c = (char)tolower((unsigned char)*c);
-    const char *parts[] = {folded};
-    return cache_key(&req->arena, "verify", 1, parts);
+    return verify_cache_key(email, &req->arena);
 }
 
 /* A cached result, or false. */

@@ -40,33 +40,16 @@ static void evidence_add(struct evidence *ev, const char *email, const char *sou
     ev->sources[ev->n++] = source ? arena_strdup(a, source) : NULL;
 }
 
-static void add_emails(struct evidence *ev, json_t *emails, const char *source, const char *domain,
-                       struct arena *a) {
-    size_t i;
-    json_t *e;
-    json_array_foreach(emails, i, e) if (json_is_string(e))
-        evidence_add(ev, json_string_value(e), source, domain, a);
-}
+struct evidence_ctx {
+    struct evidence *ev;
+    const char *domain;
+    struct arena *a;
+};
 
-/* A cached crawl.php or search.php data object, or an ad's contact data. */
-static void read_mention(struct evidence *ev, const struct public_mention *m, const char *domain,
-                         struct arena *a) {
-    json_t *root = json_loads(m->json, 0, NULL);
-    if (!json_is_object(root)) goto out;
-    if (strcmp(m->kind, "search") == 0) {
-        size_t i;
-        json_t *r;
-        json_array_foreach(json_object_get(root, "results"), i, r)
-            add_emails(ev, json_object_get(r, "emails"),
-                       json_string_value(json_object_get(r, "url")), domain, a);
-    } else if (strcmp(m->kind, "crawl") == 0) {
-        add_emails(ev, json_object_get(root, "emails"),
-                   json_string_value(json_object_get(root, "domain")), domain, a);
-    } else {
-        add_emails(ev, json_object_get(root, "emails"), m->url, domain, a);
-    }
-out:
-    json_decref(root);
+static void add_email(void *ctx, const char *email, const char *source)
+{
+    struct evidence_ctx *c = ctx;
+    evidence_add(c->ev, email, source, c->domain, c->a);
 }
 
 static enum rc gather(struct store *st, const struct finder_query *q, struct arena *a,
@@ -76,8 +59,18 @@ static enum rc gather(struct store *st, const struct finder_query *q, struct are
     enum rc rc =
         st->ops->public_mentions(st, q->domain, clock_now(), FINDER_MENTIONS_MAX, a, &m, &n, err);
     if (rc != RC_OK) return rc;
+    struct evidence_ctx ctx = {ev, q->domain, a};
+    for (size_t i = 0; i < n; i++) {
+        json_t *root = json_loads(m[i].json, 0, NULL);
+        finder_answer_emails(m[i].kind, root, m[i].url, add_email, &ctx);
+        json_decref(root);
+    }
+    /* addresses seen in answers that have since expired from the cache */
+    struct email_sighting *seen;
+    rc = st->ops->sightings_of_domain(st, q->domain, FINDER_SIGHTINGS_MAX, a, &seen, &n, err);
+    if (rc != RC_OK) return rc;
     for (size_t i = 0; i < n; i++)
-        read_mention(ev, &m[i], q->domain, a);
+        evidence_add(ev, seen[i].email, seen[i].source, q->domain, a);
     if (ev->n > 0 || !q->crawl) return RC_OK;
     /* nothing known yet: what the site itself shows (a failed crawl is no evidence) */
     const char *url;
@@ -88,7 +81,8 @@ static enum rc gather(struct store *st, const struct finder_query *q, struct are
         crawl_site(url, implied, a, &r, &ignored) != RC_OK)
         return RC_OK;
     json_t *data = crawl_result_json(&r);
-    add_emails(ev, json_object_get(data, "emails"), url, q->domain, a);
+    finder_record_sightings(st, "crawl", data, NULL);
+    finder_answer_emails("crawl", data, NULL, add_email, &ctx);
     json_decref(data);
     return RC_OK;
 }

@@ -3,7 +3,8 @@
  * transliterated by a table, compound names kept hyphenated with joined and
  * first-part variants); the domain's address patterns are ranked by the
  * addresses leadgen has seen at it in public data (cached crawl.php and
- * search.php answers, Ad Spy contacts; never a user's leads), then the
+ * search.php answers, Ad Spy contacts, and the email sightings those answers
+ * recorded; never a user's leads), then the
  * candidates are verified by SMTP in order of likelihood. The pure parts
  * (names, classification, ranking, confidence) are exposed for unit tests.
  * Everything returned lives in the caller's arena. */
@@ -22,7 +23,8 @@
 enum {
     FINDER_PROBES_MAX = 5,   /* candidate addresses verified per request */
     FINDER_SOURCES_MAX = 10, /* evidence URLs in an answer */
-    FINDER_MENTIONS_MAX = 50 /* public answers read per domain */
+    FINDER_MENTIONS_MAX = 50, /* public answers read per domain */
+    FINDER_SIGHTINGS_MAX = 500 /* addresses recorded per answer, sightings read per domain */
 };
 
 /* ---- names -------------------------------------------------------------- */
@@ -64,6 +66,21 @@ size_t finder_rank_patterns(const char *const *locals, size_t n, struct finder_r
 /* 0-99 from the evidence behind the chosen pattern and the verification. */
 enum finder_check { FINDER_VERIFIED, FINDER_CATCH_ALL, FINDER_UNVERIFIED };
 int finder_confidence(int pattern_count, size_t classified, enum finder_check check);
+
+/* ---- public evidence ------------------------------------------------------ */
+
+/* Calls fn(ctx, email, source) for each address in a public answer: kind
+ * "crawl" (a crawl.php data object; source its page URL), "search" (a
+ * search.php one; each result's URL) or "ad" (an ad's contact data; source is
+ * url, its landing page). source may be NULL; email is as written. */
+typedef void finder_email_fn(void *ctx, const char *email, const char *source);
+void finder_answer_emails(const char *kind, json_t *data, const char *url, finder_email_fn *fn,
+                          void *ctx);
+
+/* Records the addresses of a public answer in the store's email sightings
+ * (lowercased, with their page; at most FINDER_SIGHTINGS_MAX). A failure is
+ * logged and dropped: sightings are a by-product of the answer. */
+void finder_record_sightings(struct store *st, const char *kind, json_t *data, const char *url);
 
 /* ---- the whole search ---------------------------------------------------- */
 

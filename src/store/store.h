@@ -255,6 +255,15 @@ struct public_mention {
     const char *json; /* the data object, or the ad's contact data */
 };
 
+/* An address seen on a public page (crawl.php, search.php and Ad Spy answers;
+ * never a user's leads), kept after the cached answer expires. */
+struct email_sighting {
+    const char *email;  /* lowercase */
+    const char *domain; /* the part after '@' */
+    const char *source; /* the page that showed it */
+    int64_t first_seen, last_seen;
+};
+
 struct store_ops {
     const char *name;
     void (*close)(struct store *st);
@@ -364,6 +373,15 @@ struct store_ops {
     enum rc (*public_mentions)(struct store *st, const char *domain, int64_t now, size_t max,
                                struct arena *a, struct public_mention **out, size_t *count,
                                struct err *err);
+    /* Records addresses seen now (first_seen/last_seen of rows are ignored): a
+     * new (email, source) pair starts at now, a known one has last_seen moved
+     * to now. One transaction. */
+    enum rc (*sightings_record)(struct store *st, const struct email_sighting *rows, size_t count,
+                                int64_t now, struct err *err);
+    /* The sightings at domain (lowercase), by email then first_seen, at most max. */
+    enum rc (*sightings_of_domain)(struct store *st, const char *domain, size_t max,
+                                   struct arena *a, struct email_sighting **out, size_t *count,
+                                   struct err *err);
 
     enum rc (*campaign_recipients)(struct store *st, int64_t user_id, int64_t id,
                                    const char *status, int64_t limit, int64_t offset,

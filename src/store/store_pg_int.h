@@ -226,11 +226,16 @@ enum rc pg_leads_set_verified(struct store *st, int64_t user_id, const int64_t *
 enum rc pg_public_mentions(struct store *st, const char *domain, int64_t now, size_t max,
                            struct arena *a, struct public_mention **out, size_t *count,
                            struct err *err);
+enum rc pg_sightings_record(struct store *st, const struct email_sighting *rows, size_t count,
+                            int64_t now, struct err *err);
+enum rc pg_sightings_of_domain(struct store *st, const char *domain, size_t max, struct arena *a,
+                               struct email_sighting **out, size_t *count, struct err *err);
 #define PG_MISC_OPS                                                                                \
     .ads_record = pg_ads_record, .ads_history = pg_ads_history,                                    \
     .ads_set_contact = pg_ads_set_contact, .recipe_list = pg_recipe_list,                          \
     .recipe_get = pg_recipe_get, .leads_owned = pg_leads_owned,                                    \
-    .leads_set_verified = pg_leads_set_verified, .public_mentions = pg_public_mentions,
+    .leads_set_verified = pg_leads_set_verified, .public_mentions = pg_public_mentions,            \
+    .sightings_record = pg_sightings_record, .sightings_of_domain = pg_sightings_of_domain,
 
 /* Automation: usage, async jobs, webhooks (store_pg_auto.c). */
 enum rc pg_user_get(struct store *st, int64_t user_id, struct arena *a, struct user *out,

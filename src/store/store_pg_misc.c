@@ -13,6 +13,8 @@ enum miscq {
     Q_LEAD_OWNED,
     Q_SET_VERIFIED,
     Q_MENTIONS,
+    Q_SIGHTING,
+    Q_SIGHTINGS,
     Q_COUNT
 };
 
@@ -46,6 +48,11 @@ static const char *const sql[Q_COUNT] = {
                    "AND body ILIKE $1 ESCAPE '\\' "
                    "UNION ALL SELECT 'ad', url, contact_data, last_seen FROM ads "
                    "WHERE contact_data ILIKE $1 ESCAPE '\\') m ORDER BY at DESC LIMIT $3",
+    [Q_SIGHTING] = "INSERT INTO email_sightings (email, source, domain, first_seen, last_seen) "
+                   "VALUES ($1, $2, $3, $4, $4) "
+                   "ON CONFLICT (email, source) DO UPDATE SET last_seen = excluded.last_seen",
+    [Q_SIGHTINGS] = "SELECT email, source, first_seen, last_seen FROM email_sightings "
+                    "WHERE domain = $1 ORDER BY email, first_seen, source LIMIT $2",
 };
 
 #define RUN(id_, args_, what_) pg_run(c, PG_MISC_BASE + (id_), sql[id_], (args_), err, (what_))
@@ -270,4 +277,58 @@ enum rc pg_public_mentions(struct store *st, const char *domain, int64_t now, si
     *out = NULL;
     *count = 0;
     PG_OP(st, err, public_mentions_on(c, domain, now, max, a, out, count, err));
+}
+
+/* ---- email sightings (domain.php's evidence) --------------------------------- */
+
+static enum rc sightings_record_on(struct pgc *c, const struct email_sighting *rows, size_t count,
+                                   int64_t now, struct err *err)
+{
+    enum rc rc = RC_OK;
+    for (size_t i = 0; rc == RC_OK && i < count; i++) {
+        struct pg_args args = {0};
+        pg_arg_text(&args, rows[i].email);
+        pg_arg_text(&args, rows[i].source);
+        pg_arg_text(&args, rows[i].domain);
+        pg_arg_int(&args, now);
+        rc = EXEC(Q_SIGHTING, &args, "email sighting");
+    }
+    return rc;
+}
+
+enum rc pg_sightings_record(struct store *st, const struct email_sighting *rows, size_t count,
+                            int64_t now, struct err *err)
+{
+    PG_TX(st, err, sightings_record_on(c, rows, count, now, err));
+}
+
+static enum rc sightings_of_domain_on(struct pgc *c, const char *domain, size_t max,
+                                      struct arena *a, struct email_sighting **out, size_t *count,
+                                      struct err *err)
+{
+    struct pg_args args = {0};
+    pg_arg_text(&args, domain);
+    pg_arg_int(&args, (int64_t)max);
+    PGresult *r = RUN(Q_SIGHTINGS, &args, "email sightings");
+    if (!r) return RC_DB;
+    size_t n = (size_t)PQntuples(r);
+    struct email_sighting *list = arena_alloc(a, (n ? n : 1) * sizeof *list);
+    for (int i = 0; i < (int)n; i++)
+        list[i] = (struct email_sighting){.email = pg_text(r, i, 0, a),
+                                          .domain = domain,
+                                          .source = pg_text(r, i, 1, a),
+                                          .first_seen = pg_int(r, i, 2),
+                                          .last_seen = pg_int(r, i, 3)};
+    PQclear(r);
+    *out = list;
+    *count = n;
+    return RC_OK;
+}
+
+enum rc pg_sightings_of_domain(struct store *st, const char *domain, size_t max, struct arena *a,
+                               struct email_sighting **out, size_t *count, struct err *err)
+{
+    *out = NULL;
+    *count = 0;
+    PG_OP(st, err, sightings_of_domain_on(c, domain, max, a, out, count, err));
 }

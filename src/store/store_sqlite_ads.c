@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-enum aq { Q_UPSERT, Q_HISTORY, Q_SET_CONTACT, Q_MENTIONS, Q_COUNT };
+enum aq { Q_UPSERT, Q_HISTORY, Q_SET_CONTACT, Q_MENTIONS, Q_SIGHTING, Q_SIGHTINGS, Q_COUNT };
 
 static const char *const aq_sql[Q_COUNT] = {
     [Q_UPSERT] = "INSERT INTO ads (query_key, engine, domain, title_key, title, url, display_url, "
@@ -28,6 +28,11 @@ static const char *const aq_sql[Q_COUNT] = {
                    "AND body LIKE ?1 ESCAPE '\\' "
                    "UNION ALL SELECT 'ad', url, contact_data, last_seen FROM ads "
                    "WHERE contact_data LIKE ?1 ESCAPE '\\') ORDER BY at DESC LIMIT ?3",
+    [Q_SIGHTING] = "INSERT INTO email_sightings (email, source, domain, first_seen, last_seen) "
+                   "VALUES (?1, ?2, ?3, ?4, ?4) "
+                   "ON CONFLICT (email, source) DO UPDATE SET last_seen = excluded.last_seen",
+    [Q_SIGHTINGS] = "SELECT email, source, first_seen, last_seen FROM email_sightings "
+                    "WHERE domain = ?1 ORDER BY email, first_seen, source LIMIT ?2",
 };
 
 _Static_assert(SQ_ADS_BASE + Q_COUNT <= SQ_SENDS_BASE, "ad statements overflow their slots");
@@ -131,6 +136,55 @@ enum rc sq_public_mentions(struct store *st, const char *domain, int64_t now, si
                                             .json = sq_col_text(q, 2, a)};
     }
     enum rc rc = r == SQLITE_DONE ? RC_OK : sq_fail(c, err, "public mentions");
+    sq_done(q);
+    *out = list;
+    *count = rc == RC_OK ? n : 0;
+    return rc;
+}
+
+static enum rc sightings_in_tx(struct conn *c, const struct email_sighting *rows, size_t count,
+                               int64_t now, struct err *err)
+{
+    Q(q, Q_SIGHTING);
+    enum rc rc = RC_OK;
+    for (size_t i = 0; rc == RC_OK && i < count; i++) {
+        sq_bind_text(q, 1, rows[i].email);
+        sq_bind_text(q, 2, rows[i].source);
+        sq_bind_text(q, 3, rows[i].domain);
+        sqlite3_bind_int64(q, 4, now);
+        rc = sq_exec(c, q, err, "email sighting");
+    }
+    return rc;
+}
+
+enum rc sq_sightings_record(struct store *st, const struct email_sighting *rows, size_t count,
+                            int64_t now, struct err *err)
+{
+    CONN(st, err);
+    enum rc rc = sq_begin(c, err);
+    if (rc != RC_OK) return rc;
+    return sq_end(c, sightings_in_tx(c, rows, count, now, err), err);
+}
+
+enum rc sq_sightings_of_domain(struct store *st, const char *domain, size_t max, struct arena *a,
+                               struct email_sighting **out, size_t *count, struct err *err)
+{
+    CONN(st, err);
+    Q(q, Q_SIGHTINGS);
+    sq_bind_text(q, 1, domain);
+    sqlite3_bind_int64(q, 2, (sqlite3_int64)max);
+    size_t n = 0, cap = 0;
+    struct email_sighting *list = NULL;
+    int r;
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        list = sq_grow(a, list, n, &cap, sizeof *list);
+        list[n++] = (struct email_sighting){.email = sq_col_text(q, 0, a),
+                                            .domain = domain,
+                                            .source = sq_col_text(q, 1, a),
+                                            .first_seen = sqlite3_column_int64(q, 2),
+                                            .last_seen = sqlite3_column_int64(q, 3)};
+    }
+    enum rc rc = r == SQLITE_DONE ? RC_OK : sq_fail(c, err, "email sightings");
     sq_done(q);
     *out = list;
     *count = rc == RC_OK ? n : 0;

@@ -152,9 +152,14 @@ enum rc sq_ads_set_contact(struct store *st, int64_t ad_id, const char *contact_
 enum rc sq_public_mentions(struct store *st, const char *domain, int64_t now, size_t max,
                            struct arena *a, struct public_mention **out, size_t *count,
                            struct err *err);
+enum rc sq_sightings_record(struct store *st, const struct email_sighting *rows, size_t count,
+                            int64_t now, struct err *err);
+enum rc sq_sightings_of_domain(struct store *st, const char *domain, size_t max, struct arena *a,
+                               struct email_sighting **out, size_t *count, struct err *err);
 #define SQ_ADS_OPS                                                                                 \
     .ads_record = sq_ads_record, .ads_history = sq_ads_history,                                    \
-    .ads_set_contact = sq_ads_set_contact, .public_mentions = sq_public_mentions,
+    .ads_set_contact = sq_ads_set_contact, .public_mentions = sq_public_mentions,                  \
+    .sightings_record = sq_sightings_record, .sightings_of_domain = sq_sightings_of_domain,
 
 /* Automation: usage, async jobs, webhooks (store_sqlite_auto.c). */
 enum rc sq_user_get(struct store *st, int64_t user_id, struct arena *a, struct user *out,

@@ -4,9 +4,11 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "core/cache.h"
 #include "verify/lists.h"
 #include "verify/smtp_conn.h"
 
+#include <ctype.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -226,4 +228,12 @@ bool verify_port25_open(int timeout_ms, char *why, size_t size)
     verify_smtp_close(c);
     if (!open) snprintf(why, size, "%s: %s", host, err.msg);
     return open;
+}
+
+const char *verify_cache_key(const char *email, struct arena *a)
+{
+    char *folded = arena_strdup(a, email);
+    for (char *c = folded; *c; c++) *c = (char)tolower((unsigned char)*c);
+    const char *parts[] = {folded};
+    return cache_key(a, "verify", 1, parts);
 }

@@ -36,6 +36,10 @@ struct verify_outcome {
 void verify_run(const char *const *emails, size_t n, const struct verify_options *opt,
                 struct verify_outcome *out);
 
+/* The shared response cache's key for an address's result (verify.php
+ * stores them; domain search reads them), case-folded, in the arena. */
+const char *verify_cache_key(const char *email, struct arena *a);
+
 /* Whether outbound port 25 is open: one connection to a well-known MX
  * (Gmail's) within timeout_ms. false with the reason in why when it is not. */
 bool verify_port25_open(int timeout_ms, char *why, size_t size);

@@ -41,7 +41,8 @@ def redirect(location, status=301):
 
 
 class Sites:
-    def __init__(self, delay=0.0):
+    def __init__(self, delay=0.0, bind=("127.0.0.1", 0)):
+        self.bind = bind  # (address, port): port 80 lets a bare domain's crawl reach it
         self.sites = {}
         self.requests = []
         self.delay = delay
@@ -120,7 +121,7 @@ class Sites:
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
-        self._httpd = _Server(("127.0.0.1", 0), Handler)
+        self._httpd = _Server(self.bind, Handler)
         self._httpd.daemon_threads = True
         self.port = self._httpd.server_address[1]
         threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
