@@ -47,6 +47,8 @@ static const struct config_var config_vars[] = {
         "requests waiting for a thread to ask the licence service"),
     INT("LEADGEN_MAX_CONNECTIONS", max_connections, "4096", 16, 1000000,
         "open connections accepted at once"),
+    INT("LEADGEN_MAX_CONNECTIONS_PER_IP", max_connections_per_ip, "1024", 0, 1000000,
+        "open connections one client address may hold (0: no limit)"),
     INT("LEADGEN_CLIENT_TIMEOUT", client_timeout, "30", 1, 3600,
         "seconds an idle or slow client may hold a connection"),
     BOOL("LEADGEN_ACCESS_LOG", access_log, "1", "0 turns the per-request access log off"),

@@ -3,6 +3,7 @@
  * and store operations the API uses. */
 #include "cli/cli.h"
 
+#include "base/buf.h"
 #include "base/clock.h"
 #include "base/json.h"
 #include "base/log.h"
@@ -434,6 +435,7 @@ static struct server_options serve_options(void)
                    [JOB_AI] = (unsigned)cfg.queue_ai,
                    [JOB_LICENCE] = (unsigned)cfg.queue_licence},
         .max_connections = (unsigned)cfg.max_connections,
+        .max_connections_per_ip = (unsigned)cfg.max_connections_per_ip,
         .client_timeout = (unsigned)cfg.client_timeout,
         .access_log = cfg.access_log,
     };
@@ -704,6 +706,30 @@ static int words_match(const char *words, int argc, char **argv)
     return used;
 }
 
+/* Names what was not understood: the group's subcommand when the first word
+ * is a known group (`user password`), with the ones it has. */
+static int unknown_command(int argc, char **argv)
+{
+    struct buf known;
+    buf_init(&known, 0);
+    size_t n = strlen(argv[0]);
+    for (int i = 0; i < COMMAND_COUNT; i++) {
+        const char *w = commands[i].words;
+        if (strncmp(w, argv[0], n) != 0 || w[n] != ' ' || (known.data && strstr(known.data, w)))
+            continue;
+        buf_printf(&known, "%s`leadgen %s`", known.len ? ", " : "", w);
+    }
+    if (known.len && argc > 1)
+        fprintf(stderr, "leadgen: unknown command '%s %s' (%s has: %s)\n", argv[0], argv[1],
+                argv[0], known.data);
+    else if (known.len)
+        fprintf(stderr, "leadgen: '%s' needs a subcommand: %s\n", argv[0], known.data);
+    else
+        fprintf(stderr, "leadgen: unknown command '%s' (try `leadgen help`)\n", argv[0]);
+    buf_free(&known);
+    return 2;
+}
+
 int cli_main(int argc, char **argv)
 {
     struct err err = {0};
@@ -738,6 +764,5 @@ int cli_main(int argc, char **argv)
         }
         return rc;
     }
-    fprintf(stderr, "leadgen: unknown command '%s' (try `leadgen help`)\n", argv[1]);
-    return 2;
+    return unknown_command(argc - 1, argv + 1);
 }

@@ -482,12 +482,21 @@ struct server *server_start(struct store *st, const struct server_options *opt, 
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
         threads = cores > 1 ? (unsigned)cores - 1 : 1;
     }
+    /* options that are passed only when they apply: MHD warns on stderr about a
+     * thread pool of one, and a per-address limit of 0 would refuse everyone */
+    struct MHD_OptionItem optional[3] = {{MHD_OPTION_END, 0, NULL}};
+    size_t n_optional = 0;
+    if (threads > 1)
+        optional[n_optional++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, threads, NULL};
+    if (opt->max_connections_per_ip)
+        optional[n_optional++] = (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+                                                         opt->max_connections_per_ip, NULL};
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
                      MHD_USE_TURBO | MHD_USE_ERROR_LOG;
     if (addr.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
     srv->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, opt->max_connections,
+        MHD_OPTION_ARRAY, optional, MHD_OPTION_CONNECTION_LIMIT, opt->max_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, opt->client_timeout, MHD_OPTION_NOTIFY_COMPLETED,
         on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024U,

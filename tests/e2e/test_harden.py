@@ -1,0 +1,64 @@
+"""Faults and abuse a public deployment meets (issue 21): start-up noise, CLI
+subcommand errors, per-address connection limits, rate limits, a store file
+deleted under the server, licence-service floods, crashes with reservations
+held, credits held by requests in flight, secrets at rest, HTTP library
+errors in the JSON envelope, and internationalised hosts."""
+import os
+import socket
+import time
+
+import lib
+from lib import Server, assert_error, assert_success, eq, last_line
+
+
+def test_serve_prints_only_its_own_lines():
+    with Server(env={"LEADGEN_THREADS": "1", "LEADGEN_ACCESS_LOG": "0"}) as s:
+        s.get("projects.php")
+        noise = [l for l in s.stderr_text().splitlines() if "thread pool" in l or "Warning" in l]
+        eq(noise, [], "libmicrohttpd lines on stderr")
+
+
+def test_unknown_subcommand_is_named():
+    with Server() as s:
+        proc = s.cli("user", "password", "a@example.com")
+        eq(proc.returncode, 2)
+        assert "unknown command 'user password'" in proc.stderr, proc.stderr
+        assert "user add" in proc.stderr, proc.stderr
+
+
+def _connect_from(address, port):
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.settimeout(10)
+    sock.bind((address, 0))
+    sock.connect(("127.0.0.1", port))
+    return sock
+
+
+def _get_status(sock, path):
+    sock.sendall(("GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % path).encode())
+    data = b""
+    while b"\r\n" not in data:
+        chunk = sock.recv(4096)
+        if not chunk:
+            return None
+        data += chunk
+    return int(data.split()[1])
+
+
+def test_one_address_cannot_take_every_connection():
+    limit = 20
+    with Server(env={"LEADGEN_MAX_CONNECTIONS": "64",
+                     "LEADGEN_MAX_CONNECTIONS_PER_IP": str(limit)}) as s:
+        flood = [_connect_from("127.0.0.1", s.port) for _ in range(64)]
+        try:
+            # the connections past the limit are closed at once, without an answer
+            served = sum(1 for sock in flood if _get_status(sock, "/healthz") == 200)
+            eq(served, limit)
+            fresh = _connect_from("127.0.0.2", s.port)
+            try:
+                eq(_get_status(fresh, "/healthz"), 200)
+            finally:
+                fresh.close()
+        finally:
+            for sock in flood:
+                sock.close()
