@@ -38,6 +38,9 @@ static const struct config_var config_vars[] = {
     INT("LEADGEN_WORKERS", workers, "64", 1, 1024, "threads for requests that wait on upstream I/O"),
     INT("LEADGEN_USER_INFLIGHT", user_inflight, "8", 1, 1024,
         "most job-pool requests one user may have queued or running"),
+    STRING("LEADGEN_RATE_LIMIT", rate_limit, NULL,
+           "per-user request limits per family over the defaults search=60/min,crawl=120/min,"
+           "find=120/min,places=60/min,verify=60/min,ai=60/min (N 0: no limit)"),
     INT("LEADGEN_QUEUE_UPSTREAM", queue_upstream, "64", 0, 100000,
         "search/crawl/ads/places requests waiting for a thread"),
     INT("LEADGEN_QUEUE_VERIFY", queue_verify, "32", 0, 100000,

@@ -30,6 +30,7 @@ struct config {
     int64_t auth_ttl;
     const char *secret;
     int64_t threads, workers, max_connections, max_connections_per_ip, client_timeout;
+    const char *rate_limit;
     int64_t user_inflight, queue_upstream, queue_verify, queue_ai, queue_licence;
     bool access_log;
     int64_t time_offset, first_user_credits;

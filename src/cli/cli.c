@@ -17,6 +17,7 @@
 #include "crawl/result.h"
 #include "core/auth.h"
 #include "core/keys.h"
+#include "core/ratelimit.h"
 #include "core/secrets.h"
 #include "leads/leads.h"
 #include "http/server.h"
@@ -750,6 +751,10 @@ int cli_main(int argc, char **argv)
         RC_OK) {
         fprintf(stderr, "leadgen: LEADGEN_SMTP_PROXY: %s; expected "
                         "socks5://[user:pass@]host:port[,...]\n", err.msg);
+        return 2;
+    }
+    if (ratelimit_configure(cfg.rate_limit, &err) != RC_OK) {
+        fprintf(stderr, "leadgen: LEADGEN_RATE_LIMIT=%s: %s\n", cfg.rate_limit, err.msg);
         return 2;
     }
     configure_modules();

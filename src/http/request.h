@@ -8,6 +8,7 @@
 
 #include "base/mem.h"
 #include "base/rc.h"
+#include "core/ratelimit.h"
 #include "http/errors.h"
 #include "store/store.h"
 
@@ -58,6 +59,7 @@ struct request {
     enum api_error error;
     char error_msg[256];
     unsigned retry_after; /* seconds for a Retry-After header; 0: none */
+    struct rate_state rate; /* X-RateLimit-* headers when its family is limited */
 };
 
 /* Records an error (first wins) and returns false. */

@@ -7,6 +7,7 @@
 #include "core/auth.h"
 #include "core/cache.h"
 #include "core/hotcache.h"
+#include "core/ratelimit.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -114,6 +115,18 @@ static bool worth_queueing(struct request *req)
     return req_fail_rc(req, &no_credits);
 }
 
+/* Counts the request against its family's per-user limit (core/ratelimit.h).
+ * Distinct from the job pool's 429, which counts requests in progress. */
+static bool within_rate_limit(struct request *req)
+{
+    if (ratelimit_take(req->user_id, req->route->endpoint, &req->rate)) return true;
+    req->retry_after = req->rate.reset_s ? req->rate.reset_s : 1;
+    return req_fail(req, E_RATE_LIMITED,
+                    "Rate limit reached: at most %u %s requests per %s for this account. Retry "
+                    "after %u seconds.",
+                    req->rate.limit, req->rate.family, req->rate.period, req->retry_after);
+}
+
 enum router_step router_begin(const struct route_table *table, struct request *req)
 {
     if (!match_route(table, req)) return ROUTER_DONE;
@@ -123,6 +136,7 @@ enum router_step router_begin(const struct route_table *table, struct request *r
     }
     if (!req->route->public && !authenticate_local(req)) return ROUTER_DONE;
     if (req->auth_pending) return ROUTER_ASYNC;
+    if (!req->route->public && !within_rate_limit(req)) return ROUTER_DONE;
     /* a cached answer of an upstream route is served here, on the event thread,
      * without the job-pool round trip that only real upstream work needs */
     if (req->route->upstream && req->route->cache_ttl && prepare(req)) return ROUTER_DONE;
@@ -252,7 +266,8 @@ void router_finish(struct request *req)
     if (req->auth_pending) {
         struct err err = {0};
         req->auth_pending = false;
-        if (!apply_auth(req, auth_remote(req->store, req->api_key, &req->user_id, &err), &err))
+        if (!apply_auth(req, auth_remote(req->store, req->api_key, &req->user_id, &err), &err) ||
+            !within_rate_limit(req))
             return;
     }
     if (!req->prepared && prepare(req)) return;

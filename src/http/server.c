@@ -123,6 +123,17 @@ static void ctx_free(struct conn_ctx *ctx)
 
 /* ---- responses ------------------------------------------------------------ */
 
+static void add_rate_headers(struct MHD_Response *resp, const struct rate_state *rate)
+{
+    char n[16];
+    snprintf(n, sizeof n, "%u", rate->limit);
+    MHD_add_response_header(resp, "X-RateLimit-Limit", n);
+    snprintf(n, sizeof n, "%u", rate->remaining);
+    MHD_add_response_header(resp, "X-RateLimit-Remaining", n);
+    snprintf(n, sizeof n, "%u", rate->reset_s);
+    MHD_add_response_header(resp, "X-RateLimit-Reset", n);
+}
+
 static enum MHD_Result send_response(struct conn_ctx *ctx)
 {
     struct request *req = &ctx->req;
@@ -138,6 +149,7 @@ static enum MHD_Result send_response(struct conn_ctx *ctx)
     if (req->error == E_METHOD_NOT_ALLOWED)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW,
                                 router_allowed(&ctx->srv->routes, req));
+    if (req->rate.limit) add_rate_headers(resp, &req->rate);
     if (req->error != E_NONE && req->retry_after) {
         char seconds[16];
         snprintf(seconds, sizeof seconds, "%u", req->retry_after);

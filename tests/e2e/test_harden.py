@@ -62,3 +62,32 @@ def test_one_address_cannot_take_every_connection():
         finally:
             for sock in flood:
                 sock.close()
+
+
+def test_rate_limit_per_user_and_family():
+    with Server(env={"LEADGEN_RATE_LIMIT": "crawl=3/min,search=0/min"}) as s:
+        other = s.add_user("other@example.com", credits=5)
+        for remaining in (2, 1, 0):
+            r = s.get("crawl.php")  # counted whatever the answer: here a missing parameter
+            eq(r.status, 400)
+            eq(r.headers["X-RateLimit-Limit"], "3")
+            eq(r.headers["X-RateLimit-Remaining"], str(remaining))
+            assert 0 < int(r.headers["X-RateLimit-Reset"]) <= 60, r.headers
+        r = s.get("crawl.php", domain="example.com")
+        assert_error(r, 429, "rate_limited")
+        assert "at most 3 crawl requests per minute" in r.json["message"], r.json
+        assert 0 < int(r.headers["Retry-After"]) <= 60, r.headers
+        eq(r.headers["X-RateLimit-Remaining"], "0")
+        # another user, and another family, have their own counts
+        eq(s.get("crawl.php", key=other).headers["X-RateLimit-Remaining"], "2")
+        r = s.get("search.php")
+        eq(r.status, 400)
+        assert "X-RateLimit-Limit" not in r.headers, r.headers
+        assert "X-RateLimit-Limit" not in s.get("projects.php").headers
+
+
+def test_rate_limit_refuses_a_bad_spec():
+    for spec in ("crawl=3", "crawl=3/fortnight", "nosuch=1/min", "crawl=-1/min"):
+        proc = lib.cli(lib.BIN, "help", env={"LEADGEN_RATE_LIMIT": spec})
+        eq(proc.returncode, 2, spec)
+        assert "LEADGEN_RATE_LIMIT" in proc.stderr, proc.stderr
