@@ -5,6 +5,7 @@
 #include "store/store_sqlite_int.h"
 
 #include "base/clock.h"
+#include "base/log.h"
 #include "base/str.h"
 
 #include <pthread.h>
@@ -128,10 +129,15 @@ struct conn {
     sqlite3_stmt *stmts[SQ_SLOTS];
     struct sqlite_store *owner;
     struct conn *next;
+    double moved_checked_ms; /* when this connection last asked whether the file moved */
 };
+
+/* How often each connection asks whether its path still names the open file. */
+enum { MOVED_CHECK_MS = 100 };
 
 struct sqlite_store {
     struct store base;
+    _Atomic bool moved; /* the file was deleted or replaced: every operation fails */
     char *path;
     pthread_key_t tls;
     pthread_mutex_t lock; /* guards conns */
@@ -209,10 +215,32 @@ out:
     return rc;
 }
 
+/* A store file deleted or replaced under the running process would take every
+ * write into an unlinked file, lost at restart: once seen, every operation
+ * fails until leadgen is restarted on the file its path now names. */
+static bool file_moved(struct sqlite_store *s, struct conn *c)
+{
+    if (atomic_load(&s->moved)) return true;
+    double now = clock_mono_ms();
+    if (now - c->moved_checked_ms < MOVED_CHECK_MS) return false;
+    c->moved_checked_ms = now;
+    int moved = 0;
+    if (sqlite3_file_control(c->db, "main", SQLITE_FCNTL_HAS_MOVED, &moved) != SQLITE_OK || !moved)
+        return false;
+    if (!atomic_exchange(&s->moved, true))
+        log_error("store file %s was deleted or replaced while open: every request now fails; "
+                  "restore it and restart leadgen", s->path);
+    return true;
+}
+
 struct conn *sq_conn(struct store *st, struct err *err)
 {
     struct sqlite_store *s = (struct sqlite_store *)st;
     struct conn *c = pthread_getspecific(s->tls);
+    if ((c && file_moved(s, c)) || (!c && atomic_load(&s->moved))) {
+        err_set(err, RC_DB, "the store file was deleted or replaced since it was opened");
+        return NULL;
+    }
     if (c) return c;
     c = xcalloc(1, sizeof *c);
     c->owner = s;

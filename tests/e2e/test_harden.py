@@ -91,3 +91,24 @@ def test_rate_limit_refuses_a_bad_spec():
         proc = lib.cli(lib.BIN, "help", env={"LEADGEN_RATE_LIMIT": spec})
         eq(proc.returncode, 2, spec)
         assert "LEADGEN_RATE_LIMIT" in proc.stderr, proc.stderr
+
+
+def test_store_file_deleted_under_the_server():
+    lib.require_sqlite()
+    with Server(check_exit=False) as s:
+        pid = s.create_project("Before")
+        os.rename(s.db_path, s.db_path + ".moved")
+        for suffix in ("-wal", "-shm"):
+            if os.path.exists(s.db_path + suffix):
+                os.rename(s.db_path + suffix, s.db_path + ".moved" + suffix)
+
+        def refused():
+            r = s.post("projects.php", {"name": "After %f" % time.monotonic()})
+            return r if r.status != 200 else None
+        r = lib.wait_until(refused, 5)
+        assert r is not None, "writes still answered 200 with the store file gone"
+        assert_error(r, 500, "db_error")
+        assert_error(s.get("leads.php", project_id=pid), 500, "db_error")
+        h = s.get("/healthz", key=None)
+        assert_error(h, 503, "unhealthy")
+        assert "deleted or replaced" in h.json["message"], h.json
