@@ -27,6 +27,7 @@
 
 #include <malloc.h>
 #include <pthread.h>
+#include <errno.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -409,6 +410,52 @@ static int ensure_secret(struct store *st)
     return 0;
 }
 
+/* Whether holder ("host:pid", store_holder()) names a process of this machine
+ * that is gone: its reservations can be refunded without waiting. */
+static bool holder_is_dead(const char *holder)
+{
+    const char *self = store_holder(), *colon = strrchr(holder, ':');
+    const char *self_colon = strrchr(self, ':');
+    if (!colon || !self_colon || colon - holder != self_colon - self ||
+        strncmp(holder, self, (size_t)(colon - holder)) != 0 || strcmp(holder, self) == 0)
+        return false;
+    int64_t pid;
+    return str_parse_int64(colon + 1, &pid) && pid > 0 && pid <= INT32_MAX &&
+           kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
+/* At start-up: refunds what processes of this machine that died (a crash,
+ * kill -9) still held, instead of waiting for the stale horizon. */
+static void release_dead_holders(struct store *st)
+{
+    struct arena a;
+    arena_init(&a);
+    struct err err = {0};
+    const char **holders = NULL;
+    size_t n = 0;
+    if (st->ops->credits_holders(st, &a, &holders, &n, &err) != RC_OK)
+        log_warn("listing reservation holders: %s", err.msg);
+    for (size_t i = 0; i < n; i++) {
+        int64_t released = 0;
+        if (!holder_is_dead(holders[i])) continue;
+        if (st->ops->credits_release_holder(st, holders[i], &released, &err) != RC_OK)
+            log_warn("releasing reservations of %s: %s", holders[i], err.msg);
+        else if (released)
+            log_warn("released %lld reservations held by %s, which is no longer running",
+                     (long long)released, holders[i]);
+    }
+    arena_cleanup(&a);
+}
+
+/* No request holds a reservation this long (a crawl stops at 90 s; a search
+ * tries each provider of its chain for at most the upstream timeout); older
+ * ones belong to a process, on another machine, that died. */
+static int64_t stale_reservation_s(void)
+{
+    int64_t longest = cfg.upstream_timeout * 6;
+    return longest > 300 ? longest : 300;
+}
+
 /* Expired cache rows and reservations orphaned by a crash are cleaned here. */
 static void housekeeping(struct store *st)
 {
@@ -417,8 +464,7 @@ static void housekeeping(struct store *st)
     int64_t now = clock_now();
     if (st->ops->cache_purge(st, now, &removed, &err) != RC_OK)
         log_warn("cache purge: %s", err.msg);
-    /* no request holds a reservation for 15 minutes; older ones belong to a dead process */
-    if (st->ops->credits_release_stale(st, now - 900, &released, &err) != RC_OK)
+    if (st->ops->credits_release_stale(st, now - stale_reservation_s(), &released, &err) != RC_OK)
         log_warn("releasing stale reservations: %s", err.msg);
     if (released)
         log_warn("released %lld reservations left by an interrupted run", (long long)released);
@@ -561,6 +607,7 @@ static int cmd_serve(int argc, char **argv)
         store_close(st);
         return 1;
     }
+    release_dead_holders(st);
     housekeeping(st);
     static struct arena run_arena; /* lives as long as the process serves */
     arena_init(&run_arena);
@@ -591,7 +638,7 @@ static int cmd_serve(int argc, char **argv)
     for (int tick = 0; !stop_requested; tick++) {
         struct timespec second = {1, 0};
         nanosleep(&second, NULL);
-        if (tick % 600 == 599) housekeeping(st);
+        if (tick % 60 == 59) housekeeping(st);
     }
     log_info("shutting down");
     scheduler_stop(sch);

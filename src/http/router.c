@@ -99,6 +99,27 @@ static bool authenticate_local(struct request *req)
  * error or a cache hit). Never waits on the network. */
 static bool prepare(struct request *req);
 
+/* What a user whose credits are all held by requests in flight is told to wait. */
+enum { HELD_RETRY_S = 5 };
+
+/* 402; when the balance is 0 only because requests in flight hold credits
+ * (they settle soon and refund what they do not use), the message says so. */
+static bool fail_no_credits(struct request *req)
+{
+    int64_t held = 0;
+    struct err err = {0};
+    if (req->store->ops->credits_held(req->store, req->user_id, &held, &err) == RC_OK && held > 0) {
+        req->retry_after = HELD_RETRY_S;
+        return req_fail(req, E_INSUFFICIENT_CREDITS,
+                        "No credits are free right now: requests in progress hold the remaining "
+                        "%lld and return what they do not use when they finish. Retry after %d "
+                        "seconds.",
+                        (long long)held, HELD_RETRY_S);
+    }
+    struct err no_credits = {.rc = RC_NO_CREDITS};
+    return req_fail_rc(req, &no_credits);
+}
+
 /* A billable request from a user with no credits left is refused before it
  * takes a job slot, after its parameters are checked as they would be on the
  * pool; run_billed's reservation stays the one check that counts. */
@@ -111,8 +132,7 @@ static bool worth_queueing(struct request *req)
         return true; /* the reservation reports the store's failure */
     if (balance > 0) return true;
     if (!req->prepared && prepare(req)) return false;
-    struct err no_credits = {.rc = RC_NO_CREDITS};
-    return req_fail_rc(req, &no_credits);
+    return fail_no_credits(req);
 }
 
 /* Counts the request against its family's per-user limit (core/ratelimit.h).
@@ -236,7 +256,8 @@ static void run_billed(struct request *req)
     if (r->max_credits > 0 &&
         req->store->ops->credits_reserve(req->store, req->user_id, r->endpoint, r->max_credits,
                                          req->request_id, &reserved, &reservation, &err) != RC_OK) {
-        req_fail_rc(req, &err);
+        if (err.rc == RC_NO_CREDITS) fail_no_credits(req);
+        else req_fail_rc(req, &err);
         return;
     }
     req->reserved = reserved;

@@ -112,3 +112,66 @@ def test_store_file_deleted_under_the_server():
         h = s.get("/healthz", key=None)
         assert_error(h, 503, "unhealthy")
         assert "deleted or replaced" in h.json["message"], h.json
+
+
+ADMIN = "admin@localhost.localdomain"
+
+
+def _hold(s, email, credits, holder):
+    _hold_in(s.db_path, email, credits, holder)
+
+
+def _hold_in(db, email, credits, holder):
+    """A reservation of credits held by holder ("host:pid"), taken from email's balance."""
+    (user_id,) = lib.store_sql(db, "SELECT id FROM users WHERE email = ?", (email,))[0]
+    lib.store_sql(db, "UPDATE users SET credits = credits - ? WHERE id = ?",
+                  (credits, user_id))
+    lib.store_sql(db, "INSERT INTO credit_ledger (user_id, endpoint, amount, reserved, "
+                  "state, request_id, created_at, holder) VALUES (?, 'crawl', 0, ?, 'reserved', "
+                  "'held', ?, ?)", (user_id, credits, int(time.time()), holder))
+
+
+def _dead_pid():
+    import subprocess
+    proc = subprocess.Popen(["true"])
+    proc.wait()
+    return proc.pid
+
+
+def test_402_says_when_requests_in_flight_hold_the_credits():
+    with Server() as s:
+        _hold(s, ADMIN, 100, "another-machine:1")
+        eq(s.balance(ADMIN), 0)
+        r = s.get("crawl.php", domain="example.com")
+        assert_error(r, 402, "insufficient_credits")
+        assert "requests in progress hold the remaining 100" in r.json["message"], r.json
+        eq(r.headers["Retry-After"], "5")
+        # with nothing held, the reference's message and no Retry-After
+        other = s.add_user("broke@example.com", credits=0)
+        r = s.get("crawl.php", domain="example.com", key=other)
+        assert_error(r, 402, "insufficient_credits")
+        eq(r.json["message"], "Your account has no credits remaining.")
+        assert "Retry-After" not in r.headers
+
+
+def test_restart_after_a_crash_releases_what_the_dead_process_held():
+    import shutil
+    import tempfile
+    tmp = tempfile.mkdtemp(prefix="leadgen-e2e-crash-")
+    try:
+        db = lib.fresh_store_url(tmp)
+        with Server(db=db) as s:
+            key = s.key
+            s.add_user("other@example.com", credits=10)
+        host = socket.gethostname()
+        s = Server(db=db)
+        _hold_in(db, ADMIN, 60, "%s:%d" % (host, _dead_pid()))
+        _hold_in(db, "other@example.com", 4, "another-machine:1")  # not ours to judge: kept
+        _hold_in(db, "other@example.com", 3, "%s:%d" % (host, os.getpid()))  # alive: kept
+        with s:
+            s.key = key
+            eq(s.balance(ADMIN), 100)
+            eq(s.balance("other@example.com"), 3)
+            assert "no longer running" in s.stderr_text(), s.stderr_text()[-2000:]
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
