@@ -31,6 +31,8 @@ static const struct config_var config_vars[] = {
         "external licence service for keys this store does not know"),
     INT("LEADGEN_AUTH_TTL", auth_ttl, "300", 0, 86400,
         "seconds a licence-service answer is trusted before re-checking"),
+    INT("LEADGEN_AUTH_CHECKS_PER_IP", auth_checks_per_ip, "60", 0, 1000000,
+        "licence checks of unknown keys one client address may start a minute (0: no limit)"),
     STRING("LEADGEN_SECRET", secret, NULL,
            "key for stored account secrets (generated into the store when unset)"),
     INT("LEADGEN_THREADS", threads, "0", 0, 64,

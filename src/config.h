@@ -27,7 +27,7 @@ struct config {
     const char *listen, *db;
     int64_t db_pool;
     const char *auth_url;
-    int64_t auth_ttl;
+    int64_t auth_ttl, auth_checks_per_ip;
     const char *secret;
     int64_t threads, workers, max_connections, max_connections_per_ip, client_timeout;
     const char *rate_limit;

@@ -735,7 +735,8 @@ static void configure_modules(void)
     clock_set_offset(cfg.time_offset);
     http_configure(&(struct http_net_options){.resolve = cfg.resolve,
                                               .allow_private = cfg.allow_private_targets});
-    auth_configure(&(struct auth_options){.url = cfg.auth_url, .ttl = cfg.auth_ttl});
+    auth_configure(&(struct auth_options){
+        .url = cfg.auth_url, .ttl = cfg.auth_ttl, .checks_per_ip = cfg.auth_checks_per_ip});
     secrets_configure(cfg.secret);
     crawl_configure(&(struct crawl_options){.obey_robots = cfg.obey_robots});
 }

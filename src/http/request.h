@@ -39,6 +39,7 @@ struct request {
     size_t body_len;
     json_t *json; /* the parsed body of POST/PUT, a JSON object */
     const char *api_key;
+    const char *client; /* the client's address, as text */
     int64_t user_id;
     char request_id[17];
     void *params; /* what the route's parse step produced */

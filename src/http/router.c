@@ -155,6 +155,13 @@ enum router_step router_begin(const struct route_table *table, struct request *r
         return ROUTER_DONE;
     }
     if (!req->route->public && !authenticate_local(req)) return ROUTER_DONE;
+    if (req->auth_pending && !auth_remote_admit(req->client, req->api_key)) {
+        req->retry_after = 60;
+        req_fail(req, E_RATE_LIMITED,
+                 "Too many licence checks of unknown API keys from this address. Retry after 60 "
+                 "seconds.");
+        return ROUTER_DONE;
+    }
     if (req->auth_pending) return ROUTER_ASYNC;
     if (!req->route->public && !within_rate_limit(req)) return ROUTER_DONE;
     /* a cached answer of an upstream route is served here, on the event thread,

@@ -93,6 +93,21 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const cha
     return MHD_YES;
 }
 
+static const char *client_address(struct MHD_Connection *conn, struct arena *a)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    char text[INET6_ADDRSTRLEN] = "";
+    const struct sockaddr *sa = info ? info->client_addr : NULL;
+    if (sa && sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, text,
+                  sizeof text);
+    else if (sa && sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, text,
+                  sizeof text);
+    return arena_strdup(a, text);
+}
+
 static struct conn_ctx *ctx_new(struct server *srv, struct MHD_Connection *conn, const char *url,
                                 const char *method)
 {
@@ -108,6 +123,7 @@ static struct conn_ctx *ctx_new(struct server *srv, struct MHD_Connection *conn,
     req->method_name = arena_strdup(&req->arena, method);
     req->url = arena_strdup(&req->arena, url);
     str_fast_random_hex(8, req->request_id);
+    req->client = client_address(conn, &req->arena);
     MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, collect_arg, req);
     return ctx;
 }

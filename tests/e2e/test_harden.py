@@ -175,3 +175,44 @@ def test_restart_after_a_crash_releases_what_the_dead_process_held():
             assert "no longer running" in s.stderr_text(), s.stderr_text()[-2000:]
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_unknown_keys_are_checked_once_and_limited_per_address():
+    import threading
+    from fakes.licence import LicenceService
+    with LicenceService() as lic, Server(env={"LEADGEN_AUTH_URL": lic.url,
+                                              "LEADGEN_AUTH_CHECKS_PER_IP": "4"}) as s:
+        # concurrent requests with one unknown key share one check
+        release = lic.hold("bad-1")
+        answers = []
+
+        def ask():
+            answers.append(s.request("GET", "projects.php", key="bad-1", conn=s.connect()).status)
+        threads = [threading.Thread(target=ask) for _ in range(5)]
+        for t in threads:
+            t.start()
+        assert lic.wait_for_key("bad-1")
+        time.sleep(0.3)  # the others arrive and wait for that check (no assertion on timing)
+        release.set()
+        for t in threads:
+            t.join(30)
+        eq(answers, [401] * 5)
+        # a refused key is refused from memory afterwards
+        assert_error(s.get("projects.php", key="bad-1"), 401, "invalid_api_key")
+        assert_error(s.get("projects.php", key="bad-2"), 401, "invalid_api_key")
+        assert_error(s.get("projects.php", key="bad-2"), 401, "invalid_api_key")
+        eq(sorted(set(lic.keys_asked())), ["bad-1", "bad-2"])
+        eq(lic.keys_asked().count("bad-2"), 1)
+        # the address has asked about 2 keys: 2 more are checked, then no more
+        assert_error(s.get("projects.php", key="bad-3"), 401, "invalid_api_key")
+        assert_error(s.get("projects.php", key="bad-4"), 401, "invalid_api_key")
+        r = s.get("projects.php", key="bad-9")
+        assert_error(r, 429, "rate_limited")
+        assert "licence checks" in r.json["message"], r.json
+        eq(r.headers["Retry-After"], "60")
+        # another address still gets its keys checked
+        other = _connect_from("127.0.0.2", s.port)
+        try:
+            eq(_get_status(other, "/api/v1/projects.php?api_key=bad-10"), 401)
+        finally:
+            other.close()
