@@ -216,3 +216,14 @@ def test_unknown_keys_are_checked_once_and_limited_per_address():
             eq(_get_status(other, "/api/v1/projects.php?api_key=bad-10"), 401)
         finally:
             other.close()
+
+
+def test_internationalised_domain_is_crawled_in_its_idna_form():
+    from fakes.sites import Sites, page
+    with Sites() as sites:
+        sites.add("xn--e1afmkfd.com", {"/": page("info@xn--e1afmkfd.com")})
+        with Server(env=sites.env()) as s:
+            r = s.get("crawl.php", domain="http://пример.com:%d" % sites.port)
+            data = assert_success(r)
+            eq(data["emails"], ["info@xn--e1afmkfd.com"])
+            eq(sites.paths("xn--e1afmkfd.com")[:1], ["/"])
