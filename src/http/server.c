@@ -515,7 +515,8 @@ struct server *server_start(struct store *st, const struct server_options *opt, 
     struct MHD_OptionItem optional[3] = {{MHD_OPTION_END, 0, NULL}};
     size_t n_optional = 0;
     if (threads > 1)
-        optional[n_optional++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, threads, NULL};
+        optional[n_optional++] =
+            (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, threads, NULL};
     if (opt->max_connections_per_ip)
         optional[n_optional++] = (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT,
                                                          opt->max_connections_per_ip, NULL};
