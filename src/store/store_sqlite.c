@@ -22,7 +22,7 @@ extern const char migration_sqlite_005_recipes[];
 extern const char migration_sqlite_006_ads[];
 extern const char migration_sqlite_007_sender[];
 extern const char migration_sqlite_008_sender_accounts[];
-extern const char migration_sqlite_010_ledger_holder[];
+extern const char migration_sqlite_011_ledger_holder[];
 
 static const struct migration {
     int version;
@@ -35,7 +35,7 @@ static const struct migration {
     {6, migration_sqlite_006_ads},
     {7, migration_sqlite_007_sender},
     {8, migration_sqlite_008_sender_accounts},
-    {10, migration_sqlite_010_ledger_holder},
+    {11, migration_sqlite_011_ledger_holder},
 };
 
 enum stmt_id {
