@@ -27,9 +27,10 @@ struct config {
     const char *listen, *db;
     int64_t db_pool;
     const char *auth_url;
-    int64_t auth_ttl;
+    int64_t auth_ttl, auth_checks_per_ip;
     const char *secret;
-    int64_t threads, workers, max_connections, client_timeout;
+    int64_t threads, workers, max_connections, max_connections_per_ip, client_timeout;
+    const char *rate_limit;
     int64_t user_inflight, queue_upstream, queue_verify, queue_ai, queue_licence;
     bool access_log;
     int64_t time_offset, first_user_credits;

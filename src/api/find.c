@@ -4,6 +4,7 @@
 #include "api/api.h"
 
 #include "finder/finder.h"
+#include "net/url.h"
 
 #include <string.h>
 
@@ -13,8 +14,9 @@ const char *api_domain_param(struct request *req, const char *text) {
     else if (strncmp(text, "https://", 8) == 0)
         text += 8;
     if (strncmp(text, "www.", 4) == 0) text += 4;
-    size_t n = strcspn(text, "/");
-    char *d = arena_strndup(&req->arena, text, n);
+    char *d = url_host_idna(arena_strndup(&req->arena, text, strcspn(text, "/")), &req->arena);
+    if (!d) return NULL;
+    size_t n = strlen(d);
     for (char *c = d; *c; c++) {
         if (*c >= 'A' && *c <= 'Z') *c = (char)(*c - 'A' + 'a');
         if (!strchr("abcdefghijklmnopqrstuvwxyz0123456789-.", *c)) return NULL;

@@ -12,7 +12,7 @@ bool api_healthz_run(struct request *req)
     struct err err = {0};
     if (req->store->ops->ping(req->store, &err) != RC_OK) {
         log_error("health check: %s", err.msg);
-        return req_fail(req, E_DB_ERROR, "Internal database error.");
+        return req_fail(req, E_UNHEALTHY, "The store is unavailable: %s.", err.msg);
     }
     req->data = json_pack("{s:s, s:s}", "store", req->store->ops->name, "state", "ok");
     return true;

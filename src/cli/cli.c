@@ -3,6 +3,7 @@
  * and store operations the API uses. */
 #include "cli/cli.h"
 
+#include "base/buf.h"
 #include "base/clock.h"
 #include "base/json.h"
 #include "base/log.h"
@@ -18,6 +19,7 @@
 #include "crawl/result.h"
 #include "core/auth.h"
 #include "core/keys.h"
+#include "core/ratelimit.h"
 #include "core/secrets.h"
 #include "leads/leads.h"
 #include "http/server.h"
@@ -27,6 +29,7 @@
 
 #include <malloc.h>
 #include <pthread.h>
+#include <errno.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -418,6 +421,52 @@ static int ensure_secret(struct store *st)
     return 0;
 }
 
+/* Whether holder ("host:pid", store_holder()) names a process of this machine
+ * that is gone: its reservations can be refunded without waiting. */
+static bool holder_is_dead(const char *holder)
+{
+    const char *self = store_holder(), *colon = strrchr(holder, ':');
+    const char *self_colon = strrchr(self, ':');
+    if (!colon || !self_colon || colon - holder != self_colon - self ||
+        strncmp(holder, self, (size_t)(colon - holder)) != 0 || strcmp(holder, self) == 0)
+        return false;
+    int64_t pid;
+    return str_parse_int64(colon + 1, &pid) && pid > 0 && pid <= INT32_MAX &&
+           kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
+/* At start-up: refunds what processes of this machine that died (a crash,
+ * kill -9) still held, instead of waiting for the stale horizon. */
+static void release_dead_holders(struct store *st)
+{
+    struct arena a;
+    arena_init(&a);
+    struct err err = {0};
+    const char **holders = NULL;
+    size_t n = 0;
+    if (st->ops->credits_holders(st, &a, &holders, &n, &err) != RC_OK)
+        log_warn("listing reservation holders: %s", err.msg);
+    for (size_t i = 0; i < n; i++) {
+        int64_t released = 0;
+        if (!holder_is_dead(holders[i])) continue;
+        if (st->ops->credits_release_holder(st, holders[i], &released, &err) != RC_OK)
+            log_warn("releasing reservations of %s: %s", holders[i], err.msg);
+        else if (released)
+            log_warn("released %lld reservations held by %s, which is no longer running",
+                     (long long)released, holders[i]);
+    }
+    arena_cleanup(&a);
+}
+
+/* No request holds a reservation this long (a crawl stops at 90 s; a search
+ * tries each provider of its chain for at most the upstream timeout); older
+ * ones belong to a process, on another machine, that died. */
+static int64_t stale_reservation_s(void)
+{
+    int64_t longest = cfg.upstream_timeout * 6;
+    return longest > 300 ? longest : 300;
+}
+
 /* Expired cache rows and reservations orphaned by a crash are cleaned here. */
 static void housekeeping(struct store *st)
 {
@@ -426,8 +475,7 @@ static void housekeeping(struct store *st)
     int64_t now = clock_now();
     if (st->ops->cache_purge(st, now, &removed, &err) != RC_OK)
         log_warn("cache purge: %s", err.msg);
-    /* no request holds a reservation for 15 minutes; older ones belong to a dead process */
-    if (st->ops->credits_release_stale(st, now - 900, &released, &err) != RC_OK)
+    if (st->ops->credits_release_stale(st, now - stale_reservation_s(), &released, &err) != RC_OK)
         log_warn("releasing stale reservations: %s", err.msg);
     if (released)
         log_warn("released %lld reservations left by an interrupted run", (long long)released);
@@ -445,6 +493,7 @@ static struct server_options serve_options(void)
                    [JOB_AI] = (unsigned)cfg.queue_ai,
                    [JOB_LICENCE] = (unsigned)cfg.queue_licence},
         .max_connections = (unsigned)cfg.max_connections,
+        .max_connections_per_ip = (unsigned)cfg.max_connections_per_ip,
         .client_timeout = (unsigned)cfg.client_timeout,
         .access_log = cfg.access_log,
     };
@@ -582,6 +631,7 @@ static int cmd_serve(int argc, char **argv)
         store_close(st);
         return 1;
     }
+    release_dead_holders(st);
     housekeeping(st);
     static struct arena run_arena; /* lives as long as the process serves */
     arena_init(&run_arena);
@@ -611,7 +661,7 @@ static int cmd_serve(int argc, char **argv)
     for (int tick = 0; !stop_requested; tick++) {
         struct timespec second = {1, 0};
         nanosleep(&second, NULL);
-        if (tick % 600 == 599) housekeeping(st);
+        if (tick % 60 == 59) housekeeping(st);
     }
     log_info("shutting down");
     scheduler_stop(sch);
@@ -746,7 +796,8 @@ static void configure_modules(void)
     clock_set_offset(cfg.time_offset);
     http_configure(&(struct http_net_options){.resolve = cfg.resolve,
                                               .allow_private = cfg.allow_private_targets});
-    auth_configure(&(struct auth_options){.url = cfg.auth_url, .ttl = cfg.auth_ttl});
+    auth_configure(&(struct auth_options){
+        .url = cfg.auth_url, .ttl = cfg.auth_ttl, .checks_per_ip = cfg.auth_checks_per_ip});
     secrets_configure(cfg.secret);
     crawl_configure(&(struct crawl_options){.obey_robots = cfg.obey_robots});
 }
@@ -763,6 +814,30 @@ static int words_match(const char *words, int argc, char **argv)
         if (*w == ' ') w++;
     }
     return used;
+}
+
+/* Names what was not understood: the group's subcommand when the first word
+ * is a known group (`user password`), with the ones it has. */
+static int unknown_command(int argc, char **argv)
+{
+    struct buf known;
+    buf_init(&known, 0);
+    size_t n = strlen(argv[0]);
+    for (int i = 0; i < COMMAND_COUNT; i++) {
+        const char *w = commands[i].words;
+        if (strncmp(w, argv[0], n) != 0 || w[n] != ' ' || (known.data && strstr(known.data, w)))
+            continue;
+        buf_printf(&known, "%s`leadgen %s`", known.len ? ", " : "", w);
+    }
+    if (known.len && argc > 1)
+        fprintf(stderr, "leadgen: unknown command '%s %s' (%s has: %s)\n", argv[0], argv[1],
+                argv[0], known.data);
+    else if (known.len)
+        fprintf(stderr, "leadgen: '%s' needs a subcommand: %s\n", argv[0], known.data);
+    else
+        fprintf(stderr, "leadgen: unknown command '%s' (try `leadgen help`)\n", argv[0]);
+    buf_free(&known);
+    return 2;
 }
 
 int cli_main(int argc, char **argv)
@@ -787,6 +862,10 @@ int cli_main(int argc, char **argv)
                         "socks5://[user:pass@]host:port[,...]\n", err.msg);
         return 2;
     }
+    if (ratelimit_configure(cfg.rate_limit, &err) != RC_OK) {
+        fprintf(stderr, "leadgen: LEADGEN_RATE_LIMIT=%s: %s\n", cfg.rate_limit, err.msg);
+        return 2;
+    }
     configure_modules();
     if (argc < 2) return cmd_help(0, NULL), 2;
     for (int i = 0; i < COMMAND_COUNT; i++) {
@@ -799,6 +878,5 @@ int cli_main(int argc, char **argv)
         }
         return rc;
     }
-    fprintf(stderr, "leadgen: unknown command '%s' (try `leadgen help`)\n", argv[1]);
-    return 2;
+    return unknown_command(argc - 1, argv + 1);
 }

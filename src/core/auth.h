@@ -3,7 +3,10 @@
  * vouching is older than LEADGEN_AUTH_TTL) is checked with that licence
  * service: POST {"api_key": K} -> 200 {"valid": true, "email": E, "credits": N}.
  * A 200 with "valid": false, or a 401/403/404, means the key is invalid;
- * anything else (unreachable, 5xx, malformed) is RC_UPSTREAM. */
+ * anything else (unreachable, 5xx, malformed) is RC_UPSTREAM. A key the
+ * service refused is refused from memory for AUTH_NEGATIVE_SECONDS; concurrent
+ * requests with the same unknown key share one check; and one client address
+ * may start at most checks_per_ip checks a minute. */
 #ifndef LEADGEN_CORE_AUTH_H
 #define LEADGEN_CORE_AUTH_H
 
@@ -24,7 +27,10 @@ enum auth_result {
 struct auth_options {
     const char *url;   /* LEADGEN_AUTH_URL: the licence service, or NULL */
     int64_t ttl;       /* LEADGEN_AUTH_TTL: seconds its answer is trusted */
+    int64_t checks_per_ip; /* LEADGEN_AUTH_CHECKS_PER_IP: a minute; 0: no limit */
 };
+
+enum { AUTH_NEGATIVE_SECONDS = 60 };
 /* Set once at start-up, before any request (until then: no licence service). */
 void auth_configure(const struct auth_options *o);
 
@@ -32,6 +38,9 @@ void auth_configure(const struct auth_options *o);
 enum auth_result auth_local(struct store *st, const char *key, int64_t *user_id, struct err *err);
 /* Forgets every cached key resolution (tests, and after keys change). */
 void auth_cache_clear(void);
+/* Counts a licence check of key for a client address (text); false when that
+ * address has asked about checks_per_ip other keys this minute already. */
+bool auth_remote_admit(const char *client, const char *key);
 /* Asks the licence service and records its answer; may block for seconds. */
 enum auth_result auth_remote(struct store *st, const char *key, int64_t *user_id, struct err *err);
 

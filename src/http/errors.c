@@ -24,6 +24,7 @@ static const struct {
     [E_AUTH_ERROR] = {503, "auth_error"},
     [E_NOT_CONFIGURED] = {503, "not_configured"},
     [E_BUSY] = {503, "busy"},
+    [E_UNHEALTHY] = {503, "unhealthy"},
     [E_INTERNAL] = {500, "internal_error"},
 };
 

@@ -23,6 +23,7 @@ enum api_error {
     E_AUTH_ERROR,
     E_NOT_CONFIGURED,
     E_BUSY,
+    E_UNHEALTHY, /* GET /healthz when the store cannot serve */
     E_INTERNAL,
     E_COUNT /* not an error: the number of rows in the table */
 };

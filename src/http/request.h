@@ -8,6 +8,7 @@
 
 #include "base/mem.h"
 #include "base/rc.h"
+#include "core/ratelimit.h"
 #include "http/errors.h"
 #include "store/store.h"
 
@@ -38,6 +39,7 @@ struct request {
     size_t body_len;
     json_t *json; /* the parsed body of POST/PUT, a JSON object */
     const char *api_key;
+    const char *client; /* the client's address, as text */
     int64_t user_id;
     char request_id[17];
     void *params; /* what the route's parse step produced */
@@ -66,6 +68,7 @@ struct request {
     int success_status;      /* 0: 200; 202 for a queued async job */
     bool balance_known;      /* an authenticated answer: X-Credits-Remaining = balance */
     int64_t balance;
+    struct rate_state rate; /* X-RateLimit-* headers when its family is limited */
 };
 
 /* Records an error (first wins) and returns false. */

@@ -10,6 +10,7 @@
 #include "core/cache.h"
 #include "core/hotcache.h"
 #include "core/webhooks.h"
+#include "core/ratelimit.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +104,27 @@ static bool prepare(struct request *req);
 /* Whether the query string asks for a dry run or an async job. */
 static bool wants_no_upstream(struct request *req);
 
+/* What a user whose credits are all held by requests in flight is told to wait. */
+enum { HELD_RETRY_S = 5 };
+
+/* 402; when the balance is 0 only because requests in flight hold credits
+ * (they settle soon and refund what they do not use), the message says so. */
+static bool fail_no_credits(struct request *req)
+{
+    int64_t held = 0;
+    struct err err = {0};
+    if (req->store->ops->credits_held(req->store, req->user_id, &held, &err) == RC_OK && held > 0) {
+        req->retry_after = HELD_RETRY_S;
+        return req_fail(req, E_INSUFFICIENT_CREDITS,
+                        "No credits are free right now: requests in progress hold the remaining "
+                        "%lld and return what they do not use when they finish. Retry after %d "
+                        "seconds.",
+                        (long long)held, HELD_RETRY_S);
+    }
+    struct err no_credits = {.rc = RC_NO_CREDITS};
+    return req_fail_rc(req, &no_credits);
+}
+
 /* A billable request from a user with no credits left is refused before it
  * takes a job slot, after its parameters are checked as they would be on the
  * pool; run_billed's reservation stays the one check that counts. */
@@ -115,8 +137,19 @@ static bool worth_queueing(struct request *req)
         return true; /* the reservation reports the store's failure */
     if (balance > 0) return true;
     if (!req->prepared && prepare(req)) return false;
-    struct err no_credits = {.rc = RC_NO_CREDITS};
-    return req_fail_rc(req, &no_credits);
+    return fail_no_credits(req);
+}
+
+/* Counts the request against its family's per-user limit (core/ratelimit.h).
+ * Distinct from the job pool's 429, which counts requests in progress. */
+static bool within_rate_limit(struct request *req)
+{
+    if (ratelimit_take(req->user_id, req->route->endpoint, &req->rate)) return true;
+    req->retry_after = req->rate.reset_s ? req->rate.reset_s : 1;
+    return req_fail(req, E_RATE_LIMITED,
+                    "Rate limit reached: at most %u %s requests per %s for this account. Retry "
+                    "after %u seconds.",
+                    req->rate.limit, req->rate.family, req->rate.period, req->retry_after);
 }
 
 enum router_step router_begin(const struct route_table *table, struct request *req)
@@ -128,7 +161,15 @@ enum router_step router_begin(const struct route_table *table, struct request *r
     }
     if (!req->route->public && !req->preauthenticated && !authenticate_local(req))
         return ROUTER_DONE;
+    if (req->auth_pending && !auth_remote_admit(req->client, req->api_key)) {
+        req->retry_after = 60;
+        req_fail(req, E_RATE_LIMITED,
+                 "Too many licence checks of unknown API keys from this address. Retry after 60 "
+                 "seconds.");
+        return ROUTER_DONE;
+    }
     if (req->auth_pending) return ROUTER_ASYNC;
+    if (!req->route->public && !within_rate_limit(req)) return ROUTER_DONE;
     /* a cached answer of an upstream route is served here, on the event thread,
      * without the job-pool round trip that only real upstream work needs; so
      * are dry runs and async submissions, which do no upstream work either */
@@ -228,7 +269,8 @@ static void run_billed(struct request *req)
     if (r->max_credits > 0 &&
         req->store->ops->credits_reserve(req->store, req->user_id, r->endpoint, r->max_credits,
                                          req->request_id, &reserved, &reservation, &err) != RC_OK) {
-        req_fail_rc(req, &err);
+        if (err.rc == RC_NO_CREDITS) fail_no_credits(req);
+        else req_fail_rc(req, &err);
         return;
     }
     req->reserved = reserved;
@@ -386,7 +428,8 @@ void router_finish(struct request *req)
     if (req->auth_pending) {
         struct err err = {0};
         req->auth_pending = false;
-        if (!apply_auth(req, auth_remote(req->store, req->api_key, &req->user_id, &err), &err))
+        if (!apply_auth(req, auth_remote(req->store, req->api_key, &req->user_id, &err), &err) ||
+            !within_rate_limit(req))
             return;
     }
     if (!req->prepared && prepare(req)) return;

@@ -93,6 +93,21 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const cha
     return MHD_YES;
 }
 
+static const char *client_address(struct MHD_Connection *conn, struct arena *a)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    char text[INET6_ADDRSTRLEN] = "";
+    const struct sockaddr *sa = info ? info->client_addr : NULL;
+    if (sa && sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, text,
+                  sizeof text);
+    else if (sa && sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, text,
+                  sizeof text);
+    return arena_strdup(a, text);
+}
+
 static struct conn_ctx *ctx_new(struct server *srv, struct MHD_Connection *conn, const char *url,
                                 const char *method)
 {
@@ -108,6 +123,7 @@ static struct conn_ctx *ctx_new(struct server *srv, struct MHD_Connection *conn,
     req->method_name = arena_strdup(&req->arena, method);
     req->url = arena_strdup(&req->arena, url);
     str_fast_random_hex(8, req->request_id);
+    req->client = client_address(conn, &req->arena);
     MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, collect_arg, req);
     const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
     if (auth) req->authorization = arena_strdup(&req->arena, auth);
@@ -136,6 +152,17 @@ static void add_credit_headers(struct MHD_Response *resp, const struct request *
     MHD_add_response_header(resp, "X-Credits-Used", n);
 }
 
+static void add_rate_headers(struct MHD_Response *resp, const struct rate_state *rate)
+{
+    char n[16];
+    snprintf(n, sizeof n, "%u", rate->limit);
+    MHD_add_response_header(resp, "X-RateLimit-Limit", n);
+    snprintf(n, sizeof n, "%u", rate->remaining);
+    MHD_add_response_header(resp, "X-RateLimit-Remaining", n);
+    snprintf(n, sizeof n, "%u", rate->reset_s);
+    MHD_add_response_header(resp, "X-RateLimit-Reset", n);
+}
+
 static enum MHD_Result send_response(struct conn_ctx *ctx)
 {
     struct request *req = &ctx->req;
@@ -152,6 +179,7 @@ static enum MHD_Result send_response(struct conn_ctx *ctx)
     if (req->error == E_METHOD_NOT_ALLOWED)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW,
                                 router_allowed(&ctx->srv->routes, req));
+    if (req->rate.limit) add_rate_headers(resp, &req->rate);
     if (req->error != E_NONE && req->retry_after) {
         char seconds[16];
         snprintf(seconds, sizeof seconds, "%u", req->retry_after);
@@ -496,12 +524,22 @@ struct server *server_start(struct store *st, const struct server_options *opt, 
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
         threads = cores > 1 ? (unsigned)cores - 1 : 1;
     }
+    /* options that are passed only when they apply: MHD warns on stderr about a
+     * thread pool of one, and a per-address limit of 0 would refuse everyone */
+    struct MHD_OptionItem optional[3] = {{MHD_OPTION_END, 0, NULL}};
+    size_t n_optional = 0;
+    if (threads > 1)
+        optional[n_optional++] =
+            (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, threads, NULL};
+    if (opt->max_connections_per_ip)
+        optional[n_optional++] = (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+                                                         opt->max_connections_per_ip, NULL};
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
                      MHD_USE_TURBO | MHD_USE_ERROR_LOG;
     if (addr.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
     srv->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, opt->max_connections,
+        MHD_OPTION_ARRAY, optional, MHD_OPTION_CONNECTION_LIMIT, opt->max_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, opt->client_timeout, MHD_OPTION_NOTIFY_COMPLETED,
         on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024U,

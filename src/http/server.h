@@ -19,6 +19,7 @@ struct server_options {
     unsigned user_inflight;   /* most job-pool requests of one user, queued or running */
     unsigned queued[JOB_CLASS_COUNT]; /* most requests of a class waiting for a job thread */
     unsigned max_connections;
+    unsigned max_connections_per_ip; /* 0: no per-address limit */
     unsigned client_timeout;  /* seconds */
     bool access_log;
     struct route_table routes; /* what the server answers */

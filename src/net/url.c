@@ -4,6 +4,8 @@
 #include "base/str.h"
 
 #include <curl/curl.h>
+#include <idn2.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -22,6 +24,19 @@ static const char *part(CURLU *u, CURLUPart which, struct arena *a)
     return take(s, a);
 }
 
+char *url_host_idna(char *host, struct arena *a)
+{
+    bool ascii = true;
+    for (const char *p = host; *p; p++) ascii = ascii && (unsigned char)*p < 0x80;
+    if (ascii) return host;
+    char *converted = NULL;
+    if (idn2_to_ascii_8z(host, &converted, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT) != IDN2_OK)
+        return NULL;
+    char *copy = arena_strdup(a, converted);
+    free(converted);
+    return copy;
+}
+
 bool url_parse(const char *url, struct arena *a, struct url_parts *out)
 {
     memset(out, 0, sizeof *out);
@@ -30,6 +45,7 @@ bool url_parse(const char *url, struct arena *a, struct url_parts *out)
     out->scheme = ok ? part(u, CURLUPART_SCHEME, a) : NULL;
     ok = ok && out->scheme && (!strcmp(out->scheme, "http") || !strcmp(out->scheme, "https"));
     char *host = ok ? (char *)part(u, CURLUPART_HOST, a) : NULL;
+    if (host) host = url_host_idna(host, a);
     ok = ok && host && *host;
     if (ok) {
         str_ascii_lower(host);

@@ -3,8 +3,27 @@
 
 #include "base/str.h"
 
+#include <pthread.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+
+static char holder[300];
+static pthread_once_t holder_once = PTHREAD_ONCE_INIT;
+
+static void holder_init(void)
+{
+    char host[256] = "";
+    if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+    snprintf(holder, sizeof holder, "%s:%ld", host, (long)getpid());
+}
+
+const char *store_holder(void)
+{
+    pthread_once(&holder_once, holder_init);
+    return holder;
+}
 
 const char *store_like_mention(struct arena *a, const char *domain)
 {

@@ -300,6 +300,14 @@ struct store_ops {
     /* Charges min(cost, reserved) and refunds the rest; cost 0 releases. */
     enum rc (*credits_settle)(struct store *st, int64_t reservation, int64_t cost,
                               int64_t *charged, struct err *err);
+    /* Credits held by the user's open reservations (requests in flight). */
+    enum rc (*credits_held)(struct store *st, int64_t user_id, int64_t *held, struct err *err);
+    /* The distinct holders (store_holder() of the process that reserved) of open reservations. */
+    enum rc (*credits_holders)(struct store *st, struct arena *a, const char ***holders,
+                               size_t *count, struct err *err);
+    /* Refunds every open reservation of holder (a process known to be dead). */
+    enum rc (*credits_release_holder)(struct store *st, const char *holder, int64_t *released,
+                                      struct err *err);
     /* Refunds reservations made before `before` that were never settled (a crash). */
     enum rc (*credits_release_stale)(struct store *st, int64_t before, int64_t *released,
                                      struct err *err);
@@ -511,6 +519,9 @@ struct store_ops {
 struct store {
     const struct store_ops *ops;
 };
+
+/* This process as the holder of the reservations it makes: "host:pid". */
+const char *store_holder(void);
 
 /* How to open a store; zero values take the defaults. */
 struct store_options {

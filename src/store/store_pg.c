@@ -22,6 +22,7 @@ extern const char migration_postgres_001_init[];
 extern const char migration_postgres_002_sender_accounts[];
 extern const char migration_postgres_003_automation[];
 extern const char migration_postgres_004_email_sightings[];
+extern const char migration_postgres_005_ledger_holder[];
 
 static const struct migration {
     int version;
@@ -31,6 +32,7 @@ static const struct migration {
     {2, migration_postgres_002_sender_accounts},
     {3, migration_postgres_003_automation},
     {4, migration_postgres_004_email_sightings},
+    {5, migration_postgres_005_ledger_holder},
 };
 
 enum {

@@ -28,6 +28,9 @@ enum coreq {
     Q_SETTLE,
     Q_LEDGER_STATE,
     Q_RELEASE_STALE,
+    Q_HELD,
+    Q_HOLDERS,
+    Q_RELEASE_HOLDER,
     Q_CACHE_GET,
     Q_CACHE_PUT,
     Q_CACHE_PURGE,
@@ -68,8 +71,8 @@ static const char *const sql[Q_COUNT] = {
     [Q_BALANCE_LOCK] = "SELECT credits FROM users WHERE id = $1 FOR NO KEY UPDATE",
     [Q_RESERVE] = "WITH t AS (UPDATE users SET credits = credits - $2 WHERE id = $1) "
                   "INSERT INTO credit_ledger (user_id, endpoint, amount, reserved, state, "
-                  "request_id, created_at) VALUES ($1, $3, 0, $2, 'reserved', $4, $5) "
-                  "RETURNING id",
+                  "request_id, created_at, holder) VALUES ($1, $3, 0, $2, 'reserved', $4, $5, "
+                  "$6) RETURNING id",
     /* lock the open reservation, refund what is not charged, close it */
     [Q_SETTLE] = "WITH l AS (SELECT id, user_id, reserved, "
                  "LEAST(GREATEST($2::bigint, 0), reserved) AS charged FROM credit_ledger "
@@ -86,6 +89,15 @@ static const char *const sql[Q_COUNT] = {
                         "s AS (SELECT user_id, SUM(reserved) AS total FROM l GROUP BY user_id), "
                         "u AS (UPDATE users SET credits = users.credits + s.total FROM s "
                         "WHERE users.id = s.user_id) SELECT COUNT(*) FROM l",
+    [Q_HELD] = "SELECT COALESCE(SUM(reserved), 0)::bigint FROM credit_ledger "
+                "WHERE state = 'reserved' AND user_id = $1",
+    [Q_HOLDERS] = "SELECT DISTINCT holder FROM credit_ledger WHERE state = 'reserved' "
+                  "AND holder <> ''",
+    [Q_RELEASE_HOLDER] = "WITH l AS (UPDATE credit_ledger SET state = 'released', amount = 0 "
+                         "WHERE state = 'reserved' AND holder = $1 RETURNING user_id, reserved), "
+                         "s AS (SELECT user_id, SUM(reserved) AS total FROM l GROUP BY user_id), "
+                         "u AS (UPDATE users SET credits = users.credits + s.total FROM s "
+                         "WHERE users.id = s.user_id) SELECT COUNT(*) FROM l",
     [Q_CACHE_GET] = "SELECT body FROM cache WHERE key = $1 AND expires_at > $2",
     [Q_CACHE_PUT] = "INSERT INTO cache (key, endpoint, body, expires_at) VALUES ($1, $2, $3, $4) "
                     "ON CONFLICT (key) DO UPDATE SET endpoint = excluded.endpoint, "
@@ -359,6 +371,7 @@ static enum rc reserve_on(struct pgc *c, int64_t user_id, const char *endpoint, 
     pg_arg_text(&args, endpoint);
     pg_arg_text(&args, request_id);
     pg_arg_int(&args, clock_now());
+    pg_arg_text(&args, store_holder());
     return ONE(Q_RESERVE, &args, reservation, "reserve");
 }
 
@@ -410,6 +423,52 @@ enum rc pg_credits_release_stale(struct store *st, int64_t before, int64_t *rele
                                  struct err *err)
 {
     PG_OP(st, err, release_stale_on(c, before, released, err));
+}
+
+static enum rc held_on(struct pgc *c, int64_t user_id, int64_t *held, struct err *err)
+{
+    struct pg_args args = {0};
+    pg_arg_int(&args, user_id);
+    return ONE(Q_HELD, &args, held, "held credits");
+}
+
+enum rc pg_credits_held(struct store *st, int64_t user_id, int64_t *held, struct err *err)
+{
+    PG_OP(st, err, held_on(c, user_id, held, err));
+}
+
+static enum rc holders_on(struct pgc *c, struct arena *a, const char ***holders, size_t *count,
+                          struct err *err)
+{
+    struct pg_args args = {0};
+    PGresult *r = RUN(Q_HOLDERS, &args, "reservation holders");
+    if (!r) return RC_DB;
+    *count = (size_t)PQntuples(r);
+    *holders = arena_alloc(a, (*count + 1) * sizeof **holders);
+    for (size_t i = 0; i < *count; i++) (*holders)[i] = pg_text(r, (int)i, 0, a);
+    PQclear(r);
+    return RC_OK;
+}
+
+enum rc pg_credits_holders(struct store *st, struct arena *a, const char ***holders,
+                           size_t *count, struct err *err)
+{
+    PG_OP(st, err, holders_on(c, a, holders, count, err));
+}
+
+static enum rc release_holder_on(struct pgc *c, const char *holder, int64_t *released,
+                                 struct err *err)
+{
+    struct pg_args args = {0};
+    pg_arg_text(&args, holder);
+    *released = 0;
+    return ONE(Q_RELEASE_HOLDER, &args, released, "release holder");
+}
+
+enum rc pg_credits_release_holder(struct store *st, const char *holder, int64_t *released,
+                                  struct err *err)
+{
+    PG_OP(st, err, release_holder_on(c, holder, released, err));
 }
 
 /* ---- cache ------------------------------------------------------------------ */

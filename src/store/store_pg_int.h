@@ -112,6 +112,11 @@ enum rc pg_credits_reserve(struct store *st, int64_t user_id, const char *endpoi
                            struct err *err);
 enum rc pg_credits_settle(struct store *st, int64_t reservation, int64_t cost, int64_t *charged,
                           struct err *err);
+enum rc pg_credits_held(struct store *st, int64_t user_id, int64_t *held, struct err *err);
+enum rc pg_credits_holders(struct store *st, struct arena *a, const char ***holders,
+                           size_t *count, struct err *err);
+enum rc pg_credits_release_holder(struct store *st, const char *holder, int64_t *released,
+                                  struct err *err);
 enum rc pg_credits_release_stale(struct store *st, int64_t before, int64_t *released,
                                  struct err *err);
 enum rc pg_cache_get(struct store *st, const char *key, int64_t now, struct arena *a, char **body,
@@ -137,6 +142,8 @@ enum rc pg_leads_add(struct store *st, int64_t user_id, int64_t project_id,
     .key_lookup = pg_key_lookup, .key_vouch = pg_key_vouch, .credits_add = pg_credits_add,         \
     .credits_balance = pg_credits_balance, .credits_reserve = pg_credits_reserve,                  \
     .credits_settle = pg_credits_settle, .credits_release_stale = pg_credits_release_stale,        \
+    .credits_held = pg_credits_held, .credits_holders = pg_credits_holders,                        \
+    .credits_release_holder = pg_credits_release_holder,                                           \
     .cache_get = pg_cache_get, .cache_put = pg_cache_put, .cache_purge = pg_cache_purge,           \
     .project_list = pg_project_list, .project_create = pg_project_create,                          \
     .project_get = pg_project_get, .leads_list = pg_leads_list, .leads_add = pg_leads_add,

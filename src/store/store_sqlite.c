@@ -5,6 +5,7 @@
 #include "store/store_sqlite_int.h"
 
 #include "base/clock.h"
+#include "base/log.h"
 #include "base/str.h"
 
 #include <pthread.h>
@@ -23,6 +24,7 @@ extern const char migration_sqlite_007_sender[];
 extern const char migration_sqlite_008_sender_accounts[];
 extern const char migration_sqlite_009_automation[];
 extern const char migration_sqlite_010_email_sightings[];
+extern const char migration_sqlite_011_ledger_holder[];
 
 static const struct migration {
     int version;
@@ -37,6 +39,7 @@ static const struct migration {
     {8, migration_sqlite_008_sender_accounts},
     {9, migration_sqlite_009_automation},
     {10, migration_sqlite_010_email_sightings},
+    {11, migration_sqlite_011_ledger_holder},
 };
 
 enum stmt_id {
@@ -59,6 +62,10 @@ enum stmt_id {
     S_LEDGER_SETTLE,
     S_STALE_REFUND,
     S_STALE_CLOSE,
+    S_HELD,
+    S_HOLDERS,
+    S_HOLDER_REFUND,
+    S_HOLDER_CLOSE,
     S_CACHE_GET,
     S_CACHE_PUT,
     S_CACHE_PURGE,
@@ -91,8 +98,8 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_CREDITS_ADD] = "UPDATE users SET credits = credits + ?2 WHERE id = ?1 RETURNING credits",
     [S_CREDITS_BALANCE] = "SELECT credits FROM users WHERE id = ?1",
     [S_LEDGER_INSERT] = "INSERT INTO credit_ledger "
-                        "(user_id, endpoint, amount, reserved, state, request_id, created_at) "
-                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+                        "(user_id, endpoint, amount, reserved, state, request_id, created_at, "
+                        "holder) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
     [S_LEDGER_GET] = "SELECT user_id, reserved, state FROM credit_ledger WHERE id = ?1",
     [S_LEDGER_SETTLE] = "UPDATE credit_ledger SET amount = ?2, state = ?3 WHERE id = ?1",
     [S_STALE_REFUND] = "UPDATE users SET credits = credits + "
@@ -102,6 +109,17 @@ static const char *const stmt_sql[S_COUNT] = {
                        "             WHERE state = 'reserved' AND created_at < ?1)",
     [S_STALE_CLOSE] = "UPDATE credit_ledger SET state = 'released', amount = 0 "
                       "WHERE state = 'reserved' AND created_at < ?1",
+    [S_HELD] = "SELECT COALESCE(SUM(reserved), 0) FROM credit_ledger "
+                "WHERE state = 'reserved' AND user_id = ?1",
+    [S_HOLDERS] = "SELECT DISTINCT holder FROM credit_ledger WHERE state = 'reserved' "
+                   "AND holder <> ''",
+    [S_HOLDER_REFUND] = "UPDATE users SET credits = credits + "
+                        "(SELECT COALESCE(SUM(reserved), 0) FROM credit_ledger l "
+                        " WHERE l.user_id = users.id AND l.state = 'reserved' AND l.holder = ?1) "
+                        "WHERE id IN (SELECT user_id FROM credit_ledger "
+                        "             WHERE state = 'reserved' AND holder = ?1)",
+    [S_HOLDER_CLOSE] = "UPDATE credit_ledger SET state = 'released', amount = 0 "
+                       "WHERE state = 'reserved' AND holder = ?1",
     [S_CACHE_GET] = "SELECT body FROM cache WHERE key = ?1 AND expires_at > ?2",
     [S_CACHE_PUT] = "INSERT INTO cache (key, endpoint, body, expires_at) VALUES (?1, ?2, ?3, ?4) "
                     "ON CONFLICT (key) DO UPDATE SET endpoint = excluded.endpoint, "
@@ -132,10 +150,15 @@ struct conn {
     sqlite3_stmt *stmts[SQ_SLOTS];
     struct sqlite_store *owner;
     struct conn *next;
+    double moved_checked_ms; /* when this connection last asked whether the file moved */
 };
+
+/* How often each connection asks whether its path still names the open file. */
+enum { MOVED_CHECK_MS = 100 };
 
 struct sqlite_store {
     struct store base;
+    _Atomic bool moved; /* the file was deleted or replaced: every operation fails */
     char *path;
     pthread_key_t tls;
     pthread_mutex_t lock; /* guards conns */
@@ -213,10 +236,32 @@ out:
     return rc;
 }
 
+/* A store file deleted or replaced under the running process would take every
+ * write into an unlinked file, lost at restart: once seen, every operation
+ * fails until leadgen is restarted on the file its path now names. */
+static bool file_moved(struct sqlite_store *s, struct conn *c)
+{
+    if (atomic_load(&s->moved)) return true;
+    double now = clock_mono_ms();
+    if (now - c->moved_checked_ms < MOVED_CHECK_MS) return false;
+    c->moved_checked_ms = now;
+    int moved = 0;
+    if (sqlite3_file_control(c->db, "main", SQLITE_FCNTL_HAS_MOVED, &moved) != SQLITE_OK || !moved)
+        return false;
+    if (!atomic_exchange(&s->moved, true))
+        log_error("store file %s was deleted or replaced while open: every request now fails; "
+                  "restore it and restart leadgen", s->path);
+    return true;
+}
+
 struct conn *sq_conn(struct store *st, struct err *err)
 {
     struct sqlite_store *s = (struct sqlite_store *)st;
     struct conn *c = pthread_getspecific(s->tls);
+    if ((c && file_moved(s, c)) || (!c && atomic_load(&s->moved))) {
+        err_set(err, RC_DB, "the store file was deleted or replaced since it was opened");
+        return NULL;
+    }
     if (c) return c;
     c = xcalloc(1, sizeof *c);
     c->owner = s;
@@ -430,6 +475,7 @@ static enum rc ledger_insert(struct conn *c, int64_t user_id, const char *endpoi
     sq_bind_text(q, 5, state);
     sq_bind_text(q, 6, request_id);
     sqlite3_bind_int64(q, 7, clock_now());
+    sq_bind_text(q, 8, strcmp(state, "reserved") == 0 ? store_holder() : "");
     int64_t ignored;
     return sq_step_int(c, q, id ? id : &ignored, err, "ledger insert");
 }
@@ -684,6 +730,51 @@ static enum rc sq_credits_release_stale(struct store *st, int64_t before, int64_
         STMT(close, S_STALE_CLOSE);
         sqlite3_bind_int64(close, 1, before);
         rc = sq_exec(c, close, err, "release stale");
+        *released = sqlite3_changes(c->db);
+    }
+    return sq_end(c, rc, err);
+}
+
+static enum rc sq_credits_held(struct store *st, int64_t user_id, int64_t *held,
+                               struct err *err)
+{
+    CONN(st, err);
+    STMT(q, S_HELD);
+    sqlite3_bind_int64(q, 1, user_id);
+    return sq_step_int(c, q, held, err, "held credits");
+}
+
+static enum rc sq_credits_holders(struct store *st, struct arena *a, const char ***holders,
+                                  size_t *count, struct err *err)
+{
+    CONN(st, err);
+    STMT(q, S_HOLDERS);
+    size_t cap = 0;
+    int r;
+    *holders = NULL;
+    *count = 0;
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        *holders = sq_grow(a, *holders, *count, &cap, sizeof **holders);
+        (*holders)[(*count)++] = sq_col_text(q, 0, a);
+    }
+    enum rc rc = r == SQLITE_DONE ? RC_OK : sq_fail(c, err, "reservation holders");
+    sq_done(q);
+    return rc;
+}
+
+static enum rc sq_credits_release_holder(struct store *st, const char *holder, int64_t *released,
+                                         struct err *err)
+{
+    CONN(st, err);
+    enum rc rc = sq_begin(c, err);
+    if (rc != RC_OK) return rc;
+    STMT(refund, S_HOLDER_REFUND);
+    sq_bind_text(refund, 1, holder);
+    rc = sq_exec(c, refund, err, "release holder");
+    if (rc == RC_OK) {
+        STMT(close, S_HOLDER_CLOSE);
+        sq_bind_text(close, 1, holder);
+        rc = sq_exec(c, close, err, "release holder");
         *released = sqlite3_changes(c->db);
     }
     return sq_end(c, rc, err);
@@ -1005,6 +1096,9 @@ static const struct store_ops sqlite_ops = {
     .credits_reserve = sq_credits_reserve,
     .credits_settle = sq_credits_settle,
     .credits_release_stale = sq_credits_release_stale,
+    .credits_held = sq_credits_held,
+    .credits_holders = sq_credits_holders,
+    .credits_release_holder = sq_credits_release_holder,
     .cache_get = sq_cache_get,
     .cache_put = sq_cache_put,
     .cache_purge = sq_cache_purge,

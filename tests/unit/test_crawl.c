@@ -57,6 +57,23 @@ TEST(robots_hostile_patterns_stay_fast)
     arena_cleanup(&a);
 }
 
+TEST(crawl_normalize_takes_internationalised_hosts_in_their_idna_form)
+{
+    struct arena a;
+    arena_init(&a);
+    const char *url;
+    bool implied;
+    CHECK_INT(crawl_normalize("http://\xd0\xbf\xd1\x80\xd0\xb8\xd0\xbc\xd0\xb5\xd1\x80.com",
+                              &a, &url, &implied, NULL),
+              RC_OK); /* пример.com */
+    CHECK_STR(url, "http://xn--e1afmkfd.com/");
+    CHECK_INT(crawl_normalize("M\xc3\xbcnchen.de/kontakt", &a, &url, &implied, NULL), RC_OK);
+    CHECK_STR(url, "https://xn--mnchen-3ya.de/kontakt");
+    CHECK_INT(crawl_normalize("http://xn--e1afmkfd.com", &a, &url, &implied, NULL), RC_OK);
+    CHECK_STR(url, "http://xn--e1afmkfd.com/");
+    arena_cleanup(&a);
+}
+
 TEST(crawl_normalize_adds_scheme_and_slash_and_lowercases_host)
 {
     struct arena a;

@@ -222,6 +222,41 @@ TEST(stale_reservations_are_refunded_after_a_crash)
     store_close(st);
 }
 
+TEST(reservations_name_their_holder_and_a_dead_holder_is_released)
+{
+    struct store *st = fresh_store();
+    CHECK(st);
+    int64_t user = make_user(st, "h@x.com", 10), other = make_user(st, "o@x.com", 10);
+    struct err err = {0};
+    int64_t reserved, r1, r2, held = -1, released = 0;
+    CHECK_INT(st->ops->credits_held(st, user, &held, &err), RC_OK);
+    CHECK_INT(held, 0);
+    CHECK_INT(st->ops->credits_reserve(st, user, "crawl", 6, "a", &reserved, &r1, &err), RC_OK);
+    CHECK_INT(st->ops->credits_reserve(st, user, "crawl", 3, "b", &reserved, &r2, &err), RC_OK);
+    CHECK_INT(st->ops->credits_reserve(st, other, "crawl", 2, "c", &reserved, &r2, &err), RC_OK);
+    CHECK_INT(st->ops->credits_held(st, user, &held, &err), RC_OK);
+    CHECK_INT(held, 9);
+    struct arena a;
+    arena_init(&a);
+    const char **holders = NULL;
+    size_t n = 0;
+    CHECK_INT(st->ops->credits_holders(st, &a, &holders, &n, &err), RC_OK);
+    CHECK_INT(n, 1);
+    if (n == 1) CHECK_STR(holders[0], store_holder());
+    CHECK_INT(st->ops->credits_release_holder(st, "elsewhere:1", &released, &err), RC_OK);
+    CHECK_INT(released, 0);
+    CHECK_INT(st->ops->credits_release_holder(st, store_holder(), &released, &err), RC_OK);
+    CHECK_INT(released, 3);
+    CHECK_INT(balance_of(st, user), 10);
+    CHECK_INT(balance_of(st, other), 10);
+    CHECK_INT(st->ops->credits_held(st, user, &held, &err), RC_OK);
+    CHECK_INT(held, 0);
+    CHECK_INT(st->ops->credits_holders(st, &a, &holders, &n, &err), RC_OK);
+    CHECK_INT(n, 0);
+    arena_cleanup(&a);
+    store_close(st);
+}
+
 TEST(credits_add_cannot_drive_the_balance_negative)
 {
     struct store *st = fresh_store();
