@@ -17,7 +17,8 @@ enum {
     PG_CAMPAIGN_BASE = 48,
     PG_SENDS_BASE = 80,
     PG_MISC_BASE = 112, /* ads, recipes, verification */
-    PG_SLOTS = 144
+    PG_ADMIN_BASE = 144, /* operator views of users, keys and the ledger */
+    PG_SLOTS = 160
 };
 
 enum { PG_MAX_ARGS = 20 };
@@ -230,5 +231,18 @@ enum rc pg_public_mentions(struct store *st, const char *domain, int64_t now, si
     .ads_set_contact = pg_ads_set_contact, .recipe_list = pg_recipe_list,                          \
     .recipe_get = pg_recipe_get, .leads_owned = pg_leads_owned,                                    \
     .leads_set_verified = pg_leads_set_verified, .public_mentions = pg_public_mentions,
+
+/* Operator views (store_pg_admin.c). */
+enum rc pg_user_list(struct store *st, struct arena *a, struct user_summary **out, size_t *count,
+                     struct err *err);
+enum rc pg_key_list(struct store *st, int64_t user_id, struct arena *a, struct key_info **out,
+                    size_t *count, struct err *err);
+enum rc pg_key_revoke(struct store *st, int64_t user_id, const char *hash_or_id, struct err *err);
+enum rc pg_key_used(struct store *st, const char *key_hash, int64_t now, struct err *err);
+enum rc pg_ledger_recent(struct store *st, int64_t user_id, int64_t limit, struct arena *a,
+                         struct ledger_entry **out, size_t *count, struct err *err);
+#define PG_ADMIN_OPS                                                                               \
+    .user_list = pg_user_list, .key_list = pg_key_list, .key_revoke = pg_key_revoke,               \
+    .key_used = pg_key_used, .ledger_recent = pg_ledger_recent,
 
 #endif

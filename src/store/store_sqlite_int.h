@@ -15,7 +15,8 @@ enum {
     SQ_RECIPES_BASE = 112, /* Lead Search recipes: slots 112-127 */
     SQ_ADS_BASE = 128,
     SQ_SENDS_BASE = 160, /* the campaign sender: slots 160-191 */
-    SQ_SLOTS = 192
+    SQ_ADMIN_BASE = 192, /* operator views of users, keys and the ledger: 192-207 */
+    SQ_SLOTS = 208
 };
 _Static_assert(SQ_VERIFY_BASE > SQ_CAMPAIGN_BASE && SQ_VERIFY_BASE < SQ_SLOTS,
                "verify statements need slots of their own below SQ_SLOTS");
@@ -151,6 +152,19 @@ enum rc sq_ads_set_contact(struct store *st, int64_t ad_id, const char *contact_
 enum rc sq_public_mentions(struct store *st, const char *domain, int64_t now, size_t max,
                            struct arena *a, struct public_mention **out, size_t *count,
                            struct err *err);
+/* Operator views (store_sqlite_admin.c). */
+enum rc sq_user_list(struct store *st, struct arena *a, struct user_summary **out, size_t *count,
+                     struct err *err);
+enum rc sq_key_list(struct store *st, int64_t user_id, struct arena *a, struct key_info **out,
+                    size_t *count, struct err *err);
+enum rc sq_key_revoke(struct store *st, int64_t user_id, const char *hash_or_id, struct err *err);
+enum rc sq_key_used(struct store *st, const char *key_hash, int64_t now, struct err *err);
+enum rc sq_ledger_recent(struct store *st, int64_t user_id, int64_t limit, struct arena *a,
+                         struct ledger_entry **out, size_t *count, struct err *err);
+#define SQ_ADMIN_OPS                                                                               \
+    .user_list = sq_user_list, .key_list = sq_key_list, .key_revoke = sq_key_revoke,               \
+    .key_used = sq_key_used, .ledger_recent = sq_ledger_recent,
+
 #define SQ_ADS_OPS                                                                                 \
     .ads_record = sq_ads_record, .ads_history = sq_ads_history,                                    \
     .ads_set_contact = sq_ads_set_contact, .public_mentions = sq_public_mentions,
