@@ -473,6 +473,8 @@ struct store_plan {
 /* Reads the plan without changing the store (a missing SQLite file or
  * PostgreSQL schema is a new store). */
 enum rc store_plan(const char *url, struct store_plan *out, struct err *err);
+/* RC_OK, or RC_DB naming both versions when the store is newer than the binary. */
+enum rc store_refuse_newer(int store_max, int known_max, struct err *err);
 
 /* Whether url names a PostgreSQL store. */
 bool store_is_postgres(const char *url);

@@ -14,7 +14,5 @@ void store_stats_add(struct recipient_stats *s, const char *status, int64_t n);
 /* The plan for a store holding applied[] against the binary's known[] (both ascending). */
 void store_plan_fill(struct store_plan *p, const int *known, size_t nknown, const int *applied,
                      size_t napplied);
-/* RC_OK, or RC_DB naming both versions when the store is newer than the binary. */
-enum rc store_refuse_newer(int store_max, int known_max, struct err *err);
 
 #endif
