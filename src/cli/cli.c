@@ -305,9 +305,11 @@ static int cmd_key_revoke(int argc, char **argv)
     struct user_session s;
     enum rc rc = user_session_open(&s, argv[0]);
     if (rc == RC_OK) rc = s.st->ops->key_revoke(s.st, s.user.id, which, &s.err);
-    if (rc == RC_NOT_FOUND && s.user.id)
+    if (rc == RC_NOT_FOUND && s.user.id) {
+        s.err = (struct err){0}; /* the store's "no such key", said for the operator */
         err_set(&s.err, RC_NOT_FOUND, "<%s> has no key %s (see `leadgen key list %s`)",
                 s.user.email, argv[1], s.user.email);
+    }
     if (rc == RC_OK)
         printf("revoked key %.*s of <%s> (a running server stops accepting it within a "
                "minute)\n", KEY_ID_LEN, which, s.user.email);

@@ -551,14 +551,17 @@ struct server *server_start(struct store *st, const struct server_options *opt, 
     srv->starting = true;
     if (addr.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
     srv->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, opt->max_connections,
+        flags, 0, NULL, NULL, on_request, srv,
+        /* first, so that MHD's messages about the options that follow use it too */
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_message, srv, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&addr,
+        /* one thread is the internal polling thread itself (MHD warns about a pool of 1) */
+        MHD_OPTION_THREAD_POOL_SIZE, threads > 1 ? threads : 0, MHD_OPTION_CONNECTION_LIMIT, opt->max_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, opt->client_timeout, MHD_OPTION_NOTIFY_COMPLETED,
         on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024U,
         /* 16 KiB per connection: headers and a 2 KiB URL fit, and MHD zeroes less per request */
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384, MHD_OPTION_EXTERNAL_LOGGER,
-        on_mhd_message, srv, MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384, MHD_OPTION_END);
     srv->starting = false;
     if (!srv->daemon) {
         char where[NI_MAXHOST + NI_MAXSERV + 4];
