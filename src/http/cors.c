@@ -27,7 +27,8 @@ int cors_headers(const char *origin, bool preflight, struct cors_header out[CORS
                                         "X-Request-Id, Retry-After"};
         return n;
     }
-    out[n++] = (struct cors_header){"Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS"};
+    out[n++] = (struct cors_header){"Access-Control-Allow-Methods",
+                                    "GET, POST, PUT, DELETE, OPTIONS"};
     out[n++] = (struct cors_header){"Access-Control-Allow-Headers",
                                     "Content-Type"};
     out[n++] = (struct cors_header){"Access-Control-Max-Age", "86400"};

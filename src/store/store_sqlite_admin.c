@@ -13,7 +13,8 @@ _Static_assert((int)SQ_ADMIN_BASE + (int)A_COUNT <= (int)SQ_SLOTS,
 
 static const char *const aq_sql[A_COUNT] = {
     [A_USERS] = "SELECT u.id, u.email, u.credits, u.created_at, "
-                "(SELECT COUNT(*) FROM api_keys k WHERE k.user_id = u.id) FROM users u ORDER BY u.id",
+                "(SELECT COUNT(*) FROM api_keys k WHERE k.user_id = u.id) "
+                "FROM users u ORDER BY u.id",
     [A_KEYS] = "SELECT key_hash, source, created_at, last_used_at FROM api_keys "
                "WHERE user_id = ?1 ORDER BY created_at, key_hash",
     /* ?2 is a whole hash or the first digits of one */
