@@ -17,8 +17,9 @@ enum {
     PG_CAMPAIGN_BASE = 48,
     PG_SENDS_BASE = 80,
     PG_MISC_BASE = 112, /* ads, recipes, verification */
-    PG_ADMIN_BASE = 144, /* operator views of users, keys and the ledger */
-    PG_SLOTS = 160
+    /* 144-175: main's automation range (PG_AUTO_BASE), kept free for the merge */
+    PG_ADMIN_BASE = 176, /* operator views of users, keys and the ledger */
+    PG_SLOTS = 192
 };
 
 enum { PG_MAX_ARGS = 20 };

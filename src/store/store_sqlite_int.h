@@ -15,8 +15,9 @@ enum {
     SQ_RECIPES_BASE = 112, /* Lead Search recipes: slots 112-127 */
     SQ_ADS_BASE = 128,
     SQ_SENDS_BASE = 160, /* the campaign sender: slots 160-191 */
-    SQ_ADMIN_BASE = 192, /* operator views of users, keys and the ledger: 192-207 */
-    SQ_SLOTS = 208
+    /* 192-223: main's automation range (SQ_AUTO_BASE), kept free for the merge */
+    SQ_ADMIN_BASE = 224, /* operator views of users, keys and the ledger: 224-239 */
+    SQ_SLOTS = 240
 };
 _Static_assert(SQ_VERIFY_BASE > SQ_CAMPAIGN_BASE && SQ_VERIFY_BASE < SQ_SLOTS,
                "verify statements need slots of their own below SQ_SLOTS");
