@@ -21,7 +21,7 @@
 
 extern const char migration_postgres_001_init[];
 extern const char migration_postgres_002_sender_accounts[];
-extern const char migration_postgres_004_key_last_used[];
+extern const char migration_postgres_006_key_last_used[];
 
 static const struct migration {
     int version;
@@ -29,7 +29,7 @@ static const struct migration {
 } migrations[] = {
     {1, migration_postgres_001_init},
     {2, migration_postgres_002_sender_accounts},
-    {4, migration_postgres_004_key_last_used},
+    {6, migration_postgres_006_key_last_used},
 };
 enum { MIGRATION_COUNT = sizeof migrations / sizeof migrations[0] };
 

@@ -23,7 +23,7 @@ extern const char migration_sqlite_005_recipes[];
 extern const char migration_sqlite_006_ads[];
 extern const char migration_sqlite_007_sender[];
 extern const char migration_sqlite_008_sender_accounts[];
-extern const char migration_sqlite_010_key_last_used[];
+extern const char migration_sqlite_012_key_last_used[];
 
 static const struct migration {
     int version;
@@ -36,7 +36,7 @@ static const struct migration {
     {6, migration_sqlite_006_ads},
     {7, migration_sqlite_007_sender},
     {8, migration_sqlite_008_sender_accounts},
-    {10, migration_sqlite_010_key_last_used},
+    {12, migration_sqlite_012_key_last_used},
 };
 
 enum stmt_id {
