@@ -38,6 +38,20 @@ for list in disposable free role; do
   break
 done
 
+# The OpenAPI checks (tests/e2e/test_openapi_client.py): Redocly's linter and
+# a generated TypeScript client, pinned in tools/openapi/package-lock.json and
+# installed there (node_modules is not committed). Skipped when already there.
+if [ ! -x "$ROOT/tools/openapi/node_modules/.bin/redocly" ] ||
+   [ "$ROOT/tools/openapi/package-lock.json" -nt "$ROOT/tools/openapi/node_modules" ]; then
+  if ! command -v npm >/dev/null; then
+    $([ "$(id -u)" -ne 0 ] && echo sudo) apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $([ "$(id -u)" -ne 0 ] && echo sudo) \
+      apt-get install -y -qq --no-install-recommends npm >/dev/null
+  fi
+  (cd "$ROOT/tools/openapi" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  touch "$ROOT/tools/openapi/node_modules"
+fi
+
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

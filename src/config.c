@@ -21,6 +21,8 @@
 static const char *const search_providers[] = {"direct",  "scraperapi", "serpapi",
                                                "searxng", "browser",    NULL};
 static const char *const on_off[] = {"on", "off", NULL};
+static const char *const log_formats[] = {"auto", "text", "json", NULL};
+static const char *const log_levels[] = {"debug", "info", "warn", "error", NULL};
 
 static const struct config_var config_vars[] = {
     STRING("LEADGEN_LISTEN", listen, "127.0.0.1:8080", "address and port to listen on"),
@@ -57,6 +59,12 @@ static const struct config_var config_vars[] = {
     INT("LEADGEN_CLIENT_TIMEOUT", client_timeout, "30", 1, 3600,
         "seconds an idle or slow client may hold a connection"),
     BOOL("LEADGEN_ACCESS_LOG", access_log, "1", "0 turns the per-request access log off"),
+    ENUM("LEADGEN_LOG_FORMAT", log_format, "auto", log_formats,
+         "text or json log lines on stderr (auto: text on a terminal, else json)"),
+    ENUM("LEADGEN_LOG_LEVEL", log_level, "info", log_levels,
+         "least level logged (access-log lines are info)"),
+    STRING("LEADGEN_CORS_ORIGINS", cors_origins, NULL,
+           "origins browsers may call the API from, comma-separated, or * (unset: no CORS)"),
     INT("LEADGEN_TIME_OFFSET", time_offset, "0", -3153600000, 3153600000,
         "seconds added to the wall clock (tests only)"),
     INT("LEADGEN_FIRST_USER_CREDITS", first_user_credits, "100", 0, 1000000000000,

@@ -33,6 +33,7 @@ struct config {
     const char *rate_limit;
     int64_t user_inflight, queue_upstream, queue_verify, queue_ai, queue_licence;
     bool access_log;
+    const char *log_format, *log_level, *cors_origins;
     int64_t time_offset, first_user_credits;
     const char *search_provider;
     const char *google_search_url, *bing_search_url;

@@ -26,11 +26,13 @@
 #include "net/http.h"
 #include "verify/socks5.h"
 #include "verify/verify.h"
+#include "version.h"
 
 #include <malloc.h>
 #include <pthread.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,12 +69,30 @@ static struct store_options store_options(void)
     return (struct store_options){.pool = (unsigned)pool};
 }
 
+/* Set by serve and worker: from then on every line goes through the log. */
+static bool long_running;
+
+/* A failure, for the operator: a log line in a server, else "leadgen: ..." on stderr. */
+__attribute__((format(printf, 1, 2))) static void complain(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (long_running) {
+        log_vmsg(LOG_ERROR, fmt, ap);
+    } else {
+        fputs("leadgen: ", stderr);
+        vfprintf(stderr, fmt, ap);
+        fputs("\n", stderr);
+    }
+    va_end(ap);
+}
+
 static struct store *open_store(void)
 {
     struct err err = {0};
     struct store_options opt = store_options();
     struct store *st = store_open_with(cfg.db, &opt, &err);
-    if (!st) fprintf(stderr, "leadgen: %s\n", err.msg);
+    if (!st) complain("%s", err.msg);
     return st;
 }
 
@@ -104,7 +124,8 @@ static int user_session_close(struct user_session *s, enum rc rc)
     return rc == RC_OK ? 0 : 1;
 }
 
-/* Creates a user with a fresh key; prints the key alone on the last line. */
+/* Creates a user with a fresh key; prints the key alone on the last line of
+ * stdout (a server announces the user in its log, so stdout holds only the key). */
 static int create_user(struct store *st, const char *email, int64_t credits)
 {
     char key[KEY_LEN + 1], hash[KEY_HASH_LEN + 1];
@@ -113,11 +134,16 @@ static int create_user(struct store *st, const char *email, int64_t credits)
     int64_t id;
     struct err err = {0};
     if (st->ops->user_create(st, email, credits, hash, &id, &err) != RC_OK) {
-        fprintf(stderr, "leadgen: %s\n", err.msg);
+        complain("%s", err.msg);
         return 1;
     }
-    printf("user %lld <%s> created with %lld credits; API key:\n%s\n", (long long)id, email,
-           (long long)credits, key);
+    if (long_running)
+        log_info("created user %lld <%s> with %lld credits; its API key is the last line on "
+                 "stdout", (long long)id, email, (long long)credits);
+    else
+        printf("user %lld <%s> created with %lld credits; API key:\n", (long long)id, email,
+               (long long)credits);
+    printf("%s\n", key);
     fflush(stdout);
     return 0;
 }
@@ -155,6 +181,170 @@ static int cmd_credits_add(int argc, char **argv)
     if (rc == RC_OK) rc = s.st->ops->credits_add(s.st, s.user.id, amount, "cli", &balance, &s.err);
     if (rc == RC_OK) printf("%lld\n", (long long)balance);
     return user_session_close(&s, rc);
+}
+
+/* ---- users, keys and credits ---------------------------------------------- */
+
+static const char *when(int64_t t, char buf[21])
+{
+    if (t <= 0) return "never";
+    clock_format_iso(t, buf);
+    return buf;
+}
+
+static int cmd_user_list(int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 0) return -1;
+    struct store *st = open_store();
+    if (!st) return 1;
+    struct arena a;
+    arena_init(&a);
+    struct user_summary *users = NULL;
+    size_t n = 0;
+    struct err err = {0};
+    enum rc rc = st->ops->user_list(st, &a, &users, &n, &err);
+    if (rc == RC_OK) printf("email\tbalance\tkeys\tcreated\n");
+    for (size_t i = 0; rc == RC_OK && i < n; i++) {
+        char t[21];
+        printf("%s\t%lld\t%lld\t%s\n", users[i].email, (long long)users[i].credits,
+               (long long)users[i].keys, when(users[i].created_at, t));
+    }
+    if (rc != RC_OK) complain("%s", err.msg);
+    arena_cleanup(&a);
+    store_close(st);
+    return rc == RC_OK ? 0 : 1;
+}
+
+enum { LEDGER_SHOWN = 10 };
+
+static void print_ledger(const struct ledger_entry *rows, size_t n)
+{
+    printf("last %d ledger entries, newest first:\n", LEDGER_SHOWN);
+    for (size_t i = 0; i < n; i++) {
+        char t[21];
+        /* an open reservation holds credits that settling charges or gives back */
+        int64_t amount = strcmp(rows[i].state, "reserved") == 0 ? -rows[i].reserved
+                                                                 : rows[i].amount;
+        printf("  %s\t%+lld\t%s\t%s%s%s\n", when(rows[i].created_at, t), (long long)amount,
+               rows[i].state, rows[i].endpoint, *rows[i].request_id ? "\t" : "",
+               rows[i].request_id);
+    }
+}
+
+static int cmd_user_show(int argc, char **argv)
+{
+    if (argc != 1) return -1;
+    struct user_session s;
+    struct key_info *keys = NULL;
+    struct ledger_entry *rows = NULL;
+    size_t nkeys = 0, nrows = 0;
+    enum rc rc = user_session_open(&s, argv[0]);
+    if (rc == RC_OK) rc = s.st->ops->key_list(s.st, s.user.id, &s.a, &keys, &nkeys, &s.err);
+    if (rc == RC_OK)
+        rc = s.st->ops->ledger_recent(s.st, s.user.id, LEDGER_SHOWN, &s.a, &rows, &nrows, &s.err);
+    if (rc == RC_OK) {
+        printf("user %lld <%s>\nbalance %lld\nkeys %zu\n", (long long)s.user.id, s.user.email,
+               (long long)s.user.credits, nkeys);
+        print_ledger(rows, nrows);
+    }
+    return user_session_close(&s, rc);
+}
+
+static int cmd_credits_show(int argc, char **argv)
+{
+    if (argc != 1) return -1;
+    struct user_session s;
+    enum rc rc = user_session_open(&s, argv[0]);
+    if (rc == RC_OK) printf("%lld\n", (long long)s.user.credits);
+    return user_session_close(&s, rc);
+}
+
+static int cmd_key_add(int argc, char **argv)
+{
+    if (argc != 1) return -1;
+    char key[KEY_LEN + 1], hash[KEY_HASH_LEN + 1];
+    keys_generate(key);
+    keys_hash(key, hash);
+    struct user_session s;
+    enum rc rc = user_session_open(&s, argv[0]);
+    if (rc == RC_OK) rc = s.st->ops->key_add(s.st, s.user.id, hash, &s.err);
+    if (rc == RC_OK)
+        printf("key %.*s added for <%s>; API key:\n%s\n", KEY_ID_LEN, hash, s.user.email, key);
+    sodium_memzero(key, sizeof key);
+    return user_session_close(&s, rc);
+}
+
+static int cmd_key_list(int argc, char **argv)
+{
+    if (argc != 1) return -1;
+    struct user_session s;
+    struct key_info *keys = NULL;
+    size_t n = 0;
+    enum rc rc = user_session_open(&s, argv[0]);
+    if (rc == RC_OK) rc = s.st->ops->key_list(s.st, s.user.id, &s.a, &keys, &n, &s.err);
+    if (rc == RC_OK) printf("id\tsource\tcreated\tlast used\n");
+    for (size_t i = 0; rc == RC_OK && i < n; i++) {
+        char created[21], used[21];
+        printf("%s\t%s\t%s\t%s\n", keys[i].id,
+               keys[i].source == KEY_EXTERNAL ? "licence" : "local",
+               when(keys[i].created_at, created), when(keys[i].last_used_at, used));
+    }
+    return user_session_close(&s, rc);
+}
+
+/* An id from `key list` (8 or more hex digits), else a whole key, hashed. */
+static const char *key_selector(const char *arg, char hash[KEY_HASH_LEN + 1])
+{
+    size_t n = strlen(arg);
+    if (n >= 8 && n <= KEY_HASH_LEN && strspn(arg, "0123456789abcdef") == n) return arg;
+    keys_hash(arg, hash);
+    return hash;
+}
+
+static int cmd_key_revoke(int argc, char **argv)
+{
+    if (argc != 2) return -1;
+    char hash[KEY_HASH_LEN + 1];
+    const char *which = key_selector(argv[1], hash);
+    struct user_session s;
+    enum rc rc = user_session_open(&s, argv[0]);
+    if (rc == RC_OK) rc = s.st->ops->key_revoke(s.st, s.user.id, which, &s.err);
+    if (rc == RC_NOT_FOUND && s.user.id) {
+        s.err = (struct err){0}; /* the store's "no such key", said for the operator */
+        err_set(&s.err, RC_NOT_FOUND, "<%s> has no key %s (see `leadgen key list %s`)",
+                s.user.email, argv[1], s.user.email);
+    }
+    if (rc == RC_OK)
+        printf("revoked key %.*s of <%s> (a running server stops accepting it within a "
+               "minute)\n", KEY_ID_LEN, which, s.user.email);
+    return user_session_close(&s, rc);
+}
+
+/* ---- upgrades -------------------------------------------------------------- */
+
+static int cmd_migrate(int argc, char **argv)
+{
+    bool dry_run = argc == 1 && strcmp(argv[0], "--dry-run") == 0;
+    if (argc > 1 || (argc == 1 && !dry_run)) return -1;
+    struct store_plan plan;
+    struct err err = {0};
+    if (store_plan(cfg.db, &plan, &err) != RC_OK ||
+        store_refuse_newer(plan.store_max, plan.known_max, &err) != RC_OK) {
+        complain("%s", err.msg);
+        return 1;
+    }
+    printf("store schema version %d; this leadgen (" LEADGEN_VERSION ") brings it to %d\n",
+           plan.store_max, plan.known_max);
+    if (!plan.npending) printf("nothing to apply\n");
+    for (size_t i = 0; i < plan.npending; i++)
+        printf("%s migration %d\n", dry_run ? "would apply" : "applying", plan.pending[i]);
+    if (dry_run || !plan.npending) return 0;
+    struct store *st = open_store();
+    if (!st) return 1;
+    store_close(st);
+    printf("done\n");
+    return 0;
 }
 
 /* ---- sending accounts ------------------------------------------------------ */
@@ -337,10 +527,20 @@ static int cmd_account_remove(int argc, char **argv)
 
 /* ---- crawl ----------------------------------------------------------------- */
 
-/* The same crawl as crawl.php, without a server: prints the endpoint's data object. */
+/* One progress line on a terminal, rewritten as pages come in. */
+static void crawl_progress(void *cls, int pages, size_t emails)
+{
+    (void)cls;
+    fprintf(stderr, "\r\033[Kcrawling: %d of at most %d pages, %zu emails so far", pages,
+            CRAWL_MAX_PAGES, emails);
+}
+
+/* The same crawl as crawl.php, without a server: prints the endpoint's data object,
+ * with progress on stderr when that is a terminal. */
 static int cmd_crawl(int argc, char **argv)
 {
     if (argc != 1) return -1;
+    static const struct crawl_progress progress = {crawl_progress, NULL};
     struct arena a;
     arena_init(&a);
     const char *url;
@@ -350,7 +550,8 @@ static int cmd_crawl(int argc, char **argv)
     int status = 0;
     if (crawl_normalize(argv[0], &a, &url, &implied, &err) != RC_OK) {
         status = 2;
-    } else if (crawl_site(url, implied, &a, &r, &err) != RC_OK) {
+    } else if (crawl_site_reporting(url, implied, isatty(STDERR_FILENO) ? &progress : NULL, &a,
+                                    &r, &err) != RC_OK) {
         status = 1;
     } else {
         json_t *data = crawl_result_json(&r);
@@ -363,6 +564,7 @@ static int cmd_crawl(int argc, char **argv)
             status = 1;
         }
     }
+    if (isatty(STDERR_FILENO)) fputs("\r\033[K", stderr); /* the progress line goes */
     if (status) fprintf(stderr, "leadgen: %s\n", err.msg);
     arena_cleanup(&a);
     return status;
@@ -401,7 +603,7 @@ static int ensure_first_user(struct store *st)
     int64_t users = 0;
     struct err err = {0};
     if (st->ops->user_count(st, &users, &err) != RC_OK) {
-        fprintf(stderr, "leadgen: %s\n", err.msg);
+        complain("%s", err.msg);
         return 1;
     }
     if (users > 0) return 0;
@@ -414,7 +616,7 @@ static int ensure_secret(struct store *st)
     unsigned char key[SECRETS_KEY_LEN];
     struct err err = {0};
     if (secrets_key(st, key, &err) != RC_OK) {
-        fprintf(stderr, "leadgen: %s\n", err.msg);
+        complain("%s", err.msg);
         return 1;
     }
     sodium_memzero(key, sizeof key);
@@ -496,6 +698,7 @@ static struct server_options serve_options(void)
         .max_connections_per_ip = (unsigned)cfg.max_connections_per_ip,
         .client_timeout = (unsigned)cfg.client_timeout,
         .access_log = cfg.access_log,
+        .cors_origins = cfg.cors_origins,
     };
 }
 
@@ -603,7 +806,7 @@ static struct scheduler *start_scheduler(struct store *st, const struct sender_o
 {
     struct err err = {0};
     struct scheduler *sch = scheduler_start(st, so, cfg.cron_interval, &err);
-    if (!sch) fprintf(stderr, "leadgen: %s\n", err.msg);
+    if (!sch) complain("%s", err.msg);
     return sch;
 }
 
@@ -624,6 +827,7 @@ static int cmd_serve(int argc, char **argv)
     if (argc > 1 || (argc == 1 && strcmp(argv[0], "--no-scheduler") != 0)) return -1;
     bool scheduler = argc == 0;
     catch_stop_signals(); /* before anything can answer: a stop may follow the first answer */
+    long_running = true;
     raise_fd_limit();
     struct store *st = open_store();
     if (!st) return 1;
@@ -646,11 +850,11 @@ static int cmd_serve(int argc, char **argv)
     struct err err = {0};
     struct server *srv = server_start(st, &opt, &err);
     if (!srv) {
-        fprintf(stderr, "leadgen: %s\n", err.msg);
+        complain("%s", err.msg);
         store_close(st);
         return 1;
     }
-    log_info("leadgen listening on http://%.*s:%u (store: %s)",
+    log_info("leadgen " LEADGEN_VERSION " listening on http://%.*s:%u (store: %s)",
              (int)(strrchr(opt.listen, ':') - opt.listen), opt.listen, server_port(srv),
              st->ops->name);
     start_port25_check();
@@ -670,6 +874,7 @@ static int cmd_serve(int argc, char **argv)
     server_stop(srv);
     serp_browser_shutdown();
     store_close(st);
+    log_info("stopped");
     return 0;
 }
 
@@ -679,6 +884,7 @@ static int cmd_worker(int argc, char **argv)
     (void)argv;
     if (argc != 0) return -1;
     catch_stop_signals();
+    long_running = true;
     struct store *st = open_store();
     if (!st) return 1;
     if (ensure_secret(st)) {
@@ -704,6 +910,7 @@ static int cmd_worker(int argc, char **argv)
     scheduler_stop(sch);
     store_close(st);
     arena_cleanup(&run_arena);
+    log_info("stopped");
     return 0;
 }
 
@@ -746,6 +953,14 @@ static int cmd_mcp(int argc, char **argv)
 
 static int cmd_help(int argc, char **argv);
 
+static int cmd_version(int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 0) return -1;
+    printf("leadgen " LEADGEN_VERSION "\n");
+    return 0;
+}
+
 static const struct command commands[] = {
     {"serve", "serve [--no-scheduler]", cmd_serve,
      "run the HTTP API, with the campaign scheduler unless --no-scheduler"},
@@ -753,8 +968,18 @@ static const struct command commands[] = {
     {"worker", "worker", cmd_worker, "run only the campaign scheduler (sending, replies, bounces)"},
     {"user add", "user add EMAIL [--credits N]", cmd_user_add,
      "create a user; prints the API key on the last line"},
+    {"user list", "user list", cmd_user_list, "list users: email, balance, keys, created"},
+    {"user show", "user show EMAIL", cmd_user_show,
+     "show a user's balance, key count and last ledger entries"},
+    {"key add", "key add EMAIL", cmd_key_add,
+     "give a user another API key; prints it on the last line"},
+    {"key list", "key list EMAIL", cmd_key_list,
+     "list a user's keys by id with when each was last used (never the key)"},
+    {"key revoke", "key revoke EMAIL KEY_OR_ID", cmd_key_revoke,
+     "revoke a user's key, given whole or by its id from key list"},
     {"credits add", "credits add EMAIL N", cmd_credits_add,
      "add N credits to a user; prints the new balance"},
+    {"credits show", "credits show EMAIL", cmd_credits_show, "print a user's balance"},
     {"account add", "account add smtp EMAIL --address A --host H [--port P] [--username U "
                     "--password-env VAR] [--tls none|starttls|tls] [--imap-host H --imap-port P] "
                     "[--name N] [--daily-limit N] [--window W --timezone Z] [--min-gap S] "
@@ -767,7 +992,10 @@ static const struct command commands[] = {
     {"account remove", "account remove EMAIL ID", cmd_account_remove,
      "remove a sending account no campaign uses"},
     {"crawl", "crawl URL", cmd_crawl, "crawl a site as crawl.php does; prints the data object"},
-    {"help", "help", cmd_help, "show this list"},
+    {"migrate", "migrate [--dry-run]", cmd_migrate,
+     "apply pending store migrations; --dry-run lists them and changes nothing"},
+    {"help", "help", cmd_help, "show this list (also --help)"},
+    {"version", "version", cmd_version, "print the version (also --version)"},
 };
 enum { COMMAND_COUNT = sizeof commands / sizeof commands[0] };
 
@@ -793,6 +1021,11 @@ static int cmd_help(int argc, char **argv)
 /* The modules every command may reach get their options before any runs. */
 static void configure_modules(void)
 {
+    enum log_format format = LOG_AUTO;
+    enum log_level level = LOG_INFO;
+    log_format_parse(cfg.log_format, &format); /* the config row admits only these words */
+    log_level_parse(cfg.log_level, &level);
+    log_configure(format, level);
     clock_set_offset(cfg.time_offset);
     http_configure(&(struct http_net_options){.resolve = cfg.resolve,
                                               .allow_private = cfg.allow_private_targets});
@@ -816,33 +1049,39 @@ static int words_match(const char *words, int argc, char **argv)
     return used;
 }
 
-/* Names what was not understood: the group's subcommand when the first word
- * is a known group (`user password`), with the ones it has. */
+/* Names what was not understood: a command, or a subcommand of a known one
+ * (with the subcommands it has). */
 static int unknown_command(int argc, char **argv)
 {
-    struct buf known;
-    buf_init(&known, 0);
-    size_t n = strlen(argv[0]);
+    char subcommands[256] = "";
+    size_t used = 0, first_len = strlen(argv[1]);
     for (int i = 0; i < COMMAND_COUNT; i++) {
         const char *w = commands[i].words;
-        if (strncmp(w, argv[0], n) != 0 || w[n] != ' ' || (known.data && strstr(known.data, w)))
-            continue;
-        buf_printf(&known, "%s`leadgen %s`", known.len ? ", " : "", w);
+        if (strncmp(w, argv[1], first_len) != 0 || w[first_len] != ' ') continue;
+        const char *sub = w + first_len + 1;
+        if (strstr(subcommands, sub)) continue; /* "account add" has two rows */
+        used += (size_t)snprintf(subcommands + used, sizeof subcommands - used, "%s%s",
+                                 used ? ", " : "", sub);
+        if (used >= sizeof subcommands) break;
     }
-    if (known.len && argc > 1)
-        fprintf(stderr, "leadgen: unknown command '%s %s' (%s has: %s)\n", argv[0], argv[1],
-                argv[0], known.data);
-    else if (known.len)
-        fprintf(stderr, "leadgen: '%s' needs a subcommand: %s\n", argv[0], known.data);
+    if (!*subcommands)
+        fprintf(stderr, "leadgen: unknown command '%s' (try `leadgen help`)\n", argv[1]);
+    else if (argc < 3)
+        fprintf(stderr, "leadgen: '%s' needs a subcommand: %s\n", argv[1], subcommands);
     else
-        fprintf(stderr, "leadgen: unknown command '%s' (try `leadgen help`)\n", argv[0]);
-    buf_free(&known);
+        fprintf(stderr, "leadgen: unknown subcommand '%s' of '%s' (it has: %s)\n", argv[2],
+                argv[1], subcommands);
     return 2;
 }
 
 int cli_main(int argc, char **argv)
 {
     struct err err = {0};
+    /* answered before the configuration is read: a bad setting must not hide them */
+    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0))
+        return cmd_help(0, NULL);
+    if (argc == 2 && (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0))
+        return cmd_version(0, NULL);
     if (sodium_init() < 0) {
         fprintf(stderr, "leadgen: cannot initialise libsodium\n");
         return 1;
@@ -878,5 +1117,5 @@ int cli_main(int argc, char **argv)
         }
         return rc;
     }
-    return unknown_command(argc - 1, argv + 1);
+    return unknown_command(argc, argv);
 }

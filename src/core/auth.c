@@ -27,9 +27,10 @@ static bool remote_configured(void)
 enum { KEY_MAX = 256, KEY_SLOTS = 4096, KEY_STRIPES = 64, KEY_CACHE_SECONDS = 60 };
 
 /* Resolved keys, so the hot path does not touch the store: a direct-mapped
- * table indexed by the key hash, under striped locks. Keys are never revoked
- * in place (a licence re-check happens through auth_remote), so a short
- * lifetime only bounds how long a vouched key outlives its AUTH_TTL. */
+ * table indexed by the key hash, under striped locks. The short lifetime
+ * bounds how long a key revoked by `leadgen key revoke` (another process)
+ * or a vouched key past its AUTH_TTL keeps working, and makes the key's
+ * last-used time (written on each store look-up) accurate to a minute. */
 struct key_slot {
     char hash[KEY_HASH_LEN + 1];
     int64_t user_id; /* 0: the licence service refused the key */
@@ -102,6 +103,9 @@ enum auth_result auth_local(struct store *st, const char *key, int64_t *user_id,
         if (now >= vouched_until) return refused ? AUTH_INVALID : AUTH_NEEDS_REMOTE;
         if (vouched_until < expires) expires = vouched_until;
     }
+    /* best effort: a failed write only leaves `leadgen key list` a minute behind */
+    struct err ignored = {0};
+    st->ops->key_used(st, hash, now, &ignored);
     cache_store(hash, owner.user_id, expires);
     *user_id = owner.user_id;
     return AUTH_OK;

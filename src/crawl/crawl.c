@@ -195,6 +195,8 @@ static bool take_page(const struct http_response *r, struct arena *a, struct cra
     if (extract_page(text, len, r->final_url, a, page) != RC_OK) return false;
     extract_merge(&out->merged, page, a);
     out->pages_crawled++;
+    if (out->progress)
+        out->progress->page(out->progress->cls, out->pages_crawled, out->merged.emails_count);
     return true;
 }
 
@@ -339,10 +341,12 @@ out:
     return rc;
 }
 
-enum rc crawl_site_within(const char *url, bool implied_scheme, double budget_ms,
-                          struct arena *a, struct crawl_result *out, struct err *err)
+static enum rc crawl_with(const char *url, bool implied_scheme, double budget_ms,
+                          const struct crawl_progress *progress, struct arena *a,
+                          struct crawl_result *out, struct err *err)
 {
     memset(out, 0, sizeof *out);
+    out->progress = progress;
     out->url = url;
     extract_result_init(&out->merged);
     double deadline = clock_mono_ms() + budget_ms;
@@ -357,4 +361,17 @@ enum rc crawl_site_within(const char *url, bool implied_scheme, double budget_ms
         if (extract_email_on_site(out->merged.emails[i], site.host))
             out->site_emails[out->site_emails_count++] = out->merged.emails[i];
     return RC_OK;
+}
+
+enum rc crawl_site_within(const char *url, bool implied_scheme, double budget_ms,
+                          struct arena *a, struct crawl_result *out, struct err *err)
+{
+    return crawl_with(url, implied_scheme, budget_ms, NULL, a, out, err);
+}
+
+enum rc crawl_site_reporting(const char *url, bool implied_scheme,
+                             const struct crawl_progress *progress, struct arena *a,
+                             struct crawl_result *out, struct err *err)
+{
+    return crawl_with(url, implied_scheme, CRAWL_DEADLINE_MS, progress, a, out, err);
 }

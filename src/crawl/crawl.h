@@ -16,7 +16,14 @@
 
 enum { CRAWL_MAX_PAGES = 15 };
 
+/* Told after each page is parsed (the CLI's progress line). */
+struct crawl_progress {
+    void (*page)(void *cls, int pages_crawled, size_t emails_so_far);
+    void *cls;
+};
+
 struct crawl_result {
+    const struct crawl_progress *progress; /* NULL: nobody is told */
     const char *url;         /* the normalised URL that was crawled */
     const char *final_url;   /* where the main page's redirects ended */
     int pages_crawled;       /* pages fetched and parsed */
@@ -45,6 +52,10 @@ enum rc crawl_site(const char *url, bool implied_scheme, struct arena *a,
                    struct crawl_result *out, struct err *err);
 /* The same with a caller's time budget in milliseconds (Ad Spy crawls many
  * landing sites at once under one deadline). */
+/* crawl_site, telling progress (may be NULL) after each page. */
+enum rc crawl_site_reporting(const char *url, bool implied_scheme,
+                             const struct crawl_progress *progress, struct arena *a,
+                             struct crawl_result *out, struct err *err);
 enum rc crawl_site_within(const char *url, bool implied_scheme, double budget_ms,
                           struct arena *a, struct crawl_result *out, struct err *err);
 

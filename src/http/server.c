@@ -7,10 +7,12 @@
 #include "base/log.h"
 #include "base/str.h"
 #include "core/jobs.h"
+#include "http/cors.h"
 #include "http/router.h"
 
 #include <arpa/inet.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <sys/socket.h>
 #include <jansson.h>
@@ -42,11 +44,14 @@ struct server {
     struct route_table routes;
     unsigned user_inflight;
     bool access_log;
+    const char *cors_origins; /* NULL: no CORS headers at all */
     double deadline_ms; /* for a request's headers, and for its body */
     pthread_mutex_t watch_lock;
     struct conn_watch *watched;
     pthread_t guard;
     _Atomic bool stopping;
+    bool starting;         /* MHD_start_daemon runs: its messages explain a failure */
+    char start_error[512]; /* libmicrohttpd's last message while starting */
 };
 
 enum conn_state { CS_READING, CS_WORKING, CS_READY };
@@ -163,6 +168,38 @@ static void add_rate_headers(struct MHD_Response *resp, const struct rate_state 
     MHD_add_response_header(resp, "X-RateLimit-Reset", n);
 }
 
+/* The CORS headers when the request's Origin is listed (http/cors.h). */
+static void add_cors(const struct conn_ctx *ctx, struct MHD_Response *resp, bool preflight)
+{
+    const char *origin = MHD_lookup_connection_value(ctx->conn, MHD_HEADER_KIND, "Origin");
+    if (!cors_allowed(ctx->srv->cors_origins, origin)) return;
+    struct cors_header h[CORS_MAX_HEADERS];
+    int n = cors_headers(origin, preflight, h);
+    for (int i = 0; i < n; i++) MHD_add_response_header(resp, h[i].name, h[i].value);
+}
+
+/* A listed origin's preflight: 204 with the CORS headers, before routing. */
+static bool is_preflight(const struct server *srv, struct MHD_Connection *conn,
+                         const char *method)
+{
+    return strcmp(method, "OPTIONS") == 0 &&
+           MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                       "Access-Control-Request-Method") &&
+           cors_allowed(srv->cors_origins,
+                        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin"));
+}
+
+static enum MHD_Result answer_preflight(struct conn_ctx *ctx)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+    add_cors(ctx, resp, true);
+    ctx->status = MHD_HTTP_NO_CONTENT;
+    ctx->state = CS_READY;
+    enum MHD_Result r = MHD_queue_response(ctx->conn, MHD_HTTP_NO_CONTENT, resp);
+    MHD_destroy_response(resp);
+    return r;
+}
+
 static enum MHD_Result send_response(struct conn_ctx *ctx)
 {
     struct request *req = &ctx->req;
@@ -176,6 +213,7 @@ static enum MHD_Result send_response(struct conn_ctx *ctx)
                                 : "application/json; charset=utf-8");
     MHD_add_response_header(resp, "X-Request-Id", req->request_id);
     add_credit_headers(resp, req);
+    add_cors(ctx, resp, false);
     if (req->error == E_METHOD_NOT_ALLOWED)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW,
                                 router_allowed(&ctx->srv->routes, req));
@@ -354,7 +392,8 @@ static void access_log(struct conn_ctx *ctx)
     json_t *url = json_string(req->url);
     char *url_text = url ? json_dumps(url, JSON_ENCODE_ANY) : NULL;
     buf_printf(&line,
-               "{\"time\":\"%s\",\"request_id\":\"%s\",\"method\":\"%s\",\"path\":%s,\"query\":",
+               "{\"time\":\"%s\",\"level\":\"info\",\"msg\":\"request\",\"request_id\":\"%s\","
+               "\"method\":\"%s\",\"path\":%s,\"query\":",
                ts, req->request_id, req->method_name, url_text ? url_text : "\"\"");
     append_query(&line, req);
     buf_printf(&line, ",\"status\":%d,\"ms\":%.2f,\"user_id\":%lld,\"credits\":%lld",
@@ -363,7 +402,7 @@ static void access_log(struct conn_ctx *ctx)
     /* provider names are fixed words: no escaping needed */
     if (req->provider) buf_printf(&line, ",\"provider\":\"%s\"", req->provider);
     buf_puts(&line, "}\n");
-    log_line(line.data, line.len);
+    log_access(line.data, line.len);
     free(url_text);
     json_decref(url);
     buf_free(&line);
@@ -452,6 +491,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *con_cls = ctx = ctx_new(srv, conn, url, method);
         watch_set(srv, conn, true);
         if (declared_too_large(conn)) return fail_now(ctx, E_PAYLOAD_TOO_LARGE, too_large);
+        if (is_preflight(srv, conn, method)) return answer_preflight(ctx);
         return MHD_YES;
     }
     if (ctx->state == CS_READY) return ctx->dropped ? MHD_NO : send_response(ctx);
@@ -501,6 +541,29 @@ static bool parse_listen(const char *listen, struct sockaddr_storage *addr, stru
     return true;
 }
 
+/* libmicrohttpd's own messages go through the log, in its format. */
+__attribute__((format(printf, 2, 0))) static void on_mhd_message(void *cls, const char *fmt,
+                                                                 va_list ap)
+{
+    struct server *srv = cls;
+    char msg[sizeof srv->start_error];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    msg[strcspn(msg, "\r\n")] = '\0';
+    if (srv->starting) memcpy(srv->start_error, msg, sizeof msg);
+    log_warn("libmicrohttpd: %s", msg);
+}
+
+/* The address actually bound, "host:port" or "[v6]:port", numerically. */
+static void describe_addr(const struct sockaddr_storage *addr, char *out, size_t len)
+{
+    char host[NI_MAXHOST] = "?", port[NI_MAXSERV] = "?";
+    socklen_t size = addr->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                                 : sizeof(struct sockaddr_in);
+    getnameinfo((const struct sockaddr *)addr, size, host, sizeof host, port, sizeof port,
+                NI_NUMERICHOST | NI_NUMERICSERV);
+    snprintf(out, len, addr->ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s", host, port);
+}
+
 struct server *server_start(struct store *st, const struct server_options *opt, struct err *err)
 {
     struct sockaddr_storage addr = {0};
@@ -509,6 +572,7 @@ struct server *server_start(struct store *st, const struct server_options *opt, 
     srv->store = st;
     srv->routes = opt->routes;
     srv->access_log = opt->access_log;
+    srv->cors_origins = opt->cors_origins;
     struct jobs_limits limits = {.threads = opt->workers, .per_owner = opt->user_inflight};
     memcpy(limits.queued, opt->queued, sizeof limits.queued);
     srv->jobs = jobs_new(&limits);
@@ -536,18 +600,25 @@ struct server *server_start(struct store *st, const struct server_options *opt, 
                                                          opt->max_connections_per_ip, NULL};
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
                      MHD_USE_TURBO | MHD_USE_ERROR_LOG;
+    srv->starting = true;
     if (addr.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
     srv->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-        MHD_OPTION_ARRAY, optional, MHD_OPTION_CONNECTION_LIMIT, opt->max_connections,
+        flags, 0, NULL, NULL, on_request, srv,
+        /* first, so that MHD's messages about the options that follow use it too */
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_message, srv, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&addr, MHD_OPTION_ARRAY, optional, MHD_OPTION_CONNECTION_LIMIT,
+        opt->max_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, opt->client_timeout, MHD_OPTION_NOTIFY_COMPLETED,
         on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024U,
         /* 16 KiB per connection: headers and a 2 KiB URL fit, and MHD zeroes less per request */
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384, MHD_OPTION_END);
+    srv->starting = false;
     if (!srv->daemon) {
-        err_set(err, RC_IO, "cannot listen on %s (address in use, or not permitted?)",
-                opt->listen);
+        char where[NI_MAXHOST + NI_MAXSERV + 4];
+        describe_addr(&addr, where, sizeof where);
+        err_set(err, RC_IO, "cannot listen on %s (LEADGEN_LISTEN=%s): %s", where, opt->listen,
+                *srv->start_error ? srv->start_error : "address in use, or not permitted");
         jobs_stop(srv->jobs);
         jobs_free(srv->jobs);
         pthread_mutex_destroy(&srv->watch_lock);

@@ -22,6 +22,7 @@ struct server_options {
     unsigned max_connections_per_ip; /* 0: no per-address limit */
     unsigned client_timeout;  /* seconds */
     bool access_log;
+    const char *cors_origins; /* LEADGEN_CORS_ORIGINS; NULL: CORS off */
     struct route_table routes; /* what the server answers */
 };
 

@@ -2,6 +2,7 @@
 #include "store/store_int.h"
 
 #include "base/str.h"
+#include "version.h"
 
 #include <pthread.h>
 #include <stddef.h>
@@ -75,4 +76,34 @@ void store_stats_add(struct recipient_stats *s, const char *status, int64_t n)
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
         if (strcmp(fields[i].name, status) == 0)
             *(int64_t *)(void *)((char *)s + fields[i].offset) += n;
+}
+
+enum rc store_plan(const char *url, struct store_plan *out, struct err *err)
+{
+    memset(out, 0, sizeof *out);
+    if (store_is_postgres(url)) return store_pg_plan(url, out, err);
+    return store_sqlite_plan(url, out, err);
+}
+
+void store_plan_fill(struct store_plan *p, const int *known, size_t nknown, const int *applied,
+                     size_t napplied)
+{
+    p->known_max = nknown ? known[nknown - 1] : 0;
+    p->store_max = napplied ? applied[napplied - 1] : 0;
+    p->npending = 0;
+    for (size_t i = 0; i < nknown && p->npending < STORE_PLAN_MAX; i++) {
+        bool done = false;
+        for (size_t j = 0; j < napplied && !done; j++) done = applied[j] == known[i];
+        if (!done) p->pending[p->npending++] = known[i];
+    }
+}
+
+enum rc store_refuse_newer(int store_max, int known_max, struct err *err)
+{
+    if (store_max <= known_max) return RC_OK;
+    return err_set(err, RC_DB,
+                   "this store is at schema version %d but this leadgen (" LEADGEN_VERSION
+                   ") knows schema versions up to %d: a newer leadgen has used it; run that "
+                   "version (or newer), or restore a backup taken before the upgrade",
+                   store_max, known_max);
 }

@@ -246,6 +246,28 @@ struct webhook_delivery {
     int64_t attempts, created_at;
 };
 
+/* What the operator CLI shows of users, keys and the credit ledger. */
+struct user_summary {
+    int64_t id;
+    const char *email;
+    int64_t credits, keys, created_at;
+};
+
+enum { KEY_ID_LEN = 12 }; /* a key's id: the first hex digits of its hash */
+
+/* An API key as an operator sees it: never the key, only its id. */
+struct key_info {
+    char id[KEY_ID_LEN + 1];
+    enum key_source source;
+    int64_t created_at, last_used_at; /* last_used_at 0: never (as far as recorded) */
+};
+
+struct ledger_entry {
+    int64_t id;
+    const char *endpoint, *state, *request_id;
+    int64_t amount, reserved, created_at;
+};
+
 struct store;
 
 /* An answer found by public_mentions. */
@@ -288,6 +310,22 @@ struct store_ops {
      * (created if new); grant is credited only when the key is new here. */
     enum rc (*key_vouch)(struct store *st, const char *key_hash, const char *email,
                          int64_t grant, int64_t now, int64_t *user_id, struct err *err);
+
+    /* Operator views (leadgen user list, key list, user show). */
+    enum rc (*user_list)(struct store *st, struct arena *a, struct user_summary **out,
+                         size_t *count, struct err *err);
+    enum rc (*key_list)(struct store *st, int64_t user_id, struct arena *a, struct key_info **out,
+                        size_t *count, struct err *err);
+    /* Deletes the user's key whose hash is hash_or_id or starts with it (an id
+     * of at least 8 digits); RC_NOT_FOUND when none, RC_CONFLICT when an id
+     * matches more than one. */
+    enum rc (*key_revoke)(struct store *st, int64_t user_id, const char *hash_or_id,
+                          struct err *err);
+    /* Records that the key was used at now (callers do it at most once a minute). */
+    enum rc (*key_used)(struct store *st, const char *key_hash, int64_t now, struct err *err);
+    /* The user's most recent ledger rows, newest first. */
+    enum rc (*ledger_recent)(struct store *st, int64_t user_id, int64_t limit, struct arena *a,
+                             struct ledger_entry **out, size_t *count, struct err *err);
 
     enum rc (*credits_add)(struct store *st, int64_t user_id, int64_t amount, const char *reason,
                            int64_t *balance, struct err *err);
@@ -529,16 +567,35 @@ struct store_options {
 };
 
 /* Opens the store named by url (a file path, or postgres://... and
- * postgresql://...) and applies pending migrations. Returns NULL with err set
- * on failure. opt may be NULL. */
+ * postgresql://...) and applies pending migrations. A store holding a
+ * migration newer than this binary knows (a newer leadgen ran on it) is
+ * refused, untouched. Returns NULL with err set on failure. opt may be NULL. */
 struct store *store_open_with(const char *url, const struct store_options *opt, struct err *err);
 struct store *store_open(const char *url, struct err *err);
 void store_close(struct store *st);
+enum { STORE_PLAN_MAX = 64 };
+
+/* How a store stands against this binary's numbered migrations. */
+struct store_plan {
+    int known_max; /* the newest migration this binary carries */
+    int store_max; /* the newest the store holds; 0 for a new store */
+    int pending[STORE_PLAN_MAX]; /* what opening it would apply, in order */
+    size_t npending;
+};
+
+/* Reads the plan without changing the store (a missing SQLite file or
+ * PostgreSQL schema is a new store). */
+enum rc store_plan(const char *url, struct store_plan *out, struct err *err);
+/* RC_OK, or RC_DB naming both versions when the store is newer than the binary. */
+enum rc store_refuse_newer(int store_max, int known_max, struct err *err);
+
 /* Whether url names a PostgreSQL store. */
 bool store_is_postgres(const char *url);
 
 /* Backends. */
 struct store *store_sqlite_open(const char *path, struct err *err);
 struct store *store_pg_open(const char *url, unsigned pool, struct err *err);
+enum rc store_sqlite_plan(const char *path, struct store_plan *out, struct err *err);
+enum rc store_pg_plan(const char *url, struct store_plan *out, struct err *err);
 
 #endif

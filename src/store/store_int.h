@@ -11,4 +11,8 @@ const char *store_like_mention(struct arena *a, const char *domain);
 /* Adds n recipients of status (a recipients.status value) to the counters. */
 void store_stats_add(struct recipient_stats *s, const char *status, int64_t n);
 
+/* The plan for a store holding applied[] against the binary's known[] (both ascending). */
+void store_plan_fill(struct store_plan *p, const int *known, size_t nknown, const int *applied,
+                     size_t napplied);
+
 #endif

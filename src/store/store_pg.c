@@ -4,6 +4,7 @@
  * database: a broken connection is replaced on its next use, and while the
  * database cannot be reached operations fail at once (RC_DB) during a
  * doubling back-off instead of waiting on it. */
+#include "store/store_int.h"
 #include "store/store_pg_int.h"
 
 #include "base/clock.h"
@@ -23,6 +24,7 @@ extern const char migration_postgres_002_sender_accounts[];
 extern const char migration_postgres_003_automation[];
 extern const char migration_postgres_004_email_sightings[];
 extern const char migration_postgres_005_ledger_holder[];
+extern const char migration_postgres_006_key_last_used[];
 
 static const struct migration {
     int version;
@@ -33,7 +35,9 @@ static const struct migration {
     {3, migration_postgres_003_automation},
     {4, migration_postgres_004_email_sightings},
     {5, migration_postgres_005_ledger_holder},
+    {6, migration_postgres_006_key_last_used},
 };
+enum { MIGRATION_COUNT = sizeof migrations / sizeof migrations[0] };
 
 enum {
     DEFAULT_POOL = 8,
@@ -430,6 +434,49 @@ static enum rc apply(PGconn *db, const struct migration *m, struct err *err)
     return rc;
 }
 
+/* The versions in schema_migrations, ascending; none when the table does not exist. */
+static enum rc applied_versions(PGconn *db, int *out, size_t max, size_t *n, struct err *err)
+{
+    *n = 0;
+    PGresult *r = PQexec(db, "SELECT version FROM schema_migrations ORDER BY version");
+    ExecStatusType t = PQresultStatus(r);
+    const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+    bool missing = state && strcmp(state, "42P01") == 0; /* no such table: a new store */
+    enum rc rc = RC_OK;
+    if (t == PGRES_TUPLES_OK)
+        for (int i = 0; i < PQntuples(r) && *n < max; i++)
+            out[(*n)++] = atoi(PQgetvalue(r, i, 0));
+    else if (!missing)
+        rc = err_set(err, RC_DB, "reading schema_migrations: %s", PQerrorMessage(db));
+    PQclear(r);
+    return rc;
+}
+
+/* A newer leadgen's migration in the store: refused before anything is written. */
+static enum rc refuse_newer(PGconn *db, struct err *err)
+{
+    int applied[STORE_PLAN_MAX];
+    size_t n = 0;
+    enum rc rc = applied_versions(db, applied, STORE_PLAN_MAX, &n, err);
+    if (rc != RC_OK) return rc;
+    return store_refuse_newer(n ? applied[n - 1] : 0, migrations[MIGRATION_COUNT - 1].version,
+                              err);
+}
+
+enum rc store_pg_plan(const char *url, struct store_plan *out, struct err *err)
+{
+    int known[MIGRATION_COUNT], applied[STORE_PLAN_MAX];
+    for (size_t i = 0; i < MIGRATION_COUNT; i++) known[i] = migrations[i].version;
+    PGconn *db = connect_db(url, err);
+    if (!db) return RC_DB;
+    size_t napplied = 0;
+    enum rc rc = exec_text(db, "SET client_min_messages = error", err, "plan");
+    if (rc == RC_OK) rc = applied_versions(db, applied, STORE_PLAN_MAX, &napplied, err);
+    PQfinish(db);
+    if (rc == RC_OK) store_plan_fill(out, known, MIGRATION_COUNT, applied, napplied);
+    return rc;
+}
+
 /* Applies pending migrations, one process at a time (an advisory lock). */
 static enum rc migrate(PGconn *db, struct err *err)
 {
@@ -445,6 +492,7 @@ static enum rc migrate(PGconn *db, struct err *err)
                        "CREATE TABLE IF NOT EXISTS schema_migrations "
                        "(version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)",
                        err, "schema_migrations");
+    if (rc == RC_OK) rc = refuse_newer(db, err);
     for (size_t i = 0; rc == RC_OK && i < sizeof migrations / sizeof migrations[0]; i++)
         rc = apply(db, &migrations[i], err);
     snprintf(lock, sizeof lock, "SELECT pg_advisory_unlock(%d)", MIGRATION_LOCK);
@@ -490,6 +538,7 @@ static const struct store_ops pg_ops = {
     PG_SENDS_OPS
     PG_MISC_OPS
     PG_AUTO_OPS
+    PG_ADMIN_OPS
     .name = "postgres",
     .close = pg_close,
     .generation = pg_generation,

@@ -17,8 +17,9 @@ enum {
     PG_CAMPAIGN_BASE = 48,
     PG_SENDS_BASE = 80,
     PG_MISC_BASE = 112, /* ads, recipes, verification */
-    PG_AUTO_BASE = 144, /* automation: jobs, webhooks, usage */
-    PG_SLOTS = 176
+    PG_AUTO_BASE = 144,  /* automation: jobs, webhooks, usage */
+    PG_ADMIN_BASE = 176, /* operator views of users, keys and the ledger */
+    PG_SLOTS = 192
 };
 
 enum { PG_MAX_ARGS = 20 };
@@ -283,5 +284,18 @@ enum rc pg_outbox_done(struct store *st, int64_t id, const char *state, int64_t 
     .webhook_add = pg_webhook_add, .webhook_list = pg_webhook_list,                                \
     .webhook_remove = pg_webhook_remove, .outbox_add = pg_outbox_add,                              \
     .outbox_claim = pg_outbox_claim, .outbox_done = pg_outbox_done,
+
+/* Operator views (store_pg_admin.c). */
+enum rc pg_user_list(struct store *st, struct arena *a, struct user_summary **out, size_t *count,
+                     struct err *err);
+enum rc pg_key_list(struct store *st, int64_t user_id, struct arena *a, struct key_info **out,
+                    size_t *count, struct err *err);
+enum rc pg_key_revoke(struct store *st, int64_t user_id, const char *hash_or_id, struct err *err);
+enum rc pg_key_used(struct store *st, const char *key_hash, int64_t now, struct err *err);
+enum rc pg_ledger_recent(struct store *st, int64_t user_id, int64_t limit, struct arena *a,
+                         struct ledger_entry **out, size_t *count, struct err *err);
+#define PG_ADMIN_OPS                                                                               \
+    .user_list = pg_user_list, .key_list = pg_key_list, .key_revoke = pg_key_revoke,               \
+    .key_used = pg_key_used, .ledger_recent = pg_ledger_recent,
 
 #endif

@@ -2,6 +2,7 @@
  * connection with its own cache of prepared statements, so readers never
  * contend and the hot queries are a bind, a step and a reset. Writers use
  * BEGIN IMMEDIATE so two of them never deadlock on a lock upgrade. */
+#include "store/store_int.h"
 #include "store/store_sqlite_int.h"
 
 #include "base/clock.h"
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 extern const char migration_sqlite_001_init[];
 extern const char migration_sqlite_002_campaigns[];
@@ -25,6 +27,7 @@ extern const char migration_sqlite_008_sender_accounts[];
 extern const char migration_sqlite_009_automation[];
 extern const char migration_sqlite_010_email_sightings[];
 extern const char migration_sqlite_011_ledger_holder[];
+extern const char migration_sqlite_012_key_last_used[];
 
 static const struct migration {
     int version;
@@ -40,6 +43,7 @@ static const struct migration {
     {9, migration_sqlite_009_automation},
     {10, migration_sqlite_010_email_sightings},
     {11, migration_sqlite_011_ledger_holder},
+    {12, migration_sqlite_012_key_last_used},
 };
 
 enum stmt_id {
@@ -391,6 +395,50 @@ enum rc sq_end(struct conn *c, enum rc rc, struct err *err)
 
 /* ---- migrations ----------------------------------------------------------- */
 
+enum { MIGRATION_COUNT = sizeof migrations / sizeof migrations[0] };
+
+/* The versions recorded in schema_migrations, ascending (at most max). */
+static size_t applied_versions(sqlite3 *db, int *out, size_t max)
+{
+    sqlite3_stmt *q = NULL;
+    size_t n = 0;
+    if (sqlite3_prepare_v2(db, "SELECT version FROM schema_migrations ORDER BY version", -1, &q,
+                           NULL) == SQLITE_OK)
+        while (n < max && sqlite3_step(q) == SQLITE_ROW) out[n++] = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+    return n;
+}
+
+/* A newer leadgen's migration in the store: refused before anything is written. */
+static enum rc refuse_newer(sqlite3 *db, struct err *err)
+{
+    int applied[STORE_PLAN_MAX];
+    size_t n = applied_versions(db, applied, STORE_PLAN_MAX);
+    int newest = n ? applied[n - 1] : 0;
+    return store_refuse_newer(newest, migrations[MIGRATION_COUNT - 1].version, err);
+}
+
+enum rc store_sqlite_plan(const char *path, struct store_plan *out, struct err *err)
+{
+    int known[MIGRATION_COUNT], applied[STORE_PLAN_MAX];
+    for (size_t i = 0; i < MIGRATION_COUNT; i++) known[i] = migrations[i].version;
+    size_t napplied = 0;
+    sqlite3 *db = NULL;
+    /* read-only, and a missing file stays missing: it is a new store */
+    if (access(path, F_OK) == 0) {
+        if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+            err_set(err, RC_DB, "cannot open database %s: %s", path,
+                    db ? sqlite3_errmsg(db) : "?");
+            sqlite3_close(db);
+            return RC_DB;
+        }
+        napplied = applied_versions(db, applied, STORE_PLAN_MAX);
+        sqlite3_close(db);
+    }
+    store_plan_fill(out, known, MIGRATION_COUNT, applied, napplied);
+    return RC_OK;
+}
+
 static enum rc migrate(sqlite3 *db, struct err *err)
 {
     char *msg = NULL;
@@ -399,6 +447,8 @@ static enum rc migrate(sqlite3 *db, struct err *err)
                      "(version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
                      NULL, NULL, &msg) != SQLITE_OK)
         goto fail;
+    enum rc rc = refuse_newer(db, err);
+    if (rc != RC_OK) return rc;
     for (size_t i = 0; i < sizeof migrations / sizeof migrations[0]; i++) {
         if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK) goto fail;
         sqlite3_stmt *q = NULL;
@@ -1107,6 +1157,7 @@ static const struct store_ops sqlite_ops = {
     .project_get = sq_project_get,
     .leads_list = sq_leads_list,
     .leads_add = sq_leads_add,
+    SQ_ADMIN_OPS
 };
 
 static void sqlite_configure_once(void)

@@ -16,7 +16,8 @@ enum {
     SQ_ADS_BASE = 128,
     SQ_SENDS_BASE = 160, /* the campaign sender: slots 160-191 */
     SQ_AUTO_BASE = 192,  /* automation (jobs, webhooks, usage): slots 192-223 */
-    SQ_SLOTS = 224
+    SQ_ADMIN_BASE = 224, /* operator views of users, keys and the ledger: 224-239 */
+    SQ_SLOTS = 240
 };
 _Static_assert(SQ_VERIFY_BASE > SQ_CAMPAIGN_BASE && SQ_VERIFY_BASE < SQ_SLOTS,
                "verify statements need slots of their own below SQ_SLOTS");
@@ -156,6 +157,19 @@ enum rc sq_sightings_record(struct store *st, const struct email_sighting *rows,
                             int64_t now, struct err *err);
 enum rc sq_sightings_of_domain(struct store *st, const char *domain, size_t max, struct arena *a,
                                struct email_sighting **out, size_t *count, struct err *err);
+/* Operator views (store_sqlite_admin.c). */
+enum rc sq_user_list(struct store *st, struct arena *a, struct user_summary **out, size_t *count,
+                     struct err *err);
+enum rc sq_key_list(struct store *st, int64_t user_id, struct arena *a, struct key_info **out,
+                    size_t *count, struct err *err);
+enum rc sq_key_revoke(struct store *st, int64_t user_id, const char *hash_or_id, struct err *err);
+enum rc sq_key_used(struct store *st, const char *key_hash, int64_t now, struct err *err);
+enum rc sq_ledger_recent(struct store *st, int64_t user_id, int64_t limit, struct arena *a,
+                         struct ledger_entry **out, size_t *count, struct err *err);
+#define SQ_ADMIN_OPS                                                                               \
+    .user_list = sq_user_list, .key_list = sq_key_list, .key_revoke = sq_key_revoke,               \
+    .key_used = sq_key_used, .ledger_recent = sq_ledger_recent,
+
 #define SQ_ADS_OPS                                                                                 \
     .ads_record = sq_ads_record, .ads_history = sq_ads_history,                                    \
     .ads_set_contact = sq_ads_set_contact, .public_mentions = sq_public_mentions,                  \
