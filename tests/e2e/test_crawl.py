@@ -88,9 +88,27 @@ def test_second_crawl_is_a_free_cache_hit_for_every_spelling():
                              "http://ACME-plumbing.com:%d" % sites.port):
                 again = crawl(s, spelling)
                 assert again.json["credits_used"] == 0, spelling
-                assert again.json["data"] == first.json["data"]
+                # the domain echoes each spelling's trailing slash (or its absence)
+                assert dict(again.json["data"], domain=None) == dict(first.json["data"],
+                                                                     domain=None)
             assert sites.requests == []
             assert s.balance(ADMIN) == 99
+
+
+def test_domain_is_echoed_with_or_without_the_trailing_slash_as_given():
+    # the reference: domain=example.com answers "domain": "https://example.com"
+    with Sites() as sites:
+        sites.add(SITE, {"/": page("hello@acme-plumbing.com")})
+        with Server(env=sites.env()) as s:
+            bare = "http://acme-plumbing.com:%d" % sites.port
+            first = assert_success(crawl(s, bare))
+            assert first["domain"] == bare, first["domain"]
+            slashed = assert_success(crawl(s, bare + "/"))          # the same cache entry
+            assert slashed["domain"] == bare + "/", slashed["domain"]
+            assert assert_success(crawl(s, bare))["domain"] == bare
+            implied = assert_success(crawl(s, "acme-plumbing.com:%d" % sites.port))
+            assert implied["domain"] == bare, implied["domain"]   # the http:// fallback
+            assert s.balance(ADMIN) == 98
 
 
 def test_credits_minimum_one_for_phones_only_and_zero_for_nothing():
