@@ -135,7 +135,8 @@ size_t ex_phones_fold(const char **display, const char **norm, size_t count);
 void ex_social_add(struct ex_ctx *c, const char *url, size_t n);
 /* Profile URLs written with http(s):// in text. */
 void ex_social_scan_text(struct ex_ctx *c, const char *s, size_t n);
-/* The dedupe key of a canonical URL: lower-case but YouTube channel and Spotify ids. */
-const char *ex_social_key(struct arena *a, const char *canonical);
+/* The dedupe key of a profile URL in any spelling: its canonical form, lower-case but
+ * YouTube channel and Spotify ids. */
+const char *ex_social_key(struct arena *a, const char *profile);
 
 #endif

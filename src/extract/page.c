@@ -336,7 +336,7 @@ static void handle_meta(struct page *pg, const struct html_attr *attrs, size_t n
                 v++, n--;
             if (n > 1 && v[0] == '@') {
                 char url[64];
-                int w = snprintf(url, sizeof url, "https://x.com/%.*s", (int)(n - 1), v + 1);
+                int w = snprintf(url, sizeof url, "https://twitter.com/%.*s", (int)(n - 1), v + 1);
                 if (w > 0 && (size_t)w < sizeof url) ex_social_add(&pg->c, url, (size_t)w);
             } else {
                 ex_social_add(&pg->c, v, n);

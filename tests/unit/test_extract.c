@@ -260,7 +260,7 @@ TEST(extract_email_json_and_script_escapes) {
     CHECK_INT(r.emails_count, 2);
     CHECK(HAS_EMAIL(r, "info@kulu-media.com"));
     CHECK(HAS_EMAIL(r, "sales@kulu-media.com"));
-    CHECK(HAS_SOCIAL(r, "https://x.com/KuluMediaNews"));
+    CHECK(HAS_SOCIAL(r, "https://twitter.com/KuluMediaNews"));
     /* inline JS: a literal that is exactly an address counts; a blocklist string does not,
      * and the n of \n never sticks to a local part */
     r = run(&a,
@@ -507,6 +507,57 @@ TEST(extract_social_profiles_canonical) {
     arena_cleanup(&a);
 }
 
+/* The reference's crawl example answers "https://twitter.com/example",
+ * "https://www.linkedin.com/company/example", "https://www.facebook.com/example":
+ * https, the host as the page wrote it, the profile path, no tracking query. */
+TEST(extract_social_profiles_keep_the_pages_host_spelling) {
+    struct arena a;
+    arena_init(&a);
+    static const char *const cases[][2] = {
+        {"https://twitter.com/example", "https://twitter.com/example"},
+        {"https://www.linkedin.com/company/example/", "https://www.linkedin.com/company/example"},
+        {"http://www.facebook.com/example?ref=ts&fref=ts", "https://www.facebook.com/example"},
+        {"https://X.com/apify?s=20", "https://x.com/apify"},
+        {"https://twitter.com/intent/follow?screen_name=enews", "https://twitter.com/enews"},
+        {"https://WWW.Instagram.com/kinzignews/?hl=de&utm_source=ig",
+         "https://www.instagram.com/kinzignews"},
+        {"//www.youtube.com/channel/UCj0T_42lNUOVJgGX3c8Qr-g?sub_confirmation=1",
+         "https://www.youtube.com/channel/UCj0T_42lNUOVJgGX3c8Qr-g"},
+        {"https://www.pinterest.de:443/biancazapatka/", "https://www.pinterest.de/biancazapatka"},
+        {"https://m.facebook.com/profile.php?id=100063790230362&ref=x",
+         "https://m.facebook.com/profile.php?id=100063790230362"},
+        {"https://telegram.me/cointelegraphde", "https://telegram.me/cointelegraphde"},
+        {"https://www.tiktok.com/@username/video/1234567890123456789",
+         "https://www.tiktok.com/@username"},
+        {"https://api.whatsapp.com/send?phone=+4366412345678&text=Hi",
+         "https://wa.me/4366412345678"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *got = extract_social_profile(cases[i][0], (size_t)-1, &a);
+        if (!got || strcmp(got, cases[i][1]) != 0)
+            fprintf(stderr, "    %s -> %s\n", cases[i][0], got ? got : "(null)");
+        CHECK_STR(got, cases[i][1]);
+    }
+    CHECK(extract_social_profile("https://twitter.com/intent/tweet?text=x", (size_t)-1, &a) ==
+          NULL);
+    /* on a page: the first spelling is kept, later spellings of the same profile are dups */
+    struct extract_result r =
+        run(&a, "<a href=\"https://twitter.com/example\">t</a>"
+                "<a href=\"https://www.linkedin.com/company/example\">l</a>"
+                "<a href=\"https://www.facebook.com/example?utm_source=site\">f</a>"
+                "<a href=\"https://x.com/Example\">x</a>"
+                "<a href=\"https://facebook.com/example/\">f</a>"
+                "<meta name=\"twitter:site\" content=\"@example\">");
+    CHECK_INT(r.social_count, 3);
+    CHECK_STR(r.social[0], "https://twitter.com/example");
+    CHECK_STR(r.social[1], "https://www.linkedin.com/company/example");
+    CHECK_STR(r.social[2], "https://www.facebook.com/example");
+    r = run(&a, "<meta name=\"twitter:site\" content=\"@example\">");
+    CHECK_INT(r.social_count, 1);
+    CHECK_STR(r.social[0], "https://twitter.com/example");
+    arena_cleanup(&a);
+}
+
 TEST(extract_social_never_share_intent_pixel_or_post_links) {
     struct arena a;
     arena_init(&a);
@@ -570,10 +621,10 @@ TEST(extract_social_from_hrefs_text_jsonld_deduplicated) {
         "<noscript><img src=\"https://www.facebook.com/tr?id=1&ev=PageView\"></noscript>"
         "<script>var share='https://www.facebook.com/sharer.php?u=x';</script>");
     CHECK_INT(r.social_count, 4);
-    CHECK_STR(r.social[0], "https://x.com/kulumedianews");
-    CHECK_STR(r.social[1], "https://facebook.com/KuluMedia");
-    CHECK(HAS_SOCIAL(r, "https://linkedin.com/in/bobnewman"));
-    CHECK(HAS_SOCIAL(r, "https://youtube.com/channel/UCj0T_42lNUOVJgGX3c8Qr-g"));
+    CHECK_STR(r.social[0], "https://twitter.com/kulumedianews");
+    CHECK_STR(r.social[1], "https://www.facebook.com/KuluMedia");
+    CHECK(HAS_SOCIAL(r, "https://www.linkedin.com/in/bobnewman"));
+    CHECK(HAS_SOCIAL(r, "https://www.youtube.com/channel/UCj0T_42lNUOVJgGX3c8Qr-g"));
     arena_cleanup(&a);
 }
 
@@ -684,6 +735,7 @@ TEST(extract_merge_deduplicates_across_pages) {
     CHECK_STR(one.phones_normalized[0], "+49621123456");
     CHECK_STR(one.phones_normalized[1], "+49621123457");
     CHECK_INT(one.social_count, 1);
+    CHECK_STR(one.social[0], "https://twitter.com/Shop"); /* the first spelling */
     CHECK_INT(one.links_count, 4); /* /a, /b and the two profile links */
     CHECK_STR(one.title, "Home");
     CHECK_STR(one.description, "D2");
@@ -744,7 +796,7 @@ TEST(extract_tokenizer_survives_broken_markup) {
     r = run(&a, "<a href=\"fb.com/pages/page-name/142434434>link</a>\n<a href=\"https://tiktok.com/"
                 "@jack1234\">Profile</a><p>after@firma-muster.de</p>");
     CHECK(HAS_EMAIL(r, "after@firma-muster.de"));
-    CHECK(HAS_SOCIAL(r, "https://facebook.com/pages/page-name/142434434"));
+    CHECK(HAS_SOCIAL(r, "https://fb.com/pages/page-name/142434434"));
     arena_cleanup(&a);
 }
 
