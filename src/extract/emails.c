@@ -136,6 +136,8 @@ void ex_emails_scan(struct ex_ctx *c, const char *s, size_t n) {
             while (dot > at + 1 && dot[-1] != '.')
                 dot--;
             if (dot <= at + 1) break;
+            /* icon@empty-site.com.jpg is an asset's file name, not an address */
+            if (ex_junk_extension(dot, (size_t)(r - dot))) break;
             r = dot - 1;
         }
     }

@@ -115,6 +115,8 @@ void ex_emails_rot13_href(struct ex_ctx *c, const char *s, size_t n);
 
 /* ---- junk (junk.c) ---- */
 bool ex_junk_email(const char *email, size_t n); /* email lower-case */
+/* s (any case) is a file extension of data/junk.txt's [extensions] ("jpg", "PNG"). */
+bool ex_junk_extension(const char *s, size_t n);
 
 /* ---- phones (phones.c) ---- */
 /* A tel: href value (entities decoded, after "tel:"); returns the phone's list

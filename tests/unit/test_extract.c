@@ -309,6 +309,23 @@ TEST(extract_email_junk_filter) {
     arena_cleanup(&a);
 }
 
+/* An address followed by a file suffix is an asset's name; a label of prose is not. */
+TEST(extract_email_followed_by_a_file_suffix_is_an_asset_name) {
+    struct arena a;
+    arena_init(&a);
+    struct extract_result r =
+        run(&a, "<p>icon@empty-site.com.jpg logo@firma-muster.de.PNG "
+                "/static/team@shop-muster.de.webp?v=2 banner@2x.shop-muster.de.svg</p>"
+                "<script>var s = \"hero@shop-muster.de.jpeg\";</script>"
+                "<p>Mail a@firma-muster.de.Bitte kontakt@shop-muster.de.</p>");
+    CHECK_INT(r.emails_count, 2);
+    CHECK(HAS_EMAIL(r, "a@firma-muster.de"));
+    CHECK(HAS_EMAIL(r, "kontakt@shop-muster.de"));
+    const char **found;
+    CHECK_INT(extract_emails_from_text("see icon@empty-site.com.jpg", 27, &a, &found), 0);
+    arena_cleanup(&a);
+}
+
 TEST(extract_email_dedupe_and_site_split) {
     struct arena a;
     arena_init(&a);
