@@ -54,6 +54,7 @@ struct ex_ctx {
     struct arena *a;
     struct ex_list emails, phones, social, links;
     const char *default_cc; /* calling code for national phone numbers, or NULL */
+    bool snippet; /* text too short to carry a keyword (SERP snippets): self-evident shapes count */
 };
 
 /* ---- text helpers (html.c) ---- */

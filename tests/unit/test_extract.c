@@ -417,6 +417,102 @@ TEST(extract_phone_text_needs_plus_or_keyword) {
     arena_cleanup(&a);
 }
 
+/* Formats real pages use: extensions, the NANP long-distance 1 (toll-free too),
+ * trunk prefixes and country codes in parentheses. {page text, display, normalised}. */
+TEST(extract_phone_extensions_long_distance_one_and_parenthesised_prefixes) {
+    struct arena a;
+    arena_init(&a);
+    static const char *const cases[][3] = {
+        {"Tel: (415) 555-0142 ext. 89", "(415) 555-0142 ext. 89", "4155550142;ext=89"},
+        {"Phone: (415) 555-0142, ext. 204", "(415) 555-0142, ext. 204", "4155550142;ext=204"},
+        {"Phone: 415-555-0142 x 12", "415-555-0142 x 12", "4155550142;ext=12"},
+        {"Phone: 415-555-0142x12", "415-555-0142x12", "4155550142;ext=12"},
+        {"Phone: 415.555.0142 #7", "415.555.0142 #7", "4155550142;ext=7"},
+        {"Tel: +1 415 555 0142 Ext: 31", "+1 415 555 0142 Ext: 31", "+14155550142;ext=31"},
+        {"Tel: 415 555 0142 extension 7", "415 555 0142 extension 7", "4155550142;ext=7"},
+        {"Call 1-800-555-0199 today", "1-800-555-0199", "+18005550199"},
+        {"Toll-free: 1-888-555-0142", "1-888-555-0142", "+18885550142"},
+        {"Toll free 1 (866) 555-0142", "1 (866) 555-0142", "+18665550142"},
+        {"Tel. 1.415.555.0142", "1.415.555.0142", "+14155550142"},
+        {"Orders: 1-877-555-0123", "1-877-555-0123", "+18775550123"}, /* no keyword needed */
+        {"Tel. (0)89 2180 3456", "(0)89 2180 3456", "+498921803456"}, /* run(): a .de page */
+        {"Telefon: (089) 2180 3456", "(089) 2180 3456", "+498921803456"},
+        {"Tel: (0 30) 218 03 45", "(0 30) 218 03 45", "+49302180345"},
+        {"Tel: +44 (0)20 7946 0958", "+44 (0)20 7946 0958", "+442079460958"},
+        {"Tel: (+49) 89 21803456", "(+49) 89 21803456", "+498921803456"},
+        {"(+43) 664 1183226", "(+43) 664 1183226", "+436641183226"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char html[128];
+        snprintf(html, sizeof html, "<p>%s</p>", cases[i][0]);
+        struct extract_result r = run(&a, html);
+        if (r.phones_count != 1 || strcmp(r.phones[0], cases[i][1]) != 0 ||
+            strcmp(r.phones_normalized[0], cases[i][2]) != 0)
+            fprintf(stderr, "    %s -> %zu %s %s\n", cases[i][0], r.phones_count,
+                    r.phones_count ? r.phones[0] : "",
+                    r.phones_count ? r.phones_normalized[0] : "");
+        CHECK_INT(r.phones_count, 1);
+        if (r.phones_count != 1) continue;
+        CHECK_STR(r.phones[0], cases[i][1]);
+        CHECK_STR(r.phones_normalized[0], cases[i][2]);
+    }
+    /* the long-distance form and the local one are one phone; extensions make two */
+    struct extract_result r =
+        run(&a, "<p>Call 1-415-555-0142 or Tel. (415) 555-0142, Tel. 415-555-0142 x7</p>");
+    CHECK_INT(r.phones_count, 2);
+    CHECK_STR(r.phones_normalized[0], "+14155550142");
+    CHECK_STR(r.phones_normalized[1], "4155550142;ext=7");
+    /* still not phones on a page: no keyword, or no extension digits */
+    r = run(&a, "<p>Order 415-555-0142 today</p><p>(089) 2180 3456</p><p>ISBN 1-55860-832-X</p>");
+    CHECK_INT(r.phones_count, 0);
+    r = run(&a, "<p>Tel: 415-555-0142 extra</p>");
+    CHECK_INT(r.phones_count, 1);
+    CHECK_STR(r.phones[0], "415-555-0142");
+    arena_cleanup(&a);
+}
+
+/* Search snippets are too short to carry a "call" cue: numbers in shapes no other
+ * number has count without one. */
+TEST(extract_phones_in_snippets_without_a_keyword) {
+    struct arena a;
+    arena_init(&a);
+    static const char *const cases[][3] = {
+        {"Acme Plumbing - 24/7 service. (415) 555-0142. Open now", "(415) 555-0142",
+         "+14155550142"},
+        {"Acme Plumbing · 415-555-0142 · San Francisco", "415-555-0142", "+14155550142"},
+        {"Free estimates 1-800-555-0199, licensed", "1-800-555-0199", "+18005550199"},
+        {"Müller GmbH, München (089) 2180 3456 Öffnungszeiten", "(089) 2180 3456",
+         "+498921803456"},
+        {"Müller GmbH (0)89 2180 3456", "(0)89 2180 3456", "+498921803456"},
+        {"Acme, 415.555.0142 ext. 12", "415.555.0142 ext. 12", "+14155550142;ext=12"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char **disp, **norm;
+        const char *cc = strstr(cases[i][0], "nchen") || strstr(cases[i][0], "ller") ? "49" : "1";
+        size_t n = extract_phones_from_text(cases[i][0], strlen(cases[i][0]), cc, &a, &disp, &norm);
+        if (n != 1 || strcmp(disp[0], cases[i][1]) != 0)
+            fprintf(stderr, "    %s -> %zu %s\n", cases[i][0], n, n ? disp[0] : "");
+        CHECK_INT(n, 1);
+        if (n != 1) continue;
+        CHECK_STR(disp[0], cases[i][1]);
+        CHECK_STR(norm[0], cases[i][2]);
+    }
+    static const char *const none[] = {
+        "Updated 2023-05-12, 1,234,567 views",
+        "ISBN 978-3-16-148410-0 (2019) 312 pages",
+        "Price $415-555 range, 12.05.2023",
+        "Population 415 555 0142 people", /* plain spaces are no NANP shape */
+        "Order (0)1 item",
+    };
+    for (size_t i = 0; i < sizeof none / sizeof none[0]; i++) {
+        const char **disp, **norm;
+        size_t n = extract_phones_from_text(none[i], strlen(none[i]), "1", &a, &disp, &norm);
+        if (n) fprintf(stderr, "    %s -> %s\n", none[i], disp[0]);
+        CHECK_INT(n, 0);
+    }
+    arena_cleanup(&a);
+}
+
 TEST(extract_phone_rejects_non_phone_shapes) {
     struct arena a;
     arena_init(&a);
