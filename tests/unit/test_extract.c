@@ -280,6 +280,51 @@ TEST(extract_email_json_and_script_escapes) {
     arena_cleanup(&a);
 }
 
+/* Addresses in JavaScript and JSON strings written with escapes: \u0040, \x40,
+ * \u{40}, octal \100, \/ in markup, and JSON documents inside string literals. */
+TEST(extract_email_escaped_in_js_and_json_strings) {
+    struct arena a;
+    arena_init(&a);
+    static const char *const cases[][2] = {
+        {"<script>var o = JSON.parse('{\"email\":\"info\\u0040firma-muster.de\"}');</script>",
+         "info@firma-muster.de"},
+        /* Next.js flight data: a JSON document inside a JS string, escaped twice */
+        {"<script>self.__next_f.push([1,\"{\\\"email\\\":\\\"press\\\\u0040firma-muster.de\\\"}\"])"
+         "</script>",
+         "press@firma-muster.de"},
+        {"<script>var c={\"mail\":\"mailto:team\\u0040firma-muster.de?subject=Anfrage%20\\/%20"
+         "Kontakt\",\"url\":\"https:\\/\\/firma-muster.de\\/kontakt\\/\"}</script>",
+         "team@firma-muster.de"},
+        {"<script>document.write(\"<a href=\\\"mailto:sales\\x40firma-muster.de\\\">Mail<\\/a>\")"
+         "</script>",
+         "sales@firma-muster.de"},
+        {"<script>x = \"office\\u{40}firma-muster.de\";</script>", "office@firma-muster.de"},
+        {"<script>x = 'buero\\100firma-muster.de';</script>", "buero@firma-muster.de"},
+        {"<a href=\"#\" onclick=\"location.href='mailto:kontakt\\x40firma-muster.de'\">Mail</a>",
+         "kontakt@firma-muster.de"},
+        {"<div data-props=\"{&quot;email&quot;:&quot;hello\\u0040firma-muster.de&quot;}\"></div>",
+         "hello@firma-muster.de"},
+        {"<script type=\"application/json\">{\"props\":{\"email\":\"jobs\\u0040firma-muster.de\"}}"
+         "</script>",
+         "jobs@firma-muster.de"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct extract_result r = run(&a, cases[i][0]);
+        if (r.emails_count != 1 || strcmp(r.emails[0], cases[i][1]) != 0)
+            fprintf(stderr, "    %s -> %zu %s\n", cases[i][0], r.emails_count,
+                    r.emails_count ? r.emails[0] : "");
+        CHECK_INT(r.emails_count, 1);
+        if (r.emails_count == 1) CHECK_STR(r.emails[0], cases[i][1]);
+    }
+    /* the exactly-an-address rule still holds one level down: a blocklist in a JSON
+     * settings string is no contact */
+    struct extract_result r = run(
+        &a, "<script>var s = JSON.parse(\"{\\\"disallowed_keys\\\":\\\"hans@gmx.de\\\\nboni@aon.at\\\"}\");"
+            "</script><div data-x=\"{&quot;note&quot;:&quot;write to a@gmx.de today&quot;}\"></div>");
+    CHECK_INT(r.emails_count, 0);
+    arena_cleanup(&a);
+}
+
 TEST(extract_email_junk_filter) {
     CHECK(extract_email_is_junk("johnsmith@example.com"));
     CHECK(extract_email_is_junk("youremail@email.com"));
