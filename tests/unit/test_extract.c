@@ -319,8 +319,9 @@ TEST(extract_email_escaped_in_js_and_json_strings) {
     /* the exactly-an-address rule still holds one level down: a blocklist in a JSON
      * settings string is no contact */
     struct extract_result r = run(
-        &a, "<script>var s = JSON.parse(\"{\\\"disallowed_keys\\\":\\\"hans@gmx.de\\\\nboni@aon.at\\\"}\");"
-            "</script><div data-x=\"{&quot;note&quot;:&quot;write to a@gmx.de today&quot;}\"></div>");
+        &a, "<script>var s = JSON.parse(\"{\\\"disallowed_keys\\\":"
+            "\\\"hans@gmx.de\\\\nboni@aon.at\\\"}\");</script>"
+            "<div data-x=\"{&quot;note&quot;:&quot;write to a@gmx.de today&quot;}\"></div>");
     CHECK_INT(r.emails_count, 0);
     arena_cleanup(&a);
 }

@@ -51,8 +51,10 @@ TEST(steps_reject_with_a_message_naming_step_and_field)
         {"[{\"subject\":\"s\",\"body\":\"b\",\"delay_days\":1}]", "steps[0].delay_days must be 0"},
         {"[{\"subject\":\"s\",\"body\":\"b\",\"delay_days\":0},"
          "{\"subject\":\"s\",\"body\":\"b\",\"delay_days\":-1}]", "steps[1].delay_days must be between"},
-        {"[{\"subject\":\"s\",\"body\":\"b\",\"delay_days\":\"x\"}]", "delay_days must be an integer"},
-        {"[{\"subject\":\"s\",\"body\":\"b\",\"delay_days\":\"3\"}]", "steps[0].delay_days must be 0"},
+        {"[{\"subject\":\"s\",\"body\":\"b\",\"delay_days\":\"x\"}]",
+         "delay_days must be an integer"},
+        {"[{\"subject\":\"s\",\"body\":\"b\",\"delay_days\":\"3\"}]",
+         "steps[0].delay_days must be 0"},
         {"[{\"subject\":\"s\",\"body\":\"b\"},{\"subject\":\"s\",\"body\":\"b\"}]",
          "steps[1].delay_days must be an integer"},
         {"[{\"subject\":\"{a|b\",\"body\":\"b\",\"delay_days\":0}]", "steps[0].subject: unbalanced"},
