@@ -93,6 +93,7 @@ bool api_domain_run(struct request *req);
 
 bool api_crawl_parse(struct request *req);
 const char *api_crawl_cache_key(struct request *req);
+void api_crawl_from_cache(struct request *req);
 bool api_crawl_run(struct request *req);
 
 bool api_ads_parse(struct request *req);

@@ -5,6 +5,7 @@
 
 #include "base/clock.h"
 #include "base/json.h"
+#include "base/str.h"
 #include "campaign/campaign.h"
 #include "campaign/steps.h"
 
@@ -212,15 +213,19 @@ static bool parse_sending_accounts(struct request *req, struct campaign_new *c)
     {
         const char *type = json_string_value(json_object_get(item, "type"));
         json_t *id = json_object_get(item, "id");
-        if (!json_is_object(item) || !type || !json_is_integer(id) || json_integer_value(id) < 1)
+        int64_t id_value = 0; /* an integer, or a decimal string like every integer */
+        if (json_is_integer(id))
+            id_value = (int64_t)json_integer_value(id);
+        else if (json_is_string(id) && !str_parse_int64(json_string_value(id), &id_value))
+            id_value = 0;
+        if (!json_is_object(item) || !type || id_value < 1)
             return req_fail(req, E_INVALID_PARAM,
                             "Parameter 'sending_accounts[%zu]' must be {\"type\": \"gmail|smtp\", "
                             "\"id\": N}.", i);
         char name[48];
         snprintf(name, sizeof name, "sending_accounts[%zu].type", i);
         if (!account_type_valid(req, name, type)) return false;
-        refs[i] = (struct campaign_account_ref){arena_strdup(&req->arena, type),
-                                                (int64_t)json_integer_value(id)};
+        refs[i] = (struct campaign_account_ref){arena_strdup(&req->arena, type), id_value};
     }
     c->accounts = refs;
     c->accounts_count = json_array_size(list);

@@ -8,6 +8,7 @@
 #include "finder/finder.h"
 
 struct crawl_params {
+    const char *input; /* as given: the answer's domain echoes its spelling of the path */
     const char *url;
     bool implied;
 };
@@ -17,6 +18,7 @@ bool api_crawl_parse(struct request *req)
     struct crawl_params *p = req->params = arena_alloc(&req->arena, sizeof *p);
     const char *domain;
     if (!param_string(req, "domain", true, 2048, &domain)) return false;
+    p->input = domain;
     struct err err = {0};
     if (crawl_normalize(domain, &req->arena, &p->url, &p->implied, &err) != RC_OK)
         return req_fail(req, E_INVALID_PARAM, "%s", err.msg);
@@ -29,6 +31,16 @@ const char *api_crawl_cache_key(struct request *req)
     return arena_sprintf(&req->arena, "crawl\x1f%s", p->url);
 }
 
+/* Spellings that normalise alike share one cache entry; each is echoed as given. */
+void api_crawl_from_cache(struct request *req)
+{
+    const struct crawl_params *p = req->params;
+    const char *stored = json_string_value(json_object_get(req->data, "domain"));
+    if (!stored) return;
+    json_object_set_new(req->data, "domain",
+                        json_string(crawl_domain_echo(p->input, stored, &req->arena)));
+}
+
 bool api_crawl_run(struct request *req)
 {
     const struct crawl_params *p = req->params;
@@ -38,6 +50,7 @@ bool api_crawl_run(struct request *req)
     if (rc == RC_FORBIDDEN)
         return req_fail(req, E_INVALID_PARAM, "Parameter 'domain': %s.", err.msg);
     if (rc != RC_OK) return req_fail(req, E_CRAWL_ERROR, "Could not fetch %s: %s", p->url, err.msg);
+    r.domain = crawl_domain_echo(p->input, r.url, &req->arena);
     req->data = crawl_result_json(&r);
     req->cost = crawl_result_cost(&r);
     finder_record_sightings(req->store, "crawl", req->data, NULL);

@@ -34,7 +34,8 @@ const struct route api_routes[] = {
     /* 1 credit per site email (max 15), min 1 when anything is found */
     {.file = "crawl.php", .method = M_GET, .endpoint = "crawl", .upstream = true,
      .job = JOB_UPSTREAM, .max_credits = 15, .cache_ttl = 14 * DAY, .parse = api_crawl_parse,
-     .cache_key = api_crawl_cache_key, .run = api_crawl_run, .async_ok = true},
+     .cache_key = api_crawl_cache_key, .from_cache = api_crawl_from_cache, .run = api_crawl_run,
+     .async_ok = true},
     /* 1 credit when an address is returned, else 0; SMTP probes block like verify.php */
     {.file = "find.php", .method = M_GET, .endpoint = "find", .upstream = true, .max_credits = 1,
      .cache_ttl = 30 * DAY, .parse = api_find_parse, .cache_key = api_find_cache_key,

@@ -1,6 +1,7 @@
 /* Step validation and the HTML safety scan for generated bodies. */
 #include "campaign/steps.h"
 
+#include "base/str.h"
 #include "campaign/template.h"
 
 #include <ctype.h>
@@ -98,12 +99,22 @@ static bool text_field(const json_t *step, size_t i, const char *name, size_t ma
     return true;
 }
 
-static bool delay_field(const json_t *step, size_t i, char *why, size_t why_len)
+/* delay_days is an integer or a decimal string (as every integer parameter may be),
+ * stored back as the integer; the first step's defaults to 0, the only value it can have. */
+static bool delay_field(json_t *step, size_t i, char *why, size_t why_len)
 {
     const json_t *v = json_object_get(step, "delay_days");
-    if (!json_is_integer(v))
+    int64_t d = 0;
+    if (!v && i == 0) {
+        json_object_set_new(step, "delay_days", json_integer(0));
+        return true;
+    }
+    if (json_is_integer(v))
+        d = (int64_t)json_integer_value(v);
+    else if (!json_is_string(v) || !str_parse_int64(json_string_value(v), &d))
         return snprintf(why, why_len, "steps[%zu].delay_days must be an integer", i), false;
-    json_int_t d = json_integer_value(v);
+    else
+        json_object_set_new(step, "delay_days", json_integer((json_int_t)d));
     if (i == 0 && d != 0)
         return snprintf(why, why_len, "steps[0].delay_days must be 0 (the first email goes at launch)"), false;
     if (d < 0 || d > STEP_DELAY_MAX)
@@ -112,7 +123,7 @@ static bool delay_field(const json_t *step, size_t i, char *why, size_t why_len)
     return true;
 }
 
-bool steps_validate(const json_t *steps, size_t expected, bool safe_html, char *why,
+bool steps_validate(json_t *steps, size_t expected, bool safe_html, char *why,
                     size_t why_len)
 {
     if (!json_is_array(steps)) return snprintf(why, why_len, "steps must be an array"), false;
@@ -122,7 +133,7 @@ bool steps_validate(const json_t *steps, size_t expected, bool safe_html, char *
     if (n == 0) return snprintf(why, why_len, "at least one step is required"), false;
     if (n > STEPS_MAX) return snprintf(why, why_len, "at most %d steps are allowed", STEPS_MAX), false;
     for (size_t i = 0; i < n; i++) {
-        const json_t *step = json_array_get(steps, i);
+        json_t *step = json_array_get(steps, i);
         if (!json_is_object(step))
             return snprintf(why, why_len, "steps[%zu] must be an object", i), false;
         if (!text_field(step, i, "subject", STEP_SUBJECT_MAX, false, i > 0, why, why_len) ||

@@ -554,6 +554,7 @@ static int cmd_crawl(int argc, char **argv)
                                     &r, &err) != RC_OK) {
         status = 1;
     } else {
+        r.domain = crawl_domain_echo(argv[0], r.url, &a);
         json_t *data = crawl_result_json(&r);
         char *text = arena_json_dumps(&a, data, JSON_INDENT(2));
         json_decref(data);

@@ -47,6 +47,26 @@ enum rc crawl_normalize(const char *input, struct arena *a, const char **url, bo
     return err_set(err, RC_INVALID, "Parameter 'domain' is not a URL with a host name.");
 }
 
+/* The input names no path when nothing follows its host (and port). */
+static bool input_names_path(const char *input)
+{
+    const char *host = strstr(input, "://");
+    host = host ? host + 3 : input;
+    return strpbrk(host, "/?#") != NULL;
+}
+
+const char *crawl_domain_echo(const char *input, const char *url, struct arena *a)
+{
+    const char *host = strstr(url, "://");
+    if (!host) return url;
+    const char *path = strchr(host + 3, '/');
+    bool bare = path == NULL || strcmp(path, "/") == 0;
+    if (!bare) return url;
+    if (!input_names_path(input))
+        return path ? arena_strndup(a, url, (size_t)(path - url)) : url;
+    return path ? url : arena_sprintf(a, "%s/", url);
+}
+
 static const char *registrable(const char *host, struct arena *a)
 {
     const char *reg = psl_registrable_domain(psl_builtin(), host);

@@ -25,6 +25,7 @@ struct crawl_progress {
 struct crawl_result {
     const struct crawl_progress *progress; /* NULL: nobody is told */
     const char *url;         /* the normalised URL that was crawled */
+    const char *domain;      /* what the answer echoes (crawl_domain_echo), or NULL: url */
     const char *final_url;   /* where the main page's redirects ended */
     int pages_crawled;       /* pages fetched and parsed */
     struct extract_result merged;
@@ -43,6 +44,12 @@ void crawl_configure(const struct crawl_options *o);
  * an empty path becomes "/". RC_INVALID for anything that is not such a URL. */
 enum rc crawl_normalize(const char *input, struct arena *a, const char **url, bool *implied,
                         struct err *err);
+
+/* The `domain` an answer echoes for the user's input when url (input normalised, or
+ * its http:// fallback) was crawled: without the "/" normalisation added when the
+ * input names no path ("example.com" -> "https://example.com"), with it when the
+ * input does ("https://example.com/"), url itself for any longer path. */
+const char *crawl_domain_echo(const char *input, const char *url, struct arena *a);
 
 /* Crawls url (already normalised). RC_FORBIDDEN when the site resolves to a
  * private address; RC_UPSTREAM when the main page cannot be fetched (DNS,

@@ -12,7 +12,8 @@ static json_t *strings_json(const char *const *items, size_t n)
 json_t *crawl_result_json(const struct crawl_result *r)
 {
     const struct extract_result *m = &r->merged;
-    return json_pack("{s:s, s:i, s:{s:s, s:s, s:s, s:s}, s:o, s:o, s:o, s:o}", "domain", r->url,
+    return json_pack("{s:s, s:i, s:{s:s, s:s, s:s, s:s}, s:o, s:o, s:o, s:o}", "domain",
+                     r->domain ? r->domain : r->url,
                      "pages_crawled", r->pages_crawled, "metadata", "title", m->title,
                      "description", m->description, "keywords", m->keywords, "image", m->image,
                      "emails", strings_json(r->site_emails, r->site_emails_count), "all_emails",

@@ -136,6 +136,8 @@ void ex_emails_scan(struct ex_ctx *c, const char *s, size_t n) {
             while (dot > at + 1 && dot[-1] != '.')
                 dot--;
             if (dot <= at + 1) break;
+            /* icon@empty-site.com.jpg is an asset's file name, not an address */
+            if (ex_junk_extension(dot, (size_t)(r - dot))) break;
             r = dot - 1;
         }
     }
@@ -397,16 +399,30 @@ static void add_literal(const char *s, size_t i, size_t close, struct ex_buf *va
         ex_buf_add(val, raw, len);
 }
 
+/* A literal's value counts when it is exactly an address, or for each mailto: in it
+ * (a link's href "mailto:a@b.de?subject=...", markup for document.write). */
 static void check_value(struct ex_ctx *c, const struct ex_buf *val) {
     if (!val->len || val->len > VALUE_MAX) return;
-    if (memchr(val->data, '&', val->len)) {
-        struct ex_buf dec = {0};
-        ex_entity_decode(val->data, val->len, &dec, false);
-        if (memchr(dec.data, '@', dec.len)) ex_email_add(c, dec.data, dec.len);
-        ex_buf_free(&dec);
-    } else if (memchr(val->data, '@', val->len)) {
-        ex_email_add(c, val->data, val->len);
+    struct ex_buf dec = {0};
+    const char *v = val->data;
+    size_t n = val->len;
+    if (memchr(v, '&', n)) {
+        ex_entity_decode(v, n, &dec, false);
+        v = dec.data;
+        n = dec.len;
     }
+    if (memchr(v, '@', n)) {
+        const char *m = ex_ifind(v, n, "mailto:");
+        if (!m) ex_email_add(c, v, n);
+        for (const char *end = v + n; m; m = ex_ifind(m, (size_t)(end - m), "mailto:")) {
+            m += 7;
+            size_t len = 0;
+            while (m + len < end && !strchr("?\"'> \t\n<", m[len]))
+                len++;
+            ex_email_add(c, m, len);
+        }
+    }
+    ex_buf_free(&dec);
 }
 
 static size_t skip_js_space(const char *s, size_t n, size_t i) {
@@ -415,14 +431,35 @@ static size_t skip_js_space(const char *s, size_t n, size_t i) {
     return i;
 }
 
+static unsigned address_markers(const char *s, size_t n);
+static void script_literals(struct ex_ctx *c, const char *s, size_t n, int depth);
+
+enum { JSON_DEPTH_MAX = 2 };
+
+/* A literal that holds a JSON document (JSON.parse('{"email":"..."}'), Next.js's
+ * self.__next_f.push([1,"{\"email\":...}"])) has its own literals read in turn, one
+ * level of escapes deeper. True when s[i] .. s[close] is such a literal. */
+static bool json_literal(struct ex_ctx *c, const char *s, size_t i, size_t close, int depth) {
+    const char *raw = s + i + 1;
+    size_t len = close - i - 1;
+    if (len < 2 || (raw[0] != '{' && raw[0] != '[')) return false;
+    if (depth >= JSON_DEPTH_MAX || !address_markers(raw, len)) return true;
+    struct ex_buf doc = {0};
+    ex_js_unescape(raw, len, &doc);
+    script_literals(c, doc.data, doc.len, depth + 1);
+    ex_buf_free(&doc);
+    return true;
+}
+
 /* Evaluates a chain of literals ('a' + 'b' + ...) starting at s[i]; returns the
  * index after it, or i + 1 when s[i] opens no plausible literal. */
 static size_t literal_chain(struct ex_ctx *c, const char *s, size_t n, size_t i,
-                            struct ex_buf *val) {
+                            struct ex_buf *val, int depth) {
     val->len = 0;
     size_t stop = 0;
     size_t close = literal_end(s, n, i, &stop);
     if (!close) return stop > i ? stop : i + 1;
+    if (json_literal(c, s, i, close, depth)) return close + 1;
     for (;;) {
         add_literal(s, i, close, val);
         size_t j = skip_js_space(s, n, close + 1);
@@ -528,22 +565,21 @@ static unsigned address_markers(const char *s, size_t n) {
     if (m) return m;
     for (const char *p = s; (p = memchr(p, '\\', (size_t)(end - p))) != NULL; p++) {
         size_t rest = (size_t)(end - p);
-        if (ex_istarts(p, rest, "\\u0040") || ex_istarts(p, rest, "\\x40")) return MARK_ESCAPE;
+        if (ex_istarts(p, rest, "\\u0040") || ex_istarts(p, rest, "\\x40") ||
+            ex_istarts(p, rest, "\\u{40}") || ex_istarts(p, rest, "\\100"))
+            return MARK_ESCAPE;
     }
     return 0;
 }
 
-void ex_emails_script(struct ex_ctx *c, const char *s, size_t n, bool literals) {
-    unsigned marks = address_markers(s, n);
-    if (!marks) return;
-    if ((marks & MARK_ENTITY) && memmem(s, n, "addy", 4)) joomla_addy(c, s, n);
-    if (!literals) return;
+/* Every literal (or '+' chain of them) of a script that may hold an address. */
+static void script_literals(struct ex_ctx *c, const char *s, size_t n, int depth) {
     struct ex_buf val = {0};
     size_t i = 0;
     while (i < n) {
         unsigned char ch = (unsigned char)s[i];
         if (ch == '"' || ch == '\'' || ch == '`') {
-            i = literal_chain(c, s, n, i, &val);
+            i = literal_chain(c, s, n, i, &val, depth);
         } else if (ch == '/' && i + 1 < n && s[i + 1] == '/') {
             const char *nl = memchr(s + i, '\n', n - i);
             i = nl ? (size_t)(nl - s) + 1 : n;
@@ -555,6 +591,13 @@ void ex_emails_script(struct ex_ctx *c, const char *s, size_t n, bool literals) 
         }
     }
     ex_buf_free(&val);
+}
+
+void ex_emails_script(struct ex_ctx *c, const char *s, size_t n, bool literals) {
+    unsigned marks = address_markers(s, n);
+    if (!marks) return;
+    if ((marks & MARK_ENTITY) && memmem(s, n, "addy", 4)) joomla_addy(c, s, n);
+    if (literals) script_literals(c, s, n, 0);
 }
 
 size_t extract_emails_from_text(const char *text, size_t len, struct arena *a, const char ***out) {

@@ -21,9 +21,11 @@ struct extract_result {
     const char **emails; /* lower-cased, deduplicated, junk removed */
     size_t emails_count;
     const char **phones;            /* display form as written (whitespace collapsed) */
-    const char **phones_normalized; /* parallel to phones: "+4989..." (E.164) or national digits */
+    /* parallel to phones: "+4989..." (E.164) or national digits, then ";ext=12" for an
+     * extension */
+    const char **phones_normalized;
     size_t phones_count;
-    const char **social; /* canonical profile URLs, e.g. "https://x.com/name" */
+    const char **social; /* profile URLs as extract_social_profile gives them */
     size_t social_count;
     /* <title>, meta description/keywords, og:image (resolved); "" when absent.
      * og:title and og:description stand in for a missing or empty title/description. */
@@ -83,10 +85,18 @@ const char *extract_country_code_for_host(const char *host);
  * (size_t)-1 for a NUL-terminated url. */
 const char *extract_social_canonical(const char *url, size_t len, struct arena *a);
 
+/* The same profile as answers give it: https, the host as the link wrote it
+ * (lower-cased, no port: "https://www.linkedin.com/company/example",
+ * "https://twitter.com/example"), the canonical path, no tracking query; WhatsApp
+ * numbers as https://wa.me/<digits>. NULL where extract_social_canonical is. */
+const char *extract_social_profile(const char *url, size_t len, struct arena *a);
+
 /* Text numbers as extract_page finds them in visible text (+CC form, or led by
- * a keyword such as Tel, Phone, Call), normalised with default_cc (may be NULL)
- * and deduplicated: *display (as written) and *normalized are parallel
- * arena arrays. Returns the count. For text that is not a page (SERP snippets). */
+ * a keyword such as Tel, Phone, Call), and, since snippets are too short to carry
+ * a keyword, NANP-shaped numbers and national ones led by a trunk prefix in
+ * parentheses; normalised with default_cc (may be NULL) and deduplicated:
+ * *display (as written) and *normalized are parallel arena arrays. Returns the
+ * count. For text that is not a page (SERP snippets). */
 size_t extract_phones_from_text(const char *text, size_t len, const char *default_cc,
                                 struct arena *a, const char ***display, const char ***normalized);
 

@@ -54,6 +54,7 @@ struct ex_ctx {
     struct arena *a;
     struct ex_list emails, phones, social, links;
     const char *default_cc; /* calling code for national phone numbers, or NULL */
+    bool snippet; /* text too short to carry a keyword (SERP snippets): self-evident shapes count */
 };
 
 /* ---- text helpers (html.c) ---- */
@@ -115,6 +116,8 @@ void ex_emails_rot13_href(struct ex_ctx *c, const char *s, size_t n);
 
 /* ---- junk (junk.c) ---- */
 bool ex_junk_email(const char *email, size_t n); /* email lower-case */
+/* s (any case) is a file extension of data/junk.txt's [extensions] ("jpg", "PNG"). */
+bool ex_junk_extension(const char *s, size_t n);
 
 /* ---- phones (phones.c) ---- */
 /* A tel: href value (entities decoded, after "tel:"); returns the phone's list
@@ -135,7 +138,8 @@ size_t ex_phones_fold(const char **display, const char **norm, size_t count);
 void ex_social_add(struct ex_ctx *c, const char *url, size_t n);
 /* Profile URLs written with http(s):// in text. */
 void ex_social_scan_text(struct ex_ctx *c, const char *s, size_t n);
-/* The dedupe key of a canonical URL: lower-case but YouTube channel and Spotify ids. */
-const char *ex_social_key(struct arena *a, const char *canonical);
+/* The dedupe key of a profile URL in any spelling: its canonical form, lower-case but
+ * YouTube channel and Spotify ids. */
+const char *ex_social_key(struct arena *a, const char *profile);
 
 #endif

@@ -134,6 +134,16 @@ bool ex_junk_email(const char *email, size_t n) {
     return false;
 }
 
+bool ex_junk_extension(const char *s, size_t n) {
+    pthread_once(&junk_once, junk_load);
+    char key[16];
+    if (n == 0 || n >= sizeof key) return false;
+    for (size_t i = 0; i < n; i++)
+        key[i] = ex_lower(s[i]);
+    key[n] = '\0';
+    return ex_list_find(&junk_exts, key) != (size_t)-1;
+}
+
 bool extract_email_is_junk(const char *email) {
     size_t n = strlen(email);
     char lower[320];

@@ -336,7 +336,7 @@ static void handle_meta(struct page *pg, const struct html_attr *attrs, size_t n
                 v++, n--;
             if (n > 1 && v[0] == '@') {
                 char url[64];
-                int w = snprintf(url, sizeof url, "https://x.com/%.*s", (int)(n - 1), v + 1);
+                int w = snprintf(url, sizeof url, "https://twitter.com/%.*s", (int)(n - 1), v + 1);
                 if (w > 0 && (size_t)w < sizeof url) ex_social_add(&pg->c, url, (size_t)w);
             } else {
                 ex_social_add(&pg->c, v, n);
@@ -415,6 +415,17 @@ static void handle_script(struct page *pg, const struct html_attr *type, const c
 
 /* ---- tags ---- */
 
+/* Inline JavaScript in an event handler and JSON in a data-* attribute are read like
+ * inline scripts: literals that are exactly an address, escapes decoded. */
+static void handle_script_attr(struct page *pg, const struct html_attr *at) {
+    if (!memchr(at->val, '@', at->vlen) && !memchr(at->val, '\\', at->vlen) &&
+        !memchr(at->val, '&', at->vlen))
+        return;
+    size_t n;
+    const char *v = attr_text(pg, at, &n);
+    ex_emails_script(&pg->c, v, n, true);
+}
+
 static void start_tag(struct page *pg, const struct html_token *tok) {
     const char *name = tok->name;
     const struct html_attr *attrs = tok->attrs;
@@ -428,6 +439,12 @@ static void start_tag(struct page *pg, const struct html_token *tok) {
         case 'd':
             if (strcmp(at->name, "data-cfemail") == 0)
                 ex_emails_cloudflare(&pg->c, at->val, at->vlen);
+            else if (!strncmp(at->name, "data-", 5) && at->vlen > 1 &&
+                     (at->val[0] == '{' || at->val[0] == '['))
+                handle_script_attr(pg, at); /* JSON props */
+            break;
+        case 'o':
+            if (at->name[1] == 'n' && at->vlen > 3) handle_script_attr(pg, at); /* onclick */
             break;
         case 'c':
             if (strcmp(at->name, "class") == 0) own |= class_flags(pg, at->val, at->vlen);

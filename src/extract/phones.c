@@ -1,6 +1,8 @@
 /* Phone numbers: tel: links are trusted; numbers in text count only in +CC
  * form or next to a keyword (Tel, Telefon, Phone, Fax, Mobile, ...) or inside
- * an itemprop=telephone element. Shapes of dates, times, year and page ranges,
+ * an itemprop=telephone element, or in a shape no other number has (1-800-...;
+ * in snippets also (415) 555-0142 and (089) ...). An extension (ext. 12, x12,
+ * #12) stays with its number. Shapes of dates, times, year and page ranges,
  * decimals and coordinates are rejected, and so are digit runs touching
  * letters or currency signs. Numbers are deduplicated on their normalised form
  * (E.164 when the country is known) and keep the display form as written. */
@@ -65,18 +67,25 @@ bool extract_phone_normalize(const char *phone, const char *default_cc, char *ou
     const char *p = phone;
     while (*p == ' ' || *p == '\t')
         p++;
+    if (*p == '(' && p[1] == '+') p++; /* "(+49) 89 ..." */
     bool intl = *p == '+';
+    bool nanp = *p == '1' && p[1] && strchr(" -.(", p[1]); /* 1-800-..., 1 (415) ... */
     for (; *p; p++) {
         if (*p == '(' && p[1] == '0' && p[2] == ')' && n > 0) {
             p += 2; /* the "(0)" trunk after a country code */
             continue;
         }
+        if (n > 0 && (*p == '#' || ex_lower(*p) == 'e' || ex_lower(*p) == 'x')) break;
         if (ex_is_digit((unsigned char)*p)) {
             if (n >= sizeof d - 1) return false;
             d[n++] = *p;
         }
     }
     d[n] = '\0';
+    char ext[8] = ""; /* an extension's digits: ";ext=12" follows the number */
+    for (size_t e = 0; *p && e < sizeof ext - 1; p++)
+        if (ex_is_digit((unsigned char)*p)) ext[e++] = *p, ext[e] = '\0';
+    if (nanp && n == 11 && d[1] >= '2') intl = true; /* the long-distance 1 is NANP's +1 */
     const char *digits = d;
     if (!intl && n > 4 && d[0] == '0' && d[1] == '0' && d[2] != '0') {
         intl = true; /* 00 international prefix */
@@ -114,6 +123,7 @@ bool extract_phone_normalize(const char *phone, const char *default_cc, char *ou
         }
     }
 done:
+    if (*ext) snprintf(res + strlen(res), sizeof res - strlen(res), ";ext=%s", ext);
     if (strlen(res) >= out_size) return false;
     strcpy(out, res);
     return true;
@@ -225,11 +235,14 @@ static const char *const keywords[] = {
     "rufnummer",
     "festnetz",
     "zentrale",
+    "toll",
+    "tollfree",
 };
 static const char *const keyword_suffixes[] = {"telefon", "telefonnummer", "hotline", "telefax",
                                                "rufnummer"};
-static const char *const fillers[] = {"nr", "no",     "number", "nummer",    "num",    "us",
-                                      "at", "direkt", "direct", "durchwahl", "office", "or"};
+static const char *const fillers[] = {"nr",        "no",     "number", "nummer", "num",
+                                      "us",        "at",     "direkt", "direct", "durchwahl",
+                                      "office",    "or",     "free"};
 static const char *const letters[] = {"t", "f", "m", "p"};
 
 static bool in_list(const char *w, const char *const *list, size_t count) {
@@ -387,6 +400,10 @@ static bool build(const char *s, size_t n, size_t i, struct cand *k, size_t *res
             *resume = j;
             return false;
         }
+    } else if (s[j] == '(' && j + 2 < n && s[j + 1] == '+' &&
+               ex_is_digit((unsigned char)s[j + 2])) {
+        k->plus = true; /* "(+49) 89 ...": the country code in parentheses */
+        j += 2;
     } else if (s[j] == '(') {
         j++;
         if (j >= n || !ex_is_digit((unsigned char)s[j])) {
@@ -452,6 +469,50 @@ static bool build(const char *s, size_t n, size_t i, struct cand *k, size_t *res
     }
     *resume = k->end;
     return true;
+}
+
+/* A North American number: (415) 555-0142, 415-555-0142, 415.555.0142, and with the
+ * long-distance 1 (1-800-555-0199, 1 (866) 555-0142); *one is set for the latter. */
+static bool nanp_shape(const char *s, const struct cand *k, bool *one) {
+    int o = k->ngroups == 4 && k->glen[0] == 1 && k->gstart[0][0] == '1';
+    *one = o;
+    if (k->ngroups - o != 3 || k->glen[o] != 3 || k->glen[o + 1] != 3 || k->glen[o + 2] != 4)
+        return false;
+    if (k->gstart[o][0] < '2' || k->gstart[o + 1][0] < '2') return false;
+    bool paren = k->gstart[o] > s && k->gstart[o][-1] == '(' && k->gstart[o][3] == ')';
+    char s1 = k->sep[o + 1], s2 = k->sep[o + 2];
+    if (paren) return s2 == '-' || s2 == '.' || s2 == ' ';
+    return s1 == s2 && (s1 == '-' || s1 == '.');
+}
+
+/* Numbers that need no keyword: the NANP long-distance form anywhere; in snippets
+ * also the plain NANP forms and national numbers led by a trunk prefix in
+ * parentheses ((089) 2180 3456, (0)89 2180 3456). */
+static bool self_evident(const struct ex_ctx *c, const char *s, const struct cand *k) {
+    bool one;
+    if (nanp_shape(s, k, &one) && (one || c->snippet)) return true;
+    return c->snippet && s[k->start] == '(' && s[k->start + 1] == '0' && k->digits >= 9;
+}
+
+/* The extension after a number ending at s[e]: ", ext. 204", " x12", " #7",
+ * " extension 3". Returns where it ends, or e when there is none. */
+static size_t extension(const char *s, size_t n, size_t e) {
+    static const char *const marks[] = {"extension", "ext.", "ext", "x", "#"};
+    size_t i = e;
+    if (i < n && s[i] == ',') i++;
+    while (i < n && s[i] == ' ')
+        i++;
+    size_t m = 0;
+    for (size_t k = 0; k < sizeof marks / sizeof marks[0] && !m; k++)
+        if (ex_istarts(s + i, n - i, marks[k])) m = strlen(marks[k]);
+    if (!m) return e;
+    i += m;
+    while (i < n && (s[i] == ' ' || s[i] == ':' || s[i] == '.'))
+        i++;
+    size_t d0 = i;
+    while (i < n && ex_is_digit((unsigned char)s[i]) && i - d0 <= 6)
+        i++;
+    return i > d0 && i - d0 <= 6 ? i : e;
 }
 
 static bool touches_before(const char *s, size_t i) {
@@ -548,14 +609,18 @@ void ex_phones_scan(struct ex_ctx *c, const char *s, size_t n, const struct ex_r
         }
         i = resume;
         if (k.digits < (k.plus ? 7 : 6) || k.digits > DIGITS_MAX) continue;
-        if (touches_before(s, k.start) || touches_after(s, n, k.end)) continue;
+        size_t end = extension(s, n, k.end);
+        if (touches_before(s, k.start) || touches_after(s, n, end)) continue;
         if (!shape_ok(&k)) continue;
         while (r < nranges && ranges[r].end <= k.start)
             r++;
         bool in_range = r < nranges && ranges[r].start <= k.start;
-        if (!(k.plus && k.digits >= 8) && !in_range && !keyword_before(s, k.start)) continue;
+        if (!(k.plus && k.digits >= 8) && !in_range && !self_evident(c, s, &k) &&
+            !keyword_before(s, k.start))
+            continue;
+        if (end > k.end) i = end;
         bool added;
-        add_phone(c, display(c->a, s + k.start, k.end - k.start), &added);
+        add_phone(c, display(c->a, s + k.start, end - k.start), &added);
     }
 }
 
@@ -648,7 +713,7 @@ size_t ex_phones_fold(const char **display_forms, const char **norm, size_t coun
 size_t extract_phones_from_text(const char *text, size_t len, const char *default_cc,
                                 struct arena *a, const char ***display,
                                 const char ***normalized) {
-    struct ex_ctx c = {.a = a, .default_cc = default_cc};
+    struct ex_ctx c = {.a = a, .default_cc = default_cc, .snippet = true};
     if (text && len) ex_phones_scan(&c, text, len, NULL, 0);
     *display = ex_list_export(&c.phones, a, normalized);
     size_t count = ex_phones_fold(*display, *normalized, c.phones.count);

@@ -1,9 +1,12 @@
 /* Social profiles: a link is classified by host and path into one network's
  * profile form, or rejected (share/intent/dialog links, pixels, posts, videos,
- * embeds, bare hosts, template placeholders). The canonical form is
- * https://host/path with no www./m./country label, no query (but Facebook's
- * profile.php?id=), no fragment and no trailing slash; twitter.com becomes
- * x.com, telegram.me t.me, fb.com and facebook.<cc> facebook.com. */
+ * embeds, bare hosts, template placeholders). Two forms come out: the canonical
+ * one, https://host/path with no www./m./country label, no query (but Facebook's
+ * profile.php?id=), no fragment and no trailing slash, twitter.com as x.com,
+ * telegram.me as t.me, fb.com and facebook.<cc> as facebook.com -- the key that
+ * deduplicates; and the profile as answers give it (the reference's
+ * "https://www.linkedin.com/company/example"): the same path on the host as the
+ * page wrote it. */
 #include <string.h>
 
 #include "extract/internal.h"
@@ -270,7 +273,15 @@ static char *canon(struct arena *a, const char *prefix, struct seg one, struct s
 
 static const struct seg NOSEG = {NULL, 0};
 
-const char *extract_social_canonical(const char *url, size_t len, struct arena *a) {
+/* The host a link was written with (lower-case, no port) and its network. */
+struct written {
+    char host[256];
+    size_t hn;
+    enum net net;
+};
+
+static const char *classify(const char *url, size_t len, struct arena *a, struct written *w) {
+    char *host = w->host;
     if (!url) return NULL;
     if (len == (size_t)-1) len = strlen(url);
     const char *p = url, *end = url + len;
@@ -296,7 +307,6 @@ const char *extract_social_canonical(const char *url, size_t len, struct arena *
         p++;
     size_t hn = (size_t)(p - h);
     if (hn == 0 || hn > 253) return NULL;
-    char host[256];
     for (size_t i = 0; i < hn; i++)
         host[i] = ex_lower(h[i]);
     while (hn && host[hn - 1] == '.')
@@ -306,6 +316,8 @@ const char *extract_social_canonical(const char *url, size_t len, struct arena *
     size_t subn;
     enum net net = host_net(host, hn, &sub, &subn);
     if (net == NET_NONE || !sub_ok(net, sub, subn)) return NULL;
+    w->hn = hn;
+    w->net = net;
     if (p < end && *p == ':') { /* port */
         p++;
         while (p < end && ex_is_digit((unsigned char)*p))
@@ -510,7 +522,26 @@ const char *extract_social_canonical(const char *url, size_t len, struct arena *
     return NULL;
 }
 
-const char *ex_social_key(struct arena *a, const char *canonical) {
+/* WhatsApp's wa.me/<digits> is itself a rewrite of api.whatsapp.com/send?phone=; every
+ * other canonical path is a profile on whichever host of its network the page used. */
+static const char *as_written(const char *canonical, const struct written *w, struct arena *a) {
+    if (w->net == NET_WHATSAPP || w->net == NET_SPOTIFY) return canonical;
+    const char *path = strchr(canonical + 8, '/');
+    return arena_sprintf(a, "https://%.*s%s", (int)w->hn, w->host, path ? path : "");
+}
+
+const char *extract_social_canonical(const char *url, size_t len, struct arena *a) {
+    struct written w;
+    return classify(url, len, a, &w);
+}
+
+const char *extract_social_profile(const char *url, size_t len, struct arena *a) {
+    struct written w;
+    const char *canonical = classify(url, len, a, &w);
+    return canonical ? as_written(canonical, &w, a) : NULL;
+}
+
+static const char *key_of_canonical(struct arena *a, const char *canonical) {
     size_t n = strlen(canonical);
     struct ex_buf dec = {0};
     ex_url_decode(canonical, n, &dec);
@@ -527,10 +558,17 @@ const char *ex_social_key(struct arena *a, const char *canonical) {
     return key;
 }
 
+const char *ex_social_key(struct arena *a, const char *profile) {
+    const char *canonical = extract_social_canonical(profile, (size_t)-1, a);
+    return key_of_canonical(a, canonical ? canonical : profile);
+}
+
 void ex_social_add(struct ex_ctx *c, const char *url, size_t n) {
-    const char *canonical = extract_social_canonical(url, n, c->a);
+    struct written w;
+    const char *canonical = classify(url, n, c->a, &w);
     if (!canonical) return;
-    ex_list_add(&c->social, canonical, ex_social_key(c->a, canonical), NULL);
+    ex_list_add(&c->social, as_written(canonical, &w, c->a), key_of_canonical(c->a, canonical),
+                NULL);
 }
 
 static bool url_end_char(unsigned char ch) {

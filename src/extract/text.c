@@ -416,7 +416,16 @@ void ex_js_unescape(const char *s, size_t n, struct ex_buf *out) {
             ex_buf_putc(out, '\v');
             break;
         case '0':
-            ex_buf_putc(out, ' ');
+        case '1':
+        case '2':
+        case '3':
+            /* legacy octal escapes: "\100" is '@'; a lone \0 is a NUL, read as a space */
+            if (end - s >= 2 && s[0] >= '0' && s[0] <= '7' && s[1] >= '0' && s[1] <= '7') {
+                ex_utf8_put(out, (uint32_t)((ch - '0') * 64 + (s[0] - '0') * 8 + (s[1] - '0')));
+                s += 2;
+            } else {
+                ex_buf_putc(out, ch == '0' ? ' ' : ch);
+            }
             break;
         case 'x':
             if (end - s >= 2 && hexval((unsigned char)s[0]) >= 0 &&
@@ -431,6 +440,17 @@ void ex_js_unescape(const char *s, size_t n, struct ex_buf *out) {
         case 'u': {
             uint32_t cp = 0;
             int k = 0;
+            if (s < end && *s == '{') { /* ES2015 "\u{40}" */
+                const char *q = s + 1;
+                for (; q < end && q - s <= 6 && hexval((unsigned char)*q) >= 0; q++)
+                    cp = cp * 16 + (uint32_t)hexval((unsigned char)*q);
+                if (q < end && *q == '}' && q > s + 1) {
+                    ex_utf8_put(out, cp);
+                    s = q + 1;
+                    break;
+                }
+                cp = 0;
+            }
             for (; k < 4 && s + k < end && hexval((unsigned char)s[k]) >= 0; k++)
                 cp = cp * 16 + (uint32_t)hexval((unsigned char)s[k]);
             if (k < 4) {

@@ -206,10 +206,11 @@ static bool cache_lookup(struct request *req, const char **key)
     struct err err = {0};
     char *text = NULL;
     enum rc rc = cache_get_text(req->store, *key, &req->arena, &text, &err);
-    if (rc == RC_OK && req->route->marks_cached) {
+    if (rc == RC_OK && (req->route->marks_cached || req->route->from_cache)) {
         req->data = json_loads(text, 0, NULL);
         if (json_is_object(req->data)) {
-            json_object_set_new(req->data, "cached", json_true());
+            if (req->route->marks_cached) json_object_set_new(req->data, "cached", json_true());
+            if (req->route->from_cache) req->route->from_cache(req);
             return true;
         }
         json_decref(req->data); /* unreadable entry: a miss, overwritten below */

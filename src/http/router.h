@@ -23,6 +23,8 @@ struct route {
     int64_t max_credits;  /* reserved before run; 0 means free */
     int64_t cache_ttl;    /* seconds in the response cache; 0: never stored there */
     bool marks_cached;    /* data has a "cached" field, set true when served from cache */
+    /* adjusts an answer served from the cache (req->data) to this request's spelling */
+    void (*from_cache)(struct request *req);
     /* the rendered answer is kept in process per user and cache key while the store is
      * unchanged, at most 1 s (core/hotcache.h): for hot reads that only touch the store */
     bool hot_cache;

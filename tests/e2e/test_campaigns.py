@@ -174,6 +174,27 @@ def test_create_validates_with_precise_messages():
                                              "name": ""}]
 
 
+def test_integers_as_decimal_strings_and_the_first_delay_defaulting_to_zero():
+    # README: integers may be JSON integers or decimal strings, everywhere
+    with Server() as s:
+        acc = add_smtp(s)
+        pid = project_with_leads(s, ["x.y@z.com"])
+        first = {"subject": STEP["subject"], "body": STEP["body"]}      # no delay_days
+        data = assert_success(create(s, str(pid), [{"type": "smtp", "id": str(acc)}],
+                                     steps=[first, dict(FOLLOW, delay_days="3")]))
+        assert data["sending_accounts"][0]["id"] == acc
+        assert data["steps"] == [STEP, FOLLOW], data["steps"]          # stored as integers
+        cid = data["id"]
+        data = assert_success(s.put("campaigns/steps.php",
+                                    {"campaign_id": str(cid), "steps": [first]}))
+        assert data["steps"] == [STEP]
+        for bad in ("x", "2.5", ""):
+            assert_error(create(s, pid, [{"type": "smtp", "id": bad}]), 400, "invalid_param",
+                         "sending_accounts[0]")
+        assert_error(create(s, pid, [{"type": "smtp", "id": acc}], steps=[STEP, {
+            "subject": "Re", "body": "<p>b</p>"}]), 400, "invalid_param", "steps[1].delay_days")
+
+
 def test_every_transition_and_every_refusal():
     with Server() as s:
         cid = new_campaign(s)

@@ -69,7 +69,7 @@ def test_crawl_caps_at_fifteen_pages_contact_first():
                                            "maria.rossi@acme-plumbing.com"}, data["emails"]
             assert set(data["all_emails"]) == set(data["emails"]) | {"jobs@partner-firm.de"}
             assert "secret@acme-plumbing.com" not in data["all_emails"]
-            assert data["social_links"] == ["https://facebook.com/acmeplumbing"]
+            assert data["social_links"] == ["https://www.facebook.com/acmeplumbing"]
             assert len(data["phones"]) == 1 and "21803456" in data["phones"][0].replace(" ", "")
             assert data["metadata"]["title"] == "Acme Plumbing - Home"
             assert data["metadata"]["image"] == sites.url(SITE, "/og.png")
@@ -88,9 +88,43 @@ def test_second_crawl_is_a_free_cache_hit_for_every_spelling():
                              "http://ACME-plumbing.com:%d" % sites.port):
                 again = crawl(s, spelling)
                 assert again.json["credits_used"] == 0, spelling
-                assert again.json["data"] == first.json["data"]
+                # the domain echoes each spelling's trailing slash (or its absence)
+                assert dict(again.json["data"], domain=None) == dict(first.json["data"],
+                                                                     domain=None)
             assert sites.requests == []
             assert s.balance(ADMIN) == 99
+
+
+def test_domain_is_echoed_with_or_without_the_trailing_slash_as_given():
+    # the reference: domain=example.com answers "domain": "https://example.com"
+    with Sites() as sites:
+        sites.add(SITE, {"/": page("hello@acme-plumbing.com")})
+        with Server(env=sites.env()) as s:
+            bare = "http://acme-plumbing.com:%d" % sites.port
+            first = assert_success(crawl(s, bare))
+            assert first["domain"] == bare, first["domain"]
+            slashed = assert_success(crawl(s, bare + "/"))          # the same cache entry
+            assert slashed["domain"] == bare + "/", slashed["domain"]
+            assert assert_success(crawl(s, bare))["domain"] == bare
+            implied = assert_success(crawl(s, "acme-plumbing.com:%d" % sites.port))
+            assert implied["domain"] == bare, implied["domain"]   # the http:// fallback
+            assert s.balance(ADMIN) == 98
+
+
+def test_social_links_in_the_references_form():
+    # the reference's example answer: https, the host as the site wrote it, no tracking query
+    links = ('<a href="https://twitter.com/example?ref_src=twsrc%5Etfw">Twitter</a>'
+             '<a href="http://www.linkedin.com/company/example/">LinkedIn</a>'
+             '<a href="https://www.facebook.com/example?utm_source=site&fbclid=x">Facebook</a>'
+             '<a href="https://x.com/Example">X again</a>'
+             '<a href="https://twitter.com/intent/tweet?url=x">Share</a>')
+    with Sites() as sites:
+        sites.add(SITE, {"/": page(links)})
+        with Server(env=sites.env()) as s:
+            data = assert_success(crawl(s, sites.url(SITE)))
+            assert data["social_links"] == ["https://twitter.com/example",
+                                            "https://www.linkedin.com/company/example",
+                                            "https://www.facebook.com/example"], data
 
 
 def test_credits_minimum_one_for_phones_only_and_zero_for_nothing():

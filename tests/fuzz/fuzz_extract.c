@@ -21,7 +21,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
     const char **emails;
     extract_emails_from_text(html, size, &a, &emails);
+    const char **phones, **phones_normalized;
+    extract_phones_from_text(html, size, "1", &a, &phones, &phones_normalized);
     extract_social_canonical(html, size, &a);
+    extract_social_profile(html, size, &a);
     extract_email_valid(html, size);
     char *s = malloc(size + 1);
     memcpy(s, data, size);

@@ -74,6 +74,27 @@ TEST(crawl_normalize_takes_internationalised_hosts_in_their_idna_form)
     arena_cleanup(&a);
 }
 
+TEST(crawl_domain_echo_keeps_the_inputs_trailing_slash_or_its_absence)
+{
+    struct arena a;
+    arena_init(&a);
+    /* the reference: domain=example.com answers "domain": "https://example.com" */
+    CHECK_STR(crawl_domain_echo("example.com", "https://example.com/", &a), "https://example.com");
+    CHECK_STR(crawl_domain_echo("https://example.com", "https://example.com/", &a),
+              "https://example.com");
+    CHECK_STR(crawl_domain_echo("example.com:8080", "http://example.com:8080/", &a),
+              "http://example.com:8080");
+    CHECK_STR(crawl_domain_echo("https://example.com/", "https://example.com/", &a),
+              "https://example.com/");
+    /* a cached answer stored without the slash, asked for with it */
+    CHECK_STR(crawl_domain_echo("example.com/", "https://example.com", &a), "https://example.com/");
+    CHECK_STR(crawl_domain_echo("example.com?a=1", "https://example.com/?a=1", &a),
+              "https://example.com/?a=1");
+    CHECK_STR(crawl_domain_echo("example.com/kontakt", "https://example.com/kontakt", &a),
+              "https://example.com/kontakt");
+    arena_cleanup(&a);
+}
+
 TEST(crawl_normalize_adds_scheme_and_slash_and_lowercases_host)
 {
     struct arena a;

@@ -260,7 +260,7 @@ TEST(extract_email_json_and_script_escapes) {
     CHECK_INT(r.emails_count, 2);
     CHECK(HAS_EMAIL(r, "info@kulu-media.com"));
     CHECK(HAS_EMAIL(r, "sales@kulu-media.com"));
-    CHECK(HAS_SOCIAL(r, "https://x.com/KuluMediaNews"));
+    CHECK(HAS_SOCIAL(r, "https://twitter.com/KuluMediaNews"));
     /* inline JS: a literal that is exactly an address counts; a blocklist string does not,
      * and the n of \n never sticks to a local part */
     r = run(&a,
@@ -277,6 +277,52 @@ TEST(extract_email_json_and_script_escapes) {
     r = run(&a, "<script>document.write('info' + '@' + 'chain-muster' + '.de');</script>");
     CHECK_INT(r.emails_count, 1);
     CHECK_STR(r.emails[0], "info@chain-muster.de");
+    arena_cleanup(&a);
+}
+
+/* Addresses in JavaScript and JSON strings written with escapes: \u0040, \x40,
+ * \u{40}, octal \100, \/ in markup, and JSON documents inside string literals. */
+TEST(extract_email_escaped_in_js_and_json_strings) {
+    struct arena a;
+    arena_init(&a);
+    static const char *const cases[][2] = {
+        {"<script>var o = JSON.parse('{\"email\":\"info\\u0040firma-muster.de\"}');</script>",
+         "info@firma-muster.de"},
+        /* Next.js flight data: a JSON document inside a JS string, escaped twice */
+        {"<script>self.__next_f.push([1,\"{\\\"email\\\":\\\"press\\\\u0040firma-muster.de\\\"}\"])"
+         "</script>",
+         "press@firma-muster.de"},
+        {"<script>var c={\"mail\":\"mailto:team\\u0040firma-muster.de?subject=Anfrage%20\\/%20"
+         "Kontakt\",\"url\":\"https:\\/\\/firma-muster.de\\/kontakt\\/\"}</script>",
+         "team@firma-muster.de"},
+        {"<script>document.write(\"<a href=\\\"mailto:sales\\x40firma-muster.de\\\">Mail<\\/a>\")"
+         "</script>",
+         "sales@firma-muster.de"},
+        {"<script>x = \"office\\u{40}firma-muster.de\";</script>", "office@firma-muster.de"},
+        {"<script>x = 'buero\\100firma-muster.de';</script>", "buero@firma-muster.de"},
+        {"<a href=\"#\" onclick=\"location.href='mailto:kontakt\\x40firma-muster.de'\">Mail</a>",
+         "kontakt@firma-muster.de"},
+        {"<div data-props=\"{&quot;email&quot;:&quot;hello\\u0040firma-muster.de&quot;}\"></div>",
+         "hello@firma-muster.de"},
+        {"<script type=\"application/json\">{\"props\":{\"email\":\"jobs\\u0040firma-muster.de\"}}"
+         "</script>",
+         "jobs@firma-muster.de"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct extract_result r = run(&a, cases[i][0]);
+        if (r.emails_count != 1 || strcmp(r.emails[0], cases[i][1]) != 0)
+            fprintf(stderr, "    %s -> %zu %s\n", cases[i][0], r.emails_count,
+                    r.emails_count ? r.emails[0] : "");
+        CHECK_INT(r.emails_count, 1);
+        if (r.emails_count == 1) CHECK_STR(r.emails[0], cases[i][1]);
+    }
+    /* the exactly-an-address rule still holds one level down: a blocklist in a JSON
+     * settings string is no contact */
+    struct extract_result r = run(
+        &a, "<script>var s = JSON.parse(\"{\\\"disallowed_keys\\\":"
+            "\\\"hans@gmx.de\\\\nboni@aon.at\\\"}\");</script>"
+            "<div data-x=\"{&quot;note&quot;:&quot;write to a@gmx.de today&quot;}\"></div>");
+    CHECK_INT(r.emails_count, 0);
     arena_cleanup(&a);
 }
 
@@ -306,6 +352,23 @@ TEST(extract_email_junk_filter) {
                 "noreply@shop-muster.de kontakt@shop-muster.de</p>");
     CHECK_INT(r.emails_count, 1);
     CHECK_STR(r.emails[0], "kontakt@shop-muster.de");
+    arena_cleanup(&a);
+}
+
+/* An address followed by a file suffix is an asset's name; a label of prose is not. */
+TEST(extract_email_followed_by_a_file_suffix_is_an_asset_name) {
+    struct arena a;
+    arena_init(&a);
+    struct extract_result r =
+        run(&a, "<p>icon@empty-site.com.jpg logo@firma-muster.de.PNG "
+                "/static/team@shop-muster.de.webp?v=2 banner@2x.shop-muster.de.svg</p>"
+                "<script>var s = \"hero@shop-muster.de.jpeg\";</script>"
+                "<p>Mail a@firma-muster.de.Bitte kontakt@shop-muster.de.</p>");
+    CHECK_INT(r.emails_count, 2);
+    CHECK(HAS_EMAIL(r, "a@firma-muster.de"));
+    CHECK(HAS_EMAIL(r, "kontakt@shop-muster.de"));
+    const char **found;
+    CHECK_INT(extract_emails_from_text("see icon@empty-site.com.jpg", 27, &a, &found), 0);
     arena_cleanup(&a);
 }
 
@@ -397,6 +460,102 @@ TEST(extract_phone_text_needs_plus_or_keyword) {
     r = run(&a,
             "<p>Bestellnummer 0621 1234567</p><p>Ref 034202-3090-0</p><p>1 2 3 4 5 6 7 8 9 0</p>");
     CHECK_INT(r.phones_count, 0);
+    arena_cleanup(&a);
+}
+
+/* Formats real pages use: extensions, the NANP long-distance 1 (toll-free too),
+ * trunk prefixes and country codes in parentheses. {page text, display, normalised}. */
+TEST(extract_phone_extensions_long_distance_one_and_parenthesised_prefixes) {
+    struct arena a;
+    arena_init(&a);
+    static const char *const cases[][3] = {
+        {"Tel: (415) 555-0142 ext. 89", "(415) 555-0142 ext. 89", "4155550142;ext=89"},
+        {"Phone: (415) 555-0142, ext. 204", "(415) 555-0142, ext. 204", "4155550142;ext=204"},
+        {"Phone: 415-555-0142 x 12", "415-555-0142 x 12", "4155550142;ext=12"},
+        {"Phone: 415-555-0142x12", "415-555-0142x12", "4155550142;ext=12"},
+        {"Phone: 415.555.0142 #7", "415.555.0142 #7", "4155550142;ext=7"},
+        {"Tel: +1 415 555 0142 Ext: 31", "+1 415 555 0142 Ext: 31", "+14155550142;ext=31"},
+        {"Tel: 415 555 0142 extension 7", "415 555 0142 extension 7", "4155550142;ext=7"},
+        {"Call 1-800-555-0199 today", "1-800-555-0199", "+18005550199"},
+        {"Toll-free: 1-888-555-0142", "1-888-555-0142", "+18885550142"},
+        {"Toll free 1 (866) 555-0142", "1 (866) 555-0142", "+18665550142"},
+        {"Tel. 1.415.555.0142", "1.415.555.0142", "+14155550142"},
+        {"Orders: 1-877-555-0123", "1-877-555-0123", "+18775550123"}, /* no keyword needed */
+        {"Tel. (0)89 2180 3456", "(0)89 2180 3456", "+498921803456"}, /* run(): a .de page */
+        {"Telefon: (089) 2180 3456", "(089) 2180 3456", "+498921803456"},
+        {"Tel: (0 30) 218 03 45", "(0 30) 218 03 45", "+49302180345"},
+        {"Tel: +44 (0)20 7946 0958", "+44 (0)20 7946 0958", "+442079460958"},
+        {"Tel: (+49) 89 21803456", "(+49) 89 21803456", "+498921803456"},
+        {"(+43) 664 1183226", "(+43) 664 1183226", "+436641183226"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char html[128];
+        snprintf(html, sizeof html, "<p>%s</p>", cases[i][0]);
+        struct extract_result r = run(&a, html);
+        if (r.phones_count != 1 || strcmp(r.phones[0], cases[i][1]) != 0 ||
+            strcmp(r.phones_normalized[0], cases[i][2]) != 0)
+            fprintf(stderr, "    %s -> %zu %s %s\n", cases[i][0], r.phones_count,
+                    r.phones_count ? r.phones[0] : "",
+                    r.phones_count ? r.phones_normalized[0] : "");
+        CHECK_INT(r.phones_count, 1);
+        if (r.phones_count != 1) continue;
+        CHECK_STR(r.phones[0], cases[i][1]);
+        CHECK_STR(r.phones_normalized[0], cases[i][2]);
+    }
+    /* the long-distance form and the local one are one phone; extensions make two */
+    struct extract_result r =
+        run(&a, "<p>Call 1-415-555-0142 or Tel. (415) 555-0142, Tel. 415-555-0142 x7</p>");
+    CHECK_INT(r.phones_count, 2);
+    CHECK_STR(r.phones_normalized[0], "+14155550142");
+    CHECK_STR(r.phones_normalized[1], "4155550142;ext=7");
+    /* still not phones on a page: no keyword, or no extension digits */
+    r = run(&a, "<p>Order 415-555-0142 today</p><p>(089) 2180 3456</p><p>ISBN 1-55860-832-X</p>");
+    CHECK_INT(r.phones_count, 0);
+    r = run(&a, "<p>Tel: 415-555-0142 extra</p>");
+    CHECK_INT(r.phones_count, 1);
+    CHECK_STR(r.phones[0], "415-555-0142");
+    arena_cleanup(&a);
+}
+
+/* Search snippets are too short to carry a "call" cue: numbers in shapes no other
+ * number has count without one. */
+TEST(extract_phones_in_snippets_without_a_keyword) {
+    struct arena a;
+    arena_init(&a);
+    static const char *const cases[][3] = {
+        {"Acme Plumbing - 24/7 service. (415) 555-0142. Open now", "(415) 555-0142",
+         "+14155550142"},
+        {"Acme Plumbing · 415-555-0142 · San Francisco", "415-555-0142", "+14155550142"},
+        {"Free estimates 1-800-555-0199, licensed", "1-800-555-0199", "+18005550199"},
+        {"Müller GmbH, München (089) 2180 3456 Öffnungszeiten", "(089) 2180 3456",
+         "+498921803456"},
+        {"Müller GmbH (0)89 2180 3456", "(0)89 2180 3456", "+498921803456"},
+        {"Acme, 415.555.0142 ext. 12", "415.555.0142 ext. 12", "+14155550142;ext=12"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char **disp, **norm;
+        const char *cc = strstr(cases[i][0], "nchen") || strstr(cases[i][0], "ller") ? "49" : "1";
+        size_t n = extract_phones_from_text(cases[i][0], strlen(cases[i][0]), cc, &a, &disp, &norm);
+        if (n != 1 || strcmp(disp[0], cases[i][1]) != 0)
+            fprintf(stderr, "    %s -> %zu %s\n", cases[i][0], n, n ? disp[0] : "");
+        CHECK_INT(n, 1);
+        if (n != 1) continue;
+        CHECK_STR(disp[0], cases[i][1]);
+        CHECK_STR(norm[0], cases[i][2]);
+    }
+    static const char *const none[] = {
+        "Updated 2023-05-12, 1,234,567 views",
+        "ISBN 978-3-16-148410-0 (2019) 312 pages",
+        "Price $415-555 range, 12.05.2023",
+        "Population 415 555 0142 people", /* plain spaces are no NANP shape */
+        "Order (0)1 item",
+    };
+    for (size_t i = 0; i < sizeof none / sizeof none[0]; i++) {
+        const char **disp, **norm;
+        size_t n = extract_phones_from_text(none[i], strlen(none[i]), "1", &a, &disp, &norm);
+        if (n) fprintf(stderr, "    %s -> %s\n", none[i], disp[0]);
+        CHECK_INT(n, 0);
+    }
     arena_cleanup(&a);
 }
 
@@ -507,6 +666,57 @@ TEST(extract_social_profiles_canonical) {
     arena_cleanup(&a);
 }
 
+/* The reference's crawl example answers "https://twitter.com/example",
+ * "https://www.linkedin.com/company/example", "https://www.facebook.com/example":
+ * https, the host as the page wrote it, the profile path, no tracking query. */
+TEST(extract_social_profiles_keep_the_pages_host_spelling) {
+    struct arena a;
+    arena_init(&a);
+    static const char *const cases[][2] = {
+        {"https://twitter.com/example", "https://twitter.com/example"},
+        {"https://www.linkedin.com/company/example/", "https://www.linkedin.com/company/example"},
+        {"http://www.facebook.com/example?ref=ts&fref=ts", "https://www.facebook.com/example"},
+        {"https://X.com/apify?s=20", "https://x.com/apify"},
+        {"https://twitter.com/intent/follow?screen_name=enews", "https://twitter.com/enews"},
+        {"https://WWW.Instagram.com/kinzignews/?hl=de&utm_source=ig",
+         "https://www.instagram.com/kinzignews"},
+        {"//www.youtube.com/channel/UCj0T_42lNUOVJgGX3c8Qr-g?sub_confirmation=1",
+         "https://www.youtube.com/channel/UCj0T_42lNUOVJgGX3c8Qr-g"},
+        {"https://www.pinterest.de:443/biancazapatka/", "https://www.pinterest.de/biancazapatka"},
+        {"https://m.facebook.com/profile.php?id=100063790230362&ref=x",
+         "https://m.facebook.com/profile.php?id=100063790230362"},
+        {"https://telegram.me/cointelegraphde", "https://telegram.me/cointelegraphde"},
+        {"https://www.tiktok.com/@username/video/1234567890123456789",
+         "https://www.tiktok.com/@username"},
+        {"https://api.whatsapp.com/send?phone=+4366412345678&text=Hi",
+         "https://wa.me/4366412345678"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *got = extract_social_profile(cases[i][0], (size_t)-1, &a);
+        if (!got || strcmp(got, cases[i][1]) != 0)
+            fprintf(stderr, "    %s -> %s\n", cases[i][0], got ? got : "(null)");
+        CHECK_STR(got, cases[i][1]);
+    }
+    CHECK(extract_social_profile("https://twitter.com/intent/tweet?text=x", (size_t)-1, &a) ==
+          NULL);
+    /* on a page: the first spelling is kept, later spellings of the same profile are dups */
+    struct extract_result r =
+        run(&a, "<a href=\"https://twitter.com/example\">t</a>"
+                "<a href=\"https://www.linkedin.com/company/example\">l</a>"
+                "<a href=\"https://www.facebook.com/example?utm_source=site\">f</a>"
+                "<a href=\"https://x.com/Example\">x</a>"
+                "<a href=\"https://facebook.com/example/\">f</a>"
+                "<meta name=\"twitter:site\" content=\"@example\">");
+    CHECK_INT(r.social_count, 3);
+    CHECK_STR(r.social[0], "https://twitter.com/example");
+    CHECK_STR(r.social[1], "https://www.linkedin.com/company/example");
+    CHECK_STR(r.social[2], "https://www.facebook.com/example");
+    r = run(&a, "<meta name=\"twitter:site\" content=\"@example\">");
+    CHECK_INT(r.social_count, 1);
+    CHECK_STR(r.social[0], "https://twitter.com/example");
+    arena_cleanup(&a);
+}
+
 TEST(extract_social_never_share_intent_pixel_or_post_links) {
     struct arena a;
     arena_init(&a);
@@ -570,10 +780,10 @@ TEST(extract_social_from_hrefs_text_jsonld_deduplicated) {
         "<noscript><img src=\"https://www.facebook.com/tr?id=1&ev=PageView\"></noscript>"
         "<script>var share='https://www.facebook.com/sharer.php?u=x';</script>");
     CHECK_INT(r.social_count, 4);
-    CHECK_STR(r.social[0], "https://x.com/kulumedianews");
-    CHECK_STR(r.social[1], "https://facebook.com/KuluMedia");
-    CHECK(HAS_SOCIAL(r, "https://linkedin.com/in/bobnewman"));
-    CHECK(HAS_SOCIAL(r, "https://youtube.com/channel/UCj0T_42lNUOVJgGX3c8Qr-g"));
+    CHECK_STR(r.social[0], "https://twitter.com/kulumedianews");
+    CHECK_STR(r.social[1], "https://www.facebook.com/KuluMedia");
+    CHECK(HAS_SOCIAL(r, "https://www.linkedin.com/in/bobnewman"));
+    CHECK(HAS_SOCIAL(r, "https://www.youtube.com/channel/UCj0T_42lNUOVJgGX3c8Qr-g"));
     arena_cleanup(&a);
 }
 
@@ -684,6 +894,7 @@ TEST(extract_merge_deduplicates_across_pages) {
     CHECK_STR(one.phones_normalized[0], "+49621123456");
     CHECK_STR(one.phones_normalized[1], "+49621123457");
     CHECK_INT(one.social_count, 1);
+    CHECK_STR(one.social[0], "https://twitter.com/Shop"); /* the first spelling */
     CHECK_INT(one.links_count, 4); /* /a, /b and the two profile links */
     CHECK_STR(one.title, "Home");
     CHECK_STR(one.description, "D2");
@@ -744,7 +955,7 @@ TEST(extract_tokenizer_survives_broken_markup) {
     r = run(&a, "<a href=\"fb.com/pages/page-name/142434434>link</a>\n<a href=\"https://tiktok.com/"
                 "@jack1234\">Profile</a><p>after@firma-muster.de</p>");
     CHECK(HAS_EMAIL(r, "after@firma-muster.de"));
-    CHECK(HAS_SOCIAL(r, "https://facebook.com/pages/page-name/142434434"));
+    CHECK(HAS_SOCIAL(r, "https://fb.com/pages/page-name/142434434"));
     arena_cleanup(&a);
 }
 

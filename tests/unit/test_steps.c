@@ -23,6 +23,21 @@ TEST(steps_accept_a_good_sequence)
                 2, true, why));
 }
 
+/* README: integers may be decimal strings; the first step's delay can only be 0. */
+TEST(steps_take_delay_days_as_a_string_and_default_the_first_to_zero)
+{
+    char why[256];
+    json_t *steps = json_loads("[{\"subject\":\"s\",\"body\":\"b\"},"
+                               "{\"subject\":\"t\",\"body\":\"c\",\"delay_days\":\"3\"}]",
+                               0, NULL);
+    CHECK(steps_validate(steps, 0, false, why, sizeof why));
+    char *text = json_dumps(steps, JSON_COMPACT | JSON_SORT_KEYS);
+    CHECK_STR(text, "[{\"body\":\"b\",\"delay_days\":0,\"subject\":\"s\"},"
+                    "{\"body\":\"c\",\"delay_days\":3,\"subject\":\"t\"}]");
+    free(text);
+    json_decref(steps);
+}
+
 TEST(steps_reject_with_a_message_naming_step_and_field)
 {
     static const struct {
@@ -36,7 +51,12 @@ TEST(steps_reject_with_a_message_naming_step_and_field)
         {"[{\"subject\":\"s\",\"body\":\"b\",\"delay_days\":1}]", "steps[0].delay_days must be 0"},
         {"[{\"subject\":\"s\",\"body\":\"b\",\"delay_days\":0},"
          "{\"subject\":\"s\",\"body\":\"b\",\"delay_days\":-1}]", "steps[1].delay_days must be between"},
-        {"[{\"subject\":\"s\",\"body\":\"b\",\"delay_days\":\"3\"}]", "delay_days must be an integer"},
+        {"[{\"subject\":\"s\",\"body\":\"b\",\"delay_days\":\"x\"}]",
+         "delay_days must be an integer"},
+        {"[{\"subject\":\"s\",\"body\":\"b\",\"delay_days\":\"3\"}]",
+         "steps[0].delay_days must be 0"},
+        {"[{\"subject\":\"s\",\"body\":\"b\"},{\"subject\":\"s\",\"body\":\"b\"}]",
+         "steps[1].delay_days must be an integer"},
         {"[{\"subject\":\"{a|b\",\"body\":\"b\",\"delay_days\":0}]", "steps[0].subject: unbalanced"},
         {"[{\"subject\":\"s\",\"body\":\"{{nope}}\",\"delay_days\":0}]", "steps[0].body: unknown merge field"},
     };
