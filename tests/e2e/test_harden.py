@@ -22,8 +22,8 @@ def test_unknown_subcommand_is_named():
     with Server() as s:
         proc = s.cli("user", "password", "a@example.com")
         eq(proc.returncode, 2)
-        assert "unknown command 'user password'" in proc.stderr, proc.stderr
-        assert "user add" in proc.stderr, proc.stderr
+        assert "unknown subcommand 'password' of 'user'" in proc.stderr, proc.stderr
+        assert "add" in proc.stderr, proc.stderr
 
 
 def _connect_from(address, port):
@@ -88,7 +88,8 @@ def test_rate_limit_per_user_and_family():
 
 def test_rate_limit_refuses_a_bad_spec():
     for spec in ("crawl=3", "crawl=3/fortnight", "nosuch=1/min", "crawl=-1/min"):
-        proc = lib.cli(lib.BIN, "help", env={"LEADGEN_RATE_LIMIT": spec})
+        # any command but help and version, which answer whatever the configuration says
+        proc = lib.cli(lib.BIN, "user", "list", env={"LEADGEN_RATE_LIMIT": spec})
         eq(proc.returncode, 2, spec)
         assert "LEADGEN_RATE_LIMIT" in proc.stderr, proc.stderr
 
