@@ -3,6 +3,7 @@
  * is found; cached 14 days per normalised URL. */
 #include "api/api.h"
 
+#include "core/privacy.h"
 #include "crawl/crawl.h"
 #include "crawl/result.h"
 
@@ -38,6 +39,7 @@ bool api_crawl_run(struct request *req)
         return req_fail(req, E_INVALID_PARAM, "Parameter 'domain': %s.", err.msg);
     if (rc != RC_OK) return req_fail(req, E_CRAWL_ERROR, "Could not fetch %s: %s", p->url, err.msg);
     req->data = crawl_result_json(&r);
-    req->cost = crawl_result_cost(&r);
+    if (privacy_scrub_answer(req->store, req->data, &err) != RC_OK) return req_fail_rc(req, &err);
+    req->cost = crawl_data_cost(req->data);
     return true;
 }

@@ -44,7 +44,7 @@ const char *req_query(const struct request *req, const char *name)
 
 static bool from_body(const struct request *req)
 {
-    return req->method == M_POST || req->method == M_PUT;
+    return req->method == M_POST || req->method == M_PUT || req->method == M_DELETE;
 }
 
 /* The value of name from the query or body; NULL when absent or JSON null. */

@@ -20,6 +20,7 @@
 
 extern const char migration_postgres_001_init[];
 extern const char migration_postgres_002_sender_accounts[];
+extern const char migration_postgres_003_privacy[];
 
 static const struct migration {
     int version;
@@ -27,6 +28,7 @@ static const struct migration {
 } migrations[] = {
     {1, migration_postgres_001_init},
     {2, migration_postgres_002_sender_accounts},
+    {3, migration_postgres_003_privacy},
 };
 
 enum {
@@ -480,6 +482,7 @@ static void pg_close(struct store *st)
 
 static const struct store_ops pg_ops = {
     PG_CORE_OPS
+    PG_PRIVACY_OPS
     PG_CAMPAIGN_OPS
     PG_SENDS_OPS
     PG_MISC_OPS
