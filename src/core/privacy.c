@@ -82,7 +82,7 @@ static void add_candidate(struct candidates *c, const char *s, struct arena *a)
         c->items = grown;
         c->cap = cap;
     }
-    c->items[c->count++] = s;
+    c->items[c->count++] = arena_strdup(a, s); /* outlives the JSON it came from */
 }
 
 /* Every address-shaped string and member name in v. */

@@ -34,10 +34,10 @@ enum privacyq {
 /* the last slot is the ping's (store_pg.c) */
 _Static_assert(PG_PRIVACY_BASE + Q_COUNT < PG_SLOTS - 1, "privacy statements overflow their slots");
 
-/* $1 the lower-cased address, $2 an ILIKE pattern mentioning it anywhere */
+/* $1 the lower-cased address; in MENTIONS queries, an ILIKE pattern mentioning it anywhere */
 #define RECIPIENT_OF                                                                               \
     "(lower(r.email) = $1 OR r.lead_id IN (SELECT id FROM leads WHERE email_key = $1))"
-#define MENTIONS(col_) col_ " ILIKE $2 ESCAPE '\\'"
+#define MENTIONS(col_) col_ " ILIKE $1 ESCAPE '\\'"
 
 static const char *const sql[Q_COUNT] = {
     [Q_LEADS_AFTER] = "SELECT " PG_LEAD_COLUMNS " FROM leads WHERE project_id = $1 AND id > $3 "
@@ -92,7 +92,7 @@ static const char *const sql[Q_COUNT] = {
     [Q_VACUUM] = "VACUUM sends, recipients, leads, projects, suppressions, cache, ads",
 };
 
-/* How many of (address, pattern) each erasure and record query takes. */
+/* Whether an erasure or record query takes the address (1) or the pattern (2) as $1. */
 static const int address_args[Q_COUNT] = {
     [Q_REC_LEADS] = 1,      [Q_REC_RECIPIENTS] = 1, [Q_REC_SENDS] = 1,
     [Q_REC_SUPPRESSIONS] = 1, [Q_REC_CACHE] = 2,    [Q_REC_ADS] = 2,
@@ -223,8 +223,7 @@ enum rc pg_erased_check(struct store *st, const char *const *tombstones, size_t 
 static struct pg_args address_args_of(enum privacyq id, const char *address, const char *pattern)
 {
     struct pg_args args = {0};
-    pg_arg_text(&args, address);
-    if (address_args[id] == 2) pg_arg_text(&args, pattern);
+    pg_arg_text(&args, address_args[id] == 2 ? pattern : address);
     return args;
 }
 
