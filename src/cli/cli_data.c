@@ -180,7 +180,8 @@ int cli_subject_export(int argc, char **argv)
         char *text = json_dumps(doc, JSON_INDENT(2));
         printf("%s\n", text);
         free(text);
-        log_info("subject export: %zu records printed", json_array_size(json_object_get(doc, "records")));
+        log_info("subject export: %zu records printed",
+                 json_array_size(json_object_get(doc, "records")));
     } else {
         fprintf(stderr, "leadgen: %s\n", err.msg);
     }

@@ -81,7 +81,8 @@ bool req_fail_rc(struct request *req, const struct err *err);
 const char *req_query(const struct request *req, const char *name);
 
 /* Parameters come from the query string for GET and from the JSON body for
- * POST, PUT and DELETE (from the query string when the body is not JSON). Strings are trimmed, must be valid UTF-8 and at most max_len
+ * POST, PUT and DELETE (from the query string when the body is not JSON).
+ * Strings are trimmed, must be valid UTF-8 and at most max_len
  * bytes; an empty string counts as missing. *out is NULL when optional and absent. */
 bool param_string(struct request *req, const char *name, bool required, size_t max_len,
                   const char **out);

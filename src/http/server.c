@@ -131,7 +131,8 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
     (void)pos;
     struct req_stream *s = cls;
     long n = s->read(s->state, out, max);
-    return n > 0 ? n : n == 0 ? MHD_CONTENT_READER_END_OF_STREAM : MHD_CONTENT_READER_END_WITH_ERROR;
+    if (n > 0) return n;
+    return n == 0 ? MHD_CONTENT_READER_END_OF_STREAM : MHD_CONTENT_READER_END_WITH_ERROR;
 }
 
 static void stream_done(void *cls)
@@ -449,8 +450,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         size_t route_limit = router_body_limit(&srv->routes, url, ctx->req.method,
                                                ctx->req.content_type);
         if (route_limit > MAX_BODY) ctx->body.limit = route_limit;
-        if (declared_too_large(conn, ctx->body.limit)) return fail_now(ctx, E_PAYLOAD_TOO_LARGE,
-                                                                       too_large_msg(ctx, too_large));
+        if (declared_too_large(conn, ctx->body.limit))
+            return fail_now(ctx, E_PAYLOAD_TOO_LARGE, too_large_msg(ctx, too_large));
         return MHD_YES;
     }
     if (ctx->state == CS_READY) return ctx->dropped ? MHD_NO : send_response(ctx);

@@ -141,7 +141,8 @@ enum { STORE_STATUS_LEN = 32 }; /* room for any campaign status name */
 /* One status change, applied only while the campaign is in `from`. With
  * populate (a launch), the same transaction adds the project's leads as
  * recipients (pending, due at now; leads marked invalid and addresses on the
- * user's suppression list, by address or domain, left out) and sets launched_at; when that would add
+ * user's suppression list, by address or domain, left out) and sets
+ * launched_at; when that would add
  * nobody, nothing changes and the answer is RC_INVALID with *recipients 0. */
 struct campaign_status_change {
     const char *from, *to;

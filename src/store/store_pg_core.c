@@ -114,7 +114,8 @@ static const char *const sql[Q_COUNT] = {
                       "$7::text, $8::text, $9::text, 0, $10::bigint, $11::text WHERE NOT EXISTS ("
                       PG_LEAD_REFUSED("$12::bigint", "$3", "$13::text", "$14::text") ") "
                       "ON CONFLICT (project_id, email_key) DO NOTHING",
-    [Q_LEAD_REFUSED] = "SELECT EXISTS (" PG_LEAD_REFUSED("$1::bigint", "$2::text", "$3::text", "$4::text") ")::int",
+    [Q_LEAD_REFUSED] = "SELECT EXISTS ("
+                       PG_LEAD_REFUSED("$1::bigint", "$2::text", "$3::text", "$4::text") ")::int",
 };
 
 #define RUN(id_, args_, what_) pg_run(c, PG_CORE_BASE + (id_), sql[id_], (args_), err, (what_))

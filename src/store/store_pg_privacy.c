@@ -101,7 +101,8 @@ static const int address_args[Q_COUNT] = {
     [Q_CLEAR_ADS] = 2,
 };
 
-#define RUN(id_, args_, what_) pg_run(c, PG_PRIVACY_BASE + (int)(id_), sql[id_], (args_), err, (what_))
+#define RUN(id_, args_, what_)                                                                     \
+    pg_run(c, PG_PRIVACY_BASE + (int)(id_), sql[id_], (args_), err, (what_))
 #define EXEC(id_, args_, changed_, what_)                                                          \
     pg_exec(c, PG_PRIVACY_BASE + (int)(id_), sql[id_], (args_), (changed_), err, (what_))
 #define ONE(id_, args_, out_, what_)                                                               \

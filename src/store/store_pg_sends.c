@@ -51,7 +51,8 @@ static const char *const sql[Q_COUNT] = {
     [Q_DUE_RECIPIENTS] = "SELECT r.id, r.lead_id, r.current_step, r.attempts, r.email, "
                          "l.firstname, l.lastname, l.company, l.website, l.phones, l.description, "
                          PG_SUPPRESSED("c.user_id", "l") " FROM recipients r "
-                         "JOIN leads l ON l.id = r.lead_id JOIN campaigns c ON c.id = r.campaign_id "
+                         "JOIN leads l ON l.id = r.lead_id "
+                         "JOIN campaigns c ON c.id = r.campaign_id "
                          "WHERE r.campaign_id = $1 AND r.next_send_at <= $2 "
                          "ORDER BY r.next_send_at, r.id LIMIT $3 FOR UPDATE OF r SKIP LOCKED",
     [Q_ACCOUNTS] = "SELECT " PG_ACCOUNT_COLUMNS ", a.secret, (SELECT COUNT(*) FROM sends s "

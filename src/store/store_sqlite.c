@@ -904,7 +904,8 @@ static enum rc sq_leads_list(struct store *st, int64_t user_id, int64_t project_
     struct lead *list = arena_alloc(a, (size_t)limit * sizeof *list);
     size_t n = 0;
     int r;
-    while (n < (size_t)limit && (r = sqlite3_step(q)) == SQLITE_ROW) sq_lead_from_row(q, a, &list[n++]);
+    while (n < (size_t)limit && (r = sqlite3_step(q)) == SQLITE_ROW)
+        sq_lead_from_row(q, a, &list[n++]);
     rc = (n == (size_t)limit || r == SQLITE_DONE) ? RC_OK : sq_fail(c, err, "leads list");
     sq_done(q);
     *out = list;

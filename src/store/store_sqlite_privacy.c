@@ -33,7 +33,8 @@ enum privacyq {
 _Static_assert(SQ_PRIVACY_BASE + Q_COUNT <= SQ_SLOTS, "privacy statements overflow their slots");
 
 /* ?1 the lower-cased address, ?2 a LIKE pattern mentioning it anywhere */
-#define RECIPIENT_OF "(lower(r.email) = ?1 OR r.lead_id IN (SELECT id FROM leads WHERE email_key = ?1))"
+#define RECIPIENT_OF                                                                               \
+    "(lower(r.email) = ?1 OR r.lead_id IN (SELECT id FROM leads WHERE email_key = ?1))"
 #define MENTIONS(col_) col_ " LIKE ?2 ESCAPE '\\'"
 
 static const char *const sql[Q_COUNT] = {
@@ -89,7 +90,7 @@ static const char *const sql[Q_COUNT] = {
 };
 
 #define Q(var_, id_)                                                                               \
-    sqlite3_stmt *var_ = sq_stmt(c, SQ_PRIVACY_BASE + (int)(id_), sql[id_], err);                      \
+    sqlite3_stmt *var_ = sq_stmt(c, SQ_PRIVACY_BASE + (int)(id_), sql[id_], err);                 \
     if (!var_) return RC_DB
 
 /* ---- leads for exports ------------------------------------------------------ */
@@ -166,7 +167,8 @@ enum rc sq_suppression_add(struct store *st, int64_t user_id, const char *const 
 {
     CONN(st, err);
     enum rc rc = sq_begin(c, err);
-    if (rc == RC_OK) rc = each_value(c, Q_SUPP_ADD, user_id, values, count, reason, now, added, err);
+    if (rc == RC_OK)
+        rc = each_value(c, Q_SUPP_ADD, user_id, values, count, reason, now, added, err);
     return sq_end(c, rc, err);
 }
 

@@ -45,7 +45,8 @@ static const char *const sendq_sql[Q_COUNT] = {
     [Q_DUE_RECIPIENTS] = "SELECT r.id, r.lead_id, r.current_step, r.attempts, r.email, "
                          "l.firstname, l.lastname, l.company, l.website, l.phones, l.description, "
                          SQ_SUPPRESSED("c.user_id", "l") " FROM recipients r "
-                         "JOIN leads l ON l.id = r.lead_id JOIN campaigns c ON c.id = r.campaign_id "
+                         "JOIN leads l ON l.id = r.lead_id "
+                         "JOIN campaigns c ON c.id = r.campaign_id "
                          "WHERE r.campaign_id = ?1 AND r.next_send_at <= ?2 "
                          "ORDER BY r.next_send_at, r.id LIMIT ?3",
     [Q_ACCOUNTS] = "SELECT " SQ_ACCOUNT_COLUMNS ", a.secret, (SELECT COUNT(*) FROM sends s "
@@ -292,7 +293,8 @@ static enum rc claim_recipient(struct conn *c, const struct send_claim *in, stru
     enum rc rc = sq_step_int(c, suppressed, &on_list, err, "suppression");
     if (rc != RC_OK) return rc;
     if (on_list)
-        return err_set(err, RC_CONFLICT, "recipient %lld is suppressed", (long long)in->recipient_id);
+        return err_set(err, RC_CONFLICT, "recipient %lld is suppressed",
+                       (long long)in->recipient_id);
     Q(linked, Q_ACCOUNT_LINKED);
     sqlite3_bind_int64(linked, 1, in->campaign_id);
     sqlite3_bind_int64(linked, 2, in->account_id);

@@ -102,7 +102,8 @@ TEST(privacy_erase_removes_every_record_and_keeps_a_tombstone)
     struct err err = {0};
     CHECK_INT(f.st->ops->suppression_add(f.st, f.u2, sup, 1, "unsubscribe", T0, &n, &err), RC_OK);
     CHECK_INT(f.st->ops->cache_put(f.st, "crawl\x1fhttps://example.com/", "crawl",
-                                   "{\"emails\":[\"jane.doe@example.com\"]}", (int64_t)T0 + 999999999,
+                                   "{\"emails\":[\"jane.doe@example.com\"]}",
+                                   (int64_t)T0 + 999999999,
                                    &err),
               RC_OK);
     CHECK_INT(f.st->ops->cache_put(f.st, "crawl\x1fhttps://else.com/", "crawl",
