@@ -252,3 +252,24 @@ def test_subject_export_and_erase_across_two_users():
             assert "cached" not in again or not again["cached"]
             assert again["all_emails"] == ["office@acme-plumbing.com"]
             assert "maria.rossi@acme-plumbing.com" not in json.dumps(again).lower()
+
+
+def test_cli_leads_import_and_export():
+    with Server() as s:
+        pid = s.create_project("Cli")
+        path = os.path.join(s.tmp, "in.csv")
+        with open(path, "w", newline="") as f:
+            f.write("Email Address,Company\r\na@x.com,\"A, Inc.\"\r\nbad,\r\nb@x.com,=1+2\r\n")
+        proc = s.cli("leads", "import", ADMIN, pid, path)
+        assert proc.returncode == 0, proc.stderr
+        counts = json.loads(proc.stdout)
+        assert (counts["added"], counts["invalid"]) == (2, 1), counts
+        assert counts["rejected"][0]["row"] == 3
+        assert "2/2 rows" in proc.stderr
+        out = s.cli("leads", "export", ADMIN, pid)
+        assert out.returncode == 0, out.stderr
+        rows = rows_of(out.stdout)
+        assert rows[0] == HEADER and [r[1] for r in rows[1:]] == ["a@x.com", "b@x.com"]
+        assert rows[2][4] == "'=1+2"
+        assert out.stdout == export_csv(s, pid)
+        assert s.cli("leads", "import", ADMIN, 999, path).returncode != 0
