@@ -20,7 +20,7 @@
 
 extern const char migration_postgres_001_init[];
 extern const char migration_postgres_002_sender_accounts[];
-extern const char migration_postgres_003_privacy[];
+extern const char migration_postgres_007_privacy[];
 
 static const struct migration {
     int version;
@@ -28,7 +28,7 @@ static const struct migration {
 } migrations[] = {
     {1, migration_postgres_001_init},
     {2, migration_postgres_002_sender_accounts},
-    {3, migration_postgres_003_privacy},
+    {7, migration_postgres_007_privacy},
 };
 
 enum {
