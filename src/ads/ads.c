@@ -3,6 +3,7 @@
 
 #include "base/clock.h"
 #include "base/str.h"
+#include "core/privacy.h"
 #include "crawl/crawl.h"
 
 #include <ctype.h>
@@ -138,8 +139,14 @@ static void enrich(struct store *st, const struct ad *ads, size_t n, const struc
     for (size_t j = 0; j < count; j++) {
         pthread_join(threads[j], NULL);
         if (!jobs[j].contact) continue; /* a failed landing page: empty, retried next time */
-        char *text = json_dumps(jobs[j].contact, JSON_COMPACT);
         struct err err = {0};
+        /* the history is kept for good: an erased address must not come back into it */
+        if (privacy_scrub_answer(st, jobs[j].contact, &err) != RC_OK) {
+            json_decref(jobs[j].contact);
+            jobs[j].contact = NULL;
+            continue;
+        }
+        char *text = json_dumps(jobs[j].contact, JSON_COMPACT);
         if (text) st->ops->ads_set_contact(st, ads[slot_of[j]].id, text, now, &err);
         free(text);
         contacts[slot_of[j]] = jobs[j].contact;

@@ -2,6 +2,8 @@
  * Never served from the response cache: every request searches afresh. */
 #include "api/api.h"
 
+#include "core/privacy.h"
+
 #include "ads/ads.h"
 #include "finder/finder.h"
 
@@ -71,6 +73,7 @@ bool api_ads_run(struct request *req)
                          &req->provider, &err);
     if (rc == RC_UPSTREAM) return req_fail(req, E_SEARCH_ERROR, "%s", err.msg);
     if (rc != RC_OK) return req_fail_rc(req, &err);
+    if (privacy_scrub_answer(req->store, req->data, &err) != RC_OK) return req_fail_rc(req, &err);
     record_contacts(req);
     return true;
 }

@@ -46,6 +46,11 @@ bool api_leads_list_run(struct request *req);
 bool api_leads_add_parse(struct request *req);
 bool api_leads_add_run(struct request *req);
 
+bool api_suppression_list_run(struct request *req);
+bool api_suppression_change_parse(struct request *req);
+bool api_suppression_add_run(struct request *req);
+bool api_suppression_remove_run(struct request *req);
+
 bool api_places_search_parse(struct request *req);
 bool api_places_search_run(struct request *req);
 bool api_places_reviews_parse(struct request *req);

@@ -3,6 +3,7 @@
  * is found; cached 14 days per normalised URL. */
 #include "api/api.h"
 
+#include "core/privacy.h"
 #include "crawl/crawl.h"
 #include "crawl/result.h"
 #include "finder/finder.h"
@@ -52,7 +53,9 @@ bool api_crawl_run(struct request *req)
     if (rc != RC_OK) return req_fail(req, E_CRAWL_ERROR, "Could not fetch %s: %s", p->url, err.msg);
     r.domain = crawl_domain_echo(p->input, r.url, &req->arena);
     req->data = crawl_result_json(&r);
-    req->cost = crawl_result_cost(&r);
+    /* erased addresses leave the answer before it is billed, cached or remembered */
+    if (privacy_scrub_answer(req->store, req->data, &err) != RC_OK) return req_fail_rc(req, &err);
+    req->cost = crawl_data_cost(req->data);
     finder_record_sightings(req->store, "crawl", req->data, NULL);
     return true;
 }

@@ -1,20 +1,28 @@
-/* leads.php: list a project's leads, and add up to 500 at once with
- * per-project case-insensitive deduplication and names derived from emails. */
+/* leads.php: list a project's leads (JSON pages, or the whole project as a
+ * streamed CSV), and add up to 500 at once as JSON or up to 50,000 as CSV,
+ * with per-project case-insensitive deduplication, names derived from
+ * emails, and suppressed or erased addresses refused. */
 #include "api/api.h"
 
+#include "base/buf.h"
 #include "base/clock.h"
 #include "base/str.h"
+#include "leads/csv.h"
 #include "leads/leads.h"
 
+#include <stdlib.h>
 #include <string.h>
 
-enum { LEADS_MAX_ADD = 500, LEADS_MAX_LIMIT = 500, LEAD_FIELD_MAX = 2000 };
+enum { LEADS_MAX_ADD = 500, LEADS_MAX_LIMIT = 500, LEAD_FIELD_MAX = 2000, CSV_PAGE = 1000 };
 
 struct leads_params {
     int64_t project_id, limit, offset;
+    bool csv;           /* GET: format=csv; POST: a text/csv body */
     struct lead *leads; /* valid leads to add */
     size_t count;
     int64_t invalid;
+    const struct csv_rejected *rejected; /* CSV rows refused, with why */
+    size_t rejected_count;
 };
 
 static bool parse_project_id(struct request *req, struct leads_params *p)
@@ -25,23 +33,98 @@ static bool parse_project_id(struct request *req, struct leads_params *p)
 bool api_leads_list_parse(struct request *req)
 {
     struct leads_params *p = req->params = arena_alloc(&req->arena, sizeof *p);
-    return parse_project_id(req, p) &&
-           param_int(req, "limit", false, 100, 1, LEADS_MAX_LIMIT, &p->limit) &&
+    const char *format;
+    if (!parse_project_id(req, p) || !param_string(req, "format", false, 8, &format))
+        return false;
+    if (format && strcmp(format, "json") != 0 && strcmp(format, "csv") != 0)
+        return req_fail(req, E_INVALID_PARAM, "Parameter 'format' must be json or csv.");
+    p->csv = format && strcmp(format, "csv") == 0;
+    return param_int(req, "limit", false, 100, 1, LEADS_MAX_LIMIT, &p->limit) &&
            param_int(req, "offset", false, 0, 0, INT64_MAX / 2, &p->offset);
 }
 
 static json_t *lead_json(const struct lead *l)
 {
-    return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:o}", "id",
+    return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:o}", "id",
                      (json_int_t)l->id, "email", l->email, "firstname", l->firstname, "lastname",
                      l->lastname, "company", l->company, "website", l->website, "phones",
                      l->phones, "description", l->description, "verified", l->verified,
-                     "created_at", api_datetime_json(l->created_at));
+                     "source", l->source ? l->source : "", "created_at",
+                     api_datetime_json(l->created_at));
+}
+
+/* ---- the CSV export: pages of leads pulled as the client reads ------------ */
+
+struct csv_export {
+    struct store *store;
+    int64_t user_id, project_id, after_id;
+    struct buf pending; /* rendered rows not yet handed out */
+    size_t sent;        /* bytes of pending already handed out */
+    bool finished;      /* no more pages */
+};
+
+/* Renders the next page into pending; false on a store failure. */
+static bool export_page(struct csv_export *x)
+{
+    struct arena a;
+    arena_init(&a);
+    struct lead *leads;
+    size_t n = 0;
+    struct err err = {0};
+    bool ok = x->store->ops->leads_after(x->store, x->user_id, x->project_id, x->after_id,
+                                         CSV_PAGE, &a, &leads, &n, &err) == RC_OK;
+    buf_reset(&x->pending);
+    x->sent = 0;
+    for (size_t i = 0; ok && i < n; i++) csv_lead_row(&x->pending, &leads[i]);
+    if (ok && n) x->after_id = leads[n - 1].id;
+    x->finished = ok && n < CSV_PAGE;
+    arena_cleanup(&a);
+    return ok;
+}
+
+static long export_read(void *state, char *out, size_t max)
+{
+    struct csv_export *x = state;
+    if (x->sent == x->pending.len) {
+        if (x->finished) return 0;
+        if (!export_page(x)) return -1;
+        if (x->pending.len == 0) return 0;
+    }
+    size_t n = x->pending.len - x->sent;
+    if (n > max) n = max;
+    memcpy(out, x->pending.data + x->sent, n);
+    x->sent += n;
+    return (long)n;
+}
+
+static void export_done(void *state)
+{
+    struct csv_export *x = state;
+    buf_free(&x->pending);
+    free(x);
+}
+
+static bool leads_csv_run(struct request *req, const struct leads_params *p)
+{
+    struct project project;
+    struct err err = {0};
+    if (req->store->ops->project_get(req->store, req->user_id, p->project_id, &req->arena,
+                                     &project, &err) != RC_OK)
+        return req_fail_rc(req, &err);
+    struct csv_export *x = xcalloc(1, sizeof *x);
+    *x = (struct csv_export){.store = req->store, .user_id = req->user_id,
+                             .project_id = p->project_id};
+    buf_init(&x->pending, 0);
+    csv_leads_header(&x->pending);
+    req->stream = (struct req_stream){.read = export_read, .done = export_done, .state = x};
+    req->raw_type = "text/csv; charset=utf-8";
+    return true;
 }
 
 bool api_leads_list_run(struct request *req)
 {
     const struct leads_params *p = req->params;
+    if (p->csv) return leads_csv_run(req, p);
     struct lead *leads;
     size_t n;
     int64_t total;
@@ -85,7 +168,8 @@ static bool parse_lead(struct request *req, json_t *obj, size_t i, struct lead *
         !lead_field(req, obj, i, "company", &l->company) ||
         !lead_field(req, obj, i, "website", &l->website) ||
         !lead_field(req, obj, i, "phones", &l->phones) ||
-        !lead_field(req, obj, i, "description", &l->description))
+        !lead_field(req, obj, i, "description", &l->description) ||
+        !lead_field(req, obj, i, "source", &l->source))
         return false;
     *valid = l->email && lead_email_valid(l->email);
     if (!*valid) return true;
@@ -96,12 +180,28 @@ static bool parse_lead(struct request *req, json_t *obj, size_t i, struct lead *
     return true;
 }
 
+/* A text/csv body (the router left req->json NULL): the rows become leads. */
+static bool parse_csv(struct request *req, struct leads_params *p)
+{
+    struct csv_import in;
+    struct err err = {0};
+    if (csv_leads_read(req->body ? req->body : "", req->body_len, &req->arena, &in, &err) != RC_OK)
+        return req_fail(req, E_INVALID_PARAM, "%s", err.msg);
+    struct csv_rejected *rejected = arena_alloc(&req->arena, sizeof in.rejected);
+    memcpy(rejected, in.rejected, sizeof in.rejected);
+    *p = (struct leads_params){.project_id = p->project_id, .csv = true, .leads = in.leads,
+                               .count = in.count, .invalid = in.invalid, .rejected = rejected,
+                               .rejected_count = in.rejected_count};
+    return true;
+}
+
 bool api_leads_add_parse(struct request *req)
 {
     struct leads_params *p = req->params = arena_alloc(&req->arena, sizeof *p);
     json_t *items;
-    if (!parse_project_id(req, p) || !param_array(req, "leads", true, LEADS_MAX_ADD, &items))
-        return false;
+    if (!parse_project_id(req, p)) return false;
+    if (!req->json) return parse_csv(req, p);
+    if (!param_array(req, "leads", true, LEADS_MAX_ADD, &items)) return false;
     p->leads = arena_alloc(&req->arena, json_array_size(items) * sizeof *p->leads);
     size_t i;
     json_t *obj;
@@ -120,12 +220,21 @@ bool api_leads_add_run(struct request *req)
     const struct leads_params *p = req->params;
     struct leads_added added;
     struct err err = {0};
-    if (req->store->ops->leads_add(req->store, req->user_id, p->project_id, p->leads, p->count,
-                                   clock_now(), &added, &err) != RC_OK)
+    if (leads_add(req->store, req->user_id, p->project_id, p->leads, p->count, clock_now(),
+                  &req->arena, &added, &err) != RC_OK)
         return req_fail_rc(req, &err);
-    req->data = json_pack("{s:I, s:I, s:I, s:I, s:I}", "project_id", (json_int_t)p->project_id,
-                          "added", (json_int_t)added.added, "duplicates",
-                          (json_int_t)added.duplicates, "invalid", (json_int_t)p->invalid,
+    req->data = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "project_id",
+                          (json_int_t)p->project_id, "added", (json_int_t)added.added,
+                          "duplicates", (json_int_t)added.duplicates, "invalid",
+                          (json_int_t)p->invalid, "suppressed", (json_int_t)added.suppressed,
                           "leads_count", (json_int_t)added.total);
+    if (p->csv) {
+        json_t *rejected = json_array();
+        for (size_t i = 0; i < p->rejected_count; i++)
+            json_array_append_new(rejected, json_pack("{s:I, s:s}", "row",
+                                                      (json_int_t)p->rejected[i].row, "reason",
+                                                      p->rejected[i].reason));
+        json_object_set_new(req->data, "rejected", rejected);
+    }
     return true;
 }

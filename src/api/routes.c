@@ -24,8 +24,15 @@ const struct route api_routes[] = {
      .parse = api_projects_create_parse, .run = api_projects_create_run},
     {.file = "leads.php", .method = M_GET, .endpoint = "leads", .parse = api_leads_list_parse,
      .run = api_leads_list_run},
-    {.file = "leads.php", .method = M_POST, .endpoint = "leads", .parse = api_leads_add_parse,
-     .run = api_leads_add_run},
+    /* a JSON body, or a CSV file of up to 16 MiB */
+    {.file = "leads.php", .method = M_POST, .endpoint = "leads", .raw_type = "text/csv",
+     .raw_max_body = 16 << 20, .parse = api_leads_add_parse, .run = api_leads_add_run},
+    {.file = "suppression.php", .method = M_GET, .endpoint = "suppression",
+     .run = api_suppression_list_run},
+    {.file = "suppression.php", .method = M_POST, .endpoint = "suppression",
+     .parse = api_suppression_change_parse, .run = api_suppression_add_run},
+    {.file = "suppression.php", .method = M_DELETE, .endpoint = "suppression",
+     .parse = api_suppression_change_parse, .run = api_suppression_remove_run},
     /* 10 credits for more than 7 results, else 1 per unique email, 0 without results */
     {.file = "search.php", .method = M_GET, .endpoint = "search", .upstream = true,
      .job = JOB_UPSTREAM, .max_credits = 10, .cache_ttl = 7 * DAY, .parse = api_search_parse,

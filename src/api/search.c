@@ -7,6 +7,7 @@
 #include "api/api.h"
 
 #include "core/cache.h"
+#include "core/privacy.h"
 #include "finder/finder.h"
 #include "serp/serp.h"
 
@@ -214,8 +215,9 @@ bool api_search_run(struct request *req)
     json_object_set_new(d, "emails", emails);
     json_object_set_new(d, "phones", phones);
     json_object_set_new(d, "provider", str(served->name));
-    req->cost = search_cost(page.results_count, json_array_size(emails));
     req->data = d;
+    if (privacy_scrub_answer(req->store, d, &err) != RC_OK) return req_fail_rc(req, &err);
+    req->cost = search_cost(page.results_count, json_array_size(emails));
     finder_record_sightings(req->store, "search", d, NULL);
     return true;
 }

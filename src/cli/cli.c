@@ -2,6 +2,7 @@
  * command opens the store from the configuration and calls the same core
  * and store operations the API uses. */
 #include "cli/cli.h"
+#include "cli/cli_int.h"
 
 #include "base/buf.h"
 #include "base/clock.h"
@@ -94,6 +95,11 @@ static struct store *open_store(void)
     struct store *st = store_open_with(cfg.db, &opt, &err);
     if (!st) complain("%s", err.msg);
     return st;
+}
+
+struct store *cli_open_store(void)
+{
+    return open_store();
 }
 
 /* What a command about one user's data holds: the store, the user, an arena
@@ -993,6 +999,14 @@ static const struct command commands[] = {
     {"account remove", "account remove EMAIL ID", cmd_account_remove,
      "remove a sending account no campaign uses"},
     {"crawl", "crawl URL", cmd_crawl, "crawl a site as crawl.php does; prints the data object"},
+    {"leads import", "leads import EMAIL PROJECT_ID FILE.csv", cli_leads_import,
+     "add a CSV file's rows to a user's project as leads.php does; prints the counts"},
+    {"leads export", "leads export EMAIL PROJECT_ID [FILE.csv]", cli_leads_export,
+     "write a project's leads as CSV (to stdout without FILE)"},
+    {"subject export", "subject export ADDRESS", cli_subject_export,
+     "print every record of every user that holds ADDRESS, as JSON (GDPR art. 15)"},
+    {"subject erase", "subject erase ADDRESS", cli_subject_erase,
+     "erase ADDRESS everywhere and keep only a keyed hash so it never returns (GDPR art. 17)"},
     {"migrate", "migrate [--dry-run]", cmd_migrate,
      "apply pending store migrations; --dry-run lists them and changes nothing"},
     {"help", "help", cmd_help, "show this list (also --help)"},

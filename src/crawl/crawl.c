@@ -204,6 +204,43 @@ static bool is_html(const struct http_response *r)
 }
 
 /* Parses one fetched page into the merged result; false when it is not an HTML page. */
+/* Notes that item was found on url (the first CRAWL_MAX_SOURCES pages each). */
+static void add_source(struct crawl_result *out, const char *item, const char *url,
+                       struct arena *a)
+{
+    struct crawl_source *s = NULL;
+    for (size_t i = 0; i < out->sources_count && !s; i++)
+        if (strcmp(out->sources[i].item, item) == 0) s = &out->sources[i];
+    if (!s) {
+        if (out->sources_count == out->sources_cap) {
+            size_t cap = out->sources_cap ? out->sources_cap * 2 : 16;
+            struct crawl_source *grown = arena_alloc(a, cap * sizeof *grown);
+            if (out->sources_count) memcpy(grown, out->sources, out->sources_count * sizeof *grown);
+            out->sources = grown;
+            out->sources_cap = cap;
+        }
+        s = &out->sources[out->sources_count++];
+        s->item = item;
+    }
+    for (size_t i = 0; i < s->count; i++)
+        if (strcmp(s->urls[i], url) == 0) return;
+    if (s->count < CRAWL_MAX_SOURCES) s->urls[s->count++] = url;
+}
+
+/* A page's emails and phones, under the form merged keeps (phones match by number). */
+static void note_sources(struct crawl_result *out, const struct extract_result *page,
+                         const char *url, struct arena *a)
+{
+    const struct extract_result *m = &out->merged;
+    for (size_t i = 0; i < page->emails_count; i++) add_source(out, page->emails[i], url, a);
+    for (size_t i = 0; i < page->phones_count; i++)
+        for (size_t j = 0; j < m->phones_count; j++)
+            if (strcmp(m->phones_normalized[j], page->phones_normalized[i]) == 0) {
+                add_source(out, m->phones[j], url, a);
+                break;
+            }
+}
+
 static bool take_page(const struct http_response *r, struct arena *a, struct crawl_result *out,
                       struct extract_result *page)
 {
@@ -214,6 +251,7 @@ static bool take_page(const struct http_response *r, struct arena *a, struct cra
     extract_result_init(page);
     if (extract_page(text, len, r->final_url, a, page) != RC_OK) return false;
     extract_merge(&out->merged, page, a);
+    note_sources(out, page, arena_strdup(a, r->final_url), a);
     out->pages_crawled++;
     if (out->progress)
         out->progress->page(out->progress->cls, out->pages_crawled, out->merged.emails_count);

@@ -14,7 +14,14 @@
 
 #include <stdbool.h>
 
-enum { CRAWL_MAX_PAGES = 15 };
+enum { CRAWL_MAX_PAGES = 15, CRAWL_MAX_SOURCES = 5 };
+
+/* Where one email or phone (as in merged) was found: the first pages' URLs. */
+struct crawl_source {
+    const char *item;
+    const char *urls[CRAWL_MAX_SOURCES];
+    size_t count;
+};
 
 /* Told after each page is parsed (the CLI's progress line). */
 struct crawl_progress {
@@ -31,6 +38,8 @@ struct crawl_result {
     struct extract_result merged;
     const char **site_emails; /* emails on the site's registrable domain */
     size_t site_emails_count;
+    struct crawl_source *sources; /* provenance of merged's emails and phones */
+    size_t sources_count, sources_cap;
 };
 
 struct crawl_options {

@@ -15,5 +15,7 @@ enum { CRAWL_MAX_CREDITS = 15 };
 /* A new reference. */
 json_t *crawl_result_json(const struct crawl_result *r);
 int64_t crawl_result_cost(const struct crawl_result *r);
+/* The same rule on a data object (after erased addresses were taken out of it). */
+int64_t crawl_data_cost(const json_t *data);
 
 #endif

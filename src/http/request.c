@@ -42,9 +42,11 @@ const char *req_query(const struct request *req, const char *name)
     return NULL;
 }
 
+/* A raw (non-JSON) body leaves the parameters in the query string. */
 static bool from_body(const struct request *req)
 {
-    return req->method == M_POST || req->method == M_PUT;
+    return (req->method == M_POST || req->method == M_PUT || req->method == M_DELETE) &&
+           req->json;
 }
 
 /* The value of name from the query or body; NULL when absent or JSON null. */

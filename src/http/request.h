@@ -24,6 +24,15 @@ struct query_arg {
 
 struct route;
 
+/* A success answer streamed in pieces (any size): read fills up to max bytes
+ * and returns how many, 0 at the end, or -1 on a failure (the connection is
+ * then cut). done releases state; the server calls it exactly once. */
+struct req_stream {
+    long (*read)(void *state, char *out, size_t max);
+    void (*done)(void *state);
+    void *state; /* the handler's, heap-allocated: it outlives the request */
+};
+
 struct request {
     struct arena arena;
     struct store *store;
@@ -37,7 +46,8 @@ struct request {
     const char *nul_arg; /* a query parameter whose name or value held a NUL byte */
     const char *body;
     size_t body_len;
-    json_t *json; /* the parsed body of POST/PUT, a JSON object */
+    const char *content_type; /* the request's Content-Type header, or NULL */
+    json_t *json; /* the parsed body of POST/PUT, a JSON object; NULL for a raw body */
     const char *api_key;
     const char *client; /* the client's address, as text */
     int64_t user_id;
@@ -50,6 +60,7 @@ struct request {
     size_t raw_len;
     const char *raw_type;  /* its Content-Type; NULL: JSON */
     int raw_status;        /* its status; 0: 200 */
+    struct req_stream stream; /* with raw_type: the answer comes from here instead */
     bool auth_pending;     /* the licence service must be asked (blocking) */
     bool prepared;         /* parsed and cache-checked already (router_begin) */
     const char *cache_key; /* the response-cache key when the route caches, else NULL */
@@ -81,7 +92,8 @@ bool req_fail_rc(struct request *req, const struct err *err);
 const char *req_query(const struct request *req, const char *name);
 
 /* Parameters come from the query string for GET and from the JSON body for
- * POST and PUT. Strings are trimmed, must be valid UTF-8 and at most max_len
+ * POST, PUT and DELETE (from the query string when the body is not JSON).
+ * Strings are trimmed, must be valid UTF-8 and at most max_len
  * bytes; an empty string counts as missing. *out is NULL when optional and absent. */
 bool param_string(struct request *req, const char *name, bool required, size_t max_len,
                   const char **out);

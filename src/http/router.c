@@ -14,6 +14,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static const char *const api_prefixes[] = {"/v2/api/v1/", "/api/v1/"};
 
@@ -53,6 +54,26 @@ static bool match_route(const struct route_table *table, struct request *req)
         return req_fail(req, E_METHOD_NOT_ALLOWED, "Method %s is not allowed on %s.",
                         req->method_name, req->url);
     return req_fail(req, E_NOT_FOUND, "No endpoint at %s.", req->url);
+}
+
+/* Whether the request's Content-Type names the route's raw body type. */
+static bool raw_body_of(const struct route *r, const char *content_type)
+{
+    size_t n = r->raw_type ? strlen(r->raw_type) : 0;
+    return n && content_type && strncasecmp(content_type, r->raw_type, n) == 0 &&
+           (content_type[n] == '\0' || content_type[n] == ';' || content_type[n] == ' ');
+}
+
+size_t router_body_limit(const struct route_table *table, const char *url,
+                         enum http_method method, const char *content_type)
+{
+    const char *file = strip_prefix(url);
+    for (size_t i = 0; file && i < table->count; i++) {
+        const struct route *r = &table->rows[i];
+        if (r->method == method && strcmp(r->file, file) == 0 && raw_body_of(r, content_type))
+            return r->raw_max_body;
+    }
+    return 0;
 }
 
 const char *router_allowed(const struct route_table *table, struct request *req)
@@ -183,7 +204,8 @@ enum router_step router_begin(const struct route_table *table, struct request *r
 static bool decode_body(struct request *req)
 {
     /* pages read their own (form) bodies; only the API speaks JSON */
-    if ((req->method != M_POST && req->method != M_PUT) || req->route->file[0] == '/') return true;
+    if (!(req->method & (M_POST | M_PUT | M_DELETE)) || req->route->file[0] == '/') return true;
+    if (raw_body_of(req->route, req->content_type)) return true; /* parse reads req->body */
     if (req->body_len == 0) {
         req->json = json_object();
         return true;
@@ -276,7 +298,8 @@ static void run_billed(struct request *req)
     }
     req->reserved = reserved;
     bool ok = r->run(req);
-    if (ok && !req->data) ok = req_fail(req, E_INTERNAL, "Handler produced no data.");
+    if (ok && !req->data && !req->stream.read)
+        ok = req_fail(req, E_INTERNAL, "Handler produced no data.");
     if (r->max_credits > 0) {
         int64_t charged = 0;
         if (req->store->ops->credits_settle(req->store, reservation, ok ? req->cost : 0, &charged,

@@ -28,6 +28,10 @@ struct route {
     /* the rendered answer is kept in process per user and cache key while the store is
      * unchanged, at most 1 s (core/hotcache.h): for hot reads that only touch the store */
     bool hot_cache;
+    /* a body of this Content-Type (e.g. "text/csv") is not decoded as JSON: parse
+     * reads req->body, which may then be up to raw_max_body bytes */
+    const char *raw_type;
+    size_t raw_max_body;
     bool (*parse)(struct request *req);            /* validate into req->params */
     const char *(*cache_key)(struct request *req); /* from the parsed params (both caches) */
     bool (*run)(struct request *req);              /* set req->data and req->cost */
@@ -51,6 +55,10 @@ char *router_response(struct request *req, int *status, size_t *len);
 void router_on_job_queued(void (*wake)(void));
 /* Whether the answer bills (an X-Credits-Used header): the route reserves credits. */
 bool router_billable(const struct request *req);
+/* The largest body the route for (url, method, content_type) accepts beyond the
+ * server's default cap; 0: the default. Called when a request's headers are in. */
+size_t router_body_limit(const struct route_table *table, const char *url,
+                         enum http_method method, const char *content_type);
 /* Methods table allows on req->file, for the Allow header of a 405 ("GET, POST"). */
 const char *router_allowed(const struct route_table *table, struct request *req);
 

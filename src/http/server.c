@@ -132,11 +132,14 @@ static struct conn_ctx *ctx_new(struct server *srv, struct MHD_Connection *conn,
     MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, collect_arg, req);
     const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
     if (auth) req->authorization = arena_strdup(&req->arena, auth);
+    const char *type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
+    req->content_type = type ? arena_strdup(&req->arena, type) : NULL;
     return ctx;
 }
 
 static void ctx_free(struct conn_ctx *ctx)
 {
+    if (ctx->req.stream.done) ctx->req.stream.done(ctx->req.stream.state); /* never sent */
     json_decref(ctx->req.json);
     json_decref(ctx->req.data);
     buf_free(&ctx->body);
@@ -200,13 +203,42 @@ static enum MHD_Result answer_preflight(struct conn_ctx *ctx)
     return r;
 }
 
-static enum MHD_Result send_response(struct conn_ctx *ctx)
+static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
+{
+    (void)pos;
+    struct req_stream *s = cls;
+    long n = s->read(s->state, out, max);
+    if (n > 0) return n;
+    return n == 0 ? MHD_CONTENT_READER_END_OF_STREAM : MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+static void stream_done(void *cls)
+{
+    struct req_stream *s = cls;
+    s->done(s->state);
+    free(s);
+}
+
+/* The request's stream (which the response now owns), or its buffered answer. */
+static struct MHD_Response *response_of(struct conn_ctx *ctx)
 {
     struct request *req = &ctx->req;
     size_t len;
     char *body = router_response(req, &ctx->status, &len);
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer_with_free_callback(len, body, free);
+    if (!req->stream.read || req->error != E_NONE)
+        return MHD_create_response_from_buffer_with_free_callback(len, body, free);
+    free(body);
+    struct req_stream *s = xmalloc(sizeof *s);
+    *s = req->stream;
+    req->stream = (struct req_stream){0};
+    return MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, stream_read, s,
+                                             stream_done);
+}
+
+static enum MHD_Result send_response(struct conn_ctx *ctx)
+{
+    struct request *req = &ctx->req;
+    struct MHD_Response *resp = response_of(ctx);
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
                             req->raw_type && req->error == E_NONE
                                 ? req->raw_type
@@ -465,11 +497,17 @@ static enum MHD_Result queue_job(struct server *srv, struct conn_ctx *ctx)
 
 /* ---- the access handler --------------------------------------------------- */
 
-static bool declared_too_large(struct MHD_Connection *conn)
+static bool declared_too_large(struct MHD_Connection *conn, size_t limit)
 {
     const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
     int64_t n;
-    return cl && str_parse_int64(cl, &n) && n > MAX_BODY;
+    return cl && str_parse_int64(cl, &n) && (uint64_t)n > limit;
+}
+
+static const char *too_large_msg(const struct conn_ctx *ctx, char out[64])
+{
+    snprintf(out, 64, "Request body is larger than %zu MiB.", ctx->body.limit >> 20);
+    return out;
 }
 
 static enum MHD_Result fail_now(struct conn_ctx *ctx, enum api_error e, const char *msg)
@@ -486,11 +524,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     (void)version;
     struct server *srv = cls;
     struct conn_ctx *ctx = *con_cls;
-    static const char too_large[] = "Request body is larger than 1 MiB.";
+    char too_large[64];
     if (!ctx) {
         *con_cls = ctx = ctx_new(srv, conn, url, method);
         watch_set(srv, conn, true);
-        if (declared_too_large(conn)) return fail_now(ctx, E_PAYLOAD_TOO_LARGE, too_large);
+        size_t route_limit = router_body_limit(&srv->routes, url, ctx->req.method,
+                                               ctx->req.content_type);
+        if (route_limit > MAX_BODY) ctx->body.limit = route_limit;
+        if (declared_too_large(conn, ctx->body.limit))
+            return fail_now(ctx, E_PAYLOAD_TOO_LARGE, too_large_msg(ctx, too_large));
         if (is_preflight(srv, conn, method)) return answer_preflight(ctx);
         return MHD_YES;
     }
@@ -502,7 +544,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_data_size = 0;
         return MHD_YES;
     }
-    if (ctx->body.too_big) return fail_now(ctx, E_PAYLOAD_TOO_LARGE, too_large);
+    if (ctx->body.too_big)
+        return fail_now(ctx, E_PAYLOAD_TOO_LARGE, too_large_msg(ctx, too_large));
     ctx->req.body = ctx->body.data;
     ctx->req.body_len = ctx->body.len;
     if (router_begin(&srv->routes, &ctx->req) == ROUTER_DONE) {

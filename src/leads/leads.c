@@ -1,6 +1,8 @@
 /* Lead email syntax and name derivation. */
 #include "leads/leads.h"
 
+#include "core/privacy.h"
+
 #include <ctype.h>
 #include <string.h>
 #include <strings.h>
@@ -116,4 +118,13 @@ void lead_names_from_email(const char *email, struct arena *a, const char **firs
     if (nparts == 0) return;
     *first = capitalised(a, part[0], plen[0]);
     if (nparts > 1) *last = capitalised(a, part[nparts - 1], plen[nparts - 1]);
+}
+
+enum rc leads_add(struct store *st, int64_t user_id, int64_t project_id, struct lead *leads,
+                  size_t count, int64_t now, struct arena *a, struct leads_added *out,
+                  struct err *err)
+{
+    enum rc rc = privacy_mark_leads(st, leads, count, a, err);
+    if (rc != RC_OK) return rc;
+    return st->ops->leads_add(st, user_id, project_id, leads, count, now, out, err);
 }

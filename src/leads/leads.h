@@ -5,6 +5,7 @@
 #define LEADGEN_LEADS_LEADS_H
 
 #include "base/mem.h"
+#include "store/store.h"
 
 #include <stdbool.h>
 
@@ -18,5 +19,12 @@ void lead_names_from_email(const char *email, struct arena *a, const char **firs
                            const char **last);
 /* True for role and generic mailboxes (info, sales, admin, noreply, ...). */
 bool lead_is_role_local(const char *local, unsigned long len);
+
+/* Adds leads to a project as every entry point must: each address's
+ * tombstone is set first, so an erased address is refused (counted in
+ * out->suppressed, as are addresses on the user's suppression list). */
+enum rc leads_add(struct store *st, int64_t user_id, int64_t project_id, struct lead *leads,
+                  size_t count, int64_t now, struct arena *a, struct leads_added *out,
+                  struct err *err);
 
 #endif

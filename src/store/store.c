@@ -38,6 +38,18 @@ const char *store_like_mention(struct arena *a, const char *domain)
     return out;
 }
 
+const char *store_like_contains(struct arena *a, const char *text)
+{
+    char *out = arena_alloc(a, strlen(text) * 2 + 3), *o = out;
+    *o++ = '%';
+    for (const char *t = text; *t; t++) {
+        if (*t == '%' || *t == '_' || *t == '\\') *o++ = '\\';
+        *o++ = *t;
+    }
+    *o++ = '%';
+    return out;
+}
+
 bool store_is_postgres(const char *url)
 {
     return str_has_prefix(url, "postgres://") || str_has_prefix(url, "postgresql://");

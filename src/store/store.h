@@ -50,10 +50,35 @@ struct lead {
     const char *firstname, *lastname, *company, *website, *phones, *description;
     int verified; /* 1 valid, 0 unknown, -1 invalid */
     int64_t created_at;
+    const char *source; /* where it came from (a URL or short text); NULL or "" when unknown */
+    /* adds only: the address's tombstone key (core/privacy.h); NULL skips the erasure check */
+    const char *tombstone;
 };
 
+/* suppressed: on the user's suppression list (address or domain) or erased. */
 struct leads_added {
-    int64_t added, duplicates, total;
+    int64_t added, duplicates, suppressed, total;
+};
+
+/* An entry of a user's suppression list: a lower-cased address, or a whole
+ * domain (no '@'); reason "manual" or "unsubscribe". */
+struct suppression {
+    const char *value, *reason;
+    int64_t created_at;
+};
+
+/* A stored record that holds an address (a data-subject export): kind is
+ * lead, recipient, send, suppression, cache or ad; user_id 0 for shared data;
+ * json is the row as a JSON object (cache: its key and body). */
+struct subject_record {
+    const char *kind;
+    int64_t user_id;
+    const char *json;
+};
+
+/* What an erasure removed or rewrote. */
+struct subject_erased {
+    int64_t leads, recipients, sends, suppressions, cached, ads;
 };
 
 struct account {
@@ -116,7 +141,8 @@ enum { STORE_STATUS_LEN = 32 }; /* room for any campaign status name */
 /* One status change, applied only while the campaign is in `from`. With
  * populate (a launch), the same transaction adds the project's leads as
  * recipients (pending, due at now; leads marked invalid and addresses on the
- * user's unsubscribe list left out) and sets launched_at; when that would add
+ * user's suppression list, by address or domain, left out) and sets
+ * launched_at; when that would add
  * nobody, nothing changes and the answer is RC_INVALID with *recipients 0. */
 struct campaign_status_change {
     const char *from, *to;
@@ -139,7 +165,7 @@ struct send_campaign {
 /* A due recipient with the lead's merge fields. */
 struct send_recipient {
     int64_t id, lead_id, step, attempts;
-    bool suppressed; /* the address is on the owner's unsubscribe list */
+    bool suppressed; /* the address or its domain is on the owner's suppression list */
     const char *email, *firstname, *lastname, *company, *website, *phones, *description;
 };
 
@@ -367,9 +393,40 @@ struct store_ops {
     enum rc (*leads_list)(struct store *st, int64_t user_id, int64_t project_id, int64_t limit,
                           int64_t offset, struct arena *a, struct lead **out, size_t *count,
                           int64_t *total, struct err *err);
+    /* Adds in one transaction; an address on the user's suppression list (itself
+     * or its domain), or whose tombstone is erased, is counted in suppressed. */
     enum rc (*leads_add)(struct store *st, int64_t user_id, int64_t project_id,
                          const struct lead *leads, size_t count, int64_t now,
                          struct leads_added *out, struct err *err);
+    /* Up to limit leads with id > after_id in id order (keyset paging, for exports). */
+    enum rc (*leads_after)(struct store *st, int64_t user_id, int64_t project_id,
+                           int64_t after_id, int64_t limit, struct arena *a, struct lead **out,
+                           size_t *count, struct err *err);
+
+    /* The suppression list (struct suppression), newest first. add and remove
+     * take lower-cased values and report how many rows changed. */
+    enum rc (*suppression_list)(struct store *st, int64_t user_id, struct arena *a,
+                                struct suppression **out, size_t *count, struct err *err);
+    enum rc (*suppression_add)(struct store *st, int64_t user_id, const char *const *values,
+                               size_t count, const char *reason, int64_t now, int64_t *added,
+                               struct err *err);
+    enum rc (*suppression_remove)(struct store *st, int64_t user_id, const char *const *values,
+                                  size_t count, int64_t *removed, struct err *err);
+
+    /* Data-subject requests (core/privacy.h holds the rules). erased[i] tells
+     * whether tombstones[i] is an erased address's. */
+    enum rc (*erased_check)(struct store *st, const char *const *tombstones, size_t count,
+                            bool *erased, struct err *err);
+    /* Every record of every user that holds the address (lower-cased). */
+    enum rc (*subject_records)(struct store *st, const char *address, struct arena *a,
+                               struct subject_record **out, size_t *count, struct err *err);
+    /* In one transaction: deletes the address's leads (project counts follow),
+     * recipients and their sends, suppression entries and the cached answers
+     * that mention it; clears Ad Spy contact data that mentions it; records
+     * the tombstone. Then makes the deleted bytes unreachable in the store's
+     * files as far as the backend can (docs/PRIVACY.md). */
+    enum rc (*subject_erase)(struct store *st, const char *address, const char *tombstone,
+                             int64_t now, struct subject_erased *out, struct err *err);
 
     /* Sending accounts: RC_CONFLICT for a duplicate address, or removing one a
      * campaign uses. */
@@ -465,7 +522,7 @@ struct store_ops {
                                struct send_unfinished **out, size_t *count, struct err *err);
     /* A reply or an unsubscribe: sets the recipient's status and takes it off
      * the due list; with unsubscribe, the address also joins the owner's
-     * unsubscribe list. */
+     * suppression list. */
     enum rc (*recipient_stop)(struct store *st, int64_t recipient_id, const char *status,
                               const char *reason, bool unsubscribe, int64_t now,
                               struct err *err);

@@ -8,6 +8,9 @@
 /* "%@domain%" with LIKE's wildcards in domain escaped (for LIKE ... ESCAPE '\'). */
 const char *store_like_mention(struct arena *a, const char *domain);
 
+/* "%text%" with LIKE's wildcards in text escaped (for LIKE ... ESCAPE '\'). */
+const char *store_like_contains(struct arena *a, const char *text);
+
 /* Adds n recipients of status (a recipients.status value) to the counters. */
 void store_stats_add(struct recipient_stats *s, const char *status, int64_t n);
 

@@ -25,6 +25,7 @@ extern const char migration_postgres_003_automation[];
 extern const char migration_postgres_004_email_sightings[];
 extern const char migration_postgres_005_ledger_holder[];
 extern const char migration_postgres_006_key_last_used[];
+extern const char migration_postgres_007_privacy[];
 
 static const struct migration {
     int version;
@@ -36,6 +37,7 @@ static const struct migration {
     {4, migration_postgres_004_email_sightings},
     {5, migration_postgres_005_ledger_holder},
     {6, migration_postgres_006_key_last_used},
+    {7, migration_postgres_007_privacy},
 };
 enum { MIGRATION_COUNT = sizeof migrations / sizeof migrations[0] };
 
@@ -534,6 +536,7 @@ static void pg_close(struct store *st)
 
 static const struct store_ops pg_ops = {
     PG_CORE_OPS
+    PG_PRIVACY_OPS
     PG_CAMPAIGN_OPS
     PG_SENDS_OPS
     PG_MISC_OPS

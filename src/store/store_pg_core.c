@@ -42,6 +42,7 @@ enum coreq {
     Q_CAMPAIGNS_OF_PROJECT,
     Q_LEADS_LIST,
     Q_LEAD_INSERT,
+    Q_LEAD_REFUSED,
     Q_COUNT
 };
 
@@ -116,13 +117,17 @@ static const char *const sql[Q_COUNT] = {
     [Q_PROJECT_BUMP] = "UPDATE projects SET leads_count = leads_count + $2 WHERE id = $1",
     [Q_CAMPAIGNS_OF_PROJECT] = "SELECT project_id, id, name, status FROM campaigns "
                                "WHERE user_id = $1 AND project_id = $2 ORDER BY id",
-    [Q_LEADS_LIST] = "SELECT id, email, firstname, lastname, company, website, phones, description, "
-                     "verified, created_at FROM leads WHERE project_id = $1 ORDER BY id "
+    [Q_LEADS_LIST] = "SELECT " PG_LEAD_COLUMNS " FROM leads WHERE project_id = $1 ORDER BY id "
                      "LIMIT $2 OFFSET $3",
+    /* a suppressed or erased address is not inserted; Q_LEAD_REFUSED tells it from a duplicate */
     [Q_LEAD_INSERT] = "INSERT INTO leads (project_id, email, email_key, firstname, lastname, "
-                      "company, website, phones, description, verified, created_at) "
-                      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10) "
+                      "company, website, phones, description, verified, created_at, source) "
+                      "SELECT $1::bigint, $2::text, $3::text, $4::text, $5::text, $6::text, "
+                      "$7::text, $8::text, $9::text, 0, $10::bigint, $11::text WHERE NOT EXISTS ("
+                      PG_LEAD_REFUSED("$12::bigint", "$3", "$13::text", "$14::text") ") "
                       "ON CONFLICT (project_id, email_key) DO NOTHING",
+    [Q_LEAD_REFUSED] = "SELECT EXISTS ("
+                       PG_LEAD_REFUSED("$1::bigint", "$2::text", "$3::text", "$4::text") ")::int",
 };
 
 #define RUN(id_, args_, what_) pg_run(c, PG_CORE_BASE + (id_), sql[id_], (args_), err, (what_))
@@ -657,7 +662,7 @@ enum rc pg_project_get(struct store *st, int64_t user_id, int64_t project_id, st
 
 /* ---- leads ------------------------------------------------------------------ */
 
-static void lead_from_row(const PGresult *r, int row, struct arena *a, struct lead *l)
+void pg_lead_from_row(const PGresult *r, int row, struct arena *a, struct lead *l)
 {
     *l = (struct lead){
         .id = pg_int(r, row, 0),
@@ -670,6 +675,7 @@ static void lead_from_row(const PGresult *r, int row, struct arena *a, struct le
         .description = pg_text(r, row, 7, a),
         .verified = (int)pg_int(r, row, 8),
         .created_at = pg_int(r, row, 9),
+        .source = pg_text(r, row, 10, a),
     };
 }
 
@@ -689,7 +695,7 @@ static enum rc leads_list_on(struct pgc *c, int64_t user_id, int64_t project_id,
     if (!r) return RC_DB;
     size_t n = (size_t)PQntuples(r);
     struct lead *list = arena_alloc(a, (n ? n : 1) * sizeof *list);
-    for (size_t i = 0; i < n; i++) lead_from_row(r, (int)i, a, &list[i]);
+    for (size_t i = 0; i < n; i++) pg_lead_from_row(r, (int)i, a, &list[i]);
     PQclear(r);
     *out = list;
     *count = n;
@@ -703,12 +709,31 @@ enum rc pg_leads_list(struct store *st, int64_t user_id, int64_t project_id, int
     PG_OP(st, err, leads_list_on(c, user_id, project_id, limit, offset, a, out, count, total, err));
 }
 
-static enum rc insert_lead(struct pgc *c, int64_t project_id, const struct lead *l, int64_t now,
-                           struct leads_added *out, struct err *err)
+/* Not inserted: a duplicate, or refused (suppressed or erased). */
+static enum rc count_not_added(struct pgc *c, int64_t user_id, const char *key,
+                               const char *domain, const struct lead *l, struct leads_added *out,
+                               struct err *err)
+{
+    struct pg_args args = {0};
+    pg_arg_int(&args, user_id);
+    pg_arg_text(&args, key);
+    pg_arg_text(&args, domain);
+    pg_arg_text(&args, l->tombstone ? l->tombstone : "");
+    int64_t refused = 0;
+    enum rc rc = ONE(Q_LEAD_REFUSED, &args, &refused, "lead suppression check");
+    if (rc == RC_OK) *(refused ? &out->suppressed : &out->duplicates) += 1;
+    return rc;
+}
+
+static enum rc insert_lead(struct pgc *c, int64_t user_id, int64_t project_id,
+                           const struct lead *l, int64_t now, struct leads_added *out,
+                           struct err *err)
 {
     char key[320];
     snprintf(key, sizeof key, "%s", l->email);
     str_ascii_lower(key);
+    const char *at = strrchr(key, '@');
+    const char *domain = at ? at + 1 : key;
     struct pg_args args = {0};
     pg_arg_int(&args, project_id);
     pg_arg_text(&args, l->email);
@@ -720,11 +745,15 @@ static enum rc insert_lead(struct pgc *c, int64_t project_id, const struct lead 
     pg_arg_text(&args, l->phones ? l->phones : "");
     pg_arg_text(&args, l->description ? l->description : "");
     pg_arg_int(&args, now);
+    pg_arg_text(&args, l->source ? l->source : "");
+    pg_arg_int(&args, user_id);
+    pg_arg_text(&args, domain);
+    pg_arg_text(&args, l->tombstone ? l->tombstone : "");
     int64_t changed = 0;
     enum rc rc = EXEC(Q_LEAD_INSERT, &args, &changed, "lead insert");
     if (rc != RC_OK) return rc;
     if (changed) out->added++;
-    else out->duplicates++;
+    else return count_not_added(c, user_id, key, domain, l, out, err);
     return RC_OK;
 }
 
@@ -739,7 +768,7 @@ static enum rc leads_add_on(struct pgc *c, int64_t user_id, int64_t project_id,
     enum rc rc = project_row(c, Q_PROJECT_LOCK, user_id, project_id, &scratch, &p, err);
     arena_cleanup(&scratch);
     for (size_t i = 0; rc == RC_OK && i < count; i++)
-        rc = insert_lead(c, project_id, &leads[i], now, out, err);
+        rc = insert_lead(c, user_id, project_id, &leads[i], now, out, err);
     if (rc != RC_OK) return rc;
     out->total = p.leads_count + out->added;
     struct pg_args args = {0};

@@ -17,9 +17,10 @@ enum {
     PG_CAMPAIGN_BASE = 48,
     PG_SENDS_BASE = 80,
     PG_MISC_BASE = 112, /* ads, recipes, verification */
-    PG_AUTO_BASE = 144,  /* automation: jobs, webhooks, usage */
-    PG_ADMIN_BASE = 176, /* operator views of users, keys and the ledger */
-    PG_SLOTS = 192
+    PG_AUTO_BASE = 144,    /* automation: jobs, webhooks, usage */
+    PG_ADMIN_BASE = 176,   /* operator views of users, keys and the ledger */
+    PG_PRIVACY_BASE = 192, /* suppression, exports, data-subject requests */
+    PG_SLOTS = 224
 };
 
 enum { PG_MAX_ARGS = 20 };
@@ -81,6 +82,21 @@ void *pg_grow(struct arena *a, void *items, size_t count, size_t *cap, size_t si
         if (tx_rc_ == RC_OK) tx_rc_ = pg_end(c, (call_), (err_));                                  \
         return pg_release(c, tx_rc_);                                                              \
     } while (0)
+
+/* A lead's columns, in the order pg_lead_from_row reads them. */
+#define PG_LEAD_COLUMNS                                                                            \
+    "id, email, firstname, lastname, company, website, phones, description, verified, "          \
+    "created_at, source"
+void pg_lead_from_row(const PGresult *r, int row, struct arena *a, struct lead *l);
+/* Whether a lead of user u at address k (domain d, tombstone t; parameter
+ * names) is refused: suppressed by address or domain, or erased. */
+#define PG_LEAD_REFUSED(u_, k_, d_, t_)                                                            \
+    "SELECT 1 FROM suppressions WHERE user_id = " u_ " AND value IN (" k_ ", " d_ ") "         \
+    "UNION ALL SELECT 1 FROM erasures WHERE hash = " t_
+/* Whether the address of lead l is on user u's suppression list (by address or domain). */
+#define PG_SUPPRESSED(u_, l_)                                                                      \
+    "EXISTS (SELECT 1 FROM suppressions sup WHERE sup.user_id = " u_ " AND sup.value IN ("       \
+    l_ ".email_key, split_part(" l_ ".email_key, '@', 2)))"
 
 /* A sending account's columns, in the order pg_account_from_row reads them. */
 #define PG_ACCOUNT_COLUMNS                                                                         \
@@ -148,6 +164,29 @@ enum rc pg_leads_add(struct store *st, int64_t user_id, int64_t project_id,
     .cache_get = pg_cache_get, .cache_put = pg_cache_put, .cache_purge = pg_cache_purge,           \
     .project_list = pg_project_list, .project_create = pg_project_create,                          \
     .project_get = pg_project_get, .leads_list = pg_leads_list, .leads_add = pg_leads_add,
+
+/* Suppression, exports and data-subject requests (store_pg_privacy.c). */
+enum rc pg_leads_after(struct store *st, int64_t user_id, int64_t project_id, int64_t after_id,
+                       int64_t limit, struct arena *a, struct lead **out, size_t *count,
+                       struct err *err);
+enum rc pg_suppression_list(struct store *st, int64_t user_id, struct arena *a,
+                            struct suppression **out, size_t *count, struct err *err);
+enum rc pg_suppression_add(struct store *st, int64_t user_id, const char *const *values,
+                           size_t count, const char *reason, int64_t now, int64_t *added,
+                           struct err *err);
+enum rc pg_suppression_remove(struct store *st, int64_t user_id, const char *const *values,
+                              size_t count, int64_t *removed, struct err *err);
+enum rc pg_erased_check(struct store *st, const char *const *tombstones, size_t count,
+                        bool *erased, struct err *err);
+enum rc pg_subject_records(struct store *st, const char *address, struct arena *a,
+                           struct subject_record **out, size_t *count, struct err *err);
+enum rc pg_subject_erase(struct store *st, const char *address, const char *tombstone,
+                         int64_t now, struct subject_erased *out, struct err *err);
+#define PG_PRIVACY_OPS                                                                             \
+    .leads_after = pg_leads_after, .suppression_list = pg_suppression_list,                        \
+    .suppression_add = pg_suppression_add, .suppression_remove = pg_suppression_remove,            \
+    .erased_check = pg_erased_check, .subject_records = pg_subject_records,                        \
+    .subject_erase = pg_subject_erase,
 
 /* Accounts and campaigns (store_pg_campaigns.c). */
 enum rc pg_account_add(struct store *st, int64_t user_id, const struct account *in, int64_t *id,

@@ -50,10 +50,9 @@ static const char *const sql[Q_COUNT] = {
               "WHERE r.campaign_id = c.id AND r.next_send_at <= $2) ORDER BY c.id LIMIT $4",
     [Q_DUE_RECIPIENTS] = "SELECT r.id, r.lead_id, r.current_step, r.attempts, r.email, "
                          "l.firstname, l.lastname, l.company, l.website, l.phones, l.description, "
-                         "EXISTS (SELECT 1 FROM unsubscribes u JOIN campaigns c "
-                         "ON c.id = r.campaign_id WHERE u.user_id = c.user_id "
-                         "AND u.email_key = l.email_key) "
-                         "FROM recipients r JOIN leads l ON l.id = r.lead_id "
+                         PG_SUPPRESSED("c.user_id", "l") " FROM recipients r "
+                         "JOIN leads l ON l.id = r.lead_id "
+                         "JOIN campaigns c ON c.id = r.campaign_id "
                          "WHERE r.campaign_id = $1 AND r.next_send_at <= $2 "
                          "ORDER BY r.next_send_at, r.id LIMIT $3 FOR UPDATE OF r SKIP LOCKED",
     [Q_ACCOUNTS] = "SELECT " PG_ACCOUNT_COLUMNS ", a.secret, (SELECT COUNT(*) FROM sends s "
@@ -97,13 +96,13 @@ static const char *const sql[Q_COUNT] = {
                      "JOIN recipients r ON r.id = s.recipient_id "
                      "WHERE s.state = 'sending' ORDER BY s.id LIMIT $1",
     [Q_STOP] = "UPDATE recipients SET status = $2, reason = $3, next_send_at = NULL WHERE id = $1",
-    [Q_UNSUBSCRIBE] = "INSERT INTO unsubscribes (user_id, email_key, created_at) "
-                      "SELECT c.user_id, l.email_key, $2 FROM recipients r "
+    [Q_UNSUBSCRIBE] = "INSERT INTO suppressions (user_id, value, reason, created_at) "
+                      "SELECT c.user_id, l.email_key, 'unsubscribe', $2 FROM recipients r "
                       "JOIN campaigns c ON c.id = r.campaign_id JOIN leads l ON l.id = r.lead_id "
-                      "WHERE r.id = $1 ON CONFLICT (user_id, email_key) DO NOTHING",
-    [Q_SUPPRESSED] = "SELECT COUNT(*) FROM recipients r JOIN campaigns c ON c.id = r.campaign_id "
-                     "JOIN leads l ON l.id = r.lead_id JOIN unsubscribes u "
-                     "ON u.user_id = c.user_id AND u.email_key = l.email_key WHERE r.id = $1",
+                      "WHERE r.id = $1 ON CONFLICT (user_id, value) DO NOTHING",
+    [Q_SUPPRESSED] = "SELECT (" PG_SUPPRESSED("c.user_id", "l") ")::int FROM recipients r "
+                     "JOIN campaigns c ON c.id = r.campaign_id "
+                     "JOIN leads l ON l.id = r.lead_id WHERE r.id = $1",
     [Q_THREAD] = "SELECT message_id FROM sends WHERE recipient_id = $1 AND state = 'sent' "
                  "ORDER BY step, id",
     [Q_MATCH_ID] = "SELECT r.id, r.campaign_id, c.user_id, r.status, r.email FROM sends s "
@@ -329,7 +328,7 @@ static enum rc claim_recipient(struct pgc *c, const struct send_claim *in, struc
     enum rc rc = ONE(Q_SUPPRESSED, &one, &on_list, "suppression");
     if (rc != RC_OK) return rc;
     if (on_list)
-        return err_set(err, RC_CONFLICT, "recipient %lld unsubscribed",
+        return err_set(err, RC_CONFLICT, "recipient %lld is suppressed",
                        (long long)in->recipient_id);
     struct pg_args linked = {0};
     pg_arg_int(&linked, in->campaign_id);

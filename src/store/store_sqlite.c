@@ -28,6 +28,7 @@ extern const char migration_sqlite_009_automation[];
 extern const char migration_sqlite_010_email_sightings[];
 extern const char migration_sqlite_011_ledger_holder[];
 extern const char migration_sqlite_012_key_last_used[];
+extern const char migration_sqlite_013_privacy[];
 
 static const struct migration {
     int version;
@@ -44,6 +45,7 @@ static const struct migration {
     {10, migration_sqlite_010_email_sightings},
     {11, migration_sqlite_011_ledger_holder},
     {12, migration_sqlite_012_key_last_used},
+    {13, migration_sqlite_013_privacy},
 };
 
 enum stmt_id {
@@ -80,6 +82,7 @@ enum stmt_id {
     S_CAMPAIGNS_OF_PROJECT,
     S_LEADS_LIST,
     S_LEAD_INSERT,
+    S_LEAD_REFUSED,
     S_COUNT
 };
 
@@ -140,13 +143,15 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_PROJECT_BUMP] = "UPDATE projects SET leads_count = leads_count + ?2 WHERE id = ?1",
     [S_CAMPAIGNS_OF_PROJECT] = "SELECT project_id, id, name, status FROM campaigns "
                                "WHERE user_id = ?1 AND project_id = ?2 ORDER BY id",
-    [S_LEADS_LIST] = "SELECT id, email, firstname, lastname, company, website, phones, description, "
-                     "verified, created_at FROM leads WHERE project_id = ?1 ORDER BY id "
+    [S_LEADS_LIST] = "SELECT " SQ_LEAD_COLUMNS " FROM leads WHERE project_id = ?1 ORDER BY id "
                      "LIMIT ?2 OFFSET ?3",
+    /* a suppressed or erased address is not inserted; lead_refused tells it from a duplicate */
     [S_LEAD_INSERT] = "INSERT INTO leads (project_id, email, email_key, firstname, lastname, "
-                      "company, website, phones, description, verified, created_at) "
-                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10) "
+                      "company, website, phones, description, verified, created_at, source) "
+                      "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10, ?11 "
+                      "WHERE NOT EXISTS (" SQ_LEAD_REFUSED ") "
                       "ON CONFLICT (project_id, email_key) DO NOTHING",
+    [S_LEAD_REFUSED] = "SELECT EXISTS (" SQ_LEAD_REFUSED ")",
 };
 
 struct conn {
@@ -222,10 +227,12 @@ static enum rc conn_open_db(const char *path, sqlite3 **out, struct err *err)
         goto out;
     }
     sqlite3_busy_timeout(db, 10000);
-    /* FULL: a committed credit charge or lead import survives a power cut, not only a crash. */
+    /* FULL: a committed credit charge or lead import survives a power cut, not only a crash.
+     * secure_delete: deleted rows are zeroed, so an erased address leaves no copy behind. */
     if (sqlite3_exec(db,
                      "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
-                     "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;",
+                     "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; "
+                     "PRAGMA secure_delete = ON;",
                      NULL, NULL, &msg) != SQLITE_OK) {
         err_set(err, RC_DB, "cannot configure database %s: %s", path, msg ? msg : "?");
         goto out;
@@ -1011,7 +1018,7 @@ static enum rc sq_project_get(struct store *st, int64_t user_id, int64_t project
 
 /* ---- leads ---------------------------------------------------------------- */
 
-static void lead_from_row(sqlite3_stmt *q, struct arena *a, struct lead *l)
+void sq_lead_from_row(sqlite3_stmt *q, struct arena *a, struct lead *l)
 {
     l->id = sqlite3_column_int64(q, 0);
     l->email = sq_col_text(q, 1, a);
@@ -1023,6 +1030,7 @@ static void lead_from_row(sqlite3_stmt *q, struct arena *a, struct lead *l)
     l->description = sq_col_text(q, 7, a);
     l->verified = sqlite3_column_int(q, 8);
     l->created_at = sqlite3_column_int64(q, 9);
+    l->source = sq_col_text(q, 10, a);
 }
 
 static enum rc sq_leads_list(struct store *st, int64_t user_id, int64_t project_id, int64_t limit,
@@ -1041,7 +1049,8 @@ static enum rc sq_leads_list(struct store *st, int64_t user_id, int64_t project_
     struct lead *list = arena_alloc(a, (size_t)limit * sizeof *list);
     size_t n = 0;
     int r;
-    while (n < (size_t)limit && (r = sqlite3_step(q)) == SQLITE_ROW) lead_from_row(q, a, &list[n++]);
+    while (n < (size_t)limit && (r = sqlite3_step(q)) == SQLITE_ROW)
+        sq_lead_from_row(q, a, &list[n++]);
     rc = (n == (size_t)limit || r == SQLITE_DONE) ? RC_OK : sq_fail(c, err, "leads list");
     sq_done(q);
     *out = list;
@@ -1049,8 +1058,31 @@ static enum rc sq_leads_list(struct store *st, int64_t user_id, int64_t project_
     return rc;
 }
 
-static enum rc insert_leads(struct conn *c, int64_t project_id, const struct lead *leads,
-                            size_t count, int64_t now, struct leads_added *out, struct err *err)
+/* Binds the suppression check's parameters (?12 user, ?3 address, ?13 domain, ?14 tombstone). */
+static void bind_refusal(sqlite3_stmt *q, int64_t user_id, const char *key, const char *tombstone)
+{
+    const char *at = strrchr(key, '@');
+    sqlite3_bind_int64(q, 12, user_id);
+    sq_bind_text(q, 3, key);
+    sq_bind_text(q, 13, at ? at + 1 : key);
+    sq_bind_text(q, 14, tombstone ? tombstone : "");
+}
+
+/* Not inserted: a duplicate, or refused (suppressed or erased). */
+static enum rc count_not_added(struct conn *c, int64_t user_id, const char *key,
+                               const struct lead *l, struct leads_added *out, struct err *err)
+{
+    STMT(q, S_LEAD_REFUSED);
+    bind_refusal(q, user_id, key, l->tombstone);
+    int64_t refused = 0;
+    enum rc rc = sq_step_int(c, q, &refused, err, "lead suppression check");
+    if (rc == RC_OK) *(refused ? &out->suppressed : &out->duplicates) += 1;
+    return rc;
+}
+
+static enum rc insert_leads(struct conn *c, int64_t user_id, int64_t project_id,
+                            const struct lead *leads, size_t count, int64_t now,
+                            struct leads_added *out, struct err *err)
 {
     STMT(q, S_LEAD_INSERT);
     char key[320];
@@ -1058,9 +1090,9 @@ static enum rc insert_leads(struct conn *c, int64_t project_id, const struct lea
         const struct lead *l = &leads[i];
         snprintf(key, sizeof key, "%s", l->email);
         str_ascii_lower(key);
+        bind_refusal(q, user_id, key, l->tombstone);
         sqlite3_bind_int64(q, 1, project_id);
         sq_bind_text(q, 2, l->email);
-        sq_bind_text(q, 3, key);
         sq_bind_text(q, 4, l->firstname ? l->firstname : "");
         sq_bind_text(q, 5, l->lastname ? l->lastname : "");
         sq_bind_text(q, 6, l->company ? l->company : "");
@@ -1068,14 +1100,16 @@ static enum rc insert_leads(struct conn *c, int64_t project_id, const struct lea
         sq_bind_text(q, 8, l->phones ? l->phones : "");
         sq_bind_text(q, 9, l->description ? l->description : "");
         sqlite3_bind_int64(q, 10, now);
+        sq_bind_text(q, 11, l->source ? l->source : "");
         if (sqlite3_step(q) != SQLITE_DONE) {
             enum rc rc = sq_fail(c, err, "lead insert");
             sq_done(q);
             return rc;
         }
-        if (sqlite3_changes(c->db)) out->added++;
-        else out->duplicates++;
+        bool added = sqlite3_changes(c->db) > 0;
         sq_done(q);
+        if (added) out->added++;
+        else if (count_not_added(c, user_id, key, l, out, err) != RC_OK) return RC_DB;
     }
     STMT(bump, S_PROJECT_BUMP);
     sqlite3_bind_int64(bump, 1, project_id);
@@ -1096,7 +1130,7 @@ static enum rc sq_leads_add(struct store *st, int64_t user_id, int64_t project_i
     struct project p = {0};
     rc = project_row(c, user_id, project_id, &scratch, &p, err);
     arena_cleanup(&scratch);
-    if (rc == RC_OK) rc = insert_leads(c, project_id, leads, count, now, out, err);
+    if (rc == RC_OK) rc = insert_leads(c, user_id, project_id, leads, count, now, out, err);
     out->total = p.leads_count + out->added;
     return sq_end(c, rc, err);
 }
@@ -1158,6 +1192,7 @@ static const struct store_ops sqlite_ops = {
     .leads_list = sq_leads_list,
     .leads_add = sq_leads_add,
     SQ_ADMIN_OPS
+    SQ_PRIVACY_OPS
 };
 
 static void sqlite_configure_once(void)

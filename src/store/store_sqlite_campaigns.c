@@ -82,8 +82,7 @@ static const char *const cq_sql[Q_COUNT] = {
     [Q_POPULATE] = "INSERT INTO recipients (campaign_id, lead_id, email, status, current_step, "
                    "next_send_at) SELECT c.id, l.id, l.email, 'pending', 0, ?2 FROM campaigns c "
                    "JOIN leads l ON l.project_id = c.project_id WHERE c.id = ?1 "
-                   "AND l.verified <> -1 AND NOT EXISTS (SELECT 1 FROM unsubscribes u "
-                   "WHERE u.user_id = c.user_id AND u.email_key = l.email_key) ORDER BY l.id",
+                   "AND l.verified <> -1 AND NOT " SQ_SUPPRESSED("c.user_id", "l") " ORDER BY l.id",
     [Q_RECIPIENTS] = "SELECT lead_id, email, status, current_step, COALESCE(last_sent_at, 0), "
                      "COALESCE(next_send_at, 0), attempts, reason FROM recipients "
                      "WHERE campaign_id = ?1 "

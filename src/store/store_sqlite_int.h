@@ -15,9 +15,10 @@ enum {
     SQ_RECIPES_BASE = 112, /* Lead Search recipes: slots 112-127 */
     SQ_ADS_BASE = 128,
     SQ_SENDS_BASE = 160, /* the campaign sender: slots 160-191 */
-    SQ_AUTO_BASE = 192,  /* automation (jobs, webhooks, usage): slots 192-223 */
-    SQ_ADMIN_BASE = 224, /* operator views of users, keys and the ledger: 224-239 */
-    SQ_SLOTS = 240
+    SQ_AUTO_BASE = 192,    /* automation (jobs, webhooks, usage): slots 192-223 */
+    SQ_ADMIN_BASE = 224,   /* operator views of users, keys and the ledger: 224-239 */
+    SQ_PRIVACY_BASE = 240, /* suppression, exports, data-subject requests: 240-271 */
+    SQ_SLOTS = 272
 };
 _Static_assert(SQ_VERIFY_BASE > SQ_CAMPAIGN_BASE && SQ_VERIFY_BASE < SQ_SLOTS,
                "verify statements need slots of their own below SQ_SLOTS");
@@ -50,6 +51,21 @@ enum rc sq_end(struct conn *c, enum rc rc, struct err *err);
 #define CONN(st_, err_)                                                                            \
     struct conn *c = sq_conn((st_), (err_));                                                       \
     if (!c) return RC_DB
+
+/* A lead's columns, in the order sq_lead_from_row reads them. */
+#define SQ_LEAD_COLUMNS                                                                            \
+    "id, email, firstname, lastname, company, website, phones, description, verified, "          \
+    "created_at, source"
+void sq_lead_from_row(sqlite3_stmt *q, struct arena *a, struct lead *l);
+/* Whether a lead of user ?12 at address ?3 (domain ?13, tombstone ?14) is refused:
+ * suppressed by address or domain, or erased. */
+#define SQ_LEAD_REFUSED                                                                            \
+    "SELECT 1 FROM suppressions WHERE user_id = ?12 AND value IN (?3, ?13) "                     \
+    "UNION ALL SELECT 1 FROM erasures WHERE hash = ?14"
+/* Whether the address of lead l is on user u's suppression list (by address or domain). */
+#define SQ_SUPPRESSED(u_, l_)                                                                      \
+    "EXISTS (SELECT 1 FROM suppressions sup WHERE sup.user_id = " u_ " AND sup.value IN ("       \
+    l_ ".email_key, substr(" l_ ".email_key, instr(" l_ ".email_key, '@') + 1)))"
 
 /* A sending account's columns, in the order sq_account_from_row reads them. */
 #define SQ_ACCOUNT_COLUMNS                                                                         \
@@ -135,6 +151,29 @@ enum rc sq_account_set_cursor(struct store *st, int64_t account_id, int64_t uidv
     .send_match = sq_send_match, .recipient_by_lead = sq_recipient_by_lead,                        \
     .accounts_polled = sq_accounts_polled, .account_set_state = sq_account_set_state,              \
     .account_set_cursor = sq_account_set_cursor,
+
+/* Suppression, exports and data-subject requests (store_sqlite_privacy.c). */
+enum rc sq_leads_after(struct store *st, int64_t user_id, int64_t project_id, int64_t after_id,
+                       int64_t limit, struct arena *a, struct lead **out, size_t *count,
+                       struct err *err);
+enum rc sq_suppression_list(struct store *st, int64_t user_id, struct arena *a,
+                            struct suppression **out, size_t *count, struct err *err);
+enum rc sq_suppression_add(struct store *st, int64_t user_id, const char *const *values,
+                           size_t count, const char *reason, int64_t now, int64_t *added,
+                           struct err *err);
+enum rc sq_suppression_remove(struct store *st, int64_t user_id, const char *const *values,
+                              size_t count, int64_t *removed, struct err *err);
+enum rc sq_erased_check(struct store *st, const char *const *tombstones, size_t count,
+                        bool *erased, struct err *err);
+enum rc sq_subject_records(struct store *st, const char *address, struct arena *a,
+                           struct subject_record **out, size_t *count, struct err *err);
+enum rc sq_subject_erase(struct store *st, const char *address, const char *tombstone,
+                         int64_t now, struct subject_erased *out, struct err *err);
+#define SQ_PRIVACY_OPS                                                                             \
+    .leads_after = sq_leads_after, .suppression_list = sq_suppression_list,                        \
+    .suppression_add = sq_suppression_add, .suppression_remove = sq_suppression_remove,            \
+    .erased_check = sq_erased_check, .subject_records = sq_subject_records,                        \
+    .subject_erase = sq_subject_erase,
 
 /* Lead Search recipes (store_sqlite_recipes.c), spliced into the ops table. */
 enum rc sq_recipe_list(struct store *st, struct arena *a, struct recipe **out, size_t *count,

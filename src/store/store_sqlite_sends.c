@@ -44,10 +44,9 @@ static const char *const sendq_sql[Q_COUNT] = {
               "WHERE r.campaign_id = c.id AND r.next_send_at <= ?2) ORDER BY c.id LIMIT ?4",
     [Q_DUE_RECIPIENTS] = "SELECT r.id, r.lead_id, r.current_step, r.attempts, r.email, "
                          "l.firstname, l.lastname, l.company, l.website, l.phones, l.description, "
-                         "EXISTS (SELECT 1 FROM unsubscribes u JOIN campaigns c "
-                         "ON c.id = r.campaign_id WHERE u.user_id = c.user_id "
-                         "AND u.email_key = l.email_key) "
-                         "FROM recipients r JOIN leads l ON l.id = r.lead_id "
+                         SQ_SUPPRESSED("c.user_id", "l") " FROM recipients r "
+                         "JOIN leads l ON l.id = r.lead_id "
+                         "JOIN campaigns c ON c.id = r.campaign_id "
                          "WHERE r.campaign_id = ?1 AND r.next_send_at <= ?2 "
                          "ORDER BY r.next_send_at, r.id LIMIT ?3",
     [Q_ACCOUNTS] = "SELECT " SQ_ACCOUNT_COLUMNS ", a.secret, (SELECT COUNT(*) FROM sends s "
@@ -88,13 +87,13 @@ static const char *const sendq_sql[Q_COUNT] = {
                      "JOIN recipients r ON r.id = s.recipient_id "
                      "WHERE s.state = 'sending' ORDER BY s.id LIMIT ?1",
     [Q_STOP] = "UPDATE recipients SET status = ?2, reason = ?3, next_send_at = NULL WHERE id = ?1",
-    [Q_UNSUBSCRIBE] = "INSERT INTO unsubscribes (user_id, email_key, created_at) "
-                      "SELECT c.user_id, l.email_key, ?2 FROM recipients r "
+    [Q_UNSUBSCRIBE] = "INSERT INTO suppressions (user_id, value, reason, created_at) "
+                      "SELECT c.user_id, l.email_key, 'unsubscribe', ?2 FROM recipients r "
                       "JOIN campaigns c ON c.id = r.campaign_id JOIN leads l ON l.id = r.lead_id "
-                      "WHERE r.id = ?1 ON CONFLICT (user_id, email_key) DO NOTHING",
-    [Q_SUPPRESSED] = "SELECT COUNT(*) FROM recipients r JOIN campaigns c ON c.id = r.campaign_id "
-                     "JOIN leads l ON l.id = r.lead_id JOIN unsubscribes u "
-                     "ON u.user_id = c.user_id AND u.email_key = l.email_key WHERE r.id = ?1",
+                      "WHERE r.id = ?1 ON CONFLICT (user_id, value) DO NOTHING",
+    [Q_SUPPRESSED] = "SELECT " SQ_SUPPRESSED("c.user_id", "l") " FROM recipients r "
+                     "JOIN campaigns c ON c.id = r.campaign_id "
+                     "JOIN leads l ON l.id = r.lead_id WHERE r.id = ?1",
     [Q_THREAD] = "SELECT message_id FROM sends WHERE recipient_id = ?1 AND state = 'sent' "
                  "ORDER BY step, id",
     [Q_MATCH_ID] = "SELECT r.id, r.campaign_id, c.user_id, r.status, r.email FROM sends s "
@@ -294,7 +293,8 @@ static enum rc claim_recipient(struct conn *c, const struct send_claim *in, stru
     enum rc rc = sq_step_int(c, suppressed, &on_list, err, "suppression");
     if (rc != RC_OK) return rc;
     if (on_list)
-        return err_set(err, RC_CONFLICT, "recipient %lld unsubscribed", (long long)in->recipient_id);
+        return err_set(err, RC_CONFLICT, "recipient %lld is suppressed",
+                       (long long)in->recipient_id);
     Q(linked, Q_ACCOUNT_LINKED);
     sqlite3_bind_int64(linked, 1, in->campaign_id);
     sqlite3_bind_int64(linked, 2, in->account_id);

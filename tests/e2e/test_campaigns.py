@@ -255,8 +255,9 @@ def test_launch_leaves_out_invalid_and_unsubscribed_leads():
         # verify.php (not built yet) marks invalid leads, the sender records unsubscribes:
         # set both up directly in the store.
         lib.store_sql(s.db_path, "UPDATE leads SET verified = -1 WHERE email_key = 'bad.lead@x.com'")
-        lib.store_sql(s.db_path, "INSERT INTO unsubscribes (user_id, email_key, created_at) "
-                      "SELECT id, 'gone.away@x.com', 0 FROM users WHERE email = ?", (ADMIN,))
+        lib.store_sql(s.db_path, "INSERT INTO suppressions (user_id, value, reason, created_at) "
+                      "SELECT id, 'gone.away@x.com', 'unsubscribe', 0 FROM users WHERE email = ?",
+                      (ADMIN,))
         data = assert_success(launch(s, cid))
         assert data["recipients"] == 2
         listed = assert_success(s.get("campaigns/recipients.php", campaign_id=cid))

@@ -6,7 +6,7 @@ import threading
 from lib import Server, assert_error, assert_success, eq
 
 LEAD_FIELDS = {"id", "email", "firstname", "lastname", "company", "website", "phones",
-               "description", "verified", "created_at"}
+               "description", "verified", "source", "created_at"}
 
 
 def add(s, pid, leads):
@@ -25,10 +25,10 @@ def test_add_returns_counts():
         data = assert_success(r)
         assert r.json["credits_used"] == 0, r.json
         assert data == {"project_id": pid, "added": 2, "duplicates": 0, "invalid": 1,
-                        "leads_count": 2}, data
+                        "suppressed": 0, "leads_count": 2}, data
         data = add(s, pid, [{"email": "c@example.com"}, {"email": "a@example.com"}])
         assert data == {"project_id": pid, "added": 1, "duplicates": 1, "invalid": 0,
-                        "leads_count": 3}, data
+                        "suppressed": 0, "leads_count": 3}, data
 
 
 def test_duplicates_skipped_case_insensitively():
@@ -88,7 +88,7 @@ def test_invalid_emails_counted_not_stored():
         bad += [{"firstname": "No Email"}, {"email": None}]
         data = add(s, pid, bad + [{"email": "good@example.com"}])
         assert data == {"project_id": pid, "added": 1, "duplicates": 0, "invalid": len(bad),
-                        "leads_count": 1}, data
+                        "suppressed": 0, "leads_count": 1}, data
         eq(list(by_email(s, pid)), ["good@example.com"])
 
 

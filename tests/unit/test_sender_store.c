@@ -444,3 +444,28 @@ TEST(sender_store_suppressed_recipients_are_flagged_and_never_claimed)
     CHECK(id > 0);
     fixture_close(&f);
 }
+
+TEST(sender_store_domain_suppression_refuses_every_address_at_it)
+{
+    struct fixture f;
+    CHECK(fixture_init(&f));
+    const struct send_recipient *r = due_at(&f, f.campaign, "lead0@y.com", T0);
+    CHECK(r && !r->suppressed);
+    /* suppressed after launch: the due list flags it and the claim refuses it */
+    const char *domains[] = {"y.com"};
+    int64_t added = 0, id = 0;
+    struct err err = {0};
+    CHECK_INT(f.st->ops->suppression_add(f.st, f.user, domains, 1, "manual", T0, &added, &err),
+              RC_OK);
+    CHECK_INT(added, 1);
+    r = due_at(&f, f.campaign, "lead0@y.com", T0);
+    CHECK(r && r->suppressed);
+    CHECK_INT(claim(&f, f.campaign, "lead0@y.com", f.plain, "<d@x.com>", T0, &id, &err),
+              RC_CONFLICT);
+    int64_t removed = 0;
+    CHECK_INT(f.st->ops->suppression_remove(f.st, f.user, domains, 1, &removed, &err), RC_OK);
+    CHECK_INT(removed, 1);
+    r = due_at(&f, f.campaign, "lead0@y.com", T0);
+    CHECK(r && !r->suppressed);
+    fixture_close(&f);
+}
