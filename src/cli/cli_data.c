@@ -201,14 +201,17 @@ int cli_subject_erase(int argc, char **argv)
     enum rc rc = privacy_erase(st, argv[0], &e, &err);
     if (rc == RC_OK) {
         log_info("subject erase: %lld leads, %lld recipients, %lld sends, %lld suppression "
-                 "entries and %lld cached answers deleted, %lld ads' contact data cleared; "
-                 "tombstone kept",
+                 "entries, %lld cached answers, %lld sightings, %lld webhook deliveries and "
+                 "%lld async jobs deleted, %lld ads' contact data cleared; tombstone kept",
                  (long long)e.leads, (long long)e.recipients, (long long)e.sends,
-                 (long long)e.suppressions, (long long)e.cached, (long long)e.ads);
+                 (long long)e.suppressions, (long long)e.cached, (long long)e.sightings,
+                 (long long)e.deliveries, (long long)e.jobs, (long long)e.ads);
         printf("{\"leads\": %lld, \"recipients\": %lld, \"sends\": %lld, \"suppressions\": %lld, "
-               "\"cached\": %lld, \"ads\": %lld}\n",
+               "\"cached\": %lld, \"ads\": %lld, \"sightings\": %lld, \"webhook_deliveries\": "
+               "%lld, \"async_jobs\": %lld}\n",
                (long long)e.leads, (long long)e.recipients, (long long)e.sends,
-               (long long)e.suppressions, (long long)e.cached, (long long)e.ads);
+               (long long)e.suppressions, (long long)e.cached, (long long)e.ads,
+               (long long)e.sightings, (long long)e.deliveries, (long long)e.jobs);
     } else {
         log_error("subject erase failed: %s", err.msg);
     }

@@ -42,11 +42,13 @@ const char *req_query(const struct request *req, const char *name)
     return NULL;
 }
 
-/* A raw (non-JSON) body leaves the parameters in the query string. */
+/* A raw (non-JSON) body leaves the parameters in the query string, and so does
+ * a DELETE without a body (DELETE webhooks.php?id=N). */
 static bool from_body(const struct request *req)
 {
-    return (req->method == M_POST || req->method == M_PUT || req->method == M_DELETE) &&
-           req->json;
+    bool with_body = req->method == M_POST || req->method == M_PUT ||
+                     (req->method == M_DELETE && req->body_len > 0);
+    return with_body && req->json;
 }
 
 /* The value of name from the query or body; NULL when absent or JSON null. */

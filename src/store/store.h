@@ -79,6 +79,7 @@ struct subject_record {
 /* What an erasure removed or rewrote. */
 struct subject_erased {
     int64_t leads, recipients, sends, suppressions, cached, ads;
+    int64_t sightings, deliveries, jobs; /* addresses seen, webhook deliveries, async jobs */
 };
 
 struct account {

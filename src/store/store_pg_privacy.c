@@ -19,6 +19,9 @@ enum privacyq {
     Q_REC_SUPPRESSIONS,
     Q_REC_CACHE,
     Q_REC_ADS,
+    Q_REC_SIGHTINGS,
+    Q_REC_DELIVERIES,
+    Q_REC_JOBS,
     Q_DEL_SENDS,
     Q_DEL_RECIPIENTS,
     Q_UNCOUNT_LEADS,
@@ -26,6 +29,9 @@ enum privacyq {
     Q_DEL_SUPPRESSIONS,
     Q_DEL_CACHE,
     Q_CLEAR_ADS,
+    Q_DEL_SIGHTINGS,
+    Q_DEL_DELIVERIES,
+    Q_DEL_JOBS,
     Q_TOMBSTONE,
     Q_VACUUM,
     Q_COUNT
@@ -87,9 +93,22 @@ static const char *const sql[Q_COUNT] = {
     /* contact data is found again on the next enrichment, where the tombstone filters it */
     [Q_CLEAR_ADS] = "UPDATE ads SET contact_data = NULL, contact_checked_at = 0 "
                     "WHERE " MENTIONS("contact_data"),
+    [Q_REC_SIGHTINGS] = "SELECT 0, json_build_object('email', email, 'source', source, "
+                        "'first_seen', first_seen, 'last_seen', last_seen) FROM email_sightings "
+                        "WHERE email = $1 ORDER BY source",
+    [Q_REC_DELIVERIES] = "SELECT user_id, json_build_object('id', id, 'url', url, 'event', event, "
+                         "'body', body, 'state', state) FROM webhook_outbox WHERE "
+                         MENTIONS("body") " ORDER BY id",
+    [Q_REC_JOBS] = "SELECT user_id, json_build_object('id', id, 'endpoint', endpoint, 'args', "
+                   "args, 'status', status, 'result', result) FROM async_jobs WHERE "
+                   MENTIONS("args") " OR " MENTIONS("result") " ORDER BY created_at",
+    [Q_DEL_SIGHTINGS] = "DELETE FROM email_sightings WHERE email = $1",
+    [Q_DEL_DELIVERIES] = "DELETE FROM webhook_outbox WHERE " MENTIONS("body"),
+    [Q_DEL_JOBS] = "DELETE FROM async_jobs WHERE " MENTIONS("args") " OR " MENTIONS("result"),
     [Q_TOMBSTONE] = "INSERT INTO erasures (hash, created_at) VALUES ($1, $2) "
                     "ON CONFLICT (hash) DO NOTHING",
-    [Q_VACUUM] = "VACUUM sends, recipients, leads, projects, suppressions, cache, ads",
+    [Q_VACUUM] = "VACUUM sends, recipients, leads, projects, suppressions, cache, ads, "
+                 "email_sightings, webhook_outbox, async_jobs",
 };
 
 /* Whether an erasure or record query takes the address (1) or the pattern (2) as $1. */
@@ -98,7 +117,9 @@ static const int address_args[Q_COUNT] = {
     [Q_REC_SUPPRESSIONS] = 1, [Q_REC_CACHE] = 2,    [Q_REC_ADS] = 2,
     [Q_DEL_SENDS] = 1,      [Q_DEL_RECIPIENTS] = 1, [Q_UNCOUNT_LEADS] = 1,
     [Q_DEL_LEADS] = 1,      [Q_DEL_SUPPRESSIONS] = 1, [Q_DEL_CACHE] = 2,
-    [Q_CLEAR_ADS] = 2,
+    [Q_CLEAR_ADS] = 2,      [Q_REC_SIGHTINGS] = 1,  [Q_REC_DELIVERIES] = 2,
+    [Q_REC_JOBS] = 2,       [Q_DEL_SIGHTINGS] = 1,  [Q_DEL_DELIVERIES] = 2,
+    [Q_DEL_JOBS] = 2,
 };
 
 #define RUN(id_, args_, what_)                                                                     \
@@ -236,7 +257,9 @@ static enum rc subject_records_on(struct pgc *c, const char *address, struct are
         const char *kind;
     } queries[] = {{Q_REC_LEADS, "lead"},        {Q_REC_RECIPIENTS, "recipient"},
                    {Q_REC_SENDS, "send"},        {Q_REC_SUPPRESSIONS, "suppression"},
-                   {Q_REC_CACHE, "cache"},       {Q_REC_ADS, "ad"}};
+                   {Q_REC_CACHE, "cache"},       {Q_REC_ADS, "ad"},
+                   {Q_REC_SIGHTINGS, "sighting"}, {Q_REC_DELIVERIES, "webhook_delivery"},
+                   {Q_REC_JOBS, "async_job"}};
     const char *pattern = store_like_contains(a, address);
     struct subject_record *list = NULL;
     size_t n = 0, cap = 0;
@@ -274,7 +297,8 @@ static enum rc erase_all(struct pgc *c, const char *address, const char *pattern
         {Q_DEL_SENDS, &out->sends},       {Q_DEL_RECIPIENTS, &out->recipients},
         {Q_UNCOUNT_LEADS, NULL},          {Q_DEL_LEADS, &out->leads},
         {Q_DEL_SUPPRESSIONS, &out->suppressions}, {Q_DEL_CACHE, &out->cached},
-        {Q_CLEAR_ADS, &out->ads},
+        {Q_CLEAR_ADS, &out->ads},         {Q_DEL_SIGHTINGS, &out->sightings},
+        {Q_DEL_DELIVERIES, &out->deliveries}, {Q_DEL_JOBS, &out->jobs},
     };
     enum rc rc = RC_OK;
     for (size_t i = 0; rc == RC_OK && i < sizeof steps / sizeof steps[0]; i++) {

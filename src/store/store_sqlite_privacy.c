@@ -19,6 +19,9 @@ enum privacyq {
     Q_REC_SUPPRESSIONS,
     Q_REC_CACHE,
     Q_REC_ADS,
+    Q_REC_SIGHTINGS,
+    Q_REC_DELIVERIES,
+    Q_REC_JOBS,
     Q_DEL_SENDS,
     Q_DEL_RECIPIENTS,
     Q_UNCOUNT_LEADS,
@@ -26,6 +29,9 @@ enum privacyq {
     Q_DEL_SUPPRESSIONS,
     Q_DEL_CACHE,
     Q_CLEAR_ADS,
+    Q_DEL_SIGHTINGS,
+    Q_DEL_DELIVERIES,
+    Q_DEL_JOBS,
     Q_TOMBSTONE,
     Q_COUNT
 };
@@ -73,6 +79,15 @@ static const char *const sql[Q_COUNT] = {
                     "FROM cache WHERE " MENTIONS("key") " OR " MENTIONS("body") " ORDER BY key",
     [Q_REC_ADS] = "SELECT 'ad', 0, json_object('id', id, 'url', url, 'contact_data', "
                   "contact_data) FROM ads WHERE " MENTIONS("contact_data") " ORDER BY id",
+    [Q_REC_SIGHTINGS] = "SELECT 'sighting', 0, json_object('email', email, 'source', source, "
+                        "'first_seen', first_seen, 'last_seen', last_seen) FROM email_sightings "
+                        "WHERE email = ?1 ORDER BY source",
+    [Q_REC_DELIVERIES] = "SELECT 'webhook_delivery', user_id, json_object('id', id, 'url', url, "
+                         "'event', event, 'body', body, 'state', state) FROM webhook_outbox "
+                         "WHERE " MENTIONS("body") " ORDER BY id",
+    [Q_REC_JOBS] = "SELECT 'async_job', user_id, json_object('id', id, 'endpoint', endpoint, "
+                   "'args', args, 'status', status, 'result', result) FROM async_jobs "
+                   "WHERE " MENTIONS("args") " OR " MENTIONS("result") " ORDER BY created_at",
     [Q_DEL_SENDS] = "DELETE FROM sends WHERE recipient_id IN (SELECT r.id FROM recipients r "
                     "WHERE " RECIPIENT_OF ")",
     [Q_DEL_RECIPIENTS] = "DELETE FROM recipients AS r WHERE " RECIPIENT_OF,
@@ -85,6 +100,9 @@ static const char *const sql[Q_COUNT] = {
     /* contact data is found again on the next enrichment, where the tombstone filters it */
     [Q_CLEAR_ADS] = "UPDATE ads SET contact_data = NULL, contact_checked_at = 0 "
                     "WHERE " MENTIONS("contact_data"),
+    [Q_DEL_SIGHTINGS] = "DELETE FROM email_sightings WHERE email = ?1",
+    [Q_DEL_DELIVERIES] = "DELETE FROM webhook_outbox WHERE " MENTIONS("body"),
+    [Q_DEL_JOBS] = "DELETE FROM async_jobs WHERE " MENTIONS("args") " OR " MENTIONS("result"),
     [Q_TOMBSTONE] = "INSERT INTO erasures (hash, created_at) VALUES (?3, ?4) "
                     "ON CONFLICT (hash) DO NOTHING",
 };
@@ -209,7 +227,8 @@ enum rc sq_subject_records(struct store *st, const char *address, struct arena *
                            struct subject_record **out, size_t *count, struct err *err)
 {
     static const enum privacyq queries[] = {Q_REC_LEADS, Q_REC_RECIPIENTS, Q_REC_SENDS,
-                                            Q_REC_SUPPRESSIONS, Q_REC_CACHE, Q_REC_ADS};
+                                            Q_REC_SUPPRESSIONS, Q_REC_CACHE, Q_REC_ADS,
+                                            Q_REC_SIGHTINGS, Q_REC_DELIVERIES, Q_REC_JOBS};
     CONN(st, err);
     const char *pattern = store_like_contains(a, address);
     struct subject_record *list = NULL;
@@ -260,7 +279,9 @@ static enum rc erase_all(struct conn *c, const char *address, const char *patter
         {Q_DEL_SENDS, &out->sends},       {Q_DEL_RECIPIENTS, &out->recipients},
         {Q_UNCOUNT_LEADS, NULL},          {Q_DEL_LEADS, &out->leads},
         {Q_DEL_SUPPRESSIONS, &out->suppressions}, {Q_DEL_CACHE, &out->cached},
-        {Q_CLEAR_ADS, &out->ads},         {Q_TOMBSTONE, NULL},
+        {Q_CLEAR_ADS, &out->ads},         {Q_DEL_SIGHTINGS, &out->sightings},
+        {Q_DEL_DELIVERIES, &out->deliveries}, {Q_DEL_JOBS, &out->jobs},
+        {Q_TOMBSTONE, NULL},
     };
     enum rc rc = RC_OK;
     for (size_t i = 0; rc == RC_OK && i < sizeof steps / sizeof steps[0]; i++)

@@ -222,7 +222,7 @@ def test_subject_export_and_erase_across_two_users():
             assert exported.returncode == 0, exported.stderr
             doc = json.loads(exported.stdout)
             kinds = sorted(r["kind"] for r in doc["records"])
-            assert kinds == ["cache", "lead", "lead", "suppression"], kinds
+            assert kinds == ["cache", "lead", "lead", "sighting", "suppression"], kinds
             assert len({r["user_id"] for r in doc["records"] if r["kind"] == "lead"}) == 2
             assert doc["erased"] is False
 
