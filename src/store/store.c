@@ -57,3 +57,29 @@ void store_stats_add(struct recipient_stats *s, const char *status, int64_t n)
         if (strcmp(fields[i].name, status) == 0)
             *(int64_t *)(void *)((char *)s + fields[i].offset) += n;
 }
+
+/* The key columns: the first nkey names of the column list. */
+static const char *table_key(struct arena *a, const struct store_table *t)
+{
+    const char *end = t->columns;
+    for (int i = 0; i < t->nkey && end; i++) {
+        end = strchr(end, ',');
+        if (end && i + 1 < t->nkey) end++;
+    }
+    return end ? arena_strndup(a, t->columns, (size_t)(end - t->columns)) : t->columns;
+}
+
+char *store_table_select(struct arena *a, const struct store_table *t, bool after, size_t limit,
+                         char mark)
+{
+    const char *key = table_key(a, t);
+    char *where = "";
+    if (after) {
+        where = arena_sprintf(a, " WHERE (%s) > (", key);
+        for (int i = 1; i <= t->nkey; i++)
+            where = arena_sprintf(a, "%s%s%c%d", where, i > 1 ? ", " : "", mark, i);
+        where = arena_sprintf(a, "%s)", where);
+    }
+    return arena_sprintf(a, "SELECT %s FROM %s%s ORDER BY %s LIMIT %zu", t->columns, t->name,
+                         where, key, limit);
+}

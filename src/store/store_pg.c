@@ -319,6 +319,36 @@ void *pg_grow(struct arena *a, void *items, size_t count, size_t *cap, size_t si
     return bigger;
 }
 
+PGresult *pg_run_text(struct pgc *c, const char *sql, const struct pg_args *args,
+                      struct err *err, const char *what)
+{
+    PGresult *r = PQexecParams(c->db, sql, args ? args->n : 0, NULL, args ? args->v : NULL,
+                               NULL, NULL, 0);
+    if (result_ok(r)) return r;
+    fail(c, r, err, what);
+    PQclear(r);
+    return NULL;
+}
+
+enum rc pg_copy_in(struct pgc *c, const char *sql, const char *data, size_t len,
+                   struct err *err, const char *what)
+{
+    PGresult *r = PQexec(c->db, sql);
+    bool started = PQresultStatus(r) == PGRES_COPY_IN;
+    if (!started) fail(c, r, err, what);
+    PQclear(r);
+    if (!started) return RC_DB;
+    if (PQputCopyData(c->db, data, (int)len) != 1 || PQputCopyEnd(c->db, NULL) != 1)
+        return fail(c, NULL, err, what);
+    enum rc rc = RC_OK;
+    while ((r = PQgetResult(c->db))) {
+        if (rc == RC_OK && PQresultStatus(r) != PGRES_COMMAND_OK) rc = fail(c, r, err, what);
+        PQclear(r);
+    }
+    if (rc == RC_OK) atomic_fetch_add(&c->owner->generation, 1);
+    return rc;
+}
+
 /* ---- transactions ----------------------------------------------------------- */
 
 static enum rc simple(struct pgc *c, const char *sql, struct err *err)
@@ -483,6 +513,7 @@ static const struct store_ops pg_ops = {
     PG_CAMPAIGN_OPS
     PG_SENDS_OPS
     PG_MISC_OPS
+    PG_COPY_OPS
     .name = "postgres",
     .close = pg_close,
     .generation = pg_generation,

@@ -983,6 +983,7 @@ static const struct store_ops sqlite_ops = {
     SQ_ADS_OPS
     SQ_SENDS_OPS
     SQ_VERIFY_OPS
+    SQ_COPY_OPS
     .name = "sqlite",
     .close = sq_close,
     .generation = sq_generation,

@@ -155,4 +155,18 @@ enum rc sq_public_mentions(struct store *st, const char *domain, int64_t now, si
     .ads_record = sq_ads_record, .ads_history = sq_ads_history,                                    \
     .ads_set_contact = sq_ads_set_contact, .public_mentions = sq_public_mentions,
 
+/* Whole-table row streams for store copy (store_sqlite_copy.c). */
+enum rc sq_table_count(struct store *st, const struct store_table *t, int64_t *count,
+                       struct err *err);
+enum rc sq_table_read(struct store *st, const struct store_table *t, const char *const *after,
+                      size_t limit, struct arena *a, const char ***rows, size_t *count,
+                      struct err *err);
+enum rc sq_table_write(struct store *st, const struct store_table *t, const char *const *rows,
+                       size_t count, struct err *err);
+enum rc sq_table_clear(struct store *st, const struct store_table *t, struct err *err);
+enum rc sq_table_done(struct store *st, const struct store_table *t, struct err *err);
+#define SQ_COPY_OPS                                                                                \
+    .table_count = sq_table_count, .table_read = sq_table_read, .table_write = sq_table_write,     \
+    .table_clear = sq_table_clear, .table_done = sq_table_done,
+
 #endif
