@@ -25,7 +25,7 @@ static const struct store_table store_tables[] = {
      "id, user_id, type, address, display_name, smtp_host, smtp_port, tls_mode, username, "
      "imap_host, imap_port, daily_limit, secret, created_at, send_window, timezone, min_gap, "
      "max_extra, state, state_reason, imap_uidvalidity, imap_last_uid",
-     "iittttittiiitittiittii", 1, "id", false},
+     "iittttitttiitittiittii", 1, "id", false},
     {"campaigns",
      "id, user_id, project_id, name, status, created_at, steps, daily_limit, batch_size, "
      "launched_at, status_reason",
@@ -44,7 +44,7 @@ static const struct store_table store_tables[] = {
     {"ads",
      "id, query_key, engine, domain, title_key, title, url, display_url, ad_text, position, "
      "first_seen, last_seen, contact_data, contact_checked_at",
-     "itttttttttiiti", 1, "id", false},
+     "ittttttttiiiti", 1, "id", false},
 };
 enum { TABLE_COUNT = sizeof store_tables / sizeof store_tables[0] };
 

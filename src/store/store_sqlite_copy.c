@@ -30,6 +30,24 @@ static void bind_row(sqlite3_stmt *q, const struct store_table *t, const char *c
     }
 }
 
+/* The table list's types against the schema's, so a wrong letter in a new
+ * row fails every copy (and the tests) instead of changing values. */
+static enum rc check_types(sqlite3_stmt *q, const struct store_table *t, struct err *err)
+{
+    size_t ncols = strlen(t->types);
+    if ((size_t)sqlite3_column_count(q) != ncols)
+        return err_set(err, RC_INVALID, "%s: %d columns, %zu types", t->name,
+                       sqlite3_column_count(q), ncols);
+    for (size_t i = 0; i < ncols; i++) {
+        const char *decl = sqlite3_column_decltype(q, (int)i);
+        char want = decl && strcmp(decl, "INTEGER") == 0 ? 'i' : 't';
+        if (t->types[i] != want)
+            return err_set(err, RC_INVALID, "%s.%s is %s, not '%c'", t->name,
+                           sqlite3_column_name(q, (int)i), decl ? decl : "untyped", t->types[i]);
+    }
+    return RC_OK;
+}
+
 static enum rc run_simple(struct store *st, const char *sql, struct err *err)
 {
     CONN(st, err);
@@ -63,10 +81,7 @@ enum rc sq_table_read(struct store *st, const struct store_table *t, const char 
     sqlite3_stmt *q = prepare(c, store_table_select(a, t, after != NULL, limit, '?'), err);
     if (!q) return RC_DB;
     if (after) bind_row(q, t, after, (size_t)t->nkey);
-    enum rc rc = RC_OK;
-    if ((size_t)sqlite3_column_count(q) != ncols)
-        rc = err_set(err, RC_INVALID, "%s: %d columns, %zu types", t->name,
-                     sqlite3_column_count(q), ncols);
+    enum rc rc = check_types(q, t, err);
     int r;
     while (rc == RC_OK && (r = sqlite3_step(q)) == SQLITE_ROW) {
         for (size_t i = 0; i < ncols; i++) {
