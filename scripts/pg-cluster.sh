@@ -3,7 +3,7 @@
 #   scripts/pg-cluster.sh start DIR   initdb + start on a free loopback port; prints the
 #                                     base URL postgresql://leadgen@127.0.0.1:PORT/leadgen
 #   scripts/pg-cluster.sh stop DIR    stops it and removes DIR
-#   scripts/pg-cluster.sh down DIR    stops the server, keeping its data (an outage)
+#   scripts/pg-cluster.sh down DIR    stops the server (connections cut), keeping its data
 #   scripts/pg-cluster.sh up DIR      starts it again on the same port
 # initdb refuses root, so as root the cluster runs as `nobody`; trust authentication on
 # 127.0.0.1 only, and durability off (fsync) since the data is thrown away.
@@ -36,7 +36,9 @@ stop)
   rm -rf "$dir"
   ;;
 down)
-  as_owner "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null
+  # fast, not immediate: with fsync and synchronous_commit off, an immediate
+  # stop would lose acknowledged commits, which a real outage does not
+  as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
   ;;
 up)
   as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 -o "$(cat "$dir/options")" \
