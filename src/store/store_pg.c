@@ -20,6 +20,7 @@
 
 extern const char migration_postgres_001_init[];
 extern const char migration_postgres_002_sender_accounts[];
+extern const char migration_postgres_003_due_order[];
 
 static const struct migration {
     int version;
@@ -27,6 +28,7 @@ static const struct migration {
 } migrations[] = {
     {1, migration_postgres_001_init},
     {2, migration_postgres_002_sender_accounts},
+    {3, migration_postgres_003_due_order},
 };
 
 enum {
