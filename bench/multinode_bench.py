@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Issue 14's benchmark (docs/BENCHMARKS.md, "Several processes on PostgreSQL"):
 
-1. cached authenticated requests per second, wrk -c32 per server process, on
-   SQLite (one `serve`), PostgreSQL with one `serve`, and PostgreSQL with two
-   `serve` processes at once (one wrk each, summed), in the same run, for
+1. cached authenticated requests per second, two wrk -t1 -c16 at once (summed)
+   against SQLite (one `serve`), PostgreSQL with one `serve` (both wrk on it),
+   and PostgreSQL with two `serve` processes (one wrk each), in the same run, for
    GET projects.php (the in-process hot cache) and a cached crawl.php answer
    (the shared response cache in the store, plus the credit reservation);
 2. `store copy` rows per second: a SQLite store with N leads (bench/claim_bench
@@ -41,7 +41,7 @@ CLAIM = os.path.abspath(os.environ.get("CLAIM_BENCH", os.path.join(ROOT, "build"
 DURATION = int(os.environ.get("BENCH_DURATION", "5"))
 RECIPIENTS = int(os.environ.get("BENCH_RECIPIENTS", "1000000"))
 CLAIM_SECONDS = float(os.environ.get("BENCH_CLAIM_SECONDS", "10"))
-CONNECTIONS = 32
+CONNECTIONS = 16  # per wrk; every configuration runs two wrk (the same client capacity)
 PG_CLUSTER = os.path.join(ROOT, "scripts", "pg-cluster.sh")
 
 
@@ -143,8 +143,8 @@ def http_part(pg, tmp, results):
             for label, path in paths.items():
                 row = {}
                 at = {srv: srv.url(path.replace("{key}", srv.key)) for srv in (a, b, s)}
-                row["sqlite_1"] = wrk_many([at[s]])
-                row["pg_1"] = wrk_many([at[a]])
+                row["sqlite_1"] = wrk_many([at[s], at[s]])
+                row["pg_1"] = wrk_many([at[a], at[a]])
                 row["pg_2"] = wrk_many([at[a], at[b]])
                 results["http"][label] = row
                 log("%-20s sqlite x1 %7d/s   postgres x1 %7d/s   postgres x2 %7d/s"
