@@ -25,7 +25,8 @@ static void bind_row(sqlite3_stmt *q, const struct store_table *t, const char *c
 {
     for (size_t i = 0; i < n; i++) {
         if (!values[i]) sqlite3_bind_null(q, (int)i + 1);
-        else if (t->types[i] == 'i') sqlite3_bind_int64(q, (int)i + 1, strtoll(values[i], NULL, 10));
+        else if (t->types[i] == 'i')
+            sqlite3_bind_int64(q, (int)i + 1, strtoll(values[i], NULL, 10));
         else sqlite3_bind_text(q, (int)i + 1, values[i], -1, SQLITE_STATIC);
     }
 }
