@@ -21,7 +21,7 @@ extern const char migration_sqlite_005_recipes[];
 extern const char migration_sqlite_006_ads[];
 extern const char migration_sqlite_007_sender[];
 extern const char migration_sqlite_008_sender_accounts[];
-extern const char migration_sqlite_009_due_order[];
+extern const char migration_sqlite_011_due_order[];
 
 static const struct migration {
     int version;
@@ -34,7 +34,7 @@ static const struct migration {
     {6, migration_sqlite_006_ads},
     {7, migration_sqlite_007_sender},
     {8, migration_sqlite_008_sender_accounts},
-    {9, migration_sqlite_009_due_order},
+    {11, migration_sqlite_011_due_order},
 };
 
 enum stmt_id {
