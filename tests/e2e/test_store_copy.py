@@ -1,7 +1,9 @@
 """`leadgen store copy`: a SQLite store filled through the API and the CLI
 (users, keys, credits, projects, leads, a sealed SMTP account, a launched
-campaign with its sends and an unsubscribe, the response cache, the Ad Spy
-history) copied to PostgreSQL and back answers a set of GET calls byte for
+campaign with its sends and an unsubscribe, a suppression entry and an erased
+address, a webhook subscription with its secret and delivered events, an
+async job, the response cache with the email sightings of its crawls, the
+Ad Spy history) copied to PostgreSQL and back answers a set of GET calls byte for
 byte like the original; every table survives the round trip row for row; the
 copied account still logs in (the sealing secret travelled); a non-empty
 target is refused. Runs in the PostgreSQL pass (needs both backends)."""
@@ -17,9 +19,13 @@ from fakes.mailsink import MailSink
 from fakes.sites import Sites, page
 from lib import Server, Skip, assert_success
 from test_ads import FakeSerpApi, ad, landing_sites
+from test_automation import Receiver
 from test_sender import ADMIN, BASE_ENV, DAY, PASSWORD, SENDER, add_smtp, campaign
 
 BOB = "bob@copy.lgtest"
+# tables the populated store must hold rows of (besides the ones from the start)
+FILLED = ("suppressions", "erasures", "webhook_secrets", "webhooks", "webhook_outbox",
+          "async_jobs", "email_sightings")
 
 
 def eq(a, b, what=""):
@@ -47,15 +53,30 @@ def copy(source, target):
     return counts
 
 
-def populate(s, sink, sites, api):
+def outbox_delivered(db, n):
+    """Whether the SQLite store's outbox holds n deliveries, all made."""
+    conn = sqlite3.connect(db)
+    try:
+        states = [st for (st,) in conn.execute("SELECT state FROM webhook_outbox")]
+    finally:
+        conn.close()
+    return len(states) == n and all(st == "delivered" for st in states)
+
+
+def populate(s, sink, sites, api, hook):
     """Everything through the API and the CLI; returns what the GET calls need."""
     bob = s.add_user(BOB, credits=40)
     assert s.cli("credits", "add", ADMIN, 25).returncode == 0
+    assert_success(s.get("account.php"))  # the webhook secret
+    assert_success(s.post("webhooks.php", {"url": hook.url, "events": ["email.sent"]}))
     acc = add_smtp(s, sink)
     cid = campaign(s, [acc])
     sink.wait_for(3)
     lib.wait_until(lambda: s.get("campaigns/status.php", campaign_id=cid)
                    .json["data"]["campaign"]["sent_total"] == 3, 20)
+    # every event delivered, so no later server changes the outbox
+    lib.wait_until(lambda: hook.received(3), 30)
+    lib.wait_until(lambda: outbox_delivered(s.db_path, 3), 30)
     link = sink.messages[0].email["List-Unsubscribe"].strip("<> ")
     r = s.request("POST", urllib.parse.urlsplit(link).path, key=None,
                   body=b"List-Unsubscribe=One-Click",
@@ -65,7 +86,15 @@ def populate(s, sink, sites, api):
     assert_success(s.add_leads(pid, [{"email": "a%d@shop.lgtest" % i, "firstname": "A\t%d" % i,
                                       "description": "line one\nline two \\ back"}
                                      for i in range(30)], key=bob))
+    assert_success(s.post("suppression.php", {"emails": ["no@thanks.lgtest"],
+                                              "domains": ["never.lgtest"]}, key=bob))
+    erased = s.cli("subject", "erase", "a29@shop.lgtest")
+    assert erased.returncode == 0, erased.stderr
     assert_success(s.get("crawl.php", domain=sites.url("crawl-me.lgtest", "/")))
+    job = s.get("crawl.php", domain=sites.url("async-crawl.lgtest", "/"), **{"async": 1})
+    eq(job.status, 202)
+    job_id = job.json["data"]["job_id"]
+    lib.wait_until(lambda: assert_success(s.get("jobs.php", id=job_id))["status"] == "done", 30)
     api.ads = [ad(sites, "alpha-agency.com", "Alpha | Marketing", 1)]
     assert_success(s.get("ads.php", query="marketing agency"))
     return {"admin": s.key, "bob": bob, "cid": cid, "pid": pid}
@@ -85,6 +114,9 @@ def answers(s, ctx, sites):
         ("campaigns/status.php", ctx["admin"], {"campaign_id": ctx["cid"]}),
         ("campaigns/recipients.php", ctx["admin"], {"campaign_id": ctx["cid"]}),
         ("campaigns/status.php", ctx["bob"], {"campaign_id": ctx["cid"]}),
+        ("suppression.php", ctx["bob"], {}),
+        ("webhooks.php", ctx["admin"], {}),
+        ("jobs.php", ctx["admin"], {}),
         ("crawl.php", ctx["admin"], {"domain": sites.url("crawl-me.lgtest", "/")}),
     ]
     out = []
@@ -110,18 +142,21 @@ def test_copy_to_postgres_and_back_answers_the_same():
     if not lib.on_postgres():
         raise Skip("needs PostgreSQL (the PostgreSQL pass of scripts/test.sh)")
     with MailSink(users={SENDER: PASSWORD}) as sink, Sites() as sites, FakeSerpApi() as api, \
-            scratch() as tmp:
+            Receiver() as hook, scratch() as tmp:
         sites.add("crawl-me.lgtest", {"/": page("Write to hello@crawl-me.lgtest", title="Hi")})
+        sites.add("async-crawl.lgtest", {"/": page("Mail sales@async-crawl.lgtest", title="A")})
         landing_sites(sites, ["alpha-agency.com"])
         env = dict(BASE_ENV, LEADGEN_SEARCH_PROVIDER="serpapi", LEADGEN_SERPAPI_URL=api.url,
                    LEADGEN_SERPAPI_KEY="serp-key", **sites.env())
         src, back = os.path.join(tmp, "source.db"), os.path.join(tmp, "back.db")
         pg = lib.fresh_store_url(tmp)
         with Server(env=env, db=src) as s:
-            ctx = populate(s, sink, sites, api)
+            ctx = populate(s, sink, sites, api, hook)
         with Server(env=env, db=src) as s:
             expected = answers(s, ctx, sites)
         before = dump(src)
+        for table in FILLED:
+            assert before[table], "no rows in %s" % table
 
         counts = copy(src, pg)
         for table, rows in before.items():
@@ -137,11 +172,13 @@ def test_copy_to_postgres_and_back_answers_the_same():
         for e, g in zip(expected, got):
             eq(g, e, "answer of %s back on SQLite" % e[0])
         # the round trip holds every table row for row, save what the calls above charged
+        # and the keys' last use they recorded
         after = dump(back)
         eq(sorted(after), sorted(before), "tables")
         for table in before:
-            if table not in ("credit_ledger", "users", "cache"):
+            if table not in ("credit_ledger", "users", "cache", "api_keys"):
                 eq(after[table], before[table], table)
+        eq([k[:-1] for k in after["api_keys"]], [k[:-1] for k in before["api_keys"]], "api_keys")
 
         # new rows continue past the copied ids on PostgreSQL
         pid = s_project(pg, env, ctx)
