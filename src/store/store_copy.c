@@ -14,8 +14,8 @@ static const struct store_table store_tables[] = {
     {"api_keys", "key_hash, user_id, source, checked_at, created_at, last_used_at", "tiiiii", 1,
      NULL, false},
     {"credit_ledger",
-     "id, user_id, endpoint, amount, reserved, state, request_id, created_at, holder",
-     "iitiittit", 1, "id", false},
+     "id, user_id, endpoint, amount, reserved, state, request_id, created_at, holder", "iitiittit",
+     1, "id", false},
     {"webhook_secrets", "user_id, secret, created_at", "iti", 1, NULL, false},
     {"async_jobs",
      "id, user_id, endpoint, file, method, args, webhook_url, status, runner, created_at, "
