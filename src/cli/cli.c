@@ -958,6 +958,51 @@ static int cmd_mcp(int argc, char **argv)
     return 0;
 }
 
+/* The progress line of store copy, rewritten in place on a terminal. */
+static void copy_progress(void *ctx, const char *table, int64_t done, int64_t total)
+{
+    (void)ctx;
+    fprintf(stderr, "\r\033[Kcopying %s: %lld/%lld rows", table, (long long)done,
+            (long long)total);
+    if (done == total) fputc('\n', stderr);
+}
+
+/* The configured store into an empty one (another backend, usually). */
+static int cmd_store_copy(int argc, char **argv)
+{
+    if (argc != 2 || strcmp(argv[0], "--to") != 0) return -1;
+    struct store_options opt = store_options();
+    struct err err = {0};
+    struct store *from = open_store(), *to = NULL;
+    if (from && !(to = store_open_with(argv[1], &opt, &err)))
+        fprintf(stderr, "leadgen: %s\n", err.msg);
+    if (!to) {
+        store_close(from);
+        return 1;
+    }
+    struct arena a;
+    arena_init(&a);
+    struct store_copy_count *counts;
+    size_t n;
+    double started = clock_mono_ms();
+    enum rc rc = store_copy(from, to, isatty(STDERR_FILENO) ? copy_progress : NULL, NULL, &a,
+                            &counts, &n, &err);
+    double seconds = (clock_mono_ms() - started) / 1000;
+    int64_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        printf("%-20s %lld\n", counts[i].table, (long long)counts[i].rows);
+        total += counts[i].rows;
+    }
+    if (rc == RC_OK)
+        printf("copied %lld rows in %zu tables from %s to %s in %.1f s\n", (long long)total, n,
+               from->ops->name, to->ops->name, seconds);
+    else fprintf(stderr, "leadgen: %s\n", err.msg);
+    arena_cleanup(&a);
+    store_close(to);
+    store_close(from);
+    return rc == RC_OK ? 0 : 1;
+}
+
 static int cmd_help(int argc, char **argv);
 
 static int cmd_version(int argc, char **argv)
@@ -998,6 +1043,8 @@ static const struct command commands[] = {
     {"account list", "account list EMAIL", cmd_account_list, "list a user's sending accounts"},
     {"account remove", "account remove EMAIL ID", cmd_account_remove,
      "remove a sending account no campaign uses"},
+    {"store copy", "store copy --to URL", cmd_store_copy,
+     "copy the whole store (LEADGEN_DB) into an empty one: a file or postgres://..."},
     {"crawl", "crawl URL", cmd_crawl, "crawl a site as crawl.php does; prints the data object"},
     {"leads import", "leads import EMAIL PROJECT_ID FILE.csv", cli_leads_import,
      "add a CSV file's rows to a user's project as leads.php does; prints the counts"},

@@ -119,3 +119,29 @@ enum rc store_refuse_newer(int store_max, int known_max, struct err *err)
                    "version (or newer), or restore a backup taken before the upgrade",
                    store_max, known_max);
 }
+
+/* The key columns: the first nkey names of the column list. */
+static const char *table_key(struct arena *a, const struct store_table *t)
+{
+    const char *end = t->columns;
+    for (int i = 0; i < t->nkey && end; i++) {
+        end = strchr(end, ',');
+        if (end && i + 1 < t->nkey) end++;
+    }
+    return end ? arena_strndup(a, t->columns, (size_t)(end - t->columns)) : t->columns;
+}
+
+char *store_table_select(struct arena *a, const struct store_table *t, bool after, size_t limit,
+                         char mark)
+{
+    const char *key = table_key(a, t);
+    char *where = "";
+    if (after) {
+        where = arena_sprintf(a, " WHERE (%s) > (", key);
+        for (int i = 1; i <= t->nkey; i++)
+            where = arena_sprintf(a, "%s%s%c%d", where, i > 1 ? ", " : "", mark, i);
+        where = arena_sprintf(a, "%s)", where);
+    }
+    return arena_sprintf(a, "SELECT %s FROM %s%s ORDER BY %s LIMIT %zu", t->columns, t->name,
+                         where, key, limit);
+}

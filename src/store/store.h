@@ -296,6 +296,7 @@ struct ledger_entry {
 };
 
 struct store;
+struct store_table; /* a table as `store copy` moves it (store_int.h) */
 
 /* An answer found by public_mentions. */
 struct public_mention {
@@ -610,6 +611,24 @@ struct store_ops {
                             struct webhook_delivery *out, struct err *err);
     enum rc (*outbox_done)(struct store *st, int64_t id, const char *state, int64_t attempts,
                            int64_t next_at, const char *error, struct err *err);
+
+    /* Whole-table row streams for store_copy (below), which drives them over
+     * its table list. A row is t's columns as text (NULL for SQL NULL),
+     * rows laid end to end. */
+    enum rc (*table_count)(struct store *st, const struct store_table *t, int64_t *count,
+                           struct err *err);
+    /* Up to limit rows in key order, after the row whose key is `after`
+     * (NULL: from the first). */
+    enum rc (*table_read)(struct store *st, const struct store_table *t,
+                          const char *const *after, size_t limit, struct arena *a,
+                          const char ***rows, size_t *count, struct err *err);
+    /* Inserts rows as they are (ids included), in one transaction. */
+    enum rc (*table_write)(struct store *st, const struct store_table *t,
+                           const char *const *rows, size_t count, struct err *err);
+    /* Empties the table (a seeded one, before its rows are copied). */
+    enum rc (*table_clear)(struct store *st, const struct store_table *t, struct err *err);
+    /* After a copy: new ids continue past the copied ones. */
+    enum rc (*table_done)(struct store *st, const struct store_table *t, struct err *err);
 };
 
 struct store {
@@ -649,6 +668,24 @@ enum rc store_refuse_newer(int store_max, int known_max, struct err *err);
 
 /* Whether url names a PostgreSQL store. */
 bool store_is_postgres(const char *url);
+
+/* ---- copying a whole store (`leadgen store copy`) ---- */
+
+/* Called after each batch, and once with done == total at each table's end. */
+typedef void store_copy_progress(void *ctx, const char *table, int64_t done, int64_t total);
+
+struct store_copy_count {
+    const char *table;
+    int64_t rows;
+};
+
+/* Copies every table of from into to, ids preserved, in an order that keeps
+ * references valid. RC_CONFLICT when to holds any row (beyond what its
+ * migrations seed). counts (static names, arena array) gets the rows per
+ * table. Sealed values travel as they are, the store's own secret included. */
+enum rc store_copy(struct store *from, struct store *to, store_copy_progress *progress,
+                   void *ctx, struct arena *a, struct store_copy_count **counts, size_t *ntables,
+                   struct err *err);
 
 /* Backends. */
 struct store *store_sqlite_open(const char *path, struct err *err);

@@ -11,6 +11,24 @@ const char *store_like_mention(struct arena *a, const char *domain);
 /* "%text%" with LIKE's wildcards in text escaped (for LIKE ... ESCAPE '\'). */
 const char *store_like_contains(struct arena *a, const char *text);
 
+/* One table as `store copy` moves it (the list is store_tables in
+ * store_copy.c). Rows travel as text, one string per column, NULL for SQL
+ * NULL; key (the first nkey columns) orders and pages the rows. */
+struct store_table {
+    const char *name;
+    const char *columns; /* "id, user_id, ...": the column list, in row order */
+    const char *types;   /* a letter per column: 'i' integer, 't' text */
+    int nkey;            /* the first nkey columns are a unique key */
+    const char *identity; /* the column an id generator numbers, or NULL */
+    bool seeded;          /* the migrations fill it: the copy replaces those rows */
+};
+
+/* SELECT of t's columns in key order, at most limit rows; with after, only
+ * rows whose key is above the parameters 1..nkey (written mark and number:
+ * '?' for SQLite, '$' for PostgreSQL). */
+char *store_table_select(struct arena *a, const struct store_table *t, bool after, size_t limit,
+                         char mark);
+
 /* Adds n recipients of status (a recipients.status value) to the counters. */
 void store_stats_add(struct recipient_stats *s, const char *status, int64_t n);
 

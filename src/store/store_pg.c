@@ -26,6 +26,7 @@ extern const char migration_postgres_004_email_sightings[];
 extern const char migration_postgres_005_ledger_holder[];
 extern const char migration_postgres_006_key_last_used[];
 extern const char migration_postgres_007_privacy[];
+extern const char migration_postgres_008_due_order[];
 
 static const struct migration {
     int version;
@@ -38,6 +39,7 @@ static const struct migration {
     {5, migration_postgres_005_ledger_holder},
     {6, migration_postgres_006_key_last_used},
     {7, migration_postgres_007_privacy},
+    {8, migration_postgres_008_due_order},
 };
 enum { MIGRATION_COUNT = sizeof migrations / sizeof migrations[0] };
 
@@ -331,6 +333,36 @@ void *pg_grow(struct arena *a, void *items, size_t count, size_t *cap, size_t si
     return bigger;
 }
 
+PGresult *pg_run_text(struct pgc *c, const char *sql, const struct pg_args *args,
+                      struct err *err, const char *what)
+{
+    PGresult *r = PQexecParams(c->db, sql, args ? args->n : 0, NULL, args ? args->v : NULL,
+                               NULL, NULL, 0);
+    if (result_ok(r)) return r;
+    fail(c, r, err, what);
+    PQclear(r);
+    return NULL;
+}
+
+enum rc pg_copy_in(struct pgc *c, const char *sql, const char *data, size_t len,
+                   struct err *err, const char *what)
+{
+    PGresult *r = PQexec(c->db, sql);
+    bool started = PQresultStatus(r) == PGRES_COPY_IN;
+    if (!started) fail(c, r, err, what);
+    PQclear(r);
+    if (!started) return RC_DB;
+    if (PQputCopyData(c->db, data, (int)len) != 1 || PQputCopyEnd(c->db, NULL) != 1)
+        return fail(c, NULL, err, what);
+    enum rc rc = RC_OK;
+    while ((r = PQgetResult(c->db))) {
+        if (rc == RC_OK && PQresultStatus(r) != PGRES_COMMAND_OK) rc = fail(c, r, err, what);
+        PQclear(r);
+    }
+    if (rc == RC_OK) atomic_fetch_add(&c->owner->generation, 1);
+    return rc;
+}
+
 /* ---- transactions ----------------------------------------------------------- */
 
 static enum rc simple(struct pgc *c, const char *sql, struct err *err)
@@ -542,6 +574,7 @@ static const struct store_ops pg_ops = {
     PG_MISC_OPS
     PG_AUTO_OPS
     PG_ADMIN_OPS
+    PG_COPY_OPS
     .name = "postgres",
     .close = pg_close,
     .generation = pg_generation,

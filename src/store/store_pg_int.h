@@ -52,6 +52,12 @@ enum rc pg_end(struct pgc *c, enum rc rc, struct err *err);
  * finds the connection lost is retried once on a fresh one. */
 PGresult *pg_run(struct pgc *c, int slot, const char *sql, const struct pg_args *args,
                  struct err *err, const char *what);
+/* A statement built at run time, not prepared (store copy's per-table SQL). */
+PGresult *pg_run_text(struct pgc *c, const char *sql, const struct pg_args *args,
+                      struct err *err, const char *what);
+/* Runs sql (a COPY ... FROM STDIN) feeding it data in COPY's text format. */
+enum rc pg_copy_in(struct pgc *c, const char *sql, const char *data, size_t len,
+                   struct err *err, const char *what);
 /* pg_run for a statement whose rows are ignored; *changed (may be NULL) gets the row count. */
 enum rc pg_exec(struct pgc *c, int slot, const char *sql, const struct pg_args *args,
                 int64_t *changed, struct err *err, const char *what);
@@ -336,5 +342,19 @@ enum rc pg_ledger_recent(struct store *st, int64_t user_id, int64_t limit, struc
 #define PG_ADMIN_OPS                                                                               \
     .user_list = pg_user_list, .key_list = pg_key_list, .key_revoke = pg_key_revoke,               \
     .key_used = pg_key_used, .ledger_recent = pg_ledger_recent,
+
+/* Whole-table row streams for store copy (store_pg_copy.c). */
+enum rc pg_table_count(struct store *st, const struct store_table *t, int64_t *count,
+                       struct err *err);
+enum rc pg_table_read(struct store *st, const struct store_table *t, const char *const *after,
+                      size_t limit, struct arena *a, const char ***rows, size_t *count,
+                      struct err *err);
+enum rc pg_table_write(struct store *st, const struct store_table *t, const char *const *rows,
+                       size_t count, struct err *err);
+enum rc pg_table_clear(struct store *st, const struct store_table *t, struct err *err);
+enum rc pg_table_done(struct store *st, const struct store_table *t, struct err *err);
+#define PG_COPY_OPS                                                                                \
+    .table_count = pg_table_count, .table_read = pg_table_read, .table_write = pg_table_write,     \
+    .table_clear = pg_table_clear, .table_done = pg_table_done,
 
 #endif

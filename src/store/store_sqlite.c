@@ -29,6 +29,7 @@ extern const char migration_sqlite_010_email_sightings[];
 extern const char migration_sqlite_011_ledger_holder[];
 extern const char migration_sqlite_012_key_last_used[];
 extern const char migration_sqlite_013_privacy[];
+extern const char migration_sqlite_014_due_order[];
 
 static const struct migration {
     int version;
@@ -46,6 +47,7 @@ static const struct migration {
     {11, migration_sqlite_011_ledger_holder},
     {12, migration_sqlite_012_key_last_used},
     {13, migration_sqlite_013_privacy},
+    {14, migration_sqlite_014_due_order},
 };
 
 enum stmt_id {
@@ -1163,6 +1165,7 @@ static const struct store_ops sqlite_ops = {
     SQ_SENDS_OPS
     SQ_AUTO_OPS
     SQ_VERIFY_OPS
+    SQ_COPY_OPS
     .name = "sqlite",
     .close = sq_close,
     .generation = sq_generation,

@@ -254,4 +254,18 @@ enum rc sq_outbox_done(struct store *st, int64_t id, const char *state, int64_t 
     .webhook_remove = sq_webhook_remove, .outbox_add = sq_outbox_add,                              \
     .outbox_claim = sq_outbox_claim, .outbox_done = sq_outbox_done,
 
+/* Whole-table row streams for store copy (store_sqlite_copy.c). */
+enum rc sq_table_count(struct store *st, const struct store_table *t, int64_t *count,
+                       struct err *err);
+enum rc sq_table_read(struct store *st, const struct store_table *t, const char *const *after,
+                      size_t limit, struct arena *a, const char ***rows, size_t *count,
+                      struct err *err);
+enum rc sq_table_write(struct store *st, const struct store_table *t, const char *const *rows,
+                       size_t count, struct err *err);
+enum rc sq_table_clear(struct store *st, const struct store_table *t, struct err *err);
+enum rc sq_table_done(struct store *st, const struct store_table *t, struct err *err);
+#define SQ_COPY_OPS                                                                                \
+    .table_count = sq_table_count, .table_read = sq_table_read, .table_write = sq_table_write,     \
+    .table_clear = sq_table_clear, .table_done = sq_table_done,
+
 #endif
