@@ -20,6 +20,7 @@
 
 extern const char migration_postgres_001_init[];
 extern const char migration_postgres_002_sender_accounts[];
+extern const char migration_postgres_003_recipients_due_order[];
 
 static const struct migration {
     int version;
@@ -27,6 +28,7 @@ static const struct migration {
 } migrations[] = {
     {1, migration_postgres_001_init},
     {2, migration_postgres_002_sender_accounts},
+    {3, migration_postgres_003_recipients_due_order},
 };
 
 enum {
@@ -327,6 +329,11 @@ static enum rc simple(struct pgc *c, const char *sql, struct err *err)
     enum rc rc = PQresultStatus(r) == PGRES_COMMAND_OK ? RC_OK : fail(c, r, err, sql);
     PQclear(r);
     return rc;
+}
+
+enum rc pg_command(struct pgc *c, const char *sql, struct err *err)
+{
+    return simple(c, sql, err);
 }
 
 enum rc pg_begin(struct pgc *c, struct err *err)
