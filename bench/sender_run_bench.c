@@ -13,7 +13,10 @@
  *                          [--batch B] [STORE_URL]
  *
  * STORE_URL: a PostgreSQL URL (e.g. from scripts/pg-cluster.sh start DIR), or a
- * SQLite file; by default a new SQLite file in a temporary directory. */
+ * SQLite file; by default a new SQLite file in a temporary directory. On a busy
+ * machine the launch's one INSERT of 1,000,000 recipients can outlast the
+ * store's 30 s statement_timeout: give the URL its own, e.g.
+ * `?options=-cstatement_timeout%3D0`. */
 #include "base/clock.h"
 #include "campaign/campaign.h"
 #include "store/store.h"
