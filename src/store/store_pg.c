@@ -20,7 +20,7 @@
 
 extern const char migration_postgres_001_init[];
 extern const char migration_postgres_002_sender_accounts[];
-extern const char migration_postgres_003_recipients_due_order[];
+extern const char migration_postgres_008_recipients_due_order[];
 
 static const struct migration {
     int version;
@@ -28,7 +28,7 @@ static const struct migration {
 } migrations[] = {
     {1, migration_postgres_001_init},
     {2, migration_postgres_002_sender_accounts},
-    {3, migration_postgres_003_recipients_due_order},
+    {8, migration_postgres_008_recipients_due_order},
 };
 
 enum {
