@@ -20,7 +20,6 @@
 
 extern const char migration_postgres_001_init[];
 extern const char migration_postgres_002_sender_accounts[];
-extern const char migration_postgres_008_recipients_due_order[];
 
 static const struct migration {
     int version;
@@ -28,7 +27,6 @@ static const struct migration {
 } migrations[] = {
     {1, migration_postgres_001_init},
     {2, migration_postgres_002_sender_accounts},
-    {8, migration_postgres_008_recipients_due_order},
 };
 
 enum {
