@@ -116,6 +116,16 @@ $(BUILD)/bench_serp: bench/bench_serp.c $(BUILD)/libleadgen.a
 bench-serp: $(BUILD)/bench_serp
 	$(BUILD)/bench_serp
 
+# The campaign sender's run before its first claim over 1,000,000 pending
+# recipients (bench/sender_run_bench.c, docs/BENCHMARKS.md); BENCH_STORE=postgres://...
+# runs it on PostgreSQL instead of a temporary SQLite file.
+.PHONY: bench-sender-run
+$(BUILD)/bench_sender_run: bench/sender_run_bench.c $(BUILD)/libleadgen.a
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libleadgen.a $(LDLIBS)
+
+bench-sender-run: $(BUILD)/bench_sender_run
+	$(BUILD)/bench_sender_run $(BENCH_STORE)
+
 # Cached search.php over HTTP against projects.php (bench/search_cached.sh; needs wrk).
 .PHONY: bench-search
 bench-search: all

@@ -373,6 +373,11 @@ static enum rc simple(struct pgc *c, const char *sql, struct err *err)
     return rc;
 }
 
+enum rc pg_command(struct pgc *c, const char *sql, struct err *err)
+{
+    return simple(c, sql, err);
+}
+
 enum rc pg_begin(struct pgc *c, struct err *err)
 {
     struct err first = {0};

@@ -46,6 +46,8 @@ enum rc pg_begin(struct pgc *c, struct err *err);
 /* Commits on RC_OK, else rolls back; returns the first failure. */
 enum rc pg_end(struct pgc *c, enum rc rc, struct err *err);
 
+/* A statement that cannot be prepared (ANALYZE), without parameters, as it is. */
+enum rc pg_command(struct pgc *c, const char *sql, struct err *err);
 /* Runs the statement in slot (sql, prepared on first use) with args; the
  * result (rows or command) or NULL with err set: RC_CONFLICT for a broken
  * constraint, RC_DB otherwise. A read (SELECT) outside a transaction that

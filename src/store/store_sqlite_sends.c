@@ -38,10 +38,12 @@ enum sendq {
 };
 
 static const char *const sendq_sql[Q_COUNT] = {
+    /* the earliest due time: one probe of recipients_due per campaign (as on PostgreSQL) */
     [Q_DUE] = "SELECT c.id, c.user_id, c.steps, c.daily_limit, c.batch_size, "
               "(SELECT COUNT(*) FROM sends s WHERE s.campaign_id = c.id AND s.claimed_at >= ?3) "
-              "FROM campaigns c WHERE c.status = ?1 AND EXISTS (SELECT 1 FROM recipients r "
-              "WHERE r.campaign_id = c.id AND r.next_send_at <= ?2) ORDER BY c.id LIMIT ?4",
+              "FROM campaigns c WHERE c.status = ?1 AND (SELECT MIN(r.next_send_at) "
+              "FROM recipients r WHERE r.campaign_id = c.id AND r.next_send_at IS NOT NULL) <= ?2 "
+              "ORDER BY c.id LIMIT ?4",
     [Q_DUE_RECIPIENTS] = "SELECT r.id, r.lead_id, r.current_step, r.attempts, r.email, "
                          "l.firstname, l.lastname, l.company, l.website, l.phones, l.description, "
                          SQ_SUPPRESSED("c.user_id", "l") " FROM recipients r "
