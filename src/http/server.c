@@ -93,6 +93,22 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const cha
     return MHD_YES;
 }
 
+/* The client's address as text (the key login throttling counts by). */
+static const char *peer_address(struct MHD_Connection *conn, struct arena *a)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    char text[INET6_ADDRSTRLEN] = "";
+    const struct sockaddr *sa = info ? info->client_addr : NULL;
+    if (sa && sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, text,
+                  sizeof text);
+    else if (sa && sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, text,
+                  sizeof text);
+    return arena_strdup(a, text);
+}
+
 static struct conn_ctx *ctx_new(struct server *srv, struct MHD_Connection *conn, const char *url,
                                 const char *method)
 {
@@ -111,6 +127,9 @@ static struct conn_ctx *ctx_new(struct server *srv, struct MHD_Connection *conn,
     MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, collect_arg, req);
     const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
     if (auth) req->authorization = arena_strdup(&req->arena, auth);
+    const char *cookie = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Cookie");
+    if (cookie) req->cookie = arena_strdup(&req->arena, cookie);
+    req->client_addr = peer_address(conn, &req->arena);
     return ctx;
 }
 
@@ -149,6 +168,8 @@ static enum MHD_Result send_response(struct conn_ctx *ctx)
                                 : "application/json; charset=utf-8");
     MHD_add_response_header(resp, "X-Request-Id", req->request_id);
     add_credit_headers(resp, req);
+    for (size_t i = 0; i < req->nheaders; i++)
+        MHD_add_response_header(resp, req->headers[i].name, req->headers[i].value);
     if (req->error == E_METHOD_NOT_ALLOWED)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW,
                                 router_allowed(&ctx->srv->routes, req));

@@ -211,6 +211,19 @@ struct recipe {
 
 /* ---- automation: usage, async jobs, webhooks ---- */
 
+/* A dashboard sign-in: the session token is kept only as its hash. */
+struct web_session {
+    int64_t user_id, expires_at;
+    const char *csrf;        /* the token every state-changing form carries */
+    const char *oauth_state; /* a pending OAuth authorisation's state, or NULL */
+};
+
+/* One row of the credit ledger, as the dashboard lists it. */
+struct ledger_row {
+    int64_t id, amount, created_at; /* amount: negative for a charge */
+    const char *endpoint, *state;
+};
+
 /* One day's use of one endpoint, from the credit ledger (settled requests). */
 struct usage_row {
     const char *date; /* "YYYY-MM-DD", UTC */
@@ -488,6 +501,32 @@ struct store_ops {
                             struct webhook_delivery *out, struct err *err);
     enum rc (*outbox_done)(struct store *st, int64_t id, const char *state, int64_t attempts,
                            int64_t next_at, const char *error, struct err *err);
+
+    /* ---- the web dashboard ---- */
+    /* A user's password hash (crypto_pwhash_str); user_password gives "" when none is set
+     * and RC_NOT_FOUND for an unknown email. */
+    enum rc (*user_set_password)(struct store *st, int64_t user_id, const char *hash,
+                                 struct err *err);
+    enum rc (*user_password)(struct store *st, const char *email, struct arena *a,
+                             int64_t *user_id, char **hash, struct err *err);
+    /* Sessions by token hash; session_get is RC_NOT_FOUND when unknown or expired at now. */
+    enum rc (*session_create)(struct store *st, const char *token_hash, int64_t user_id,
+                              const char *csrf, int64_t now, int64_t expires_at, struct err *err);
+    enum rc (*session_get)(struct store *st, const char *token_hash, int64_t now,
+                           struct arena *a, struct web_session *out, struct err *err);
+    enum rc (*session_delete)(struct store *st, const char *token_hash, struct err *err);
+    /* Sets the session's pending OAuth state (NULL clears it); session_take_state clears
+     * it only when it equals state: RC_NOT_FOUND otherwise, so a state is used once. */
+    enum rc (*session_set_state)(struct store *st, const char *token_hash, const char *state,
+                                 struct err *err);
+    enum rc (*session_take_state)(struct store *st, const char *token_hash, const char *state,
+                                  struct err *err);
+    /* Replaces the user's own (locally issued) API keys with key_hash, in one transaction. */
+    enum rc (*key_rotate)(struct store *st, int64_t user_id, const char *key_hash, int64_t now,
+                          struct err *err);
+    /* The user's most recent settled or granted ledger rows, newest first. */
+    enum rc (*ledger_recent)(struct store *st, int64_t user_id, int64_t limit, struct arena *a,
+                             struct ledger_row **out, size_t *count, struct err *err);
 };
 
 struct store {

@@ -21,6 +21,7 @@
 extern const char migration_postgres_001_init[];
 extern const char migration_postgres_002_sender_accounts[];
 extern const char migration_postgres_003_automation[];
+extern const char migration_postgres_004_dashboard[];
 
 static const struct migration {
     int version;
@@ -29,6 +30,7 @@ static const struct migration {
     {1, migration_postgres_001_init},
     {2, migration_postgres_002_sender_accounts},
     {3, migration_postgres_003_automation},
+    {4, migration_postgres_004_dashboard},
 };
 
 enum {
@@ -486,6 +488,7 @@ static const struct store_ops pg_ops = {
     PG_SENDS_OPS
     PG_MISC_OPS
     PG_AUTO_OPS
+    PG_WEB_OPS
     .name = "postgres",
     .close = pg_close,
     .generation = pg_generation,

@@ -18,7 +18,8 @@ enum {
     PG_SENDS_BASE = 80,
     PG_MISC_BASE = 112, /* ads, recipes, verification */
     PG_AUTO_BASE = 144, /* automation: jobs, webhooks, usage */
-    PG_SLOTS = 176
+    PG_WEB_BASE = 176,  /* the web dashboard: passwords, sessions */
+    PG_SLOTS = 192
 };
 
 enum { PG_MAX_ARGS = 20 };
@@ -271,5 +272,30 @@ enum rc pg_outbox_done(struct store *st, int64_t id, const char *state, int64_t 
     .webhook_add = pg_webhook_add, .webhook_list = pg_webhook_list,                                \
     .webhook_remove = pg_webhook_remove, .outbox_add = pg_outbox_add,                              \
     .outbox_claim = pg_outbox_claim, .outbox_done = pg_outbox_done,
+
+/* The web dashboard: passwords, sessions, key rotation, the ledger (store_pg_web.c). */
+enum rc pg_user_set_password(struct store *st, int64_t user_id, const char *hash,
+                             struct err *err);
+enum rc pg_user_password(struct store *st, const char *email, struct arena *a, int64_t *user_id,
+                         char **hash, struct err *err);
+enum rc pg_session_create(struct store *st, const char *token_hash, int64_t user_id,
+                          const char *csrf, int64_t now, int64_t expires_at, struct err *err);
+enum rc pg_session_get(struct store *st, const char *token_hash, int64_t now, struct arena *a,
+                       struct web_session *out, struct err *err);
+enum rc pg_session_delete(struct store *st, const char *token_hash, struct err *err);
+enum rc pg_session_set_state(struct store *st, const char *token_hash, const char *state,
+                             struct err *err);
+enum rc pg_session_take_state(struct store *st, const char *token_hash, const char *state,
+                              struct err *err);
+enum rc pg_key_rotate(struct store *st, int64_t user_id, const char *key_hash, int64_t now,
+                      struct err *err);
+enum rc pg_ledger_recent(struct store *st, int64_t user_id, int64_t limit, struct arena *a,
+                         struct ledger_row **out, size_t *count, struct err *err);
+#define PG_WEB_OPS                                                                                 \
+    .user_set_password = pg_user_set_password, .user_password = pg_user_password,                 \
+    .session_create = pg_session_create, .session_get = pg_session_get,                            \
+    .session_delete = pg_session_delete, .session_set_state = pg_session_set_state,                \
+    .session_take_state = pg_session_take_state, .key_rotate = pg_key_rotate,                      \
+    .ledger_recent = pg_ledger_recent,
 
 #endif

@@ -22,6 +22,7 @@ extern const char migration_sqlite_006_ads[];
 extern const char migration_sqlite_007_sender[];
 extern const char migration_sqlite_008_sender_accounts[];
 extern const char migration_sqlite_009_automation[];
+extern const char migration_sqlite_010_dashboard[];
 
 static const struct migration {
     int version;
@@ -35,6 +36,7 @@ static const struct migration {
     {7, migration_sqlite_007_sender},
     {8, migration_sqlite_008_sender_accounts},
     {9, migration_sqlite_009_automation},
+    {10, migration_sqlite_010_dashboard},
 };
 
 enum stmt_id {
@@ -985,6 +987,7 @@ static const struct store_ops sqlite_ops = {
     SQ_ADS_OPS
     SQ_SENDS_OPS
     SQ_AUTO_OPS
+    SQ_WEB_OPS
     SQ_VERIFY_OPS
     .name = "sqlite",
     .close = sq_close,

@@ -16,7 +16,8 @@ enum {
     SQ_ADS_BASE = 128,
     SQ_SENDS_BASE = 160, /* the campaign sender: slots 160-191 */
     SQ_AUTO_BASE = 192,  /* automation (jobs, webhooks, usage): slots 192-223 */
-    SQ_SLOTS = 224
+    SQ_WEB_BASE = 224,   /* the web dashboard: slots 224-239 */
+    SQ_SLOTS = 240
 };
 _Static_assert(SQ_VERIFY_BASE > SQ_CAMPAIGN_BASE && SQ_VERIFY_BASE < SQ_SLOTS,
                "verify statements need slots of their own below SQ_SLOTS");
@@ -195,5 +196,30 @@ enum rc sq_outbox_done(struct store *st, int64_t id, const char *state, int64_t 
     .webhook_add = sq_webhook_add, .webhook_list = sq_webhook_list,                                \
     .webhook_remove = sq_webhook_remove, .outbox_add = sq_outbox_add,                              \
     .outbox_claim = sq_outbox_claim, .outbox_done = sq_outbox_done,
+
+/* The web dashboard: passwords, sessions, key rotation, the ledger (store_sqlite_web.c). */
+enum rc sq_user_set_password(struct store *st, int64_t user_id, const char *hash,
+                             struct err *err);
+enum rc sq_user_password(struct store *st, const char *email, struct arena *a, int64_t *user_id,
+                         char **hash, struct err *err);
+enum rc sq_session_create(struct store *st, const char *token_hash, int64_t user_id,
+                          const char *csrf, int64_t now, int64_t expires_at, struct err *err);
+enum rc sq_session_get(struct store *st, const char *token_hash, int64_t now, struct arena *a,
+                       struct web_session *out, struct err *err);
+enum rc sq_session_delete(struct store *st, const char *token_hash, struct err *err);
+enum rc sq_session_set_state(struct store *st, const char *token_hash, const char *state,
+                             struct err *err);
+enum rc sq_session_take_state(struct store *st, const char *token_hash, const char *state,
+                              struct err *err);
+enum rc sq_key_rotate(struct store *st, int64_t user_id, const char *key_hash, int64_t now,
+                      struct err *err);
+enum rc sq_ledger_recent(struct store *st, int64_t user_id, int64_t limit, struct arena *a,
+                         struct ledger_row **out, size_t *count, struct err *err);
+#define SQ_WEB_OPS                                                                                 \
+    .user_set_password = sq_user_set_password, .user_password = sq_user_password,                 \
+    .session_create = sq_session_create, .session_get = sq_session_get,                            \
+    .session_delete = sq_session_delete, .session_set_state = sq_session_set_state,                \
+    .session_take_state = sq_session_take_state, .key_rotate = sq_key_rotate,                      \
+    .ledger_recent = sq_ledger_recent,
 
 #endif
