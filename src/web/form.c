@@ -77,3 +77,11 @@ const char *cookie_get(struct request *req, const char *name)
     }
     return NULL;
 }
+
+size_t form_values(const struct form *f, const char *name, const char **out, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < f->count && n < max; i++)
+        if (strcmp(f->fields[i].name, name) == 0) out[n++] = f->fields[i].value;
+    return n;
+}

@@ -96,7 +96,7 @@ static bool answer(struct web *w, int status, const char *type, const char *body
     req->raw_len = strlen(body);
     req->raw_type = type;
     req->raw_status = status;
-    req->data = json_object(); /* the router wants data on success; the page is sent */
+    if (!req->data) req->data = json_object(); /* the router wants data; the page is sent */
     return true;
 }
 

@@ -93,6 +93,15 @@ bool page_projects_post(struct web *w);
 bool page_project(struct web *w);
 bool page_project_post(struct web *w);
 
+/* Calls an API route as the signed-in user (args: the query for GET, else the JSON body;
+ * taken). The data object (kept until the page is answered), or NULL with *error set to
+ * the API's message. Only for routes that do not wait on the network, unless the page is
+ * itself on the job pool (a POST). */
+json_t *web_api(struct web *w, enum http_method method, const char *file, json_t *args,
+                const char **error);
+/* The values of every field called name (checkboxes), at most max. */
+size_t form_values(const struct form *f, const char *name, const char **out, size_t max);
+
 /* An id from the path, or 0 when it is not a positive number. */
 int64_t web_arg_id(const struct web *w);
 

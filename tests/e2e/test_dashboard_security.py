@@ -137,3 +137,23 @@ def test_key_rotation_shows_the_key_once_and_revokes_the_old():
         eq(s.get("projects.php", key=new).status, 200)
         eq(s.get("projects.php", key=old).status, 401)
         assert new not in w.get("/app/")[2]
+
+
+def test_another_users_objects_are_404():
+    with Server() as s:
+        add_user(s, "alice@example.com")
+        bob_key = add_user(s, "bob@example.com")
+        created = s.post("projects.php", {"name": "Bob's"}, key=bob_key)
+        bob_project = created.json["data"]["id"]
+        w = Web(s)
+        w.login("alice@example.com")
+        csrf = w.csrf()
+        for path in ("/app/projects/%d" % bob_project, "/app/projects/999999",
+                     "/app/projects/abc", "/app/projects/-1"):
+            eq(w.get(path)[0], 404, path)
+            eq(w.post(path, {"csrf": csrf, "action": "add", "email": "x@example.com"})[0], 404,
+               path)
+        # nothing was added to Bob's project
+        leads = s.get("leads.php", key=bob_key, project_id=bob_project)
+        eq(leads.json["data"]["total"], 0)
+        assert "Bob&#39;s" not in w.get("/app/projects")[2]
