@@ -36,6 +36,10 @@ static const struct page_row {
     {M_POST, "/app/projects", true, page_projects_post},
     {M_GET, "/app/projects/*", true, page_project},
     {M_POST, "/app/projects/*", true, page_project_post},
+    /* not built yet (issue 19, slices 4-6): a page that says so and where to go instead */
+    {M_GET, "/app/accounts", true, page_not_yet},
+    {M_GET, "/app/campaigns", true, page_not_yet},
+    {M_GET, "/app/ads", true, page_not_yet},
 };
 
 static bool path_matches(const char *pattern, const char *url, const char **arg)

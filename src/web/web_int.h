@@ -88,6 +88,7 @@ bool page_home(struct web *w);
 bool page_key_get(struct web *w);
 bool page_key_post(struct web *w);
 bool page_static(struct web *w);
+bool page_not_yet(struct web *w);
 bool page_projects(struct web *w);
 bool page_projects_post(struct web *w);
 bool page_project(struct web *w);
