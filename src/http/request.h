@@ -75,7 +75,7 @@ struct request {
     /* pages (the web dashboard): what they read beyond the query and body, and the
      * headers they add to the answer */
     const char *cookie;      /* the Cookie header, or NULL */
-    const char *client_addr; /* the peer's address, e.g. "127.0.0.1" ("" when unknown) */
+    const char *client;      /* the client's address, as text ("" when unknown) */
     struct resp_header headers[REQ_MAX_HEADERS];
     size_t nheaders;
 };

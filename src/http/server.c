@@ -129,7 +129,7 @@ static struct conn_ctx *ctx_new(struct server *srv, struct MHD_Connection *conn,
     if (auth) req->authorization = arena_strdup(&req->arena, auth);
     const char *cookie = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Cookie");
     if (cookie) req->cookie = arena_strdup(&req->arena, cookie);
-    req->client_addr = peer_address(conn, &req->arena);
+    req->client = peer_address(conn, &req->arena);
     return ctx;
 }
 

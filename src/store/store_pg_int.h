@@ -18,8 +18,8 @@ enum {
     PG_SENDS_BASE = 80,
     PG_MISC_BASE = 112, /* ads, recipes, verification */
     PG_AUTO_BASE = 144, /* automation: jobs, webhooks, usage */
-    PG_WEB_BASE = 176,  /* the web dashboard: passwords, sessions */
-    PG_SLOTS = 192
+    PG_WEB_BASE = 224,  /* the web dashboard (176-223: main's admin, privacy) */
+    PG_SLOTS = 240
 };
 
 enum { PG_MAX_ARGS = 20 };

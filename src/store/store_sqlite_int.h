@@ -16,8 +16,8 @@ enum {
     SQ_ADS_BASE = 128,
     SQ_SENDS_BASE = 160, /* the campaign sender: slots 160-191 */
     SQ_AUTO_BASE = 192,  /* automation (jobs, webhooks, usage): slots 192-223 */
-    SQ_WEB_BASE = 224,   /* the web dashboard: slots 224-239 */
-    SQ_SLOTS = 240
+    SQ_WEB_BASE = 272,   /* the web dashboard: slots 272-287 (224-271: main's admin, privacy) */
+    SQ_SLOTS = 288
 };
 _Static_assert(SQ_VERIFY_BASE > SQ_CAMPAIGN_BASE && SQ_VERIFY_BASE < SQ_SLOTS,
                "verify statements need slots of their own below SQ_SLOTS");

@@ -90,7 +90,7 @@ bool page_login_post(struct web *w)
     const char *email = form_get(&w->form, "email"), *password = form_get(&w->form, "password");
     if (!email || !password) return login_form(w, 400, "Enter your email and password.", email);
     unsigned retry_after = 0;
-    enum throttle_verdict v = throttle_check(email, w->req->client_addr, &retry_after);
+    enum throttle_verdict v = throttle_check(email, w->req->client, &retry_after);
     if (v == THROTTLE_LOCKED) return throttled(w, retry_after);
     if (v == THROTTLE_SLOW) { /* on the job pool: this waits a job thread, not an event thread */
         struct timespec pause = {1, 0};
@@ -108,7 +108,7 @@ bool page_login_post(struct web *w)
     bool ok = rc == RC_OK && passwords_verify(hash, password);
     if (rc == RC_NOT_FOUND) passwords_dummy_verify(password);
     if (!ok) {
-        throttle_failed(email, w->req->client_addr);
+        throttle_failed(email, w->req->client);
         return login_form(w, 401, "Wrong email or password.", email);
     }
     throttle_succeeded(email);
