@@ -21,7 +21,7 @@
 extern const char migration_postgres_001_init[];
 extern const char migration_postgres_002_sender_accounts[];
 extern const char migration_postgres_003_automation[];
-extern const char migration_postgres_008_dashboard[];
+extern const char migration_postgres_011_dashboard[];
 
 static const struct migration {
     int version;
@@ -30,7 +30,7 @@ static const struct migration {
     {1, migration_postgres_001_init},
     {2, migration_postgres_002_sender_accounts},
     {3, migration_postgres_003_automation},
-    {8, migration_postgres_008_dashboard},
+    {11, migration_postgres_011_dashboard},
 };
 
 enum {

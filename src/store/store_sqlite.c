@@ -22,7 +22,7 @@ extern const char migration_sqlite_006_ads[];
 extern const char migration_sqlite_007_sender[];
 extern const char migration_sqlite_008_sender_accounts[];
 extern const char migration_sqlite_009_automation[];
-extern const char migration_sqlite_014_dashboard[];
+extern const char migration_sqlite_017_dashboard[];
 
 static const struct migration {
     int version;
@@ -36,7 +36,7 @@ static const struct migration {
     {7, migration_sqlite_007_sender},
     {8, migration_sqlite_008_sender_accounts},
     {9, migration_sqlite_009_automation},
-    {14, migration_sqlite_014_dashboard},
+    {17, migration_sqlite_017_dashboard},
 };
 
 enum stmt_id {
