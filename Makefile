@@ -54,11 +54,13 @@ $(BUILD)/gen/openapi.json: docs/openapi.yaml scripts/yaml2json.py
 
 # One generated file carries every migration (named by backend and number), the OpenAPI JSON
 # and the extraction engine's junk-email lists (data/junk.txt).
-$(BUILD)/gen/embedded.c: $(BUILD)/embed $(MIGRATIONS) $(BUILD)/gen/openapi.json data/junk.txt $(VERIFY_LISTS)
+WEB_STATIC := src/web/static/app.js src/web/static/app.css
+$(BUILD)/gen/embedded.c: $(BUILD)/embed $(MIGRATIONS) $(BUILD)/gen/openapi.json data/junk.txt $(VERIFY_LISTS) $(WEB_STATIC)
 	$(BUILD)/embed $@ $(foreach m,$(MIGRATIONS),migration_$(notdir $(patsubst %/,%,$(dir $(m))))_$(basename $(notdir $(m)))=$(m)) \
 	  openapi_json=$(BUILD)/gen/openapi.json extract_junk_txt=data/junk.txt \
 	  verify_disposable_txt=data/verify-disposable.txt verify_free_txt=data/verify-free.txt \
-	  verify_role_txt=data/verify-role.txt
+	  verify_role_txt=data/verify-role.txt \
+	  web_app_js=src/web/static/app.js web_app_css=src/web/static/app.css
 
 $(BUILD)/obj/gen/embedded.o: $(BUILD)/gen/embedded.c
 	@mkdir -p $(dir $@)

@@ -15,6 +15,7 @@ PKGS=(
   libcurl4-openssl-dev libssl-dev libpsl-dev libidn2-dev libc-ares-dev libunistring-dev
   libicu-dev libpq-dev python3 python3-yaml openssl clang
   chromium  # the browser search provider and its e2e tests
+  nodejs  # the dashboard's browser test (playwright-core, in tests/browser/)
   postgresql  # test.sh runs the suites on a throw-away cluster too (scripts/pg-cluster.sh)
 )
 # bench/run.sh: wrk and nginx (HTTP suite), time (/usr/bin/time -v), curl and
@@ -56,11 +57,22 @@ missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  echo "setup: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
 
-SUDO=""
-[ "$(id -u)" -ne 0 ] && SUDO="sudo"
-echo "setup: installing ${missing[*]}" >&2
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# The dashboard's browser test drives Debian's chromium with playwright-core from the
+# npm registry, pinned by tests/browser/package-lock.json, installed in that folder only.
+if [ ! -d "$ROOT/tests/browser/node_modules/playwright-core" ]; then
+  if ! command -v npm >/dev/null; then
+    $([ "$(id -u)" -ne 0 ] && echo sudo) apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $([ "$(id -u)" -ne 0 ] && echo sudo) \
+      apt-get install -y -qq --no-install-recommends npm >/dev/null
+  fi
+  (cd "$ROOT/tests/browser" && npm ci --no-audit --no-fund --silent)
+fi

@@ -3,6 +3,7 @@
  * endpoints add a row here and a handler file beside this one. */
 #include "api/api.h"
 #include "http/router.h"
+#include "web/web.h"
 
 enum { DAY = 86400 };
 
@@ -16,6 +17,15 @@ const struct route api_routes[] = {
      .run = api_unsubscribe_page_run},
     {.file = "/u/", .method = M_POST, .endpoint = "unsubscribe", .public = true,
      .run = api_unsubscribe_run},
+    /* the web dashboard (web/): pages dispatched by path; a sign-in hashes a password and
+     * may be slowed, and forms may test a mail server: those wait on the job pool */
+    {.file = "/login", .method = M_GET, .endpoint = "web", .public = true, .run = web_get_run},
+    {.file = "/login", .method = M_POST, .endpoint = "web", .public = true, .upstream = true,
+     .job = JOB_LICENCE, .run = web_post_run},
+    {.file = "/logout", .method = M_POST, .endpoint = "web", .public = true, .run = web_post_run},
+    {.file = "/app*", .method = M_GET, .endpoint = "web", .public = true, .run = web_get_run},
+    {.file = "/app*", .method = M_POST, .endpoint = "web", .public = true, .upstream = true,
+     .job = JOB_UPSTREAM, .run = web_post_run},
     /* the hottest read: answered from memory while the store is unchanged (at most 1 s) */
     {.file = "projects.php", .method = M_GET, .endpoint = "projects", .hot_cache = true,
      .parse = api_projects_list_parse, .cache_key = api_projects_list_cache_key,

@@ -21,7 +21,9 @@
 #include "core/auth.h"
 #include "core/keys.h"
 #include "core/ratelimit.h"
+#include "core/passwords.h"
 #include "core/secrets.h"
+#include "web/web.h"
 #include "leads/leads.h"
 #include "http/server.h"
 #include "net/http.h"
@@ -130,16 +132,34 @@ static int user_session_close(struct user_session *s, enum rc rc)
     return rc == RC_OK ? 0 : 1;
 }
 
-/* Creates a user with a fresh key; prints the key alone on the last line of
- * stdout (a server announces the user in its log, so stdout holds only the key). */
-static int create_user(struct store *st, const char *email, int64_t credits)
+/* The password named by --password-env VAR, hashed; false (with a message) when unset or
+ * out of bounds. */
+static bool password_from_env(const char *var, char hash[PASSWORD_HASH_MAX])
+{
+    const char *value = getenv(var);
+    if (!value || !*value) {
+        complain("environment variable %s is empty", var);
+        return false;
+    }
+    struct err err = {0};
+    if (passwords_hash(value, hash, &err) == RC_OK) return true;
+    complain("%s", err.msg);
+    return false;
+}
+
+/* Creates a user with a fresh key (and a dashboard password when password_hash is set);
+ * prints the key alone on the last line of stdout (a server announces the user in
+ * its log, so stdout holds only the key). */
+static int create_user(struct store *st, const char *email, int64_t credits,
+                       const char *password_hash)
 {
     char key[KEY_LEN + 1], hash[KEY_HASH_LEN + 1];
     keys_generate(key);
     keys_hash(key, hash);
     int64_t id;
     struct err err = {0};
-    if (st->ops->user_create(st, email, credits, hash, &id, &err) != RC_OK) {
+    if (st->ops->user_create(st, email, credits, hash, &id, &err) != RC_OK ||
+        (password_hash && st->ops->user_set_password(st, id, password_hash, &err) != RC_OK)) {
         complain("%s", err.msg);
         return 1;
     }
@@ -157,20 +177,43 @@ static int create_user(struct store *st, const char *email, int64_t credits)
 static int cmd_user_add(int argc, char **argv)
 {
     int64_t credits = 0;
-    if (argc != 1 && !(argc == 3 && strcmp(argv[1], "--credits") == 0)) return -1;
-    if (argc == 3 && (!str_parse_int64(argv[2], &credits) || credits < 0)) {
-        fprintf(stderr, "leadgen: --credits must be a whole number >= 0\n");
-        return 2;
+    const char *password_var = NULL;
+    if (argc < 1 || argc % 2 == 0) return -1;
+    for (int i = 1; i < argc; i += 2) {
+        if (strcmp(argv[i], "--credits") == 0) {
+            if (!str_parse_int64(argv[i + 1], &credits) || credits < 0) {
+                fprintf(stderr, "leadgen: --credits must be a whole number >= 0\n");
+                return 2;
+            }
+        } else if (strcmp(argv[i], "--password-env") == 0) {
+            password_var = argv[i + 1];
+        } else {
+            return -1;
+        }
     }
     if (!lead_email_valid(argv[0])) {
         fprintf(stderr, "leadgen: '%s' is not a valid email address\n", argv[0]);
         return 2;
     }
+    char password_hash[PASSWORD_HASH_MAX];
+    if (password_var && !password_from_env(password_var, password_hash)) return 2;
     struct store *st = open_store();
     if (!st) return 1;
-    int rc = create_user(st, argv[0], credits);
+    int rc = create_user(st, argv[0], credits, password_var ? password_hash : NULL);
     store_close(st);
     return rc;
+}
+
+static int cmd_user_password(int argc, char **argv)
+{
+    if (argc != 3 || strcmp(argv[1], "--password-env") != 0) return -1;
+    char hash[PASSWORD_HASH_MAX];
+    if (!password_from_env(argv[2], hash)) return 2;
+    struct user_session s;
+    enum rc rc = user_session_open(&s, argv[0]);
+    if (rc == RC_OK) rc = s.st->ops->user_set_password(s.st, s.user.id, hash, &s.err);
+    if (rc == RC_OK) printf("password set for %s\n", argv[0]);
+    return user_session_close(&s, rc);
 }
 
 static int cmd_credits_add(int argc, char **argv)
@@ -614,7 +657,7 @@ static int ensure_first_user(struct store *st)
         return 1;
     }
     if (users > 0) return 0;
-    return create_user(st, "admin@localhost.localdomain", cfg.first_user_credits);
+    return create_user(st, "admin@localhost.localdomain", cfg.first_user_credits, NULL);
 }
 
 /* LEADGEN_SECRET, when not configured, is generated once and kept in the store. */
@@ -1018,8 +1061,10 @@ static const struct command commands[] = {
      "run the HTTP API, with the campaign scheduler unless --no-scheduler"},
     {"mcp", "mcp", cmd_mcp, "speak MCP on stdin/stdout for the user of LEADGEN_API_KEY"},
     {"worker", "worker", cmd_worker, "run only the campaign scheduler (sending, replies, bounces)"},
-    {"user add", "user add EMAIL [--credits N]", cmd_user_add,
-     "create a user; prints the API key on the last line"},
+    {"user add", "user add EMAIL [--credits N] [--password-env VAR]", cmd_user_add,
+     "create a user (with a dashboard password from VAR); prints the API key on the last line"},
+    {"user password", "user password EMAIL --password-env VAR", cmd_user_password,
+     "set a user's dashboard password from environment variable VAR"},
     {"user list", "user list", cmd_user_list, "list users: email, balance, keys, created"},
     {"user show", "user show EMAIL", cmd_user_show,
      "show a user's balance, key count and last ledger entries"},
@@ -1095,6 +1140,10 @@ static void configure_modules(void)
         .url = cfg.auth_url, .ttl = cfg.auth_ttl, .checks_per_ip = cfg.auth_checks_per_ip});
     secrets_configure(cfg.secret);
     crawl_configure(&(struct crawl_options){.obey_robots = cfg.obey_robots});
+    web_configure(&(struct web_options){.public_url = cfg.public_url,
+                                        .oauth_token_url = cfg.oauth_token_url,
+                                        .google_client_id = cfg.google_client_id,
+                                        .google_client_secret = cfg.google_client_secret});
 }
 
 /* Number of leading argv words that spell the command, or 0. */

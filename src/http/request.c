@@ -35,6 +35,13 @@ bool req_fail_rc(struct request *req, const struct err *err)
     }
 }
 
+void req_add_header(struct request *req, const char *name, const char *value)
+{
+    if (req->nheaders == REQ_MAX_HEADERS) return;
+    req->headers[req->nheaders++] = (struct resp_header){arena_strdup(&req->arena, name),
+                                                         arena_strdup(&req->arena, value)};
+}
+
 const char *req_query(const struct request *req, const char *name)
 {
     for (size_t i = 0; i < req->nargs; i++)

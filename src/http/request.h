@@ -33,6 +33,12 @@ struct req_stream {
     void *state; /* the handler's, heap-allocated: it outlives the request */
 };
 
+/* A response header a page adds (Location, Set-Cookie, its security policy). */
+struct resp_header {
+    const char *name, *value;
+};
+enum { REQ_MAX_HEADERS = 10 };
+
 struct request {
     struct arena arena;
     struct store *store;
@@ -80,6 +86,11 @@ struct request {
     bool balance_known;      /* an authenticated answer: X-Credits-Remaining = balance */
     int64_t balance;
     struct rate_state rate; /* X-RateLimit-* headers when its family is limited */
+    /* pages (the web dashboard): what they read beyond the query and body, and the
+     * headers they add to the answer */
+    const char *cookie;      /* the Cookie header, or NULL */
+    struct resp_header headers[REQ_MAX_HEADERS];
+    size_t nheaders;
 };
 
 /* Records an error (first wins) and returns false. */
@@ -87,6 +98,9 @@ bool req_fail(struct request *req, enum api_error e, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Maps a store failure to the reference's error: RC_DB is 500 db_error. */
 bool req_fail_rc(struct request *req, const struct err *err);
+
+/* Adds a response header (copied into the arena); past REQ_MAX_HEADERS it is dropped. */
+void req_add_header(struct request *req, const char *name, const char *value);
 
 /* Raw query-string value or NULL. */
 const char *req_query(const struct request *req, const char *name);

@@ -26,10 +26,12 @@ static const char *strip_prefix(const char *url)
 }
 
 /* Finds the route for req in table; sets not_found or method_not_allowed when none. */
-/* A page's file is an absolute path; one ending in '/' takes everything below it. */
+/* A page's file is an absolute path; one ending in '/' takes anything one level below
+ * it, one ending in '*' every path that starts with what comes before the '*'. */
 static bool page_matches(const char *file, const char *url)
 {
     size_t n = strlen(file);
+    if (file[n - 1] == '*') return strncmp(url, file, n - 1) == 0;
     return file[n - 1] == '/' ? strncmp(url, file, n) == 0 && url[n] && !strchr(url + n, '/')
                               : strcmp(url, file) == 0;
 }

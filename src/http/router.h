@@ -13,7 +13,8 @@
 
 struct route {
     /* path under /api/v1/ and /v2/api/v1/; or a page's absolute path ("/u/": anything
-     * one level below it, for the handler to read from req->url) */
+     * one level below it, "/app*": anything starting with "/app", for the handler to
+     * read from req->url) */
     const char *file;
     enum http_method method;
     const char *endpoint; /* name in the credit ledger and cache keys */

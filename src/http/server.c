@@ -98,6 +98,8 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const cha
     return MHD_YES;
 }
 
+/* The client's address as text (rate limits, licence checks and login throttling
+ * count by it). */
 static const char *client_address(struct MHD_Connection *conn, struct arena *a)
 {
     const union MHD_ConnectionInfo *info =
@@ -134,6 +136,8 @@ static struct conn_ctx *ctx_new(struct server *srv, struct MHD_Connection *conn,
     if (auth) req->authorization = arena_strdup(&req->arena, auth);
     const char *type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
     req->content_type = type ? arena_strdup(&req->arena, type) : NULL;
+    const char *cookie = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Cookie");
+    if (cookie) req->cookie = arena_strdup(&req->arena, cookie);
     return ctx;
 }
 
@@ -246,6 +250,8 @@ static enum MHD_Result send_response(struct conn_ctx *ctx)
     MHD_add_response_header(resp, "X-Request-Id", req->request_id);
     add_credit_headers(resp, req);
     add_cors(ctx, resp, false);
+    for (size_t i = 0; i < req->nheaders; i++)
+        MHD_add_response_header(resp, req->headers[i].name, req->headers[i].value);
     if (req->error == E_METHOD_NOT_ALLOWED)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW,
                                 router_allowed(&ctx->srv->routes, req));

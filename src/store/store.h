@@ -238,6 +238,13 @@ struct recipe {
 
 /* ---- automation: usage, async jobs, webhooks ---- */
 
+/* A dashboard sign-in: the session token is kept only as its hash. */
+struct web_session {
+    int64_t user_id, expires_at;
+    const char *csrf;        /* the token every state-changing form carries */
+    const char *oauth_state; /* a pending OAuth authorisation's state, or NULL */
+};
+
 /* One day's use of one endpoint, from the credit ledger (settled requests). */
 struct usage_row {
     const char *date; /* "YYYY-MM-DD", UTC */
@@ -629,6 +636,28 @@ struct store_ops {
     enum rc (*table_clear)(struct store *st, const struct store_table *t, struct err *err);
     /* After a copy: new ids continue past the copied ones. */
     enum rc (*table_done)(struct store *st, const struct store_table *t, struct err *err);
+    /* ---- the web dashboard ---- */
+    /* A user's password hash (crypto_pwhash_str); user_password gives "" when none is set
+     * and RC_NOT_FOUND for an unknown email. */
+    enum rc (*user_set_password)(struct store *st, int64_t user_id, const char *hash,
+                                 struct err *err);
+    enum rc (*user_password)(struct store *st, const char *email, struct arena *a,
+                             int64_t *user_id, char **hash, struct err *err);
+    /* Sessions by token hash; session_get is RC_NOT_FOUND when unknown or expired at now. */
+    enum rc (*session_create)(struct store *st, const char *token_hash, int64_t user_id,
+                              const char *csrf, int64_t now, int64_t expires_at, struct err *err);
+    enum rc (*session_get)(struct store *st, const char *token_hash, int64_t now,
+                           struct arena *a, struct web_session *out, struct err *err);
+    enum rc (*session_delete)(struct store *st, const char *token_hash, struct err *err);
+    /* Sets the session's pending OAuth state (NULL clears it); session_take_state clears
+     * it only when it equals state: RC_NOT_FOUND otherwise, so a state is used once. */
+    enum rc (*session_set_state)(struct store *st, const char *token_hash, const char *state,
+                                 struct err *err);
+    enum rc (*session_take_state)(struct store *st, const char *token_hash, const char *state,
+                                  struct err *err);
+    /* Replaces the user's own (locally issued) API keys with key_hash, in one transaction. */
+    enum rc (*key_rotate)(struct store *st, int64_t user_id, const char *key_hash, int64_t now,
+                          struct err *err);
 };
 
 struct store {

@@ -27,6 +27,7 @@ extern const char migration_postgres_005_ledger_holder[];
 extern const char migration_postgres_006_key_last_used[];
 extern const char migration_postgres_007_privacy[];
 extern const char migration_postgres_008_due_order[];
+extern const char migration_postgres_011_dashboard[];
 
 static const struct migration {
     int version;
@@ -40,6 +41,7 @@ static const struct migration {
     {6, migration_postgres_006_key_last_used},
     {7, migration_postgres_007_privacy},
     {8, migration_postgres_008_due_order},
+    {11, migration_postgres_011_dashboard},
 };
 enum { MIGRATION_COUNT = sizeof migrations / sizeof migrations[0] };
 
@@ -580,6 +582,7 @@ static const struct store_ops pg_ops = {
     PG_AUTO_OPS
     PG_ADMIN_OPS
     PG_COPY_OPS
+    PG_WEB_OPS
     .name = "postgres",
     .close = pg_close,
     .generation = pg_generation,

@@ -20,7 +20,8 @@ enum {
     PG_AUTO_BASE = 144,    /* automation: jobs, webhooks, usage */
     PG_ADMIN_BASE = 176,   /* operator views of users, keys and the ledger */
     PG_PRIVACY_BASE = 192, /* suppression, exports, data-subject requests */
-    PG_SLOTS = 224
+    PG_WEB_BASE = 224,     /* the web dashboard */
+    PG_SLOTS = 240
 };
 
 enum { PG_MAX_ARGS = 20 };
@@ -358,5 +359,26 @@ enum rc pg_table_done(struct store *st, const struct store_table *t, struct err 
 #define PG_COPY_OPS                                                                                \
     .table_count = pg_table_count, .table_read = pg_table_read, .table_write = pg_table_write,     \
     .table_clear = pg_table_clear, .table_done = pg_table_done,
+/* The web dashboard: passwords, sessions, key rotation, the ledger (store_pg_web.c). */
+enum rc pg_user_set_password(struct store *st, int64_t user_id, const char *hash,
+                             struct err *err);
+enum rc pg_user_password(struct store *st, const char *email, struct arena *a, int64_t *user_id,
+                         char **hash, struct err *err);
+enum rc pg_session_create(struct store *st, const char *token_hash, int64_t user_id,
+                          const char *csrf, int64_t now, int64_t expires_at, struct err *err);
+enum rc pg_session_get(struct store *st, const char *token_hash, int64_t now, struct arena *a,
+                       struct web_session *out, struct err *err);
+enum rc pg_session_delete(struct store *st, const char *token_hash, struct err *err);
+enum rc pg_session_set_state(struct store *st, const char *token_hash, const char *state,
+                             struct err *err);
+enum rc pg_session_take_state(struct store *st, const char *token_hash, const char *state,
+                              struct err *err);
+enum rc pg_key_rotate(struct store *st, int64_t user_id, const char *key_hash, int64_t now,
+                      struct err *err);
+#define PG_WEB_OPS                                                                                 \
+    .user_set_password = pg_user_set_password, .user_password = pg_user_password,                 \
+    .session_create = pg_session_create, .session_get = pg_session_get,                            \
+    .session_delete = pg_session_delete, .session_set_state = pg_session_set_state,                \
+    .session_take_state = pg_session_take_state, .key_rotate = pg_key_rotate,
 
 #endif

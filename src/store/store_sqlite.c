@@ -30,6 +30,7 @@ extern const char migration_sqlite_011_ledger_holder[];
 extern const char migration_sqlite_012_key_last_used[];
 extern const char migration_sqlite_013_privacy[];
 extern const char migration_sqlite_014_due_order[];
+extern const char migration_sqlite_017_dashboard[];
 
 static const struct migration {
     int version;
@@ -48,6 +49,7 @@ static const struct migration {
     {12, migration_sqlite_012_key_last_used},
     {13, migration_sqlite_013_privacy},
     {14, migration_sqlite_014_due_order},
+    {17, migration_sqlite_017_dashboard},
 };
 
 enum stmt_id {
@@ -1164,6 +1166,7 @@ static const struct store_ops sqlite_ops = {
     SQ_ADS_OPS
     SQ_SENDS_OPS
     SQ_AUTO_OPS
+    SQ_WEB_OPS
     SQ_VERIFY_OPS
     SQ_COPY_OPS
     .name = "sqlite",

@@ -18,7 +18,8 @@ enum {
     SQ_AUTO_BASE = 192,    /* automation (jobs, webhooks, usage): slots 192-223 */
     SQ_ADMIN_BASE = 224,   /* operator views of users, keys and the ledger: 224-239 */
     SQ_PRIVACY_BASE = 240, /* suppression, exports, data-subject requests: 240-271 */
-    SQ_SLOTS = 272
+    SQ_WEB_BASE = 272,     /* the web dashboard: 272-287 */
+    SQ_SLOTS = 288
 };
 _Static_assert(SQ_VERIFY_BASE > SQ_CAMPAIGN_BASE && SQ_VERIFY_BASE < SQ_SLOTS,
                "verify statements need slots of their own below SQ_SLOTS");
@@ -267,5 +268,26 @@ enum rc sq_table_done(struct store *st, const struct store_table *t, struct err 
 #define SQ_COPY_OPS                                                                                \
     .table_count = sq_table_count, .table_read = sq_table_read, .table_write = sq_table_write,     \
     .table_clear = sq_table_clear, .table_done = sq_table_done,
+/* The web dashboard: passwords, sessions, key rotation, the ledger (store_sqlite_web.c). */
+enum rc sq_user_set_password(struct store *st, int64_t user_id, const char *hash,
+                             struct err *err);
+enum rc sq_user_password(struct store *st, const char *email, struct arena *a, int64_t *user_id,
+                         char **hash, struct err *err);
+enum rc sq_session_create(struct store *st, const char *token_hash, int64_t user_id,
+                          const char *csrf, int64_t now, int64_t expires_at, struct err *err);
+enum rc sq_session_get(struct store *st, const char *token_hash, int64_t now, struct arena *a,
+                       struct web_session *out, struct err *err);
+enum rc sq_session_delete(struct store *st, const char *token_hash, struct err *err);
+enum rc sq_session_set_state(struct store *st, const char *token_hash, const char *state,
+                             struct err *err);
+enum rc sq_session_take_state(struct store *st, const char *token_hash, const char *state,
+                              struct err *err);
+enum rc sq_key_rotate(struct store *st, int64_t user_id, const char *key_hash, int64_t now,
+                      struct err *err);
+#define SQ_WEB_OPS                                                                                 \
+    .user_set_password = sq_user_set_password, .user_password = sq_user_password,                 \
+    .session_create = sq_session_create, .session_get = sq_session_get,                            \
+    .session_delete = sq_session_delete, .session_set_state = sq_session_set_state,                \
+    .session_take_state = sq_session_take_state, .key_rotate = sq_key_rotate,
 
 #endif

@@ -20,9 +20,9 @@ def test_serve_prints_only_its_own_lines():
 
 def test_unknown_subcommand_is_named():
     with Server() as s:
-        proc = s.cli("user", "password", "a@example.com")
+        proc = s.cli("user", "frobnicate", "a@example.com")
         eq(proc.returncode, 2)
-        assert "unknown subcommand 'password' of 'user'" in proc.stderr, proc.stderr
+        assert "unknown subcommand 'frobnicate' of 'user'" in proc.stderr, proc.stderr
         assert "add" in proc.stderr, proc.stderr
 
 

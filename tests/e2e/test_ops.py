@@ -47,10 +47,10 @@ def test_readme_cli_table_matches_help():
 
 
 def test_unknown_subcommand_names_itself_and_the_command():
-    proc = lib.cli(lib.BIN, "user", "password", "a@example.com")
+    proc = lib.cli(lib.BIN, "user", "frobnicate", "a@example.com")
     eq(proc.returncode, 2)
-    assert "unknown subcommand 'password' of 'user'" in proc.stderr, proc.stderr
-    assert "add, list, show" in proc.stderr, proc.stderr
+    assert "unknown subcommand 'frobnicate' of 'user'" in proc.stderr, proc.stderr
+    assert "add, password, list, show" in proc.stderr, proc.stderr
     proc = lib.cli(lib.BIN, "key")
     assert "'key' needs a subcommand: add, list, revoke" in proc.stderr, proc.stderr
     proc = lib.cli(lib.BIN, "frobnicate")

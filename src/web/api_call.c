@@ -1,0 +1,85 @@
+/* Pages act through the API's own routes, as the signed-in user: the router does the
+ * checks, credits and caching exactly as for an API call, so no rule has a second copy
+ * here. The answers are kept in the page request's data object (freed with it). */
+#include "web/web_int.h"
+
+#include "api/api.h"
+#include "base/str.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void add_arg(struct request *req, const char *name, const char *value)
+{
+    if (req->nargs == req->args_cap) {
+        size_t cap = req->args_cap ? req->args_cap * 2 : 8;
+        struct query_arg *grown = arena_alloc(&req->arena, cap * sizeof *grown);
+        if (req->nargs) memcpy(grown, req->args, req->nargs * sizeof *grown);
+        req->args = grown;
+        req->args_cap = cap;
+    }
+    req->args[req->nargs++] =
+        (struct query_arg){arena_strdup(&req->arena, name), arena_strdup(&req->arena, value)};
+}
+
+static const char *arg_text(struct arena *a, json_t *v)
+{
+    if (json_is_string(v)) return json_string_value(v);
+    char *text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+    const char *copy = arena_strdup(a, text ? text : "");
+    free(text);
+    return copy;
+}
+
+/* Keeps v until the page request ends; returns it. */
+static json_t *keep(struct web *w, json_t *v)
+{
+    if (!w->req->data) w->req->data = json_object();
+    json_object_set_new(w->req->data, arena_sprintf(w->a, "call%zu",
+                                                    json_object_size(w->req->data)), v);
+    return v;
+}
+
+json_t *web_api(struct web *w, enum http_method method, const char *file, json_t *args,
+                const char **error)
+{
+    struct request req = {0};
+    arena_init(&req.arena);
+    req.store = w->req->store;
+    req.method = method;
+    req.method_name = method == M_GET ? "GET" : method == M_PUT ? "PUT" : "POST";
+    req.url = arena_sprintf(&req.arena, "/api/v1/%s", file);
+    req.user_id = w->user_id;
+    req.preauthenticated = true;
+    memcpy(req.request_id, w->req->request_id, sizeof req.request_id);
+    const char *key;
+    json_t *v;
+    if (method == M_GET) {
+        json_object_foreach(args, key, v) add_arg(&req, key, arg_text(&req.arena, v));
+    } else {
+        char *body = json_dumps(args, JSON_COMPACT);
+        req.body = arena_strdup(&req.arena, body ? body : "{}");
+        req.body_len = strlen(req.body);
+        free(body);
+    }
+    json_decref(args);
+    if (router_begin(&(struct route_table){api_routes, api_routes_count}, &req) == ROUTER_ASYNC)
+        router_finish(&req);
+    int status = 0;
+    size_t len = 0;
+    char *text = router_response(&req, &status, &len);
+    json_t *doc = json_loadb(text, len, 0, NULL);
+    free(text);
+    json_t *data = NULL;
+    if (req.error == E_NONE && json_is_object(json_object_get(doc, "data"))) {
+        data = keep(w, json_incref(json_object_get(doc, "data")));
+        *error = NULL;
+    } else {
+        *error = arena_strdup(w->a, req.error != E_NONE ? req.error_msg : "Unexpected answer.");
+    }
+    json_decref(doc);
+    json_decref(req.json);
+    json_decref(req.data);
+    arena_cleanup(&req.arena);
+    return data;
+}

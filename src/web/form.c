@@ -1,0 +1,87 @@
+/* Form bodies (application/x-www-form-urlencoded) and the Cookie header. */
+#include "web/web_int.h"
+
+#include "base/str.h"
+
+#include <string.h>
+
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* Decodes n bytes of a form component ('+' is a space); a NUL byte ends it. */
+static char *decode(struct arena *a, const char *s, size_t n)
+{
+    char *out = arena_alloc(a, n + 1), *o = out;
+    for (size_t i = 0; i < n; i++) {
+        int hi, lo;
+        if (s[i] == '+') *o++ = ' ';
+        else if (s[i] == '%' && i + 2 < n && (hi = hex_digit(s[i + 1])) >= 0 &&
+                 (lo = hex_digit(s[i + 2])) >= 0) {
+            *o++ = (char)(hi * 16 + lo);
+            i += 2;
+        } else {
+            *o++ = s[i];
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+void form_parse(struct arena *a, const char *body, size_t len, struct form *out)
+{
+    *out = (struct form){0};
+    if (!body || !len) return;
+    size_t fields = 1;
+    for (size_t i = 0; i < len; i++) fields += body[i] == '&';
+    out->fields = arena_alloc(a, fields * sizeof *out->fields);
+    const char *p = body, *end = body + len;
+    while (p < end) {
+        const char *amp = memchr(p, '&', (size_t)(end - p));
+        if (!amp) amp = end;
+        const char *eq = memchr(p, '=', (size_t)(amp - p));
+        const char *name_end = eq ? eq : amp;
+        if (name_end > p) {
+            char *value = eq ? decode(a, eq + 1, (size_t)(amp - eq - 1)) : arena_strdup(a, "");
+            out->fields[out->count++] =
+                (struct form_field){decode(a, p, (size_t)(name_end - p)), value};
+        }
+        p = amp + 1;
+    }
+}
+
+const char *form_get(const struct form *f, const char *name)
+{
+    for (size_t i = 0; i < f->count; i++)
+        if (strcmp(f->fields[i].name, name) == 0) {
+            char *v = str_trim((char *)f->fields[i].value);
+            return *v ? v : NULL;
+        }
+    return NULL;
+}
+
+const char *cookie_get(struct request *req, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = req->cookie; p && *p;) {
+        while (*p == ' ' || *p == ';') p++;
+        const char *end = strchr(p, ';');
+        if (!end) end = p + strlen(p);
+        if ((size_t)(end - p) > n && strncmp(p, name, n) == 0 && p[n] == '=')
+            return arena_strndup(&req->arena, p + n + 1, (size_t)(end - p) - n - 1);
+        p = end;
+    }
+    return NULL;
+}
+
+size_t form_values(const struct form *f, const char *name, const char **out, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < f->count && n < max; i++)
+        if (strcmp(f->fields[i].name, name) == 0) out[n++] = f->fields[i].value;
+    return n;
+}

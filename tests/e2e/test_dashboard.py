@@ -1,0 +1,62 @@
+"""The dashboard end to end in a real headless browser: Debian's chromium driven by
+playwright-core (tests/browser/, installed by scripts/setup.sh) against a server
+started here: sign in (a wrong password first), rotate the key, create a project,
+add a lead by form and verify it, sign out. Every page's screenshot is saved under
+build/screenshots/. Skips when node, chromium or playwright-core is missing."""
+import json
+import os
+import shutil
+import subprocess
+
+from dashlib import PASSWORD, add_user
+from fakes.dns import FakeDns
+from lib import REPO, Server, Skip, eq
+
+BROWSER_DIR = os.path.join(REPO, "tests", "browser")
+CHROMIUM = os.environ.get("LEADGEN_TEST_CHROMIUM", "/usr/bin/chromium")
+
+
+def browser_available():
+    if not shutil.which("node"):
+        raise Skip("node is not installed")
+    if not os.access(CHROMIUM, os.X_OK):
+        raise Skip("no chromium at %s" % CHROMIUM)
+    if not os.path.isdir(os.path.join(BROWSER_DIR, "node_modules", "playwright-core")):
+        raise Skip("playwright-core is not installed (scripts/setup.sh installs it)")
+
+
+def test_dashboard_in_a_browser():
+    browser_available()
+    shots = os.path.join(REPO, "build", "screenshots")
+    shutil.rmtree(shots, ignore_errors=True)
+    with FakeDns() as dns:
+        dns.add("nullmx.lgtest", "MX", (0, "."))
+        env = {"LEADGEN_DNS_SERVERS": dns.address, "LEADGEN_DNS_TIMEOUT": "1",
+               "LEADGEN_SMTP_PROBE": "off"}
+        with Server(env=env) as s:
+            old_key = add_user(s, "browser@example.com", credits=250)
+            run_env = dict(os.environ, LG_BASE="http://127.0.0.1:%d" % s.port,
+                           LG_EMAIL="browser@example.com", LG_PASSWORD=PASSWORD,
+                           LG_SHOTS=shots, LG_LEAD="jane.doe@nullmx.lgtest",
+                           LG_CHROMIUM=CHROMIUM)
+            for proxy in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
+                run_env.pop(proxy, None)
+            proc = subprocess.run(["node", "dashboard.mjs"], cwd=BROWSER_DIR, env=run_env,
+                                  capture_output=True, text=True, timeout=180)
+            assert proc.returncode == 0, "browser run failed:\n%s\n%s" % (proc.stdout,
+                                                                        proc.stderr[-4000:])
+            seen = json.loads(proc.stdout.strip().splitlines()[-1])
+            eq(seen["cspViolations"], [])
+            eq(seen["scriptErrors"], [])
+            eq(seen["balance"], "250 credits")
+            eq(seen["selected"], 1)  # the select-all box (app.js) ticked the one lead
+            assert "invalid" in seen["verification"], seen
+            eq(seen["afterLogout"], "/login")
+            # the key shown once works; the old one is revoked
+            eq(s.get("projects.php", key=seen["newKey"]).status, 200)
+            eq(s.get("projects.php", key=old_key).status, 401)
+            names = [p["name"] for p in seen["pages"]]
+            eq(names, ["login", "login-failed", "home", "key-confirm", "key-new", "projects",
+                       "project-lead-added", "project-verified", "signed-out"])
+            for p in seen["pages"]:
+                assert os.path.getsize(p["file"]) > 1000, p
