@@ -80,6 +80,7 @@ struct request {
     bool balance_known;      /* an authenticated answer: X-Credits-Remaining = balance */
     int64_t balance;
     struct rate_state rate; /* X-RateLimit-* headers when its family is limited */
+    json_t *params_read; /* unit tests: when set, each name the param_* readers are asked for */
 };
 
 /* Records an error (first wins) and returns false. */
