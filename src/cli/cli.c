@@ -885,7 +885,8 @@ static int cmd_serve(int argc, char **argv)
     return 0;
 }
 
-/* Only the scheduler: campaign sending, reply and bounce polling. */
+/* The scheduler (campaign sending, reply and bounce polling) and the webhook
+ * deliverer, so the campaign events it queues go out without a serve. */
 static int cmd_worker(int argc, char **argv)
 {
     (void)argv;
@@ -907,6 +908,7 @@ static int cmd_worker(int argc, char **argv)
         store_close(st);
         return 1;
     }
+    struct webhooks_deliverer *hooks = start_webhooks(st);
     log_info("leadgen worker sending every %lld s (store: %s)", (long long)cfg.cron_interval,
              st->ops->name);
     while (!stop_requested) {
@@ -915,6 +917,7 @@ static int cmd_worker(int argc, char **argv)
     }
     log_info("shutting down");
     scheduler_stop(sch);
+    webhooks_stop(hooks);
     store_close(st);
     arena_cleanup(&run_arena);
     log_info("stopped");
@@ -972,7 +975,8 @@ static const struct command commands[] = {
     {"serve", "serve [--no-scheduler]", cmd_serve,
      "run the HTTP API, with the campaign scheduler unless --no-scheduler"},
     {"mcp", "mcp", cmd_mcp, "speak MCP on stdin/stdout for the user of LEADGEN_API_KEY"},
-    {"worker", "worker", cmd_worker, "run only the campaign scheduler (sending, replies, bounces)"},
+    {"worker", "worker", cmd_worker,
+     "run only the campaign scheduler (sending, replies, bounces) and webhook deliveries"},
     {"user add", "user add EMAIL [--credits N]", cmd_user_add,
      "create a user; prints the API key on the last line"},
     {"user list", "user list", cmd_user_list, "list users: email, balance, keys, created"},
