@@ -7,6 +7,7 @@
 #include "test.h"
 
 #include "api/api.h"
+#include "base/json.h"
 #include "http/router.h"
 
 #include <stdlib.h>
@@ -78,6 +79,10 @@ static struct outcome parse_with(struct store *st, const struct route *r, const 
     json_t *unknown = json_string("1");
     set_param(&req, UNKNOWN, unknown);
     json_decref(unknown);
+    if (req.json) { /* the body the JSON came in, as the router would have read it */
+        req.body = arena_json_dumps(&req.arena, req.json, JSON_COMPACT);
+        req.body_len = strlen(req.body);
+    }
     r->parse(&req);
     struct outcome o = {.error = req.error, .read = req.params_read};
     snprintf(o.msg, sizeof o.msg, "%s", req.error_msg);
