@@ -120,6 +120,8 @@ json_t *api_job_json(const struct async_job *job, bool with_result);
  * key's user; the answer (malloc'd, one line) or NULL for a notification. */
 bool api_mcp_run(struct request *req);
 char *api_mcp_handle(const char *text, size_t len, const char *api_key, struct store *st);
+/* Whether every MCP tool names a row of api_routes (its inputSchema comes from there). */
+bool api_mcp_tools_routed(void);
 
 /* Shared JSON shapes. */
 json_t *api_project_json(const struct project *p);

@@ -1,8 +1,8 @@
 /* The MCP server (Model Context Protocol, revision 2025-06-18): JSON-RPC over
  * stdio (`leadgen mcp`) or Streamable HTTP (POST /mcp). Each tool is a route
- * of the API; its inputSchema comes from the tool table's parameters, and a
- * call is a request through the router, so auth, credits and the cache are
- * the REST pipeline's. */
+ * of the API; its inputSchema comes from the route's parameter rows (the ones
+ * a unit test holds the parse functions to), and a call is a request through
+ * the router, so auth, credits and the cache are the REST pipeline's. */
 #include "api/api.h"
 
 #include "base/str.h"
@@ -13,106 +13,134 @@
 
 static const char PROTOCOL[] = "2025-06-18";
 
-enum ptype { P_STRING, P_INTEGER, P_BOOLEAN, P_ARRAY };
-
-struct tool_param {
-    const char *name;
-    enum ptype type;
-    bool required;
-    const char *description;
-};
-
-enum { MAX_PARAMS = 8 };
-
+/* A tool is a route; its parameters are the route's (router.h: struct route_param),
+ * with one variant: a tool may make one of them required, or leave some out. */
 struct tool {
     const char *name, *file;
     enum http_method method;
     const char *description;
-    struct tool_param params[MAX_PARAMS];
+    const char *require; /* a route parameter this tool needs, or NULL */
+    const char *omit;    /* route parameters this tool does not offer, "a|b", or NULL */
 };
 
-#define REQ true
-#define OPT false
-#define DRY {"dry_run", P_BOOLEAN, OPT, "check parameters and cost only"}
-#define NOCACHE {"no_cache", P_BOOLEAN, OPT, "skip the cache read"}
-#define ASYNC {"async", P_BOOLEAN, OPT, "queue as a job; poll jobs.php"}
+#define TOOL(n, f, m, d) .name = n, .file = f, .method = m, .description = d
 
 static const struct tool tools[] = {
-    {"search", "search.php", M_GET, "Lead Search: Google/Bing results with contact data.",
-     {{"query", P_STRING, REQ, "search query"}, {"se", P_STRING, OPT, "google or bing"},
-      {"page", P_INTEGER, OPT, "result page, from 0"},
-      {"results_per_page", P_INTEGER, OPT, "1-100"}, {"code", P_STRING, OPT, "recipe code"},
-      DRY, NOCACHE, ASYNC}},
-    {"crawl", "crawl.php", M_GET, "Crawl a website for emails, phones and social links.",
-     {{"domain", P_STRING, REQ, "domain or URL"}, DRY, NOCACHE, ASYNC}},
-    {"find_email", "find.php", M_GET, "Find a person's email address at a domain.",
-     {{"domain", P_STRING, REQ, "company domain"}, {"first_name", P_STRING, REQ, ""},
-      {"last_name", P_STRING, REQ, ""}, {"middle_name", P_STRING, OPT, ""},
-      {"crawl", P_INTEGER, OPT, "1: crawl the site too"}, DRY, NOCACHE}},
-    {"ads", "ads.php", M_GET, "Ad Spy: search ads for a query, with contact data.",
-     {{"query", P_STRING, REQ, ""}, {"se", P_STRING, OPT, "google or bing"},
-      {"page", P_INTEGER, OPT, ""}, {"include_history", P_BOOLEAN, OPT, ""}, DRY, ASYNC}},
-    {"places_search", "places/search.php", M_GET, "Google Places text search with details.",
-     {{"query", P_STRING, REQ, ""}, {"location", P_STRING, OPT, "lat,lng"},
-      {"radius", P_INTEGER, OPT, "metres"}, {"language", P_STRING, OPT, ""},
-      {"page_token", P_STRING, OPT, ""}, DRY, ASYNC}},
-    {"place_reviews", "places/reviews.php", M_GET, "Up to 5 Google reviews of a place.",
-     {{"place_id", P_STRING, REQ, ""}, DRY, NOCACHE, ASYNC}},
-    {"verify_emails", "verify.php", M_POST, "Verify email addresses (DNS, SMTP probe).",
-     {{"emails", P_ARRAY, REQ, "addresses"}, {"lead_ids", P_ARRAY, OPT, "lead ids to mark"},
-      ASYNC}},
-    {"projects_list", "projects.php", M_GET, "List projects.",
-     {{"search", P_STRING, OPT, "name filter"}}},
-    {"project_create", "projects.php", M_POST, "Create a project.",
-     {{"name", P_STRING, REQ, ""}}},
-    {"leads_list", "leads.php", M_GET, "List a project's leads.",
-     {{"project_id", P_INTEGER, REQ, ""}, {"limit", P_INTEGER, OPT, ""},
-      {"offset", P_INTEGER, OPT, ""}}},
-    {"leads_add", "leads.php", M_POST, "Add leads to a project.",
-     {{"project_id", P_INTEGER, REQ, ""}, {"leads", P_ARRAY, REQ, "lead objects"}}},
-    {"accounts_list", "accounts.php", M_GET, "List sending accounts.",
-     {{"type", P_STRING, OPT, "smtp or gmail"}}},
-    {"campaigns_list", "campaigns.php", M_GET, "List campaigns.", {{0}}},
-    {"campaign_get", "campaigns.php", M_GET, "One campaign.", {{"id", P_INTEGER, REQ, ""}}},
-    {"campaign_create", "campaigns.php", M_POST, "Create a campaign.",
-     {{"name", P_STRING, REQ, ""}, {"project_id", P_INTEGER, REQ, ""},
-      {"steps", P_ARRAY, REQ, ""}, {"sending_accounts", P_ARRAY, REQ, ""},
-      {"daily_limit", P_INTEGER, OPT, ""}, {"batch_size", P_INTEGER, OPT, ""}}},
-    {"campaign_update_steps", "campaigns/steps.php", M_PUT, "Replace a campaign's steps.",
-     {{"campaign_id", P_INTEGER, REQ, ""}, {"steps", P_ARRAY, REQ, ""}}},
-    {"campaign_launch", "campaigns/launch.php", M_POST, "Launch a campaign.",
-     {{"campaign_id", P_INTEGER, REQ, ""}}},
-    {"campaign_control", "campaigns/control.php", M_POST, "Pause, resume or stop a campaign.",
-     {{"campaign_id", P_INTEGER, REQ, ""}, {"action", P_STRING, REQ, ""}}},
-    {"campaign_status", "campaigns/status.php", M_GET, "A campaign's status and counts.",
-     {{"campaign_id", P_INTEGER, REQ, ""}}},
-    {"campaign_recipients", "campaigns/recipients.php", M_GET, "A campaign's recipients.",
-     {{"campaign_id", P_INTEGER, REQ, ""}, {"status", P_STRING, OPT, ""},
-      {"limit", P_INTEGER, OPT, ""}, {"offset", P_INTEGER, OPT, ""}}},
-    {"generate_emails", "campaigns/generate.php", M_POST, "Generate a campaign's emails with AI.",
-     {{"prompt", P_STRING, REQ, ""}, {"num_followups", P_INTEGER, OPT, ""},
-      {"custom_system_prompt", P_STRING, OPT, ""},
-      {"custom_user_prompt_template", P_STRING, OPT, ""}, DRY, ASYNC}},
-    {"recipes_list", "recipes.php", M_GET, "Lead Search recipes.", {{0}}},
-    {"account", "account.php", M_GET, "Balance, 30-day usage and webhook secret.", {{0}}},
+    {TOOL("search", "search.php", M_GET, "Lead Search: Google/Bing results with contact data.")},
+    {TOOL("crawl", "crawl.php", M_GET, "Crawl a website for emails, phones and social links.")},
+    {TOOL("find_email", "find.php", M_GET, "Find a person's email address at a company domain.")},
+    {TOOL("domain_search", "domain.php", M_GET,
+     "What leadgen knows of a company's addresses: emails, pattern, mail provider.")},
+    {TOOL("ads", "ads.php", M_GET, "Ad Spy: search ads for a query, with contact data.")},
+    {TOOL("places_search", "places/search.php", M_GET, "Google Places text search with details.")},
+    {TOOL("place_reviews", "places/reviews.php", M_GET, "Up to 5 Google reviews of a place.")},
+    {TOOL("verify_emails", "verify.php", M_POST, "Verify email addresses (DNS, SMTP probe).")},
+    {TOOL("projects_list", "projects.php", M_GET, "List projects.")},
+    {TOOL("project_create", "projects.php", M_POST, "Create a project.")},
+    /* a CSV answer is a file download, not a tool result */
+    {TOOL("leads_list", "leads.php", M_GET, "List a project's leads."), .omit = "format"},
+    {TOOL("leads_add", "leads.php", M_POST, "Add leads to a project.")},
+    {TOOL("accounts_list", "accounts.php", M_GET, "List sending accounts.")},
+    {TOOL("campaigns_list", "campaigns.php", M_GET, "List campaigns."), .omit = "id"},
+    {TOOL("campaign_get", "campaigns.php", M_GET, "One campaign."), .require = "id"},
+    {TOOL("campaign_create", "campaigns.php", M_POST, "Create a campaign.")},
+    {TOOL("campaign_update_steps", "campaigns/steps.php", M_PUT, "Replace a campaign's steps.")},
+    {TOOL("campaign_launch", "campaigns/launch.php", M_POST, "Launch a campaign.")},
+    {TOOL("campaign_control", "campaigns/control.php", M_POST,
+          "Pause, resume or cancel a campaign.")},
+    {TOOL("campaign_status", "campaigns/status.php", M_GET, "A campaign's status and counts.")},
+    {TOOL("campaign_recipients", "campaigns/recipients.php", M_GET, "A campaign's recipients.")},
+    {TOOL("generate_emails", "campaigns/generate.php", M_POST,
+     "Generate a campaign's emails with AI.")},
+    {TOOL("recipes_list", "recipes.php", M_GET, "Lead Search recipes.")},
+    {TOOL("account", "account.php", M_GET, "Balance, 30-day usage and webhook secret.")},
 };
 enum { TOOLS_COUNT = sizeof tools / sizeof tools[0] };
 
+static const struct route *tool_route(const struct tool *t)
+{
+    for (size_t i = 0; i < api_routes_count; i++)
+        if (api_routes[i].method == t->method && strcmp(api_routes[i].file, t->file) == 0)
+            return &api_routes[i];
+    return NULL;
+}
+
+static bool names(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = list; p && *p;) {
+        size_t len = strcspn(p, "|");
+        if (len == n && strncmp(p, name, n) == 0) return true;
+        p = p[len] ? p + len + 1 : NULL;
+    }
+    return false;
+}
+
 static const char *const type_names[] = {"string", "integer", "boolean", "array"};
+
+static json_t *param_schema(const struct route_param *p)
+{
+    json_t *schema = json_pack("{s:s, s:s}", "type", type_names[p->type], "description",
+                               p->description ? p->description : "");
+    if (p->type == PT_INTEGER && p->min < p->max) {
+        json_object_set_new(schema, "minimum", json_integer(p->min));
+        if (p->max < INT64_MAX) json_object_set_new(schema, "maximum", json_integer(p->max));
+    }
+    if (p->choices) {
+        json_t *list = json_array();
+        for (const char *c = p->choices; *c;) {
+            size_t len = strcspn(c, "|");
+            json_array_append_new(list, json_stringn(c, len));
+            c += len + (c[len] == '|');
+        }
+        json_object_set_new(schema, "enum", list);
+    }
+    return schema;
+}
+
+/* The generic parameters the router reads, as far as the route honours them. */
+static void add_generic(const struct route *r, json_t *props)
+{
+    if (r->max_credits > 0)
+        json_object_set_new(props, "dry_run",
+                            json_pack("{s:s, s:s}", "type", "boolean", "description",
+                                      "check the parameters and the most it could cost; "
+                                      "nothing is run or billed"));
+    if (r->cache_ttl && r->cache_key)
+        json_object_set_new(props, "no_cache",
+                            json_pack("{s:s, s:s}", "type", "boolean", "description",
+                                      "skip the cache read (the answer is fetched and billed)"));
+    if (r->async_ok) {
+        json_object_set_new(props, "async",
+                            json_pack("{s:s, s:s}", "type", "boolean", "description",
+                                      "queue as a job and answer its job_id at once"));
+        json_object_set_new(props, "webhook_url",
+                            json_pack("{s:s, s:s}", "type", "string", "description",
+                                      "with async: where the finished job is POSTed"));
+    }
+}
 
 static json_t *tool_json(const struct tool *t)
 {
+    const struct route *r = tool_route(t);
     json_t *props = json_object(), *required = json_array();
-    for (const struct tool_param *p = t->params; p < t->params + MAX_PARAMS && p->name; p++) {
-        json_t *schema = json_pack("{s:s}", "type", type_names[p->type]);
-        if (*p->description)
-            json_object_set_new(schema, "description", json_string(p->description));
-        json_object_set_new(props, p->name, schema);
-        if (p->required) json_array_append_new(required, json_string(p->name));
+    for (const struct route_param *p = r && r->params ? r->params : NULL; p && p->name; p++) {
+        if (names(t->omit, p->name)) continue;
+        json_object_set_new(props, p->name, param_schema(p));
+        if (p->required || (t->require && strcmp(t->require, p->name) == 0))
+            json_array_append_new(required, json_string(p->name));
     }
+    if (r) add_generic(r, props);
     return json_pack("{s:s, s:s, s:{s:s, s:o, s:o}}", "name", t->name, "description",
                      t->description, "inputSchema", "type", "object", "properties", props,
                      "required", required);
+}
+
+bool api_mcp_tools_routed(void)
+{
+    for (size_t i = 0; i < TOOLS_COUNT; i++)
+        if (!tool_route(&tools[i])) return false;
+    return true;
 }
 
 static const struct tool *tool_named(const char *name)

@@ -928,7 +928,8 @@ static int cmd_serve(int argc, char **argv)
     return 0;
 }
 
-/* Only the scheduler: campaign sending, reply and bounce polling. */
+/* The scheduler (campaign sending, reply and bounce polling) and the webhook
+ * deliverer, so the campaign events it queues go out without a serve. */
 static int cmd_worker(int argc, char **argv)
 {
     (void)argv;
@@ -950,6 +951,7 @@ static int cmd_worker(int argc, char **argv)
         store_close(st);
         return 1;
     }
+    struct webhooks_deliverer *hooks = start_webhooks(st);
     log_info("leadgen worker sending every %lld s (store: %s)", (long long)cfg.cron_interval,
              st->ops->name);
     while (!stop_requested) {
@@ -958,6 +960,7 @@ static int cmd_worker(int argc, char **argv)
     }
     log_info("shutting down");
     scheduler_stop(sch);
+    webhooks_stop(hooks);
     store_close(st);
     arena_cleanup(&run_arena);
     log_info("stopped");
@@ -1060,7 +1063,8 @@ static const struct command commands[] = {
     {"serve", "serve [--no-scheduler]", cmd_serve,
      "run the HTTP API, with the campaign scheduler unless --no-scheduler"},
     {"mcp", "mcp", cmd_mcp, "speak MCP on stdin/stdout for the user of LEADGEN_API_KEY"},
-    {"worker", "worker", cmd_worker, "run only the campaign scheduler (sending, replies, bounces)"},
+    {"worker", "worker", cmd_worker,
+     "run only the campaign scheduler (sending, replies, bounces) and webhook deliveries"},
     {"user add", "user add EMAIL [--credits N] [--password-env VAR]", cmd_user_add,
      "create a user (with a dashboard password from VAR); prints the API key on the last line"},
     {"user password", "user password EMAIL --password-env VAR", cmd_user_password,

@@ -65,9 +65,16 @@ static json_t *body_value(const struct request *req, const char *name)
     return json_is_null(v) ? NULL : v;
 }
 
+/* Records that a reader was asked for name (the route-parameter unit test). */
+static void note_read(struct request *req, const char *name)
+{
+    if (req->params_read) json_array_append_new(req->params_read, json_string(name));
+}
+
 bool param_string(struct request *req, const char *name, bool required, size_t max_len,
                   const char **out)
 {
+    note_read(req, name);
     const char *raw = NULL;
     if (from_body(req)) {
         json_t *v = body_value(req, name);
@@ -123,6 +130,7 @@ bool param_int(struct request *req, const char *name, bool required, int64_t fal
                int64_t max, int64_t *out)
 {
     bool present;
+    note_read(req, name);
     if (!read_int(req, name, out, &present)) return false;
     if (!present) {
         if (required)
@@ -139,6 +147,7 @@ bool param_int(struct request *req, const char *name, bool required, int64_t fal
 bool param_array(struct request *req, const char *name, bool required, size_t max_items,
                  json_t **out)
 {
+    note_read(req, name);
     json_t *v = from_body(req) ? body_value(req, name) : NULL;
     *out = NULL;
     if (!v)

@@ -91,6 +91,7 @@ struct request {
     const char *cookie;      /* the Cookie header, or NULL */
     struct resp_header headers[REQ_MAX_HEADERS];
     size_t nheaders;
+    json_t *params_read; /* unit tests: when set, each name the param_* readers are asked for */
 };
 
 /* Records an error (first wins) and returns false. */

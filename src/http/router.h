@@ -11,6 +11,23 @@
 
 #include <stddef.h>
 
+/* One parameter a route reads, besides the generic dry_run, no_cache, async and
+ * webhook_url that follow from the row's flags. The MCP inputSchema is made
+ * from these rows, and a unit test holds each parse function to them (it reads
+ * exactly these names, with these types, requirements, bounds and choices), so
+ * the description and the validation cannot drift apart. */
+enum param_type { PT_STRING, PT_INTEGER, PT_BOOLEAN, PT_ARRAY };
+
+struct route_param {
+    const char *name; /* NULL ends a route's list */
+    enum param_type type;
+    bool required;
+    int64_t min, max;    /* PT_INTEGER: the accepted range, when min < max */
+    const char *choices; /* PT_STRING: the accepted values as "a|b|c", or NULL */
+    const char *description;
+    const char *example; /* a valid value as JSON text (the unit test's); NULL: from the type */
+};
+
 struct route {
     /* path under /api/v1/ and /v2/api/v1/; or a page's absolute path ("/u/": anything
      * one level below it, "/app*": anything starting with "/app", for the handler to
@@ -37,6 +54,7 @@ struct route {
     const char *(*cache_key)(struct request *req); /* from the parsed params (both caches) */
     bool (*run)(struct request *req);              /* set req->data and req->cost */
     bool async_ok; /* async=1 queues it as a stored job (202 with a job_id) */
+    const struct route_param *params; /* what parse reads; NULL when it reads nothing */
 };
 
 /* The routes a server answers; the caller owns the rows (api/routes.c for `leadgen serve`). */

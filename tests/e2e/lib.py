@@ -244,8 +244,9 @@ class Server:
     sanitizer report.
     """
 
-    def __init__(self, env=None, bin=None, db=None, check_exit=True):
+    def __init__(self, env=None, bin=None, db=None, check_exit=True, args=()):
         self.bin = os.path.abspath(bin or BIN)
+        self.args = list(args)  # after `serve`, e.g. ["--no-scheduler"]
         self.extra_env = dict(env or {})
         self.db_path = db
         self.check_exit = check_exit
@@ -312,7 +313,7 @@ class Server:
         self.out_path = os.path.join(self.tmp, "stdout.txt")
         self.err_path = os.path.join(self.tmp, "stderr.txt")
         with open(self.out_path, "wb") as out, open(self.err_path, "wb") as err:
-            self.proc = subprocess.Popen([self.bin, "serve"], env=child_env(self.env),
+            self.proc = subprocess.Popen([self.bin, "serve"] + self.args, env=child_env(self.env),
                                          stdout=out, stderr=err, stdin=subprocess.DEVNULL,
                                          cwd=self.tmp, preexec_fn=_die_with_parent)
 

@@ -11,6 +11,7 @@ import json
 import os
 import signal
 import threading
+import time
 
 from fakes.places import PlacesApi, place, review
 from lib import Server, assert_error, assert_success, eq, wait_until
@@ -313,13 +314,117 @@ def test_campaign_events_are_delivered_signed():
                ("email.sent", cid, "email.sent"))
 
 
+def events_by_kind(got, secret):
+    """{event: [body, ...]} of the deliveries, each signature checked."""
+    out = {}
+    for headers, body in got:
+        verify_signature(headers, body, secret)
+        e = json.loads(body)
+        eq(headers["X-Leadgen-Event"], e["event"])
+        out.setdefault(e["event"], []).append(e)
+    return out
+
+
+def test_reply_bounce_unsubscribe_and_completion_are_delivered_signed():
+    from fakes.imapd import ImapServer, bounce_report, reply_message
+    from fakes.mailsink import MailSink
+    import test_sender as ts
+    import urllib.parse
+    wanted = ["email.replied", "email.bounced", "email.unsubscribed", "campaign.completed"]
+    with MailSink(users={ts.SENDER: ts.PASSWORD}) as sink, Receiver() as hook, \
+            ImapServer(users={ts.SENDER: ts.PASSWORD}) as imap, Server(env=ts.BASE_ENV) as s:
+        secret = assert_success(s.get("account.php"))["webhook_secret"]
+        assert_success(s.post("webhooks.php", {"url": hook.url, "events": wanted}))
+        acc = ts.add_smtp(s, sink, imap=imap)
+        cid = ts.campaign(s, [acc])  # two steps: everyone waits for the follow-up
+        mails = {m.rcpt_to[0]: m.email for m in sink.wait_for(3)}
+        link = urllib.parse.urlsplit(mails["x7q@bolt.lgtest"]["List-Unsubscribe"].strip()[1:-1])
+        eq(s.request("POST", link.path, key=None, body="List-Unsubscribe=One-Click").status, 200)
+        imap.add(reply_message("Ada <ada@acme.lgtest>", ts.SENDER,
+                               mails["ada@acme.lgtest"]["Message-ID"]))
+        imap.add(bounce_report(ts.SENDER, "cy@cog.lgtest", mails["cy@cog.lgtest"]["Message-ID"]))
+        got = wait_until(lambda: hook.received(4), 30)
+        assert got, hook.deliveries
+        events = events_by_kind(got, secret)
+        eq(sorted(events), sorted(wanted), "one delivery per event, no email.sent")
+        for kind, email in (("email.replied", "ada@acme.lgtest"),
+                            ("email.bounced", "cy@cog.lgtest"),
+                            ("email.unsubscribed", "x7q@bolt.lgtest")):
+            e, = events[kind]
+            eq((e["campaign_id"], e["email"]), (cid, email))
+            assert e["recipient_id"] > 0 and e["at"].endswith("Z"), e
+        done, = events["campaign.completed"]
+        eq(done["campaign_id"], cid)
+        assert "email" not in done and "recipient_id" not in done, done
+        eq(ts.status(s, cid)["campaign"]["status"], "completed")
+
+
+def test_worker_delivers_the_webhooks_of_what_it_sends():
+    from fakes.mailsink import MailSink
+    import subprocess
+    import test_sender as ts
+    from lib import child_env
+    with MailSink(users={ts.SENDER: ts.PASSWORD}) as sink, Receiver() as hook, \
+            ts.kept_store() as db:
+        # serve without its scheduler: it sends nothing, so nothing is queued before the worker
+        with Server(env=ts.BASE_ENV, db=db, args=["--no-scheduler"]) as s:
+            secret = assert_success(s.get("account.php"))["webhook_secret"]
+            assert_success(s.post("webhooks.php", {"url": hook.url,
+                                                   "events": ["email.sent",
+                                                              "campaign.completed"]}))
+            acc = ts.add_smtp(s, sink)
+            cid = ts.campaign(s, [acc], leads=ts.LEADS[:1], steps=(ts.FIRST,))
+            env = dict(s.env)
+        eq(sink.messages, [])
+        worker = subprocess.Popen([s.bin, "worker"], env=child_env(env), stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            got = wait_until(lambda: hook.received(2), 30)
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            _, err = worker.communicate(timeout=30)
+        assert got, (hook.deliveries, err.decode(errors="replace")[-2000:])
+        eq(worker.returncode, 0)
+        events = events_by_kind(got, secret)
+        eq(sorted(events), ["campaign.completed", "email.sent"])
+        eq(events["email.sent"][0]["email"], ts.LEADS[0]["email"])
+        eq(events["campaign.completed"][0]["campaign_id"], cid)
+
+
+def test_a_failing_delivery_is_given_up_after_a_day():
+    import test_sender as ts
+    from lib import store_sql
+    env = {"LEADGEN_ALLOW_PRIVATE_TARGETS": "1", "LEADGEN_WEBHOOK_RETRY": "1"}
+    with places_api() as api, Receiver([500] * 1000) as hook, ts.kept_store() as db:
+        with server(api, env=env, db=db) as s:
+            key = s.add_user("giveup@example.com", credits=40)
+            job_id = reviews(s, key, "ChIJauto1", webhook_url=hook.url,
+                             **{"async": 1}).json["data"]["job_id"]
+            wait_job(s, key, job_id)
+            assert wait_until(lambda: hook.received(2), 30)
+        rows = store_sql(db, "SELECT state, attempts FROM webhook_outbox")
+        eq([r[0] for r in rows], ["pending"], "still retried within the day")
+        tried = rows[0][1]
+        # a day and a minute later: the next failure is the last
+        with server(api, env=dict(env, LEADGEN_TIME_OFFSET=str(86400 + 60)), db=db):
+            rows = wait_until(lambda: [r for r in store_sql(
+                db, "SELECT state, attempts, last_error FROM webhook_outbox")
+                if r[0] != "pending"], 30)
+            assert rows, store_sql(db, "SELECT state, attempts FROM webhook_outbox")
+            eq(rows[0][:2], ("failed", tried + 1))
+            eq(rows[0][2], "HTTP 500")
+            n = len(hook.deliveries)
+            time.sleep(2.5)  # the retry interval is 1 s: a live delivery would be tried again
+            eq(len(hook.deliveries), n, "a failed delivery is not tried again")
+
+
 # ---- MCP -----------------------------------------------------------------------------
 
 TOOLS = {"search", "crawl", "ads", "places_search", "place_reviews", "verify_emails",
          "projects_list", "project_create", "leads_list", "leads_add", "accounts_list",
          "campaigns_list", "campaign_get", "campaign_create", "campaign_update_steps",
          "campaign_launch", "campaign_control", "campaign_status", "campaign_recipients",
-         "generate_emails", "recipes_list", "account", "find_email"}
+         "generate_emails", "recipes_list", "account", "find_email", "domain_search"}
 
 
 class StdioClient:
@@ -399,30 +504,171 @@ def test_mcp_over_stdio():
             client.close()
 
 
+def http_caller(s, key):
+    """A JSON-RPC call over POST /mcp (Streamable HTTP, JSON answers)."""
+    seq = [0]
+
+    def call(method, params=None, notify=False):
+        msg = {"jsonrpc": "2.0", "method": method}
+        if params is not None:
+            msg["params"] = params
+        if not notify:
+            seq[0] += 1
+            msg["id"] = seq[0]
+        r = s.request("POST", "/mcp", body=msg, key=None,
+                      headers={"Authorization": "Bearer " + key,
+                               "Accept": "application/json, text/event-stream"})
+        if notify:
+            eq(r.status, 202)
+            return None
+        eq(r.status, 200)
+        return r.json
+    return call
+
+
 def test_mcp_over_http():
     with places_api() as api, server(api) as s:
         key = s.add_user("mcph@example.com", credits=50)
-        seq = [0]
-
-        def call(method, params=None, notify=False):
-            msg = {"jsonrpc": "2.0", "method": method}
-            if params is not None:
-                msg["params"] = params
-            if not notify:
-                seq[0] += 1
-                msg["id"] = seq[0]
-            r = s.request("POST", "/mcp", body=msg, key=None,
-                          headers={"Authorization": "Bearer " + key,
-                                   "Accept": "application/json, text/event-stream"})
-            if notify:
-                eq(r.status, 202)
-                return None
-            eq(r.status, 200)
-            return r.json
-        check_mcp_session(call, s, key, "mcph@example.com")
+        check_mcp_session(http_caller(s, key), s, key, "mcph@example.com")
         anon = s.request("POST", "/mcp", body={"jsonrpc": "2.0", "id": 1, "method": "ping"},
                          key=None)
         eq(anon.status, 401)
         wrong = s.request("POST", "/mcp", body={"jsonrpc": "2.0", "id": 1, "method": "ping"},
                           key=None, headers={"Authorization": "Bearer nope"})
         eq(wrong.status, 401)
+        # no server-initiated stream: GET (and DELETE: no sessions) are 405, as the
+        # 2025-06-18 Streamable HTTP transport allows
+        for method in ("GET", "DELETE"):
+            r = s.request(method, "/mcp", key=None,
+                          headers={"Authorization": "Bearer " + key,
+                                   "Accept": "text/event-stream"})
+            eq(r.status, 405)
+            eq(r.headers["Allow"], "POST")
+            assert "Mcp-Session-Id" not in r.headers, r.headers
+
+
+def tool(call, tool_name, **arguments):
+    """A tools/call's result; fails on a JSON-RPC error."""
+    answer = call("tools/call", {"name": tool_name, "arguments": arguments})
+    assert "result" in answer, answer
+    return answer["result"]
+
+
+def ok(result):
+    assert result["isError"] is False, result
+    eq(json.loads(result["content"][0]["text"]), result["structuredContent"])
+    return result["structuredContent"]
+
+
+def test_mcp_tool_call_per_family_bills_like_rest():
+    """Every endpoint family once through MCP and once through REST, the same
+    work each time: the same credits, the same data."""
+    from fakes.engines import Engines, result
+    from fakes.openai import OpenAiServer, content, steps_json
+    import test_campaigns as tc
+    import test_domain as td
+    email = "family@example.com"
+    with Engines() as e, OpenAiServer() as ai, places_api() as api:
+        results = [result(i) for i in range(1, 4)]
+        results[0] = result(1, email="office@roof-one.com")
+        results[2] = result(3, email="hello@roof-three.com")
+        for q in ("mcp roofers", "rest roofers"):
+            e.set_results(q, results)
+        for q, pid in (("mcp cafes", "ChIJauto1"), ("rest cafes", "ChIJauto2")):
+            api.set_results(q, [[pid]])
+        for _ in range(2):
+            ai.answer_with(content(steps_json(3)))
+        env = {"LEADGEN_SEARCH_PROVIDER": "direct", "LEADGEN_GOOGLE_SEARCH_URL": e.google_url,
+               "LEADGEN_BING_SEARCH_URL": e.bing_url, "LEADGEN_AI_URL": ai.url,
+               "LEADGEN_AI_KEY": ai.key, "LEADGEN_AI_MODEL": "test-model",
+               "LEADGEN_PLACES_URL": api.url, "LEADGEN_PLACES_KEY": PLACES_KEY}
+        with td.World(env) as w:
+            s = w.server
+            key = s.add_user(email, credits=1000)
+            call = http_caller(s, key)
+
+            def both(name, file, mcp_args, rest_args, method="GET"):
+                before = s.balance(email)
+                data = ok(tool(call, name, **mcp_args))
+                spent = before - s.balance(email)
+                if method == "GET":
+                    rest = s.get(file, key=key, **rest_args)
+                else:
+                    rest = s.request(method, file, body=rest_args, key=key)
+                rest_data = assert_success(rest)
+                eq(spent, rest.json["credits_used"], "%s: MCP and REST bill alike" % name)
+                return data, rest_data, spent
+
+            site = w.sites.url("acme-widgets.com")
+            for q in ("mcp roofers", "rest roofers"):
+                e.set_results(q, results, [{"title": "Acme", "url": site, "text": "Call now"}])
+            data, rest, spent = both("search", "search.php", {"query": "mcp roofers"},
+                                     {"query": "rest roofers"})
+            eq((data["results_count"], spent), (rest["results_count"], 2))
+            data, rest, spent = both("crawl", "crawl.php", {"domain": site},
+                                     {"domain": site, "no_cache": 1})
+            eq(data["emails"], rest["emails"])
+            assert spent > 0
+            data, rest, spent = both("find_email", "find.php",
+                                     {"domain": "acme-widgets.com", "first_name": "Mary",
+                                      "last_name": "Smith"},
+                                     {"domain": "acme-widgets.com", "first_name": "Mary",
+                                      "last_name": "Smith", "no_cache": 1})
+            eq((data["email"], rest["email"], spent),
+               ("mary.smith@acme-widgets.com", "mary.smith@acme-widgets.com", 1))
+            data, rest, spent = both("domain_search", "domain.php",
+                                     {"domain": "acme-widgets.com"},
+                                     {"domain": "acme-widgets.com", "no_cache": 1})
+            eq((data["domain"], data["pattern"]), (rest["domain"], rest["pattern"]))
+            data, rest, spent = both("ads", "ads.php", {"query": "mcp roofers"},
+                                     {"query": "rest roofers"})
+            eq((data["results_count"], rest["results_count"], spent), (1, 1, 1))
+            data, rest, spent = both("places_search", "places/search.php",
+                                     {"query": "mcp cafes"}, {"query": "rest cafes"})
+            eq((len(data["places"]), spent), (len(rest["places"]), 10))
+            data, rest, spent = both("place_reviews", "places/reviews.php",
+                                     {"place_id": "ChIJauto3"},
+                                     {"place_id": "ChIJauto3", "no_cache": 1})
+            assert spent > 0
+            data, rest, spent = both("verify_emails", "verify.php",
+                                     {"emails": ["mary.smith@acme-widgets.com"]},
+                                     {"emails": ["mary.smith@acme-widgets.com"]}, "POST")
+            eq((data["results"][0]["status"], spent), ("valid", 0))
+            data, rest, spent = both("generate_emails", "campaigns/generate.php",
+                                     {"prompt": "SEO audits for dentists"},
+                                     {"prompt": "SEO audits for dentists"}, "POST")
+            eq((len(data["steps"]), spent), (3, 3))
+            recipes = ok(tool(call, "recipes_list"))
+            eq(recipes, assert_success(s.get("recipes.php", key=key)))
+            # the free families: projects, leads, accounts, campaigns, the account
+            pid = ok(tool(call, "project_create", name="Family"))["id"]
+            listed = ok(tool(call, "projects_list", search="Famil"))
+            eq([p["id"] for p in listed["projects"]], [pid])
+            added = ok(tool(call, "leads_add", project_id=pid,
+                            leads=[{"email": "ann@acme-widgets.com"},
+                                   {"email": "bo@acme-widgets.com"}]))
+            eq(added["added"], 2)
+            leads = ok(tool(call, "leads_list", project_id=pid, limit=1))
+            eq(len(leads["leads"]), 1)
+            acc = tc.add_smtp(s, owner=email)
+            eq([a["id"] for a in ok(tool(call, "accounts_list", type="smtp"))["accounts"]], [acc])
+            made = ok(tool(call, "campaign_create", name="Fam", project_id=pid,
+                           sending_accounts=[{"type": "smtp", "id": acc}], steps=[tc.STEP]))
+            cid = made["id"]
+            steps = ok(tool(call, "campaign_update_steps", campaign_id=cid,
+                            steps=[tc.STEP, tc.FOLLOW]))
+            eq(len(steps["steps"]), 2)
+            eq(ok(tool(call, "campaigns_list"))["campaigns_count"], 1)
+            eq(ok(tool(call, "campaign_get", id=cid))["id"], cid)
+            eq(ok(tool(call, "campaign_launch", campaign_id=cid))["recipients"], 2)
+            eq(ok(tool(call, "campaign_control", campaign_id=cid, action="pause"))["status"],
+               "paused")
+            eq(ok(tool(call, "campaign_status", campaign_id=cid))["campaign"]["status"], "paused")
+            got = ok(tool(call, "campaign_recipients", campaign_id=cid, status="pending"))
+            eq(got, assert_success(s.get("campaigns/recipients.php", key=key, campaign_id=cid,
+                                         status="pending")))
+            acct = ok(tool(call, "account"))
+            eq((acct["email"], acct["credits"]), (email, s.balance(email)))
+            bad = tool(call, "campaign_control", campaign_id=cid, action="explode")
+            eq(bad["isError"], True)
+            assert bad["content"][0]["text"].startswith("invalid_param: "), bad
