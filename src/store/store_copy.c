@@ -10,12 +10,14 @@ enum { COPY_BATCH = 2000 };
 /* Parents before children (foreign keys hold at every insert). */
 static const struct store_table store_tables[] = {
     {"meta", "key, value", "tt", 1, NULL, false},
-    {"users", "id, email, credits, created_at", "itii", 1, "id", false},
+    {"users", "id, email, credits, created_at, password_hash", "itiit", 1, "id", false},
     {"api_keys", "key_hash, user_id, source, checked_at, created_at, last_used_at", "tiiiii", 1,
      NULL, false},
     {"credit_ledger",
      "id, user_id, endpoint, amount, reserved, state, request_id, created_at, holder", "iitiittit",
      1, "id", false},
+    {"web_sessions", "token_hash, user_id, csrf, oauth_state, created_at, expires_at", "tittii", 1,
+     NULL, false},
     {"webhook_secrets", "user_id, secret, created_at", "iti", 1, NULL, false},
     {"async_jobs",
      "id, user_id, endpoint, file, method, args, webhook_url, status, runner, created_at, "

@@ -224,7 +224,9 @@ def test_refusals_bounce_or_retry_and_only_handed_over_mail_is_charged():
             eq(s.balance(ADMIN), 100 - 2)
             eq(status(s, cid)["recipient_stats"]["bounced"], 2)
         with later(0.02, db, key) as s:   # past the first back-off (15 minutes)
+            # claimed (in_progress) comes before the message is handed over: wait for both
             r = wait_recipients(s, cid, lambda r: r["late@acme.lgtest"]["status"] == "in_progress")
+            assert lib.wait_until(lambda: sink.to("late@acme.lgtest"), 10), sink.refused
             eq(len(sink.to("late@acme.lgtest")), 1)
             eq(s.balance(ADMIN), 100 - 3)
 
