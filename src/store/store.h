@@ -323,6 +323,7 @@ struct store_ops {
                         struct err *err);
     enum rc (*meta_set_once)(struct store *st, const char *key, const char *value,
                              struct err *err);
+    enum rc (*meta_delete)(struct store *st, const char *key, struct err *err);
 
     enum rc (*user_create)(struct store *st, const char *email, int64_t credits,
                            const char *key_hash, int64_t *user_id, struct err *err);
@@ -542,6 +543,10 @@ struct store_ops {
      * read (an IMAP host, or Gmail). */
     enum rc (*accounts_polled)(struct store *st, struct arena *a, struct account **out,
                                size_t *count, struct err *err);
+    /* The first account with a sealed secret, secret included (the start-up
+     * check that the sealing key opens what is stored); RC_NOT_FOUND when none. */
+    enum rc (*account_sealed_one)(struct store *st, struct arena *a, struct account *out,
+                                  struct err *err);
     enum rc (*account_set_state)(struct store *st, int64_t account_id, const char *state,
                                  const char *reason, struct err *err);
     enum rc (*account_set_cursor)(struct store *st, int64_t account_id, int64_t uidvalidity,

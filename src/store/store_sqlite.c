@@ -55,6 +55,7 @@ enum stmt_id {
     S_PING,
     S_META_GET,
     S_META_SET_ONCE,
+    S_META_DELETE,
     S_USER_INSERT,
     S_USER_BY_EMAIL,
     S_USER_COUNT,
@@ -95,6 +96,7 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_PING] = "SELECT 1 FROM meta LIMIT 1",
     [S_META_GET] = "SELECT value FROM meta WHERE key = ?1",
     [S_META_SET_ONCE] = "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING",
+    [S_META_DELETE] = "DELETE FROM meta WHERE key = ?1",
     [S_USER_INSERT] = "INSERT INTO users (email, credits, created_at) VALUES (?1, ?2, ?3) RETURNING id",
     [S_USER_BY_EMAIL] = "SELECT id, email, credits FROM users WHERE email = ?1",
     [S_USER_COUNT] = "SELECT COUNT(*) FROM users",
@@ -516,6 +518,14 @@ static enum rc sq_meta_set_once(struct store *st, const char *key, const char *v
     sq_bind_text(q, 1, key);
     sq_bind_text(q, 2, value);
     return sq_exec(c, q, err, "meta set");
+}
+
+static enum rc sq_meta_delete(struct store *st, const char *key, struct err *err)
+{
+    CONN(st, err);
+    STMT(q, S_META_DELETE);
+    sq_bind_text(q, 1, key);
+    return sq_exec(c, q, err, "meta delete");
 }
 
 /* ---- users and keys ------------------------------------------------------- */
@@ -1169,6 +1179,7 @@ static const struct store_ops sqlite_ops = {
     .ping = sq_ping,
     .meta_get = sq_meta_get,
     .meta_set_once = sq_meta_set_once,
+    .meta_delete = sq_meta_delete,
     .user_create = sq_user_create,
     .user_by_email = sq_user_by_email,
     .user_count = sq_user_count,
