@@ -27,6 +27,9 @@
 enum { MAX_BODY = 1 << 20 };
 /* What a refused request is told to wait: long enough for a crawl's pages to come in. */
 enum { RETRY_AFTER_S = 5 };
+/* The longest an event thread waits for a store lock another process holds;
+ * a request that needs longer runs on the job pool (store_lock_bound). */
+enum { EVENT_LOCK_WAIT_MS = 5 };
 
 /* One per TCP connection: the slow-client guard's view of it. */
 struct conn_watch {
@@ -263,6 +266,7 @@ static enum MHD_Result send_response(struct conn_ctx *ctx)
 static void run_job(void *arg)
 {
     struct conn_ctx *ctx = arg;
+    store_lock_bound(0); /* a job thread may wait for another process's lock */
     router_finish(&ctx->req);
     ctx->state = CS_READY;
     MHD_resume_connection(ctx->conn);
@@ -548,6 +552,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return fail_now(ctx, E_PAYLOAD_TOO_LARGE, too_large_msg(ctx, too_large));
     ctx->req.body = ctx->body.data;
     ctx->req.body_len = ctx->body.len;
+    store_lock_bound(EVENT_LOCK_WAIT_MS);
     if (router_begin(&srv->routes, &ctx->req) == ROUTER_DONE) {
         ctx->state = CS_READY;
         return send_response(ctx);

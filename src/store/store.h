@@ -623,6 +623,17 @@ struct store {
 /* This process as the holder of the reservations it makes: "host:pid". */
 const char *store_holder(void);
 
+/* Lock waits of the calling thread. An event thread, which serves many
+ * connections, bounds them to a few milliseconds so that a lock another
+ * process holds (the CLI, a second serve, sqlite3) never stalls the requests
+ * queued behind one: an operation that gives up fails with RC_DB, and
+ * store_lock_cut_short() then says so, for the caller to hand the request to
+ * a thread that may wait. The bound holds only until the thread's first write
+ * since store_lock_bound (running a request again must not repeat a write).
+ * 0, the default: the full busy timeout. SQLite; PostgreSQL ignores it. */
+void store_lock_bound(unsigned ms);
+bool store_lock_cut_short(void);
+
 /* How to open a store; zero values take the defaults. */
 struct store_options {
     unsigned pool; /* PostgreSQL: connections shared by all threads (LEADGEN_DB_POOL) */

@@ -210,6 +210,31 @@ static void on_row_change(void *arg, int op, const char *db, const char *table, 
 {
     (void)arg, (void)op, (void)db, (void)table, (void)row;
     atomic_fetch_add(&write_generation, 1);
+    store_note_write();
+}
+
+enum { BUSY_TIMEOUT_MS = 10000 };
+
+/* SQLite calls this while another connection or process holds a lock this one
+ * needs: waits in growing steps up to the full timeout, or only up to the
+ * calling thread's bound (store_lock_bound), after which the statement fails
+ * with SQLITE_BUSY. */
+static int on_busy(void *arg, int count)
+{
+    (void)arg;
+    static _Thread_local double since;
+    static const int steps_ms[] = {1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100};
+    double now = clock_mono_ms();
+    if (count == 0) since = now;
+    unsigned bound = store_lock_wait_bound();
+    double left = (bound ? bound : BUSY_TIMEOUT_MS) - (now - since);
+    if (left <= 0) {
+        if (bound) store_note_cut_short();
+        return 0;
+    }
+    int step = steps_ms[count < 12 ? count : 11];
+    usleep((useconds_t)((step < left ? step : left) * 1000));
+    return 1;
 }
 
 static uint64_t sq_generation(struct store *st)
@@ -228,7 +253,7 @@ static enum rc conn_open_db(const char *path, sqlite3 **out, struct err *err)
         err_set(err, RC_DB, "cannot open database %s: %s", path, db ? sqlite3_errmsg(db) : "?");
         goto out;
     }
-    sqlite3_busy_timeout(db, 10000);
+    sqlite3_busy_handler(db, on_busy, NULL);
     /* FULL: a committed credit charge or lead import survives a power cut, not only a crash.
      * secure_delete: deleted rows are zeroed, so an erased address leaves no copy behind. */
     if (sqlite3_exec(db,
