@@ -52,14 +52,16 @@ static enum rc read_key_file(const char *path, char out[FILE_SECRET_MAX + 1], st
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0 && errno == ENOENT) return RC_NOT_FOUND;
-    if (fd < 0) return err_set(err, RC_IO, "cannot read the key file %s: %s", path, strerror(errno));
+    if (fd < 0)
+        return err_set(err, RC_IO, "cannot read the key file %s: %s", path, strerror(errno));
     struct stat sb;
     if (fstat(fd, &sb) == 0 && (sb.st_mode & 077))
         log_warn("the key file %s can be read by other users: chmod 600 it", path);
     char buf[FILE_SECRET_MAX + 2];
     ssize_t got = read(fd, buf, sizeof buf - 1);
     close(fd);
-    if (got < 0) return err_set(err, RC_IO, "cannot read the key file %s: %s", path, strerror(errno));
+    if (got < 0)
+        return err_set(err, RC_IO, "cannot read the key file %s: %s", path, strerror(errno));
     size_t start = 0, end = (size_t)got;
     while (start < end && strchr(" \t\r\n", buf[start])) start++;
     while (end > start && strchr(" \t\r\n", buf[end - 1])) end--;
