@@ -36,7 +36,10 @@ static const struct config_var config_vars[] = {
     INT("LEADGEN_AUTH_CHECKS_PER_IP", auth_checks_per_ip, "60", 0, 1000000,
         "licence checks of unknown keys one client address may start a minute (0: no limit)"),
     STRING("LEADGEN_SECRET", secret, NULL,
-           "key for stored account secrets (generated into the store when unset)"),
+           "key for stored account secrets (generated into LEADGEN_SECRET_FILE when unset)"),
+    STRING("LEADGEN_SECRET_FILE", secret_file, NULL,
+           "file (0600) for the generated sealing key, never inside the store (default: the "
+           "SQLite store's path with .key; required for PostgreSQL without LEADGEN_SECRET)"),
     INT("LEADGEN_THREADS", threads, "0", 0, 64,
         "event threads serving requests (0: one per core but one)"),
     INT("LEADGEN_WORKERS", workers, "64", 1, 1024, "threads for requests that wait on upstream I/O"),

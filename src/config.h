@@ -28,7 +28,7 @@ struct config {
     int64_t db_pool;
     const char *auth_url;
     int64_t auth_ttl, auth_checks_per_ip;
-    const char *secret;
+    const char *secret, *secret_file;
     int64_t threads, workers, max_connections, max_connections_per_ip, client_timeout;
     const char *rate_limit;
     int64_t user_inflight, queue_upstream, queue_verify, queue_ai, queue_licence;

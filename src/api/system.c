@@ -10,7 +10,13 @@ extern const size_t openapi_json_len;
 bool api_healthz_run(struct request *req)
 {
     struct err err = {0};
-    if (req->store->ops->ping(req->store, &err) != RC_OK) {
+    enum rc rc = req->store->ops->ping(req->store, &err);
+    if (rc != RC_OK && store_lock_cut_short()) {
+        /* up, but another process holds a lock: answered now, not after it */
+        req->data = json_pack("{s:s, s:s}", "store", req->store->ops->name, "state", "busy");
+        return true;
+    }
+    if (rc != RC_OK) {
         log_error("health check: %s", err.msg);
         return req_fail(req, E_UNHEALTHY, "The store is unavailable: %s.", err.msg);
     }

@@ -41,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 struct command {
@@ -526,6 +527,7 @@ static int cmd_account_add(int argc, char **argv)
     unsigned char key[SECRETS_KEY_LEN];
     int64_t id = 0;
     enum rc rc = user_session_open(&s, email);
+    if (rc == RC_OK) rc = secrets_prepare(s.st, &s.err); /* no account under a wrong key */
     if (rc == RC_OK) rc = secrets_key(s.st, key, &s.err);
     if (rc == RC_OK) {
         char *context = arena_sprintf(&s.a, "account:%lld:%s:%s", (long long)s.user.id, type,
@@ -660,16 +662,23 @@ static int ensure_first_user(struct store *st)
     return create_user(st, "admin@localhost.localdomain", cfg.first_user_credits, NULL);
 }
 
-/* LEADGEN_SECRET, when not configured, is generated once and kept in the store. */
+/* The sealing key: LEADGEN_SECRET, or generated once into the key file; it
+ * must open the account secrets already stored, or nothing may start. */
 static int ensure_secret(struct store *st)
 {
-    unsigned char key[SECRETS_KEY_LEN];
+    struct stat key_sb, db_sb;
+    if (cfg.secret_file &&
+        (strcmp(cfg.secret_file, cfg.db) == 0 ||
+         (stat(cfg.secret_file, &key_sb) == 0 && stat(cfg.db, &db_sb) == 0 &&
+          key_sb.st_dev == db_sb.st_dev && key_sb.st_ino == db_sb.st_ino))) {
+        complain("LEADGEN_SECRET_FILE names the store itself; the key must live outside it");
+        return 1;
+    }
     struct err err = {0};
-    if (secrets_key(st, key, &err) != RC_OK) {
+    if (secrets_prepare(st, &err) != RC_OK) {
         complain("%s", err.msg);
         return 1;
     }
-    sodium_memzero(key, sizeof key);
     return 0;
 }
 
@@ -1142,7 +1151,10 @@ static void configure_modules(void)
                                               .allow_private = cfg.allow_private_targets});
     auth_configure(&(struct auth_options){
         .url = cfg.auth_url, .ttl = cfg.auth_ttl, .checks_per_ip = cfg.auth_checks_per_ip});
-    secrets_configure(cfg.secret);
+    static char *default_key_file;
+    free(default_key_file);
+    default_key_file = cfg.secret_file ? NULL : secrets_default_file(cfg.db);
+    secrets_configure(cfg.secret, cfg.secret_file ? cfg.secret_file : default_key_file);
     crawl_configure(&(struct crawl_options){.obey_robots = cfg.obey_robots});
     web_configure(&(struct web_options){.public_url = cfg.public_url,
                                         .oauth_token_url = cfg.oauth_token_url,

@@ -16,6 +16,8 @@ static const struct {
     [E_NOT_FOUND] = {404, "not_found"},
     [E_METHOD_NOT_ALLOWED] = {405, "method_not_allowed"},
     [E_PAYLOAD_TOO_LARGE] = {413, "payload_too_large"},
+    [E_URI_TOO_LONG] = {414, "uri_too_long"},
+    [E_HEADERS_TOO_LARGE] = {431, "headers_too_large"},
     [E_RATE_LIMITED] = {429, "rate_limited"},
     [E_DB_ERROR] = {500, "db_error"},
     [E_SEARCH_ERROR] = {502, "search_error"},

@@ -175,6 +175,26 @@ static bool within_rate_limit(struct request *req)
                     req->rate.limit, req->rate.family, req->rate.period, req->retry_after);
 }
 
+/* Forgets what router_finish did to a request it did not answer, so that it
+ * can run again from its parsing. */
+static void rewind_run(struct request *req)
+{
+    json_decref(req->json);
+    json_decref(req->data);
+    if (req->stream.done) req->stream.done(req->stream.state);
+    req->json = req->data = NULL;
+    req->stream = (struct req_stream){0};
+    req->data_text = req->raw_body = req->raw_type = req->cache_key = req->provider = NULL;
+    req->raw_len = 0;
+    req->raw_status = req->success_status = 0;
+    req->params = NULL;
+    req->prepared = false;
+    req->reserved = req->cost = req->credits_used = 0;
+    req->error = E_NONE;
+    req->error_msg[0] = '\0';
+    req->retry_after = 0;
+}
+
 enum router_step router_begin(const struct route_table *table, struct request *req)
 {
     if (!match_route(table, req)) return ROUTER_DONE;
@@ -200,7 +220,11 @@ enum router_step router_begin(const struct route_table *table, struct request *r
         return ROUTER_DONE;
     if (req->route->upstream) return worth_queueing(req) ? ROUTER_ASYNC : ROUTER_DONE;
     router_finish(req);
-    return ROUTER_DONE;
+    if (req->error != E_DB_ERROR || !store_lock_cut_short()) return ROUTER_DONE;
+    /* another process holds the store's lock, and this thread may not wait for
+     * it: nothing was written (store_lock_bound), so the job pool runs it again */
+    rewind_run(req);
+    return ROUTER_ASYNC;
 }
 
 static bool decode_body(struct request *req)

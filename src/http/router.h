@@ -65,7 +65,9 @@ struct route_table {
 
 enum router_step { ROUTER_DONE, ROUTER_ASYNC };
 
-/* Matches req against table, then goes as far as it can without waiting. */
+/* Matches req against table, then goes as far as it can without waiting: on
+ * a thread whose store lock waits are bounded (store_lock_bound), a store-only
+ * request cut short by another process's lock is ROUTER_ASYNC too. */
 enum router_step router_begin(const struct route_table *table, struct request *req);
 void router_finish(struct request *req);
 /* The response for a finished request: a malloc'd body the caller frees. */

@@ -27,6 +27,14 @@
 enum { MAX_BODY = 1 << 20 };
 /* What a refused request is told to wait: long enough for a crawl's pages to come in. */
 enum { RETRY_AFTER_S = 5 };
+/* The longest an event thread waits for a store lock another process holds;
+ * a request that needs longer runs on the job pool (store_lock_bound). */
+enum { EVENT_LOCK_WAIT_MS = 5 };
+/* libmicrohttpd answers a request line or header block that outgrows the
+ * connection's memory with its own HTML page (0.9.75 has no hook for it): the
+ * memory is set well above these limits, which are answered in the API's
+ * envelope, so only requests beyond CONNECTION_MEMORY still get MHD's page. */
+enum { MAX_URI = 8 * 1024, MAX_HEADERS = 16 * 1024, CONNECTION_MEMORY = 32 * 1024 };
 
 /* One per TCP connection: the slow-client guard's view of it. */
 struct conn_watch {
@@ -269,6 +277,7 @@ static enum MHD_Result send_response(struct conn_ctx *ctx)
 static void run_job(void *arg)
 {
     struct conn_ctx *ctx = arg;
+    store_lock_bound(0); /* a job thread may wait for another process's lock */
     router_finish(&ctx->req);
     ctx->state = CS_READY;
     MHD_resume_connection(ctx->conn);
@@ -503,6 +512,29 @@ static enum MHD_Result queue_job(struct server *srv, struct conn_ctx *ctx)
 
 /* ---- the access handler --------------------------------------------------- */
 
+static size_t uri_size(const struct request *req)
+{
+    size_t n = strlen(req->url);
+    for (size_t i = 0; i < req->nargs; i++)
+        n += strlen(req->args[i].name) + strlen(req->args[i].value) + 2; /* ? or &, = */
+    return n;
+}
+
+static enum MHD_Result add_header_size(void *cls, enum MHD_ValueKind kind, const char *key,
+                                       size_t key_size, const char *value, size_t value_size)
+{
+    (void)kind, (void)key, (void)value;
+    *(size_t *)cls += key_size + value_size + 4; /* ": " and CRLF */
+    return MHD_YES;
+}
+
+static size_t headers_size(struct MHD_Connection *conn)
+{
+    size_t n = 0;
+    MHD_get_connection_values_n(conn, MHD_HEADER_KIND, add_header_size, &n);
+    return n;
+}
+
 static bool declared_too_large(struct MHD_Connection *conn, size_t limit)
 {
     const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
@@ -537,6 +569,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         size_t route_limit = router_body_limit(&srv->routes, url, ctx->req.method,
                                                ctx->req.content_type);
         if (route_limit > MAX_BODY) ctx->body.limit = route_limit;
+        if (uri_size(&ctx->req) > MAX_URI)
+            return fail_now(ctx, E_URI_TOO_LONG, "The request URI is longer than 8 KiB.");
+        if (headers_size(conn) > MAX_HEADERS)
+            return fail_now(ctx, E_HEADERS_TOO_LARGE,
+                            "The request's header fields are larger than 16 KiB.");
         if (declared_too_large(conn, ctx->body.limit))
             return fail_now(ctx, E_PAYLOAD_TOO_LARGE, too_large_msg(ctx, too_large));
         if (is_preflight(srv, conn, method)) return answer_preflight(ctx);
@@ -554,6 +591,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return fail_now(ctx, E_PAYLOAD_TOO_LARGE, too_large_msg(ctx, too_large));
     ctx->req.body = ctx->body.data;
     ctx->req.body_len = ctx->body.len;
+    store_lock_bound(EVENT_LOCK_WAIT_MS);
     if (router_begin(&srv->routes, &ctx->req) == ROUTER_DONE) {
         ctx->state = CS_READY;
         return send_response(ctx);
@@ -660,8 +698,7 @@ struct server *server_start(struct store *st, const struct server_options *opt, 
         MHD_OPTION_CONNECTION_TIMEOUT, opt->client_timeout, MHD_OPTION_NOTIFY_COMPLETED,
         on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024U,
-        /* 16 KiB per connection: headers and a 2 KiB URL fit, and MHD zeroes less per request */
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384, MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY, MHD_OPTION_END);
     srv->starting = false;
     if (!srv->daemon) {
         char where[NI_MAXHOST + NI_MAXSERV + 4];

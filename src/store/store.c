@@ -26,6 +26,35 @@ const char *store_holder(void)
     return holder;
 }
 
+static _Thread_local unsigned lock_bound_ms;
+static _Thread_local bool lock_wrote, lock_cut;
+
+void store_lock_bound(unsigned ms)
+{
+    lock_bound_ms = ms;
+    lock_wrote = lock_cut = false;
+}
+
+bool store_lock_cut_short(void)
+{
+    return lock_cut;
+}
+
+unsigned store_lock_wait_bound(void)
+{
+    return lock_wrote ? 0 : lock_bound_ms;
+}
+
+void store_note_write(void)
+{
+    lock_wrote = true;
+}
+
+void store_note_cut_short(void)
+{
+    lock_cut = true;
+}
+
 const char *store_like_mention(struct arena *a, const char *domain)
 {
     char *out = arena_alloc(a, strlen(domain) * 2 + 4), *o = out;

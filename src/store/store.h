@@ -332,6 +332,7 @@ struct store_ops {
                         struct err *err);
     enum rc (*meta_set_once)(struct store *st, const char *key, const char *value,
                              struct err *err);
+    enum rc (*meta_delete)(struct store *st, const char *key, struct err *err);
 
     enum rc (*user_create)(struct store *st, const char *email, int64_t credits,
                            const char *key_hash, int64_t *user_id, struct err *err);
@@ -551,6 +552,10 @@ struct store_ops {
      * read (an IMAP host, or Gmail). */
     enum rc (*accounts_polled)(struct store *st, struct arena *a, struct account **out,
                                size_t *count, struct err *err);
+    /* The first account with a sealed secret, secret included (the start-up
+     * check that the sealing key opens what is stored); RC_NOT_FOUND when none. */
+    enum rc (*account_sealed_one)(struct store *st, struct arena *a, struct account *out,
+                                  struct err *err);
     enum rc (*account_set_state)(struct store *st, int64_t account_id, const char *state,
                                  const char *reason, struct err *err);
     enum rc (*account_set_cursor)(struct store *st, int64_t account_id, int64_t uidvalidity,
@@ -666,6 +671,17 @@ struct store {
 
 /* This process as the holder of the reservations it makes: "host:pid". */
 const char *store_holder(void);
+
+/* Lock waits of the calling thread. An event thread, which serves many
+ * connections, bounds them to a few milliseconds so that a lock another
+ * process holds (the CLI, a second serve, sqlite3) never stalls the requests
+ * queued behind one: an operation that gives up fails with RC_DB, and
+ * store_lock_cut_short() then says so, for the caller to hand the request to
+ * a thread that may wait. The bound holds only until the thread's first write
+ * since store_lock_bound (running a request again must not repeat a write).
+ * 0, the default: the full busy timeout. SQLite; PostgreSQL ignores it. */
+void store_lock_bound(unsigned ms);
+bool store_lock_cut_short(void);
 
 /* How to open a store; zero values take the defaults. */
 struct store_options {

@@ -5,6 +5,13 @@
 
 #include "store/store.h"
 
+/* The calling thread's lock-wait bound in ms (0: the full timeout), for the
+ * backend's busy handler; store_note_write and store_note_cut_short keep the
+ * state store_lock_bound describes. */
+unsigned store_lock_wait_bound(void);
+void store_note_write(void);
+void store_note_cut_short(void);
+
 /* "%@domain%" with LIKE's wildcards in domain escaped (for LIKE ... ESCAPE '\'). */
 const char *store_like_mention(struct arena *a, const char *domain);
 

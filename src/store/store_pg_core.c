@@ -13,6 +13,7 @@
 enum coreq {
     Q_META_GET,
     Q_META_SET_ONCE,
+    Q_META_DELETE,
     Q_USER_INSERT,
     Q_USER_BY_EMAIL,
     Q_USER_COUNT,
@@ -51,6 +52,7 @@ _Static_assert(PG_CORE_BASE + Q_COUNT <= PG_CAMPAIGN_BASE, "core statements over
 static const char *const sql[Q_COUNT] = {
     [Q_META_GET] = "SELECT value FROM meta WHERE key = $1",
     [Q_META_SET_ONCE] = "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+    [Q_META_DELETE] = "DELETE FROM meta WHERE key = $1",
     [Q_USER_INSERT] = "INSERT INTO users (email, credits, created_at) VALUES ($1, 0, $2) RETURNING id",
     [Q_USER_BY_EMAIL] = "SELECT id, email, credits FROM users WHERE email = $1",
     [Q_USER_COUNT] = "SELECT COUNT(*) FROM users",
@@ -169,6 +171,18 @@ static enum rc meta_set_once_on(struct pgc *c, const char *key, const char *valu
 enum rc pg_meta_set_once(struct store *st, const char *key, const char *value, struct err *err)
 {
     PG_OP(st, err, meta_set_once_on(c, key, value, err));
+}
+
+static enum rc meta_delete_on(struct pgc *c, const char *key, struct err *err)
+{
+    struct pg_args args = {0};
+    pg_arg_text(&args, key);
+    return EXEC(Q_META_DELETE, &args, NULL, "meta delete");
+}
+
+enum rc pg_meta_delete(struct store *st, const char *key, struct err *err)
+{
+    PG_OP(st, err, meta_delete_on(c, key, err));
 }
 
 /* ---- users and keys --------------------------------------------------------- */

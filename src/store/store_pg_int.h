@@ -120,6 +120,7 @@ void pg_account_from_row(const PGresult *r, int row, struct arena *a, struct acc
 enum rc pg_meta_get(struct store *st, const char *key, struct arena *a, char **value,
                     struct err *err);
 enum rc pg_meta_set_once(struct store *st, const char *key, const char *value, struct err *err);
+enum rc pg_meta_delete(struct store *st, const char *key, struct err *err);
 enum rc pg_user_create(struct store *st, const char *email, int64_t credits, const char *key_hash,
                        int64_t *user_id, struct err *err);
 enum rc pg_user_by_email(struct store *st, const char *email, struct arena *a, struct user *out,
@@ -163,7 +164,8 @@ enum rc pg_leads_add(struct store *st, int64_t user_id, int64_t project_id,
                      const struct lead *leads, size_t count, int64_t now, struct leads_added *out,
                      struct err *err);
 #define PG_CORE_OPS                                                                                \
-    .meta_get = pg_meta_get, .meta_set_once = pg_meta_set_once, .user_create = pg_user_create,     \
+    .meta_get = pg_meta_get, .meta_set_once = pg_meta_set_once, .meta_delete = pg_meta_delete,     \
+    .user_create = pg_user_create,                                                                 \
     .user_by_email = pg_user_by_email, .user_count = pg_user_count, .key_add = pg_key_add,         \
     .key_lookup = pg_key_lookup, .key_vouch = pg_key_vouch, .credits_add = pg_credits_add,         \
     .credits_balance = pg_credits_balance, .credits_reserve = pg_credits_reserve,                  \
@@ -251,6 +253,8 @@ enum rc pg_recipient_by_lead(struct store *st, int64_t campaign_id, int64_t lead
                              struct arena *a, struct send_match *out, struct err *err);
 enum rc pg_accounts_polled(struct store *st, struct arena *a, struct account **out, size_t *count,
                            struct err *err);
+enum rc pg_account_sealed_one(struct store *st, struct arena *a, struct account *out,
+                              struct err *err);
 enum rc pg_account_set_state(struct store *st, int64_t account_id, const char *state,
                              const char *reason, struct err *err);
 enum rc pg_account_set_cursor(struct store *st, int64_t account_id, int64_t uidvalidity,
@@ -262,7 +266,7 @@ enum rc pg_account_set_cursor(struct store *st, int64_t account_id, int64_t uidv
     .recipient_stop = pg_recipient_stop, .send_thread = pg_send_thread,                            \
     .send_match = pg_send_match, .recipient_by_lead = pg_recipient_by_lead,                        \
     .accounts_polled = pg_accounts_polled, .account_set_state = pg_account_set_state,              \
-    .account_set_cursor = pg_account_set_cursor,
+    .account_set_cursor = pg_account_set_cursor, .account_sealed_one = pg_account_sealed_one,
 
 /* Ad Spy history, recipes, verification (store_pg_misc.c). */
 enum rc pg_ads_record(struct store *st, const char *query_key, const char *engine, struct ad *ads,

@@ -36,6 +36,7 @@ enum sendq {
     Q_MATCH_FROM,
     Q_BY_LEAD,
     Q_POLLED,
+    Q_SEALED_ONE,
     Q_ACCOUNT_STATE,
     Q_ACCOUNT_CURSOR,
     Q_COUNT
@@ -123,6 +124,8 @@ static const char *const sql[Q_COUNT] = {
                  "AND (a.type = 'gmail' OR a.imap_host <> '') AND EXISTS (SELECT 1 FROM "
                  "campaign_accounts ca JOIN campaigns c ON c.id = ca.campaign_id "
                  "WHERE ca.account_id = a.id AND c.status IN ('active', 'paused')) ORDER BY a.id",
+    [Q_SEALED_ONE] = "SELECT " PG_ACCOUNT_COLUMNS ", a.secret FROM accounts a "
+                     "WHERE a.secret IS NOT NULL AND a.secret <> '' ORDER BY a.id LIMIT 1",
     [Q_ACCOUNT_STATE] = "UPDATE accounts SET state = $2, state_reason = $3 WHERE id = $1",
     [Q_ACCOUNT_CURSOR] = "UPDATE accounts SET imap_uidvalidity = $2, imap_last_uid = $3 "
                          "WHERE id = $1",
@@ -601,6 +604,26 @@ enum rc pg_accounts_polled(struct store *st, struct arena *a, struct account **o
     *out = NULL;
     *count = 0;
     PG_OP(st, err, polled_on(c, a, out, count, err));
+}
+
+static enum rc sealed_one_on(struct pgc *c, struct arena *a, struct account *out,
+                             struct err *err)
+{
+    PGresult *r = RUN(Q_SEALED_ONE, NULL, "sealed account");
+    if (!r) return RC_DB;
+    enum rc rc = PQntuples(r) ? RC_OK : RC_NOT_FOUND;
+    if (rc == RC_OK) {
+        pg_account_from_row(r, 0, a, out);
+        out->secret = pg_text(r, 0, PG_ACCOUNT_NCOLS, a);
+    }
+    PQclear(r);
+    return rc;
+}
+
+enum rc pg_account_sealed_one(struct store *st, struct arena *a, struct account *out,
+                              struct err *err)
+{
+    PG_OP(st, err, sealed_one_on(c, a, out, err));
 }
 
 static enum rc set_state_on(struct pgc *c, int64_t account_id, const char *state,

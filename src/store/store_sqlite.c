@@ -59,6 +59,7 @@ enum stmt_id {
     S_PING,
     S_META_GET,
     S_META_SET_ONCE,
+    S_META_DELETE,
     S_USER_INSERT,
     S_USER_BY_EMAIL,
     S_USER_COUNT,
@@ -99,6 +100,7 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_PING] = "SELECT 1 FROM meta LIMIT 1",
     [S_META_GET] = "SELECT value FROM meta WHERE key = ?1",
     [S_META_SET_ONCE] = "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING",
+    [S_META_DELETE] = "DELETE FROM meta WHERE key = ?1",
     [S_USER_INSERT] = "INSERT INTO users (email, credits, created_at) VALUES (?1, ?2, ?3) RETURNING id",
     [S_USER_BY_EMAIL] = "SELECT id, email, credits FROM users WHERE email = ?1",
     [S_USER_COUNT] = "SELECT COUNT(*) FROM users",
@@ -212,6 +214,31 @@ static void on_row_change(void *arg, int op, const char *db, const char *table, 
 {
     (void)arg, (void)op, (void)db, (void)table, (void)row;
     atomic_fetch_add(&write_generation, 1);
+    store_note_write();
+}
+
+enum { BUSY_TIMEOUT_MS = 10000 };
+
+/* SQLite calls this while another connection or process holds a lock this one
+ * needs: waits in growing steps up to the full timeout, or only up to the
+ * calling thread's bound (store_lock_bound), after which the statement fails
+ * with SQLITE_BUSY. */
+static int on_busy(void *arg, int count)
+{
+    (void)arg;
+    static _Thread_local double since;
+    static const int steps_ms[] = {1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100};
+    double now = clock_mono_ms();
+    if (count == 0) since = now;
+    unsigned bound = store_lock_wait_bound();
+    double left = (bound ? bound : BUSY_TIMEOUT_MS) - (now - since);
+    if (left <= 0) {
+        if (bound) store_note_cut_short();
+        return 0;
+    }
+    int step = steps_ms[count < 12 ? count : 11];
+    usleep((useconds_t)((step < left ? step : left) * 1000));
+    return 1;
 }
 
 static uint64_t sq_generation(struct store *st)
@@ -230,7 +257,7 @@ static enum rc conn_open_db(const char *path, sqlite3 **out, struct err *err)
         err_set(err, RC_DB, "cannot open database %s: %s", path, db ? sqlite3_errmsg(db) : "?");
         goto out;
     }
-    sqlite3_busy_timeout(db, 10000);
+    sqlite3_busy_handler(db, on_busy, NULL);
     /* FULL: a committed credit charge or lead import survives a power cut, not only a crash.
      * secure_delete: deleted rows are zeroed, so an erased address leaves no copy behind. */
     if (sqlite3_exec(db,
@@ -520,6 +547,14 @@ static enum rc sq_meta_set_once(struct store *st, const char *key, const char *v
     sq_bind_text(q, 1, key);
     sq_bind_text(q, 2, value);
     return sq_exec(c, q, err, "meta set");
+}
+
+static enum rc sq_meta_delete(struct store *st, const char *key, struct err *err)
+{
+    CONN(st, err);
+    STMT(q, S_META_DELETE);
+    sq_bind_text(q, 1, key);
+    return sq_exec(c, q, err, "meta delete");
 }
 
 /* ---- users and keys ------------------------------------------------------- */
@@ -1175,6 +1210,7 @@ static const struct store_ops sqlite_ops = {
     .ping = sq_ping,
     .meta_get = sq_meta_get,
     .meta_set_once = sq_meta_set_once,
+    .meta_delete = sq_meta_delete,
     .user_create = sq_user_create,
     .user_by_email = sq_user_by_email,
     .user_count = sq_user_count,

@@ -32,6 +32,7 @@ enum sendq {
     Q_MATCH_FROM,
     Q_BY_LEAD,
     Q_POLLED,
+    Q_SEALED_ONE,
     Q_ACCOUNT_STATE,
     Q_ACCOUNT_CURSOR,
     Q_COUNT
@@ -113,6 +114,8 @@ static const char *const sendq_sql[Q_COUNT] = {
                  "AND (a.type = 'gmail' OR a.imap_host <> '') AND EXISTS (SELECT 1 FROM "
                  "campaign_accounts ca JOIN campaigns c ON c.id = ca.campaign_id "
                  "WHERE ca.account_id = a.id AND c.status IN ('active', 'paused')) ORDER BY a.id",
+    [Q_SEALED_ONE] = "SELECT " SQ_ACCOUNT_COLUMNS ", a.secret FROM accounts a "
+                     "WHERE a.secret IS NOT NULL AND a.secret <> '' ORDER BY a.id LIMIT 1",
     [Q_ACCOUNT_STATE] = "UPDATE accounts SET state = ?2, state_reason = ?3 WHERE id = ?1",
     [Q_ACCOUNT_CURSOR] = "UPDATE accounts SET imap_uidvalidity = ?2, imap_last_uid = ?3 "
                          "WHERE id = ?1",
@@ -562,6 +565,25 @@ enum rc sq_accounts_polled(struct store *st, struct arena *a, struct account **o
     sq_done(q);
     *out = list;
     *count = n;
+    return rc;
+}
+
+enum rc sq_account_sealed_one(struct store *st, struct arena *a, struct account *out,
+                              struct err *err)
+{
+    CONN(st, err);
+    Q(q, Q_SEALED_ONE);
+    int r = sqlite3_step(q);
+    enum rc rc = RC_OK;
+    if (r == SQLITE_ROW) {
+        sq_account_from_row(q, a, out);
+        out->secret = sq_col_text(q, SQ_ACCOUNT_NCOLS, a);
+    } else if (r == SQLITE_DONE) {
+        rc = RC_NOT_FOUND;
+    } else {
+        rc = sq_fail(c, err, "sealed account");
+    }
+    sq_done(q);
     return rc;
 }
 

@@ -58,6 +58,15 @@ def fresh_store_url(tmp):
     return E2E_DB.replace("{dir}", tmp).replace("{n}", n)
 
 
+def pg_key_file(db):
+    """The sealing key file of a PostgreSQL store (which has no default beside
+    it): one per store URL, so every server and CLI on that store shares it."""
+    import hashlib
+    folder = os.path.join(tempfile.gettempdir(), "leadgen-e2e-keys")
+    os.makedirs(folder, exist_ok=True)
+    return os.path.join(folder, hashlib.sha1(db.encode()).hexdigest()[:16] + ".key")
+
+
 def on_postgres():
     return E2E_DB.startswith(("postgres://", "postgresql://"))
 
@@ -278,6 +287,8 @@ class Server:
     def env(self):
         """The environment `serve` runs with (also used for CLI commands)."""
         env = {"LEADGEN_LISTEN": "127.0.0.1:%d" % self.port, "LEADGEN_DB": self.db_path}
+        if self.db_path.startswith(("postgres://", "postgresql://")):
+            env["LEADGEN_SECRET_FILE"] = pg_key_file(self.db_path)
         env.update(self.extra_env)
         return env
 

@@ -36,5 +36,7 @@ TEST(errors_table_matches_the_reference)
     CHECK_INT(errors_status(E_API_ERROR), 502);
     CHECK_INT(errors_status(E_AUTH_ERROR), 503);
     CHECK_STR(errors_code(E_PAYLOAD_TOO_LARGE), "payload_too_large");
+    CHECK_INT(errors_status(E_URI_TOO_LONG), 414);
+    CHECK_INT(errors_status(E_HEADERS_TOO_LARGE), 431);
     CHECK_INT(errors_status(E_NOT_CONFIGURED), 503);
 }

@@ -5,6 +5,7 @@
 #include "base/buf.h"
 #include "core/keys.h"
 #include "core/privacy.h"
+#include "core/secrets.h"
 #include "leads/csv.h"
 #include "leads/leads.h"
 #include "store/store.h"
@@ -22,6 +23,7 @@ static bool two_users_init(struct two_users *f)
 {
     *f = (struct two_users){.st = test_store_fresh("privacy")};
     if (!f->st) return false;
+    secrets_configure("unit-test tombstone secret", NULL);
     char key[KEY_LEN + 1], hash[KEY_HASH_LEN + 1], hash2[KEY_HASH_LEN + 1];
     keys_generate(key);
     keys_hash(key, hash);
