@@ -162,7 +162,7 @@ def test_two_workers_send_every_email_once_within_the_daily_limit():
                           daily_limit=12)
         time.sleep(2)  # the API process alone sends nothing
         eq(len(sink.messages), 0, "sent with --no-scheduler and no worker")
-        env = dict(BASE_ENV, LEADGEN_DB=s.db_path)
+        env = dict(BASE_ENV, LEADGEN_DB=s.db_path, LEADGEN_SECRET_FILE=lib.pg_key_file(s.db_path))
         with workers(2, env):
             sink.wait_for(30 + 12, timeout=60)
             done = lib.wait_until(lambda: s.get("campaigns/status.php", campaign_id=everyone)

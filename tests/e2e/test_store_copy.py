@@ -148,6 +148,8 @@ def test_copy_to_postgres_and_back_answers_the_same():
         landing_sites(sites, ["alpha-agency.com"])
         env = dict(BASE_ENV, LEADGEN_SEARCH_PROVIDER="serpapi", LEADGEN_SERPAPI_URL=api.url,
                    LEADGEN_SERPAPI_KEY="serp-key", **sites.env())
+        # the sealing key is not in the store: it travels with a copy as a file
+        env["LEADGEN_SECRET_FILE"] = os.path.join(tmp, "leadgen.key")
         src, back = os.path.join(tmp, "source.db"), os.path.join(tmp, "back.db")
         pg = lib.fresh_store_url(tmp)
         with Server(env=env, db=src) as s:
