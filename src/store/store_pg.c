@@ -26,6 +26,7 @@ extern const char migration_postgres_004_email_sightings[];
 extern const char migration_postgres_005_ledger_holder[];
 extern const char migration_postgres_006_key_last_used[];
 extern const char migration_postgres_007_privacy[];
+extern const char migration_postgres_009_scale[];
 
 static const struct migration {
     int version;
@@ -38,6 +39,7 @@ static const struct migration {
     {5, migration_postgres_005_ledger_holder},
     {6, migration_postgres_006_key_last_used},
     {7, migration_postgres_007_privacy},
+    {9, migration_postgres_009_scale},
 };
 enum { MIGRATION_COUNT = sizeof migrations / sizeof migrations[0] };
 

@@ -24,8 +24,6 @@ enum cq {
     Q_CAMPAIGN_GET,
     Q_STATS_USER,
     Q_STATS_ONE,
-    Q_SENT_USER,
-    Q_SENT_ONE,
     Q_ACCOUNTS_OF,
     Q_STATE,
     Q_STATE_LOCK,
@@ -42,6 +40,19 @@ _Static_assert(PG_CAMPAIGN_BASE + Q_COUNT <= PG_SENDS_BASE, "campaign statements
 #define CAMPAIGN_COLUMNS                                                                           \
     "id, project_id, name, status, steps, daily_limit, batch_size, created_at, "                   \
     "COALESCE(launched_at, 0), status_reason"
+
+/* The counters (migration 009) and what indexes answer in a few steps: the
+ * earliest due recipient, sends claimed since day_start ($2), the latest
+ * delivered or in-flight send. Never a scan of the campaign's rows. */
+#define COUNTS_COLUMNS(id_, day_)                                                                  \
+    id_ ", cc.pending, cc.in_progress, cc.completed, cc.replied, cc.bounced, cc.unsubscribed, "   \
+        "cc.failed, cc.sends, (SELECT MIN(r.next_send_at) FROM recipients r "                     \
+        "WHERE r.campaign_id = " id_ " AND r.next_send_at IS NOT NULL), "                         \
+        "(SELECT COUNT(*) FROM sends s WHERE s.campaign_id = " id_ " AND s.claimed_at >= " day_  \
+        "::bigint AND s.state IN ('sending', 'sent')), "                                          \
+        "GREATEST(COALESCE((SELECT MAX(s.finished_at) FROM sends s WHERE s.campaign_id = " id_   \
+        " AND s.state = 'sent'), 0), COALESCE((SELECT MAX(s.claimed_at) FROM sends s "            \
+        "WHERE s.campaign_id = " id_ " AND s.state = 'sending'), 0))"
 
 static const char *const sql[Q_COUNT] = {
     [Q_ACCOUNT_INSERT] = "INSERT INTO accounts (user_id, type, address, display_name, smtp_host, "
@@ -64,21 +75,10 @@ static const char *const sql[Q_COUNT] = {
     [Q_CAMPAIGN_LIST] = "SELECT " CAMPAIGN_COLUMNS " FROM campaigns WHERE user_id = $1 "
                         "ORDER BY id DESC",
     [Q_CAMPAIGN_GET] = "SELECT " CAMPAIGN_COLUMNS " FROM campaigns WHERE id = $1 AND user_id = $2",
-    [Q_STATS_USER] = "SELECT r.campaign_id, r.status, COUNT(*), MIN(r.next_send_at) "
-                     "FROM recipients r "
-                     "JOIN campaigns c ON c.id = r.campaign_id WHERE c.user_id = $1 "
-                     "GROUP BY r.campaign_id, r.status",
-    [Q_STATS_ONE] = "SELECT campaign_id, status, COUNT(*), MIN(next_send_at) FROM recipients "
-                    "WHERE campaign_id = $1 "
-                    "GROUP BY campaign_id, status",
-    /* handed to a server: sent, or claimed and not yet recorded */
-    [Q_SENT_USER] = "SELECT s.campaign_id, COUNT(*), COUNT(*) FILTER (WHERE s.claimed_at >= $2), "
-                    "MAX(COALESCE(s.finished_at, s.claimed_at)) FROM sends s "
-                    "JOIN campaigns c ON c.id = s.campaign_id WHERE c.user_id = $1 "
-                    "AND s.state IN ('sending', 'sent') GROUP BY s.campaign_id",
-    [Q_SENT_ONE] = "SELECT campaign_id, COUNT(*), COUNT(*) FILTER (WHERE claimed_at >= $2), "
-                   "MAX(COALESCE(finished_at, claimed_at)) FROM sends "
-                   "WHERE campaign_id = $1 AND state IN ('sending', 'sent') GROUP BY campaign_id",
+    [Q_STATS_USER] = "SELECT " COUNTS_COLUMNS("cc.campaign_id", "$2") " FROM campaign_counts cc "
+                     "JOIN campaigns c ON c.id = cc.campaign_id WHERE c.user_id = $1",
+    [Q_STATS_ONE] = "SELECT " COUNTS_COLUMNS("cc.campaign_id", "$2") " FROM campaign_counts cc "
+                    "WHERE cc.campaign_id = $1",
     [Q_ACCOUNTS_OF] = "SELECT " PG_ACCOUNT_COLUMNS " FROM campaign_accounts ca "
                       "JOIN accounts a ON a.id = ca.account_id WHERE ca.campaign_id = $1 "
                       "ORDER BY ca.position",
@@ -318,31 +318,21 @@ static struct campaign *find(struct campaign *list, size_t n, int64_t id)
     return NULL;
 }
 
-/* Rows of (campaign_id, status, count, earliest due) into the campaigns' stats. */
+/* Rows of COUNTS_COLUMNS into the campaigns' stats and send figures. */
 static enum rc attach_stats(PGresult *r, struct campaign *list, size_t n)
 {
+    static const char *const statuses[] = {"pending", "in_progress", "completed", "replied",
+                                           "bounced", "unsubscribed", "failed"};
+    enum { NSTATUS = sizeof statuses / sizeof statuses[0] };
     if (!r) return RC_DB;
     for (int i = 0; i < PQntuples(r); i++) {
         struct campaign *cp = find(list, n, pg_int(r, i, 0));
         if (!cp) continue;
-        store_stats_add(&cp->stats, PQgetvalue(r, i, 1), pg_int(r, i, 2));
-        int64_t next = pg_null(r, i, 3) ? 0 : pg_int(r, i, 3);
-        if (next && (!cp->next_send_at || next < cp->next_send_at)) cp->next_send_at = next;
-    }
-    PQclear(r);
-    return RC_OK;
-}
-
-/* Rows of (campaign_id, total sends, sends today). */
-static enum rc attach_sends(PGresult *r, struct campaign *list, size_t n)
-{
-    if (!r) return RC_DB;
-    for (int i = 0; i < PQntuples(r); i++) {
-        struct campaign *cp = find(list, n, pg_int(r, i, 0));
-        if (!cp) continue;
-        cp->sent_total = pg_int(r, i, 1);
-        cp->sent_today = pg_int(r, i, 2);
-        cp->last_sent_at = pg_int(r, i, 3);
+        for (int k = 0; k < NSTATUS; k++) store_stats_add(&cp->stats, statuses[k], pg_int(r, i, 1 + k));
+        cp->sent_total = pg_int(r, i, 1 + NSTATUS);
+        cp->next_send_at = pg_null(r, i, 2 + NSTATUS) ? 0 : pg_int(r, i, 2 + NSTATUS);
+        cp->sent_today = pg_int(r, i, 3 + NSTATUS);
+        cp->last_sent_at = pg_int(r, i, 4 + NSTATUS);
     }
     PQclear(r);
     return RC_OK;
@@ -363,10 +353,8 @@ static enum rc campaign_list_on(struct pgc *c, int64_t user_id, int64_t day_star
     *out = list;
     *count = n;
     if (n == 0) return RC_OK;
-    enum rc rc = attach_stats(RUN(Q_STATS_USER, &args, "recipient stats"), list, n);
     pg_arg_int(&args, day_start);
-    if (rc == RC_OK) rc = attach_sends(RUN(Q_SENT_USER, &args, "send counts"), list, n);
-    return rc;
+    return attach_stats(RUN(Q_STATS_USER, &args, "campaign counts"), list, n);
 }
 
 enum rc pg_campaign_list(struct store *st, int64_t user_id, int64_t day_start, struct arena *a,
@@ -393,8 +381,7 @@ static enum rc campaign_get_on(struct pgc *c, int64_t user_id, int64_t id, int64
     pg_arg_int(&one, id);
     pg_arg_int(&sent, id);
     pg_arg_int(&sent, day_start);
-    enum rc rc = attach_stats(RUN(Q_STATS_ONE, &one, "recipient stats"), out, 1);
-    if (rc == RC_OK) rc = attach_sends(RUN(Q_SENT_ONE, &sent, "send counts"), out, 1);
+    enum rc rc = attach_stats(RUN(Q_STATS_ONE, &sent, "campaign counts"), out, 1);
     if (rc == RC_OK)
         rc = read_accounts(RUN(Q_ACCOUNTS_OF, &one, "accounts"), a, &out->accounts,
                            &out->accounts_count);

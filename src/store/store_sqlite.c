@@ -29,6 +29,7 @@ extern const char migration_sqlite_010_email_sightings[];
 extern const char migration_sqlite_011_ledger_holder[];
 extern const char migration_sqlite_012_key_last_used[];
 extern const char migration_sqlite_013_privacy[];
+extern const char migration_sqlite_015_scale[];
 
 static const struct migration {
     int version;
@@ -46,6 +47,7 @@ static const struct migration {
     {11, migration_sqlite_011_ledger_holder},
     {12, migration_sqlite_012_key_last_used},
     {13, migration_sqlite_013_privacy},
+    {15, migration_sqlite_015_scale},
 };
 
 enum stmt_id {

@@ -21,8 +21,6 @@ enum cq {
     Q_CAMPAIGN_GET,
     Q_STATS_USER,
     Q_STATS_ONE,
-    Q_SENT_USER,
-    Q_SENT_ONE,
     Q_ACCOUNTS_OF,
     Q_STATE,
     Q_SET_STEPS,
@@ -36,6 +34,19 @@ enum cq {
 #define CAMPAIGN_COLUMNS                                                                           \
     "id, project_id, name, status, steps, daily_limit, batch_size, created_at, "                   \
     "COALESCE(launched_at, 0), status_reason"
+
+/* The counters (migration 015) and what indexes answer in a few steps: the
+ * earliest due recipient, sends claimed since day_start (?2), the latest
+ * delivered or in-flight send. Never a scan of the campaign's rows. */
+#define COUNTS_COLUMNS(id_, day_)                                                                  \
+    id_ ", cc.pending, cc.in_progress, cc.completed, cc.replied, cc.bounced, cc.unsubscribed, "   \
+        "cc.failed, cc.sends, (SELECT MIN(r.next_send_at) FROM recipients r "                     \
+        "WHERE r.campaign_id = " id_ " AND r.next_send_at IS NOT NULL), "                         \
+        "(SELECT COUNT(*) FROM sends s WHERE s.campaign_id = " id_ " AND s.claimed_at >= " day_  \
+        " AND s.state IN ('sending', 'sent')), "                                                  \
+        "MAX(COALESCE((SELECT MAX(s.finished_at) FROM sends s WHERE s.campaign_id = " id_        \
+        " AND s.state = 'sent'), 0), COALESCE((SELECT MAX(s.claimed_at) FROM sends s "            \
+        "WHERE s.campaign_id = " id_ " AND s.state = 'sending'), 0))"
 
 static const char *const cq_sql[Q_COUNT] = {
     [Q_ACCOUNT_INSERT] = "INSERT INTO accounts (user_id, type, address, display_name, smtp_host, "
@@ -57,20 +68,10 @@ static const char *const cq_sql[Q_COUNT] = {
     [Q_CAMPAIGN_LIST] = "SELECT " CAMPAIGN_COLUMNS " FROM campaigns WHERE user_id = ?1 "
                         "ORDER BY id DESC",
     [Q_CAMPAIGN_GET] = "SELECT " CAMPAIGN_COLUMNS " FROM campaigns WHERE id = ?1 AND user_id = ?2",
-    [Q_STATS_USER] = "SELECT r.campaign_id, r.status, COUNT(*), MIN(r.next_send_at) FROM recipients r "
-                     "JOIN campaigns c ON c.id = r.campaign_id WHERE c.user_id = ?1 "
-                     "GROUP BY r.campaign_id, r.status",
-    [Q_STATS_ONE] = "SELECT campaign_id, status, COUNT(*), MIN(next_send_at) FROM recipients "
-                    "WHERE campaign_id = ?1 "
-                    "GROUP BY campaign_id, status",
-    /* handed to a server: sent, or claimed and not yet recorded */
-    [Q_SENT_USER] = "SELECT s.campaign_id, COUNT(*), SUM(s.claimed_at >= ?2), "
-                    "MAX(COALESCE(s.finished_at, s.claimed_at)) FROM sends s "
-                    "JOIN campaigns c ON c.id = s.campaign_id WHERE c.user_id = ?1 "
-                    "AND s.state IN ('sending', 'sent') GROUP BY s.campaign_id",
-    [Q_SENT_ONE] = "SELECT campaign_id, COUNT(*), SUM(claimed_at >= ?2), "
-                   "MAX(COALESCE(finished_at, claimed_at)) FROM sends "
-                   "WHERE campaign_id = ?1 AND state IN ('sending', 'sent') GROUP BY campaign_id",
+    [Q_STATS_USER] = "SELECT " COUNTS_COLUMNS("cc.campaign_id", "?2") " FROM campaign_counts cc "
+                     "JOIN campaigns c ON c.id = cc.campaign_id WHERE c.user_id = ?1",
+    [Q_STATS_ONE] = "SELECT " COUNTS_COLUMNS("cc.campaign_id", "?2") " FROM campaign_counts cc "
+                    "WHERE cc.campaign_id = ?1",
     [Q_ACCOUNTS_OF] = "SELECT " SQ_ACCOUNT_COLUMNS " FROM campaign_accounts ca "
                       "JOIN accounts a ON a.id = ca.account_id WHERE ca.campaign_id = ?1 "
                       "ORDER BY ca.position",
@@ -310,36 +311,25 @@ static struct campaign *find(struct campaign *list, size_t n, int64_t id)
     return NULL;
 }
 
-/* Rows of (campaign_id, status, count, earliest due) into the campaigns' stats. */
+/* Rows of COUNTS_COLUMNS into the campaigns' stats and send figures. */
 static enum rc attach_stats(struct conn *c, sqlite3_stmt *q, struct campaign *list, size_t n,
                             struct err *err)
 {
+    static const char *const statuses[] = {"pending", "in_progress", "completed", "replied",
+                                           "bounced", "unsubscribed", "failed"};
+    enum { NSTATUS = sizeof statuses / sizeof statuses[0] };
     int r;
     while ((r = sqlite3_step(q)) == SQLITE_ROW) {
         struct campaign *cp = find(list, n, sqlite3_column_int64(q, 0));
         if (!cp) continue;
-        store_stats_add(&cp->stats, (const char *)sqlite3_column_text(q, 1), sqlite3_column_int64(q, 2));
-        int64_t next = sqlite3_column_int64(q, 3); /* NULL reads 0: nobody of that status due */
-        if (next && (!cp->next_send_at || next < cp->next_send_at)) cp->next_send_at = next;
+        for (int i = 0; i < NSTATUS; i++)
+            store_stats_add(&cp->stats, statuses[i], sqlite3_column_int64(q, 1 + i));
+        cp->sent_total = sqlite3_column_int64(q, 1 + NSTATUS);
+        cp->next_send_at = sqlite3_column_int64(q, 2 + NSTATUS); /* NULL reads 0: nobody due */
+        cp->sent_today = sqlite3_column_int64(q, 3 + NSTATUS);
+        cp->last_sent_at = sqlite3_column_int64(q, 4 + NSTATUS);
     }
-    enum rc rc = r == SQLITE_DONE ? RC_OK : sq_fail(c, err, "recipient stats");
-    sq_done(q);
-    return rc;
-}
-
-/* Rows of (campaign_id, total sends, sends today). */
-static enum rc attach_sends(struct conn *c, sqlite3_stmt *q, struct campaign *list, size_t n,
-                            struct err *err)
-{
-    int r;
-    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
-        struct campaign *cp = find(list, n, sqlite3_column_int64(q, 0));
-        if (!cp) continue;
-        cp->sent_total = sqlite3_column_int64(q, 1);
-        cp->sent_today = sqlite3_column_int64(q, 2);
-        cp->last_sent_at = sqlite3_column_int64(q, 3);
-    }
-    enum rc rc = r == SQLITE_DONE ? RC_OK : sq_fail(c, err, "send counts");
+    enum rc rc = r == SQLITE_DONE ? RC_OK : sq_fail(c, err, "campaign counts");
     sq_done(q);
     return rc;
 }
@@ -364,11 +354,8 @@ enum rc sq_campaign_list(struct store *st, int64_t user_id, int64_t day_start, s
     if (rc != RC_OK || n == 0) return rc;
     Q(stats, Q_STATS_USER);
     sqlite3_bind_int64(stats, 1, user_id);
-    Q(sent, Q_SENT_USER);
-    sqlite3_bind_int64(sent, 1, user_id);
-    sqlite3_bind_int64(sent, 2, day_start);
-    rc = attach_stats(c, stats, list, n, err);
-    return rc == RC_OK ? attach_sends(c, sent, list, n, err) : rc;
+    sqlite3_bind_int64(stats, 2, day_start);
+    return attach_stats(c, stats, list, n, err);
 }
 
 enum rc sq_campaign_get(struct store *st, int64_t user_id, int64_t id, int64_t day_start,
@@ -387,13 +374,10 @@ enum rc sq_campaign_get(struct store *st, int64_t user_id, int64_t id, int64_t d
     if (rc != RC_OK) return rc;
     Q(stats, Q_STATS_ONE);
     sqlite3_bind_int64(stats, 1, id);
-    Q(sent, Q_SENT_ONE);
-    sqlite3_bind_int64(sent, 1, id);
-    sqlite3_bind_int64(sent, 2, day_start);
+    sqlite3_bind_int64(stats, 2, day_start);
     Q(accounts, Q_ACCOUNTS_OF);
     sqlite3_bind_int64(accounts, 1, id);
     rc = attach_stats(c, stats, out, 1, err);
-    if (rc == RC_OK) rc = attach_sends(c, sent, out, 1, err);
     if (rc == RC_OK) rc = read_accounts(c, accounts, a, &out->accounts, &out->accounts_count, err);
     return rc;
 }
