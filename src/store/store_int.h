@@ -15,7 +15,7 @@ const char *store_like_contains(struct arena *a, const char *text);
  * while the campaign is 'launching' (which the sender never sends); a launch
  * that has not committed a batch for STORE_LAUNCH_STALE seconds is taken
  * to have died, and a new launch may take the campaign over. */
-enum { STORE_LAUNCH_BATCH = 2000, STORE_LAUNCH_STALE = 300 };
+enum { STORE_LAUNCH_BATCH = 500, STORE_LAUNCH_STALE = 300, STORE_LAUNCH_PAUSE_MS = 2 };
 
 /* Adds n recipients of status (a recipients.status value) to the counters. */
 void store_stats_add(struct recipient_stats *s, const char *status, int64_t n);

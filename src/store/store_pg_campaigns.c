@@ -120,9 +120,9 @@ static const char *const sql[Q_COUNT] = {
     /* one statement per shape, so each plans onto its index (a generic plan
      * of "$2 IS NULL OR" would not) */
     [Q_RECIPIENTS] = "SELECT " RECIPIENT_COLUMNS " FROM recipients WHERE campaign_id = $1 "
-                     "ORDER BY id LIMIT $2 OFFSET $3",
+                     "ORDER BY lead_id LIMIT $2 OFFSET $3",
     [Q_RECIPIENTS_OF_STATUS] = "SELECT " RECIPIENT_COLUMNS " FROM recipients "
-                               "WHERE campaign_id = $1 AND status = $2 ORDER BY id "
+                               "WHERE campaign_id = $1 AND status = $2 ORDER BY lead_id "
                                "LIMIT $3 OFFSET $4",
     [Q_RECIPIENTS_AFTER] = "SELECT " RECIPIENT_COLUMNS " FROM recipients WHERE campaign_id = $1 "
                            "AND lead_id > $2 ORDER BY lead_id LIMIT $3",

@@ -218,6 +218,19 @@ static uint64_t sq_generation(struct store *st)
     return atomic_load(&write_generation);
 }
 
+/* A writer waiting on the lock looks again every millisecond (for up to
+ * BUSY_POLLS of them), not at SQLite's growing intervals of up to 100 ms: a
+ * big launch gives the lock up between batches, and a waiter must notice. */
+enum { BUSY_POLLS = 10000 };
+
+static int busy_poll(void *unused, int count)
+{
+    (void)unused;
+    if (count >= BUSY_POLLS) return 0;
+    sqlite3_sleep(1);
+    return 1;
+}
+
 static enum rc conn_open_db(const char *path, sqlite3 **out, struct err *err)
 {
     sqlite3 *db = NULL;
@@ -228,7 +241,7 @@ static enum rc conn_open_db(const char *path, sqlite3 **out, struct err *err)
         err_set(err, RC_DB, "cannot open database %s: %s", path, db ? sqlite3_errmsg(db) : "?");
         goto out;
     }
-    sqlite3_busy_timeout(db, 10000);
+    sqlite3_busy_handler(db, busy_poll, NULL);
     /* FULL: a committed credit charge or lead import survives a power cut, not only a crash.
      * secure_delete: deleted rows are zeroed, so an erased address leaves no copy behind. */
     if (sqlite3_exec(db,

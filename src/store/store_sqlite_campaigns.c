@@ -109,9 +109,9 @@ static const char *const cq_sql[Q_COUNT] = {
     [Q_LAUNCH_BACK] = "UPDATE campaigns SET status = ?2 WHERE id = ?1 AND status = 'launching'",
     /* one statement per shape, so each gets its index (a "?2 IS NULL OR" would not) */
     [Q_RECIPIENTS] = "SELECT " RECIPIENT_COLUMNS " FROM recipients WHERE campaign_id = ?1 "
-                     "ORDER BY id LIMIT ?3 OFFSET ?4",
+                     "ORDER BY lead_id LIMIT ?3 OFFSET ?4",
     [Q_RECIPIENTS_OF_STATUS] = "SELECT " RECIPIENT_COLUMNS " FROM recipients "
-                               "WHERE campaign_id = ?1 AND status = ?2 ORDER BY id "
+                               "WHERE campaign_id = ?1 AND status = ?2 ORDER BY lead_id "
                                "LIMIT ?3 OFFSET ?4",
     [Q_RECIPIENTS_AFTER] = "SELECT " RECIPIENT_COLUMNS " FROM recipients WHERE campaign_id = ?1 "
                            "AND lead_id > ?3 ORDER BY lead_id LIMIT ?4",
@@ -577,6 +577,7 @@ static enum rc launch(struct conn *c, int64_t user_id, int64_t id,
         rc = sq_begin(c, err);
         if (rc == RC_OK)
             rc = sq_end(c, launch_batch_in_tx(c, id, change->now, beat, &lo, &done, err), err);
+        if (!done) sqlite3_sleep(STORE_LAUNCH_PAUSE_MS); /* a waiting writer's turn */
     }
     if (rc == RC_OK) rc = sq_begin(c, err);
     if (rc == RC_OK)
