@@ -135,7 +135,8 @@ static const char *const stmt_sql[S_COUNT] = {
                     "body = excluded.body, expires_at = excluded.expires_at",
     [S_CACHE_PURGE] = "DELETE FROM cache WHERE expires_at <= ?1",
     /* one statement, so one read transaction, for the hot GET projects.php */
-    [S_PROJECT_LIST] = "SELECT p.id, p.name, p.type, p.leads_count, c.id, c.name, c.status "
+    [S_PROJECT_LIST] = "SELECT p.id, p.name, p.type, p.leads_count, c.id, c.name, "
+                       "CASE c.status WHEN 'launching' THEN 'draft' ELSE c.status END "
                        "FROM projects p LEFT JOIN campaigns c ON c.project_id = p.id "
                        "AND c.user_id = p.user_id WHERE p.user_id = ?1 "
                        "AND (?2 IS NULL OR p.name_fold LIKE ?2 ESCAPE '\\') ORDER BY p.id DESC, c.id",
@@ -143,7 +144,9 @@ static const char *const stmt_sql[S_COUNT] = {
                          "name_fold) VALUES (?1, ?2, '', 0, ?3, ?4) RETURNING id",
     [S_PROJECT_GET] = "SELECT id, name, type, leads_count FROM projects WHERE id = ?1 AND user_id = ?2",
     [S_PROJECT_BUMP] = "UPDATE projects SET leads_count = leads_count + ?2 WHERE id = ?1",
-    [S_CAMPAIGNS_OF_PROJECT] = "SELECT project_id, id, name, status FROM campaigns "
+    [S_CAMPAIGNS_OF_PROJECT] = "SELECT project_id, id, name, "
+                               "CASE status WHEN 'launching' THEN 'draft' ELSE status END "
+                               "FROM campaigns "
                                "WHERE user_id = ?1 AND project_id = ?2 ORDER BY id",
     [S_LEADS_LIST] = "SELECT " SQ_LEAD_COLUMNS " FROM leads WHERE project_id = ?1 ORDER BY id "
                      "LIMIT ?2 OFFSET ?3",

@@ -278,3 +278,58 @@ TEST(campaign_counts_match_real_counts_through_a_mixed_sequence)
     CHECK_INT(c.sent_total, 1);    /* lead3's claim; lead0's delivered send was erased */
     fixture_close(&f);
 }
+
+TEST(campaign_launch_in_batches_adds_every_eligible_lead_once)
+{
+    enum { MANY = 1203 }; /* three batches of STORE_LAUNCH_BATCH (500) and a bit */
+    struct fixture f;
+    CHECK(fixture_init(&f));
+    struct lead *leads = arena_alloc(&f.a, MANY * sizeof *leads);
+    for (int i = 0; i < MANY; i++) {
+        char *email = arena_alloc(&f.a, 32);
+        snprintf(email, 32, "many%d@z.com", i);
+        leads[i] = (struct lead){.email = email};
+    }
+    struct leads_added added;
+    struct err err = {0};
+    int64_t project = 0, campaign = 0, recipients = 0;
+    CHECK(f.st->ops->project_create(f.st, f.user, "Many", T0, &project, &err) == RC_OK);
+    CHECK(f.st->ops->leads_add(f.st, f.user, project, leads, MANY, T0, &added, &err) == RC_OK);
+    const char *gone[] = {"many7@z.com"};
+    int64_t suppressed = 0;
+    CHECK(f.st->ops->suppression_add(f.st, f.user, gone, 1, "manual", T0, &suppressed, &err) ==
+          RC_OK);
+    struct campaign_account_ref ref = {"smtp", f.account};
+    struct campaign_new c = {.name = "M", .project_id = project, .accounts = &ref,
+                             .accounts_count = 1, .steps = STEPS2, .daily_limit = 50,
+                             .batch_size = 5};
+    CHECK(f.st->ops->campaign_create(f.st, f.user, &c, T0, &campaign, &err) == RC_OK);
+    CHECK(campaign_launch(f.st, f.user, campaign, T0, &recipients, &err) == RC_OK);
+    CHECK_INT(recipients, MANY - 1);
+    CHECK(counts_agree(&f, campaign, "big launch"));
+    struct campaign got;
+    CHECK(f.st->ops->campaign_get(f.st, f.user, campaign, 0, &f.a, &got, &err) == RC_OK);
+    CHECK_STR(got.status, "active");
+    CHECK_INT(got.launched_at, T0);
+    /* keyset pages walk them all once, in lead order */
+    int64_t after = 0, seen = 0, last = 0, total = 0;
+    for (;;) {
+        struct recipient *page;
+        size_t n = 0;
+        CHECK(f.st->ops->campaign_recipients_after(f.st, f.user, campaign, NULL, after, 400,
+                                                   &f.a, &page, &n, &total, &err) == RC_OK);
+        if (n == 0) break;
+        for (size_t i = 0; i < n; i++) {
+            CHECK(page[i].lead_id > last);
+            last = page[i].lead_id;
+        }
+        seen += (int64_t)n;
+        after = page[n - 1].lead_id;
+    }
+    CHECK_INT(seen, MANY - 1);
+    CHECK_INT(total, MANY - 1);
+    /* a second launch is refused, and nothing is added twice */
+    CHECK(campaign_launch(f.st, f.user, campaign, T0 + 5, &recipients, &err) == RC_INVALID);
+    CHECK(counts_agree(&f, campaign, "second launch"));
+    fixture_close(&f);
+}
