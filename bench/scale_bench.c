@@ -107,9 +107,9 @@ static int64_t launch_with_writer(struct store *st, int64_t user, int64_t projec
     int64_t account = 0, campaign = 0;
     if (st->ops->account_add(st, user, &acc, &account, &err) != RC_OK) die("account", &err);
     struct campaign_account_ref ref = {"smtp", account};
+    static const char steps[] = "[{\"subject\":\"Hi\",\"body\":\"<p>Hi</p>\",\"delay_days\":0}]";
     struct campaign_new c = {.name = "Everyone", .project_id = project, .accounts = &ref,
-                             .accounts_count = 1,
-                             .steps = "[{\"subject\":\"Hi\",\"body\":\"<p>Hi</p>\",\"delay_days\":0}]",
+                             .accounts_count = 1, .steps = steps,
                              .daily_limit = 50, .batch_size = 5};
     if (st->ops->campaign_create(st, user, &c, T0, &campaign, &err) != RC_OK) die("campaign", &err);
 

@@ -487,7 +487,8 @@ struct store_ops {
                                    struct err *err);
 
     /* A page of the campaign's recipients (status NULL: all) in lead_id
-     * order (the order a launch adds them); total is how many there are (of that status), from counters. */
+     * order (the order a launch adds them); total is how many there are (of
+     * that status), from counters. */
     enum rc (*campaign_recipients)(struct store *st, int64_t user_id, int64_t id,
                                    const char *status, int64_t limit, int64_t offset,
                                    struct arena *a, struct recipient **out, size_t *count,

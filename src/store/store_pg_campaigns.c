@@ -47,7 +47,8 @@ _Static_assert(PG_CAMPAIGN_BASE + Q_COUNT <= PG_SENDS_BASE, "campaign statements
 
 /* a launch still populating reads as the draft it was until it is answered */
 #define CAMPAIGN_COLUMNS                                                                           \
-    "id, project_id, name, CASE status WHEN 'launching' THEN 'draft' ELSE status END, steps, daily_limit, batch_size, created_at, "                   \
+    "id, project_id, name, CASE status WHEN 'launching' THEN 'draft' ELSE status END, "          \
+    "steps, daily_limit, batch_size, created_at, "                                                 \
     "COALESCE(launched_at, 0), status_reason"
 
 /* The counters (migration 009) and what indexes answer in a few steps: the
@@ -362,7 +363,8 @@ static enum rc attach_stats(PGresult *r, struct campaign *list, size_t n)
     for (int i = 0; i < PQntuples(r); i++) {
         struct campaign *cp = find(list, n, pg_int(r, i, 0));
         if (!cp) continue;
-        for (int k = 0; k < NSTATUS; k++) store_stats_add(&cp->stats, statuses[k], pg_int(r, i, 1 + k));
+        for (int k = 0; k < NSTATUS; k++)
+            store_stats_add(&cp->stats, statuses[k], pg_int(r, i, 1 + k));
         cp->sent_total = pg_int(r, i, 1 + NSTATUS);
         cp->next_send_at = pg_null(r, i, 2 + NSTATUS) ? 0 : pg_int(r, i, 2 + NSTATUS);
         cp->sent_today = pg_int(r, i, 3 + NSTATUS);
@@ -596,7 +598,8 @@ static enum rc launch_on(struct pgc *c, int64_t user_id, int64_t id,
     if (rc == RC_OK) rc = pg_begin(c, err);
     if (rc == RC_OK)
         rc = pg_end(c, launch_finish_on(c, user_id, id, change, recipients, current, err), err);
-    if (rc != RC_OK && rc != RC_INVALID) {
+    /* a conflict (another launch took it over) is not ours to undo */
+    if (rc != RC_OK && rc != RC_INVALID && rc != RC_CONFLICT) {
         /* best effort: a draft again (what was added stays; a new launch adds the rest) */
         launch_back(c, id, change->from, NULL);
         snprintf(current, STORE_STATUS_LEN, "%s", change->from);
@@ -608,7 +611,8 @@ static enum rc set_status_tx(struct store *st, int64_t user_id, int64_t id,
                              const struct campaign_status_change *change, int64_t *recipients,
                              char current[STORE_STATUS_LEN], struct err *err)
 {
-    if (change->populate) PG_OP(st, err, launch_on(c, user_id, id, change, recipients, current, err));
+    if (change->populate)
+        PG_OP(st, err, launch_on(c, user_id, id, change, recipients, current, err));
     PG_TX(st, err, set_status_on(c, user_id, id, change, current, err));
 }
 

@@ -41,7 +41,8 @@ enum cq {
 
 /* a launch still populating reads as the draft it was until it is answered */
 #define CAMPAIGN_COLUMNS                                                                           \
-    "id, project_id, name, CASE status WHEN 'launching' THEN 'draft' ELSE status END, steps, daily_limit, batch_size, created_at, "                   \
+    "id, project_id, name, CASE status WHEN 'launching' THEN 'draft' ELSE status END, "          \
+    "steps, daily_limit, batch_size, created_at, "                                                 \
     "COALESCE(launched_at, 0), status_reason"
 
 /* The counters (migration 015) and what indexes answer in a few steps: the
@@ -582,7 +583,8 @@ static enum rc launch(struct conn *c, int64_t user_id, int64_t id,
     if (rc == RC_OK) rc = sq_begin(c, err);
     if (rc == RC_OK)
         rc = sq_end(c, launch_finish_in_tx(c, user_id, id, change, recipients, current, err), err);
-    if (rc != RC_OK && rc != RC_INVALID) {
+    /* a conflict (another launch took it over) is not ours to undo */
+    if (rc != RC_OK && rc != RC_INVALID && rc != RC_CONFLICT) {
         /* best effort: a draft again (what was added stays; a new launch adds the rest) */
         Q(back, Q_LAUNCH_BACK);
         sqlite3_bind_int64(back, 1, id);
