@@ -127,6 +127,17 @@ $(BUILD)/bench_sender_run: bench/sender_run_bench.c $(BUILD)/libleadgen.a
 
 bench-sender-run: $(BUILD)/bench_sender_run
 	$(BUILD)/bench_sender_run $(BENCH_STORE)
+# The scale benchmark (bench/scale_bench.c, docs/BENCHMARKS.md): 1,000,000 leads and
+# recipients; SCALE_STORE names the store (a fresh SQLite file by default).
+.PHONY: bench-scale
+SCALE_STORE ?= $(BUILD)/scale_bench.db
+SCALE_LEADS ?= 1000000
+$(BUILD)/scale_bench: bench/scale_bench.c $(BUILD)/libleadgen.a
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libleadgen.a $(LDLIBS)
+
+bench-scale: $(BUILD)/scale_bench
+	rm -f $(SCALE_STORE) $(SCALE_STORE)-wal $(SCALE_STORE)-shm
+	$(BUILD)/scale_bench $(SCALE_STORE) $(SCALE_LEADS)
 
 # Cached search.php over HTTP against projects.php (bench/search_cached.sh; needs wrk).
 .PHONY: bench-search

@@ -18,6 +18,7 @@ struct campaign_params {
     const char *type, *status;
     enum campaign_action action;
     int64_t limit, offset;
+    int64_t after_id; /* recipients: keyset paging by lead_id; -1 when not asked */
     struct campaign_new create;
     const char *steps_text;
 };
@@ -338,8 +339,12 @@ bool api_campaign_recipients_parse(struct request *req)
     struct campaign_params *p = params_new(req);
     if (!parse_campaign_id(req, p) || !param_string(req, "status", false, 32, &p->status) ||
         !param_int(req, "limit", false, 100, 1, 500, &p->limit) ||
-        !param_int(req, "offset", false, 0, 0, INT64_MAX / 2, &p->offset))
+        !param_int(req, "offset", false, 0, 0, INT64_MAX / 2, &p->offset) ||
+        !param_int(req, "after_id", false, -1, 0, INT64_MAX / 2, &p->after_id))
         return false;
+    if (p->after_id >= 0 && p->offset > 0)
+        return req_fail(req, E_INVALID_PARAM,
+                        "Parameters 'offset' and 'after_id' cannot be combined; use one.");
     for (size_t i = 0; p->status && i < sizeof recipient_states / sizeof *recipient_states; i++)
         if (!strcmp(p->status, recipient_states[i])) return true;
     return !p->status ||
@@ -348,16 +353,36 @@ bool api_campaign_recipients_parse(struct request *req)
                     "bounced, unsubscribed, failed.");
 }
 
+/* The page asked for; *more tells whether another follows (keyset: one
+ * recipient more than asked for is read). */
+static enum rc recipients_page(struct request *req, const struct campaign_params *p,
+                               struct recipient **list, size_t *n, int64_t *total, bool *more,
+                               struct err *err)
+{
+    struct store *st = req->store;
+    if (p->after_id < 0) {
+        enum rc rc = st->ops->campaign_recipients(st, req->user_id, p->id, p->status, p->limit,
+                                                  p->offset, &req->arena, list, n, total, err);
+        *more = rc == RC_OK && p->offset + (int64_t)*n < *total;
+        return rc;
+    }
+    enum rc rc = st->ops->campaign_recipients_after(st, req->user_id, p->id, p->status,
+                                                    p->after_id, p->limit + 1, &req->arena, list,
+                                                    n, total, err);
+    *more = rc == RC_OK && *n > (size_t)p->limit;
+    if (*more) *n = (size_t)p->limit;
+    return rc;
+}
+
 bool api_campaign_recipients_run(struct request *req)
 {
     const struct campaign_params *p = req->params;
     struct recipient *list;
     size_t n;
     int64_t total;
+    bool more;
     struct err err = {0};
-    if (req->store->ops->campaign_recipients(req->store, req->user_id, p->id, p->status, p->limit,
-                                             p->offset, &req->arena, &list, &n, &total,
-                                             &err) != RC_OK)
+    if (recipients_page(req, p, &list, &n, &total, &more, &err) != RC_OK)
         return req_fail_rc(req, &err);
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++)
@@ -369,8 +394,10 @@ bool api_campaign_recipients_run(struct request *req)
                              "next_send_at", datetime_or_null(list[i].next_send_at), "attempts",
                              (json_int_t)list[i].attempts, "reason",
                              list[i].reason ? list[i].reason : ""));
-    req->data = json_pack("{s:I, s:o, s:I, s:I, s:I}", "campaign_id", (json_int_t)p->id,
+    json_t *next = more && n ? json_integer((json_int_t)list[n - 1].lead_id) : json_null();
+    req->data = json_pack("{s:I, s:o, s:I, s:I, s:I, s:o}", "campaign_id", (json_int_t)p->id,
                           "recipients", items, "total", (json_int_t)total, "limit",
-                          (json_int_t)p->limit, "offset", (json_int_t)p->offset);
+                          (json_int_t)p->limit, "offset", (json_int_t)p->offset,
+                          "next_after_id", next);
     return true;
 }

@@ -17,6 +17,7 @@ enum { LEADS_MAX_ADD = 500, LEADS_MAX_LIMIT = 500, LEAD_FIELD_MAX = 2000, CSV_PA
 
 struct leads_params {
     int64_t project_id, limit, offset;
+    int64_t after_id; /* keyset paging: leads with a greater id; -1 when not asked */
     bool csv;           /* GET: format=csv; POST: a text/csv body */
     struct lead *leads; /* valid leads to add */
     size_t count;
@@ -39,8 +40,14 @@ bool api_leads_list_parse(struct request *req)
     if (format && strcmp(format, "json") != 0 && strcmp(format, "csv") != 0)
         return req_fail(req, E_INVALID_PARAM, "Parameter 'format' must be json or csv.");
     p->csv = format && strcmp(format, "csv") == 0;
-    return param_int(req, "limit", false, 100, 1, LEADS_MAX_LIMIT, &p->limit) &&
-           param_int(req, "offset", false, 0, 0, INT64_MAX / 2, &p->offset);
+    if (!param_int(req, "limit", false, 100, 1, LEADS_MAX_LIMIT, &p->limit) ||
+        !param_int(req, "offset", false, 0, 0, INT64_MAX / 2, &p->offset) ||
+        !param_int(req, "after_id", false, -1, 0, INT64_MAX / 2, &p->after_id))
+        return false;
+    if (p->after_id >= 0 && p->offset > 0)
+        return req_fail(req, E_INVALID_PARAM,
+                        "Parameters 'offset' and 'after_id' cannot be combined; use one.");
+    return true;
 }
 
 static json_t *lead_json(const struct lead *l)
@@ -121,6 +128,23 @@ static bool leads_csv_run(struct request *req, const struct leads_params *p)
     return true;
 }
 
+/* A page by keyset: one lead more than asked for tells whether another page follows. */
+static enum rc leads_keyset_page(struct request *req, const struct leads_params *p,
+                                 struct lead **leads, size_t *n, int64_t *total, bool *more,
+                                 struct err *err)
+{
+    struct project project;
+    enum rc rc = req->store->ops->project_get(req->store, req->user_id, p->project_id,
+                                              &req->arena, &project, err);
+    if (rc != RC_OK) return rc;
+    *total = project.leads_count;
+    rc = req->store->ops->leads_after(req->store, req->user_id, p->project_id, p->after_id,
+                                      p->limit + 1, &req->arena, leads, n, err);
+    *more = rc == RC_OK && *n > (size_t)p->limit;
+    if (*more) *n = (size_t)p->limit;
+    return rc;
+}
+
 bool api_leads_list_run(struct request *req)
 {
     const struct leads_params *p = req->params;
@@ -128,15 +152,24 @@ bool api_leads_list_run(struct request *req)
     struct lead *leads;
     size_t n;
     int64_t total;
+    bool more;
     struct err err = {0};
-    if (req->store->ops->leads_list(req->store, req->user_id, p->project_id, p->limit, p->offset,
-                                    &req->arena, &leads, &n, &total, &err) != RC_OK)
-        return req_fail_rc(req, &err);
+    enum rc rc;
+    if (p->after_id >= 0) {
+        rc = leads_keyset_page(req, p, &leads, &n, &total, &more, &err);
+    } else {
+        rc = req->store->ops->leads_list(req->store, req->user_id, p->project_id, p->limit,
+                                         p->offset, &req->arena, &leads, &n, &total, &err);
+        more = p->offset + (int64_t)n < total;
+    }
+    if (rc != RC_OK) return req_fail_rc(req, &err);
     json_t *list = json_array();
     for (size_t i = 0; i < n; i++) json_array_append_new(list, lead_json(&leads[i]));
-    req->data = json_pack("{s:I, s:I, s:I, s:I, s:o}", "project_id", (json_int_t)p->project_id,
-                          "total", (json_int_t)total, "limit", (json_int_t)p->limit, "offset",
-                          (json_int_t)p->offset, "leads", list);
+    json_t *next = more && n ? json_integer((json_int_t)leads[n - 1].id) : json_null();
+    req->data = json_pack("{s:I, s:I, s:I, s:I, s:o, s:o}", "project_id",
+                          (json_int_t)p->project_id, "total", (json_int_t)total, "limit",
+                          (json_int_t)p->limit, "offset", (json_int_t)p->offset, "leads", list,
+                          "next_after_id", next);
     return true;
 }
 

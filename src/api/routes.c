@@ -20,6 +20,8 @@ enum { DAY = 86400 };
     {.name = n, .type = PT_STRING, .required = req, .example = ex, .description = desc}
 #define ID(n, desc) INT(n, true, 1, INT64_MAX, desc)
 #define OFFSET INT("offset", false, 0, INT64_MAX / 2, "rows to skip")
+/* keyset paging: the next page starts after this id (next_after_id of the last answer) */
+#define AFTER_ID(what) INT("after_id", false, 0, INT64_MAX / 2, "the page starts after this " what)
 #define END {0}
 #define STEPS_EXAMPLE "[{\"subject\":\"Hi\",\"body\":\"<p>Hello</p>\",\"delay_days\":0}]"
 
@@ -29,7 +31,7 @@ static const struct route_param projects_create_params[] = {
     STR("name", true, "project name"), END};
 static const struct route_param leads_list_params[] = {
     ID("project_id", "the project"), CHOICE("format", false, "json|csv", "csv: a CSV file"),
-    INT("limit", false, 1, 500, "leads per page"), OFFSET, END};
+    INT("limit", false, 1, 500, "leads per page"), OFFSET, AFTER_ID("lead id"), END};
 static const struct route_param leads_add_params[] = {
     ID("project_id", "the project"),
     ARRAY("leads", true, "[{\"email\":\"ann@example.com\"}]",
@@ -94,7 +96,7 @@ static const struct route_param campaign_recipients_params[] = {
     CHOICE("status", false,
            "pending|in_progress|completed|replied|bounced|unsubscribed|failed",
            "only recipients in this state"),
-    INT("limit", false, 1, 500, "recipients per page"), OFFSET, END};
+    INT("limit", false, 1, 500, "recipients per page"), OFFSET, AFTER_ID("lead id"), END};
 static const struct route_param generate_params[] = {
     STR("prompt", true, "what the emails are about"),
     INT("num_followups", false, 1, 5, "follow-ups after the first email"),

@@ -100,23 +100,34 @@ void store_close(struct store *st)
     if (st) st->ops->close(st);
 }
 
+static const struct {
+    const char *name;
+    size_t offset;
+} stats_fields[] = {
+    {"pending", offsetof(struct recipient_stats, pending)},
+    {"in_progress", offsetof(struct recipient_stats, in_progress)},
+    {"completed", offsetof(struct recipient_stats, completed)},
+    {"replied", offsetof(struct recipient_stats, replied)},
+    {"bounced", offsetof(struct recipient_stats, bounced)},
+    {"unsubscribed", offsetof(struct recipient_stats, unsubscribed)},
+    {"failed", offsetof(struct recipient_stats, failed)},
+};
+enum { STATS_FIELDS = sizeof stats_fields / sizeof stats_fields[0] };
+
 void store_stats_add(struct recipient_stats *s, const char *status, int64_t n)
 {
-    static const struct {
-        const char *name;
-        size_t offset;
-    } fields[] = {
-        {"pending", offsetof(struct recipient_stats, pending)},
-        {"in_progress", offsetof(struct recipient_stats, in_progress)},
-        {"completed", offsetof(struct recipient_stats, completed)},
-        {"replied", offsetof(struct recipient_stats, replied)},
-        {"bounced", offsetof(struct recipient_stats, bounced)},
-        {"unsubscribed", offsetof(struct recipient_stats, unsubscribed)},
-        {"failed", offsetof(struct recipient_stats, failed)},
-    };
-    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-        if (strcmp(fields[i].name, status) == 0)
-            *(int64_t *)(void *)((char *)s + fields[i].offset) += n;
+    for (size_t i = 0; i < STATS_FIELDS; i++)
+        if (strcmp(stats_fields[i].name, status) == 0)
+            *(int64_t *)(void *)((char *)s + stats_fields[i].offset) += n;
+}
+
+int64_t store_stats_of(const struct recipient_stats *s, const char *status)
+{
+    int64_t n = 0;
+    for (size_t i = 0; i < STATS_FIELDS; i++)
+        if (!status || strcmp(stats_fields[i].name, status) == 0)
+            n += *(const int64_t *)(const void *)((const char *)s + stats_fields[i].offset);
+    return n;
 }
 
 enum rc store_plan(const char *url, struct store_plan *out, struct err *err)

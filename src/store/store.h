@@ -496,10 +496,19 @@ struct store_ops {
                                    struct arena *a, struct email_sighting **out, size_t *count,
                                    struct err *err);
 
+    /* A page of the campaign's recipients (status NULL: all) in lead_id
+     * order (the order a launch adds them); total is how many there are (of
+     * that status), from counters. */
     enum rc (*campaign_recipients)(struct store *st, int64_t user_id, int64_t id,
                                    const char *status, int64_t limit, int64_t offset,
                                    struct arena *a, struct recipient **out, size_t *count,
                                    int64_t *total, struct err *err);
+    /* Keyset paging: up to limit recipients with lead_id > after_id, in
+     * lead_id order; total as above. */
+    enum rc (*campaign_recipients_after)(struct store *st, int64_t user_id, int64_t id,
+                                         const char *status, int64_t after_id, int64_t limit,
+                                         struct arena *a, struct recipient **out, size_t *count,
+                                         int64_t *total, struct err *err);
 
     /* The campaign sender (struct send_* above). Campaigns in `status` with
      * a recipient due at now (next_send_at <= now), oldest campaign first. */

@@ -27,6 +27,7 @@ extern const char migration_postgres_005_ledger_holder[];
 extern const char migration_postgres_006_key_last_used[];
 extern const char migration_postgres_007_privacy[];
 extern const char migration_postgres_008_due_order[];
+extern const char migration_postgres_009_scale[];
 extern const char migration_postgres_011_dashboard[];
 
 static const struct migration {
@@ -41,6 +42,7 @@ static const struct migration {
     {6, migration_postgres_006_key_last_used},
     {7, migration_postgres_007_privacy},
     {8, migration_postgres_008_due_order},
+    {9, migration_postgres_009_scale},
     {11, migration_postgres_011_dashboard},
 };
 enum { MIGRATION_COUNT = sizeof migrations / sizeof migrations[0] };

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 enum cq {
     Q_ACCOUNT_INSERT,
@@ -24,24 +25,48 @@ enum cq {
     Q_CAMPAIGN_GET,
     Q_STATS_USER,
     Q_STATS_ONE,
-    Q_SENT_USER,
-    Q_SENT_ONE,
     Q_ACCOUNTS_OF,
     Q_STATE,
     Q_STATE_LOCK,
     Q_SET_STEPS,
     Q_SET_STATUS,
     Q_POPULATE,
+    Q_BATCH_END,
+    Q_LAUNCHING,
+    Q_BEAT,
+    Q_LAUNCH_BACK,
     Q_RECIPIENTS,
-    Q_RECIPIENTS_COUNT,
+    Q_RECIPIENTS_OF_STATUS,
+    Q_RECIPIENTS_AFTER,
+    Q_RECIPIENTS_AFTER_OF_STATUS,
+    Q_COUNTS,
     Q_COUNT
 };
 
 _Static_assert(PG_CAMPAIGN_BASE + Q_COUNT <= PG_SENDS_BASE, "campaign statements overflow their slots");
 
+/* a launch still populating reads as the draft it was until it is answered */
 #define CAMPAIGN_COLUMNS                                                                           \
-    "id, project_id, name, status, steps, daily_limit, batch_size, created_at, "                   \
+    "id, project_id, name, CASE status WHEN 'launching' THEN 'draft' ELSE status END, "          \
+    "steps, daily_limit, batch_size, created_at, "                                                 \
     "COALESCE(launched_at, 0), status_reason"
+
+/* The counters (migration 009) and what indexes answer in a few steps: the
+ * earliest due recipient, sends claimed since day_start ($2), the latest
+ * delivered or in-flight send. Never a scan of the campaign's rows. */
+#define COUNTS_COLUMNS(id_, day_)                                                                  \
+    id_ ", cc.pending, cc.in_progress, cc.completed, cc.replied, cc.bounced, cc.unsubscribed, "   \
+        "cc.failed, cc.sends, (SELECT MIN(r.next_send_at) FROM recipients r "                     \
+        "WHERE r.campaign_id = " id_ " AND r.next_send_at IS NOT NULL), "                         \
+        "(SELECT COUNT(*) FROM sends s WHERE s.campaign_id = " id_ " AND s.claimed_at >= " day_  \
+        "::bigint AND s.state IN ('sending', 'sent')), "                                          \
+        "GREATEST(COALESCE((SELECT MAX(s.finished_at) FROM sends s WHERE s.campaign_id = " id_   \
+        " AND s.state = 'sent'), 0), COALESCE((SELECT MAX(s.claimed_at) FROM sends s "            \
+        "WHERE s.campaign_id = " id_ " AND s.state = 'sending'), 0))"
+
+#define RECIPIENT_COLUMNS                                                                          \
+    "lead_id, email, status, current_step, COALESCE(last_sent_at, 0), "                           \
+    "COALESCE(next_send_at, 0), attempts, reason"
 
 static const char *const sql[Q_COUNT] = {
     [Q_ACCOUNT_INSERT] = "INSERT INTO accounts (user_id, type, address, display_name, smtp_host, "
@@ -64,21 +89,10 @@ static const char *const sql[Q_COUNT] = {
     [Q_CAMPAIGN_LIST] = "SELECT " CAMPAIGN_COLUMNS " FROM campaigns WHERE user_id = $1 "
                         "ORDER BY id DESC",
     [Q_CAMPAIGN_GET] = "SELECT " CAMPAIGN_COLUMNS " FROM campaigns WHERE id = $1 AND user_id = $2",
-    [Q_STATS_USER] = "SELECT r.campaign_id, r.status, COUNT(*), MIN(r.next_send_at) "
-                     "FROM recipients r "
-                     "JOIN campaigns c ON c.id = r.campaign_id WHERE c.user_id = $1 "
-                     "GROUP BY r.campaign_id, r.status",
-    [Q_STATS_ONE] = "SELECT campaign_id, status, COUNT(*), MIN(next_send_at) FROM recipients "
-                    "WHERE campaign_id = $1 "
-                    "GROUP BY campaign_id, status",
-    /* handed to a server: sent, or claimed and not yet recorded */
-    [Q_SENT_USER] = "SELECT s.campaign_id, COUNT(*), COUNT(*) FILTER (WHERE s.claimed_at >= $2), "
-                    "MAX(COALESCE(s.finished_at, s.claimed_at)) FROM sends s "
-                    "JOIN campaigns c ON c.id = s.campaign_id WHERE c.user_id = $1 "
-                    "AND s.state IN ('sending', 'sent') GROUP BY s.campaign_id",
-    [Q_SENT_ONE] = "SELECT campaign_id, COUNT(*), COUNT(*) FILTER (WHERE claimed_at >= $2), "
-                   "MAX(COALESCE(finished_at, claimed_at)) FROM sends "
-                   "WHERE campaign_id = $1 AND state IN ('sending', 'sent') GROUP BY campaign_id",
+    [Q_STATS_USER] = "SELECT " COUNTS_COLUMNS("cc.campaign_id", "$2") " FROM campaign_counts cc "
+                     "JOIN campaigns c ON c.id = cc.campaign_id WHERE c.user_id = $1",
+    [Q_STATS_ONE] = "SELECT " COUNTS_COLUMNS("cc.campaign_id", "$2") " FROM campaign_counts cc "
+                    "WHERE cc.campaign_id = $1",
     [Q_ACCOUNTS_OF] = "SELECT " PG_ACCOUNT_COLUMNS " FROM campaign_accounts ca "
                       "JOIN accounts a ON a.id = ca.account_id WHERE ca.campaign_id = $1 "
                       "ORDER BY ca.position",
@@ -89,16 +103,35 @@ static const char *const sql[Q_COUNT] = {
     [Q_SET_STATUS] = "UPDATE campaigns SET status = $3, status_reason = $4, "
                      "launched_at = CASE WHEN $5::int <> 0 THEN $6::bigint ELSE launched_at END "
                      "WHERE id = $1 AND status = $2",
+    /* one batch of a launch: the project's leads with lo < id <= hi (a lead
+     * already a recipient is skipped: a resumed launch adds only the rest) */
     [Q_POPULATE] = "INSERT INTO recipients (campaign_id, lead_id, email, status, current_step, "
                    "next_send_at) SELECT c.id, l.id, l.email, 'pending', 0, $2 FROM campaigns c "
                    "JOIN leads l ON l.project_id = c.project_id WHERE c.id = $1 "
-                   "AND l.verified <> -1 AND NOT " PG_SUPPRESSED("c.user_id", "l") " ORDER BY l.id",
-    [Q_RECIPIENTS] = "SELECT lead_id, email, status, current_step, COALESCE(last_sent_at, 0), "
-                     "COALESCE(next_send_at, 0), attempts, reason FROM recipients "
-                     "WHERE campaign_id = $1 "
-                     "AND ($2::text IS NULL OR status = $2) ORDER BY id LIMIT $3 OFFSET $4",
-    [Q_RECIPIENTS_COUNT] = "SELECT COUNT(*) FROM recipients WHERE campaign_id = $1 "
-                           "AND ($2::text IS NULL OR status = $2)",
+                   "AND l.id > $3 AND l.id <= $4 AND l.verified <> -1 AND NOT "
+                   PG_SUPPRESSED("c.user_id", "l") " ORDER BY l.id "
+                   "ON CONFLICT (campaign_id, lead_id) DO NOTHING",
+    /* the id of the last lead of the batch after lo; none: the batch runs to the end */
+    [Q_BATCH_END] = "SELECT l.id FROM campaigns c JOIN leads l ON l.project_id = c.project_id "
+                    "WHERE c.id = $1 AND l.id > $2 ORDER BY l.id LIMIT 1 OFFSET $3",
+    [Q_LAUNCHING] = "UPDATE campaigns SET status = 'launching', launch_beat = $3 WHERE id = $1 "
+                    "AND (status = $2 OR (status = 'launching' AND launch_beat < $4))",
+    [Q_BEAT] = "UPDATE campaigns SET launch_beat = $2 WHERE id = $1 AND status = 'launching'",
+    [Q_LAUNCH_BACK] = "UPDATE campaigns SET status = $2 WHERE id = $1 AND status = 'launching'",
+    /* one statement per shape, so each plans onto its index (a generic plan
+     * of "$2 IS NULL OR" would not) */
+    [Q_RECIPIENTS] = "SELECT " RECIPIENT_COLUMNS " FROM recipients WHERE campaign_id = $1 "
+                     "ORDER BY lead_id LIMIT $2 OFFSET $3",
+    [Q_RECIPIENTS_OF_STATUS] = "SELECT " RECIPIENT_COLUMNS " FROM recipients "
+                               "WHERE campaign_id = $1 AND status = $2 ORDER BY lead_id "
+                               "LIMIT $3 OFFSET $4",
+    [Q_RECIPIENTS_AFTER] = "SELECT " RECIPIENT_COLUMNS " FROM recipients WHERE campaign_id = $1 "
+                           "AND lead_id > $2 ORDER BY lead_id LIMIT $3",
+    [Q_RECIPIENTS_AFTER_OF_STATUS] = "SELECT " RECIPIENT_COLUMNS " FROM recipients "
+                                     "WHERE campaign_id = $1 AND status = $2 AND lead_id > $3 "
+                                     "ORDER BY lead_id LIMIT $4",
+    [Q_COUNTS] = "SELECT pending, in_progress, completed, replied, bounced, unsubscribed, failed "
+                 "FROM campaign_counts WHERE campaign_id = $1",
 };
 
 #define RUN(id_, args_, what_) pg_run(c, PG_CAMPAIGN_BASE + (id_), sql[id_], (args_), err, (what_))
@@ -318,31 +351,24 @@ static struct campaign *find(struct campaign *list, size_t n, int64_t id)
     return NULL;
 }
 
-/* Rows of (campaign_id, status, count, earliest due) into the campaigns' stats. */
+/* campaign_counts' status columns, in their order */
+static const char *const statuses[] = {"pending", "in_progress", "completed", "replied",
+                                       "bounced", "unsubscribed", "failed"};
+enum { NSTATUS = sizeof statuses / sizeof statuses[0] };
+
+/* Rows of COUNTS_COLUMNS into the campaigns' stats and send figures. */
 static enum rc attach_stats(PGresult *r, struct campaign *list, size_t n)
 {
     if (!r) return RC_DB;
     for (int i = 0; i < PQntuples(r); i++) {
         struct campaign *cp = find(list, n, pg_int(r, i, 0));
         if (!cp) continue;
-        store_stats_add(&cp->stats, PQgetvalue(r, i, 1), pg_int(r, i, 2));
-        int64_t next = pg_null(r, i, 3) ? 0 : pg_int(r, i, 3);
-        if (next && (!cp->next_send_at || next < cp->next_send_at)) cp->next_send_at = next;
-    }
-    PQclear(r);
-    return RC_OK;
-}
-
-/* Rows of (campaign_id, total sends, sends today). */
-static enum rc attach_sends(PGresult *r, struct campaign *list, size_t n)
-{
-    if (!r) return RC_DB;
-    for (int i = 0; i < PQntuples(r); i++) {
-        struct campaign *cp = find(list, n, pg_int(r, i, 0));
-        if (!cp) continue;
-        cp->sent_total = pg_int(r, i, 1);
-        cp->sent_today = pg_int(r, i, 2);
-        cp->last_sent_at = pg_int(r, i, 3);
+        for (int k = 0; k < NSTATUS; k++)
+            store_stats_add(&cp->stats, statuses[k], pg_int(r, i, 1 + k));
+        cp->sent_total = pg_int(r, i, 1 + NSTATUS);
+        cp->next_send_at = pg_null(r, i, 2 + NSTATUS) ? 0 : pg_int(r, i, 2 + NSTATUS);
+        cp->sent_today = pg_int(r, i, 3 + NSTATUS);
+        cp->last_sent_at = pg_int(r, i, 4 + NSTATUS);
     }
     PQclear(r);
     return RC_OK;
@@ -363,10 +389,8 @@ static enum rc campaign_list_on(struct pgc *c, int64_t user_id, int64_t day_star
     *out = list;
     *count = n;
     if (n == 0) return RC_OK;
-    enum rc rc = attach_stats(RUN(Q_STATS_USER, &args, "recipient stats"), list, n);
     pg_arg_int(&args, day_start);
-    if (rc == RC_OK) rc = attach_sends(RUN(Q_SENT_USER, &args, "send counts"), list, n);
-    return rc;
+    return attach_stats(RUN(Q_STATS_USER, &args, "campaign counts"), list, n);
 }
 
 enum rc pg_campaign_list(struct store *st, int64_t user_id, int64_t day_start, struct arena *a,
@@ -393,8 +417,7 @@ static enum rc campaign_get_on(struct pgc *c, int64_t user_id, int64_t id, int64
     pg_arg_int(&one, id);
     pg_arg_int(&sent, id);
     pg_arg_int(&sent, day_start);
-    enum rc rc = attach_stats(RUN(Q_STATS_ONE, &one, "recipient stats"), out, 1);
-    if (rc == RC_OK) rc = attach_sends(RUN(Q_SENT_ONE, &sent, "send counts"), out, 1);
+    enum rc rc = attach_stats(RUN(Q_STATS_ONE, &sent, "campaign counts"), out, 1);
     if (rc == RC_OK)
         rc = read_accounts(RUN(Q_ACCOUNTS_OF, &one, "accounts"), a, &out->accounts,
                            &out->accounts_count);
@@ -456,31 +479,15 @@ enum rc pg_campaign_set_steps(struct store *st, int64_t user_id, int64_t id, con
     PG_TX(st, err, set_steps_on(c, user_id, id, if_status, steps, current, err));
 }
 
+/* Until autovacuum notices this many new rows the planner takes them for a few and
+ * sorts every due recipient instead of reading the due index in order. */
 enum { POPULATE_ANALYZE_ROWS = 10000 };
 
-static enum rc populate(struct pgc *c, int64_t id, int64_t now, int64_t *recipients,
-                        struct err *err)
-{
-    struct pg_args args = {0};
-    pg_arg_int(&args, id);
-    pg_arg_int(&args, now);
-    enum rc rc = EXEC(Q_POPULATE, &args, recipients, err, "populate recipients");
-    if (rc != RC_OK) return rc;
-    if (*recipients == 0)
-        return err_set(err, RC_INVALID, "campaign %lld: no eligible leads", (long long)id);
-    /* Until autovacuum notices this many new rows the planner takes them for a
-     * few and sorts every due recipient instead of reading the due index in
-     * order; the sample sees this transaction's own rows. */
-    if (*recipients >= POPULATE_ANALYZE_ROWS) rc = pg_command(c, "ANALYZE recipients", err);
-    return rc;
-}
-
 static enum rc set_status_on(struct pgc *c, int64_t user_id, int64_t id,
-                             const struct campaign_status_change *change, int64_t *recipients,
+                             const struct campaign_status_change *change,
                              char current[STORE_STATUS_LEN], struct err *err)
 {
     enum rc rc = expect_state(c, user_id, id, change->from, current, err);
-    if (rc == RC_OK && change->populate) rc = populate(c, id, change->now, recipients, err);
     if (rc != RC_OK) return rc;
     struct pg_args args = {0};
     pg_arg_int(&args, id);
@@ -494,11 +501,125 @@ static enum rc set_status_on(struct pgc *c, int64_t user_id, int64_t id,
     return rc;
 }
 
+/* ---- a launch, in batches (docs/ARCHITECTURE.md, "Launching a big campaign") */
+
+static enum rc recipients_total(struct pgc *c, int64_t id, const char *status, int64_t *total,
+                                struct err *err);
+
+/* Takes the campaign from change->from (or from a launch that stopped beating)
+ * to 'launching'; RC_CONFLICT with the status in current otherwise. */
+static enum rc launch_begin_on(struct pgc *c, int64_t user_id, int64_t id,
+                               const struct campaign_status_change *change,
+                               char current[STORE_STATUS_LEN], struct err *err)
+{
+    enum rc rc = read_state(c, Q_STATE_LOCK, user_id, id, current, STORE_STATUS_LEN, err);
+    if (rc != RC_OK) return rc;
+    struct pg_args args = {0};
+    pg_arg_int(&args, id);
+    pg_arg_text(&args, change->from);
+    pg_arg_int(&args, change->now);
+    pg_arg_int(&args, change->now - STORE_LAUNCH_STALE);
+    int64_t changed = 0;
+    rc = EXEC(Q_LAUNCHING, &args, &changed, err, "launch begin");
+    if (rc == RC_OK && changed == 0)
+        return err_set(err, RC_CONFLICT, "campaign %lld is %s, not %s", (long long)id, current,
+                       change->from);
+    return rc;
+}
+
+/* Adds the leads after *lo (one batch) and moves *lo on; *done at the end. */
+static enum rc launch_batch_on(struct pgc *c, int64_t id, int64_t now, int64_t beat_at,
+                               int64_t *lo, bool *done, struct err *err)
+{
+    struct pg_args beat = {0}, end = {0}, add = {0};
+    pg_arg_int(&beat, id);
+    pg_arg_int(&beat, beat_at);
+    int64_t changed = 0;
+    enum rc rc = EXEC(Q_BEAT, &beat, &changed, err, "launch beat");
+    if (rc == RC_OK && changed == 0)
+        return err_set(err, RC_CONFLICT, "campaign %lld: the launch was taken over", (long long)id);
+    if (rc != RC_OK) return rc;
+    pg_arg_int(&end, id);
+    pg_arg_int(&end, *lo);
+    pg_arg_int(&end, STORE_LAUNCH_BATCH - 1);
+    int64_t hi = INT64_MAX;
+    rc = ONE(Q_BATCH_END, &end, &hi, err, "launch batch");
+    if (rc == RC_NOT_FOUND) hi = INT64_MAX, rc = RC_OK;
+    if (rc != RC_OK) return rc;
+    pg_arg_int(&add, id);
+    pg_arg_int(&add, now);
+    pg_arg_int(&add, *lo);
+    pg_arg_int(&add, hi);
+    rc = EXEC(Q_POPULATE, &add, NULL, err, "populate recipients");
+    *lo = hi;
+    *done = hi == INT64_MAX;
+    return rc;
+}
+
+static enum rc launch_back(struct pgc *c, int64_t id, const char *to, struct err *err)
+{
+    struct pg_args args = {0};
+    pg_arg_int(&args, id);
+    pg_arg_text(&args, to);
+    return EXEC(Q_LAUNCH_BACK, &args, NULL, err, "launch back");
+}
+
+/* 'launching' -> change->to with launched_at, or back to change->from when
+ * nobody was added (RC_INVALID); *recipients from the counters. */
+static enum rc launch_finish_on(struct pgc *c, int64_t user_id, int64_t id,
+                                const struct campaign_status_change *change, int64_t *recipients,
+                                char current[STORE_STATUS_LEN], struct err *err)
+{
+    enum rc rc = recipients_total(c, id, NULL, recipients, err);
+    if (rc != RC_OK) return rc;
+    if (*recipients == 0) {
+        rc = launch_back(c, id, change->from, err);
+        return rc == RC_OK ? err_set(err, RC_INVALID, "campaign %lld: no eligible leads",
+                                     (long long)id)
+                           : rc;
+    }
+    struct campaign_status_change finish = *change;
+    finish.from = "launching";
+    return set_status_on(c, user_id, id, &finish, current, err);
+}
+
+/* The launch: each step its own short transaction, so other writers wait
+ * for one batch at most, never for the whole population. */
+static enum rc launch_on(struct pgc *c, int64_t user_id, int64_t id,
+                         const struct campaign_status_change *change, int64_t *recipients,
+                         char current[STORE_STATUS_LEN], struct err *err)
+{
+    enum rc rc = pg_begin(c, err);
+    if (rc == RC_OK) rc = pg_end(c, launch_begin_on(c, user_id, id, change, current, err), err);
+    if (rc != RC_OK) return rc;
+    int64_t lo = 0, started = (int64_t)time(NULL);
+    for (bool done = false; rc == RC_OK && !done;) {
+        int64_t beat = change->now + (int64_t)time(NULL) - started; /* on the caller's clock */
+        rc = pg_begin(c, err);
+        if (rc == RC_OK)
+            rc = pg_end(c, launch_batch_on(c, id, change->now, beat, &lo, &done, err), err);
+    }
+    if (rc == RC_OK) rc = pg_begin(c, err);
+    if (rc == RC_OK)
+        rc = pg_end(c, launch_finish_on(c, user_id, id, change, recipients, current, err), err);
+    if (rc == RC_OK && *recipients >= POPULATE_ANALYZE_ROWS)
+        rc = pg_command(c, "ANALYZE recipients", err);
+    /* a conflict (another launch took it over) is not ours to undo */
+    if (rc != RC_OK && rc != RC_INVALID && rc != RC_CONFLICT) {
+        /* best effort: a draft again (what was added stays; a new launch adds the rest) */
+        launch_back(c, id, change->from, NULL);
+        snprintf(current, STORE_STATUS_LEN, "%s", change->from);
+    }
+    return rc;
+}
+
 static enum rc set_status_tx(struct store *st, int64_t user_id, int64_t id,
                              const struct campaign_status_change *change, int64_t *recipients,
                              char current[STORE_STATUS_LEN], struct err *err)
 {
-    PG_TX(st, err, set_status_on(c, user_id, id, change, recipients, current, err));
+    if (change->populate)
+        PG_OP(st, err, launch_on(c, user_id, id, change, recipients, current, err));
+    PG_TX(st, err, set_status_on(c, user_id, id, change, current, err));
 }
 
 enum rc pg_campaign_set_status(struct store *st, int64_t user_id, int64_t id,
@@ -512,22 +633,41 @@ enum rc pg_campaign_set_status(struct store *st, int64_t user_id, int64_t id,
     return rc;
 }
 
+/* How many recipients of status (NULL: all) the campaign has, from its counters. */
+static enum rc recipients_total(struct pgc *c, int64_t id, const char *status, int64_t *total,
+                                struct err *err)
+{
+    struct pg_args args = {0};
+    pg_arg_int(&args, id);
+    PGresult *r = RUN(Q_COUNTS, &args, "campaign counts");
+    if (!r) return RC_DB;
+    struct recipient_stats stats = {0};
+    for (int i = 0; PQntuples(r) > 0 && i < NSTATUS; i++)
+        store_stats_add(&stats, statuses[i], pg_int(r, 0, i));
+    PQclear(r);
+    *total = store_stats_of(&stats, status);
+    return RC_OK;
+}
+
+/* A page by offset (after_id < 0) or by lead_id (keyset). */
 static enum rc recipients_on(struct pgc *c, int64_t user_id, int64_t id, const char *status,
-                             int64_t limit, int64_t offset, struct arena *a,
+                             int64_t after_id, int64_t limit, int64_t offset, struct arena *a,
                              struct recipient **out, size_t *count, int64_t *total,
                              struct err *err)
 {
     char state[STORE_STATUS_LEN];
     enum rc rc = read_state(c, Q_STATE, user_id, id, state, sizeof state, err);
+    if (rc == RC_OK) rc = recipients_total(c, id, status, total, err);
     if (rc != RC_OK) return rc;
     struct pg_args args = {0};
     pg_arg_int(&args, id);
-    pg_arg_text(&args, status);
-    rc = ONE(Q_RECIPIENTS_COUNT, &args, total, err, "recipient count");
-    if (rc != RC_OK) return rc;
+    if (status) pg_arg_text(&args, status);
+    if (after_id >= 0) pg_arg_int(&args, after_id);
     pg_arg_int(&args, limit);
-    pg_arg_int(&args, offset);
-    PGresult *r = RUN(Q_RECIPIENTS, &args, "recipients");
+    if (after_id < 0) pg_arg_int(&args, offset);
+    int which = after_id < 0 ? (status ? Q_RECIPIENTS_OF_STATUS : Q_RECIPIENTS)
+                             : (status ? Q_RECIPIENTS_AFTER_OF_STATUS : Q_RECIPIENTS_AFTER);
+    PGresult *r = RUN(which, &args, "recipients");
     if (!r) return RC_DB;
     size_t n = (size_t)PQntuples(r);
     struct recipient *list = arena_alloc(a, (n ? n : 1) * sizeof *list);
@@ -555,5 +695,18 @@ enum rc pg_campaign_recipients(struct store *st, int64_t user_id, int64_t id, co
 {
     *out = NULL;
     *count = 0;
-    PG_OP(st, err, recipients_on(c, user_id, id, status, limit, offset, a, out, count, total, err));
+    PG_OP(st, err,
+          recipients_on(c, user_id, id, status, -1, limit, offset, a, out, count, total, err));
+}
+
+enum rc pg_campaign_recipients_after(struct store *st, int64_t user_id, int64_t id,
+                                     const char *status, int64_t after_id, int64_t limit,
+                                     struct arena *a, struct recipient **out, size_t *count,
+                                     int64_t *total, struct err *err)
+{
+    *out = NULL;
+    *count = 0;
+    if (after_id < 0) after_id = 0;
+    PG_OP(st, err,
+          recipients_on(c, user_id, id, status, after_id, limit, 0, a, out, count, total, err));
 }

@@ -106,7 +106,8 @@ static const char *const sql[Q_COUNT] = {
                     "ON CONFLICT (key) DO UPDATE SET endpoint = excluded.endpoint, "
                     "body = excluded.body, expires_at = excluded.expires_at",
     [Q_CACHE_PURGE] = "DELETE FROM cache WHERE expires_at <= $1",
-    [Q_PROJECT_LIST] = "SELECT p.id, p.name, p.type, p.leads_count, c.id, c.name, c.status "
+    [Q_PROJECT_LIST] = "SELECT p.id, p.name, p.type, p.leads_count, c.id, c.name, "
+                       "CASE c.status WHEN 'launching' THEN 'draft' ELSE c.status END "
                        "FROM projects p LEFT JOIN campaigns c ON c.project_id = p.id "
                        "AND c.user_id = p.user_id WHERE p.user_id = $1 "
                        "AND ($2::text IS NULL OR p.name_fold LIKE $2 ESCAPE '\\') "
@@ -117,7 +118,9 @@ static const char *const sql[Q_COUNT] = {
     [Q_PROJECT_LOCK] = "SELECT id, name, type, leads_count FROM projects "
                        "WHERE id = $1 AND user_id = $2 FOR NO KEY UPDATE",
     [Q_PROJECT_BUMP] = "UPDATE projects SET leads_count = leads_count + $2 WHERE id = $1",
-    [Q_CAMPAIGNS_OF_PROJECT] = "SELECT project_id, id, name, status FROM campaigns "
+    [Q_CAMPAIGNS_OF_PROJECT] = "SELECT project_id, id, name, "
+                               "CASE status WHEN 'launching' THEN 'draft' ELSE status END "
+                               "FROM campaigns "
                                "WHERE user_id = $1 AND project_id = $2 ORDER BY id",
     [Q_LEADS_LIST] = "SELECT " PG_LEAD_COLUMNS " FROM leads WHERE project_id = $1 ORDER BY id "
                      "LIMIT $2 OFFSET $3",

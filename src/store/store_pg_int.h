@@ -220,12 +220,17 @@ enum rc pg_campaign_recipients(struct store *st, int64_t user_id, int64_t id, co
                                int64_t limit, int64_t offset, struct arena *a,
                                struct recipient **out, size_t *count, int64_t *total,
                                struct err *err);
+enum rc pg_campaign_recipients_after(struct store *st, int64_t user_id, int64_t id,
+                                     const char *status, int64_t after_id, int64_t limit,
+                                     struct arena *a, struct recipient **out, size_t *count,
+                                     int64_t *total, struct err *err);
 #define PG_CAMPAIGN_OPS                                                                            \
     .account_add = pg_account_add, .account_list = pg_account_list,                                \
     .account_remove = pg_account_remove, .campaign_create = pg_campaign_create,                    \
     .campaign_list = pg_campaign_list, .campaign_get = pg_campaign_get,                            \
     .campaign_set_steps = pg_campaign_set_steps, .campaign_set_status = pg_campaign_set_status,    \
-    .campaign_recipients = pg_campaign_recipients,
+    .campaign_recipients = pg_campaign_recipients,                                                 \
+    .campaign_recipients_after = pg_campaign_recipients_after,
 
 /* The campaign sender (store_pg_sends.c). */
 enum rc pg_send_due(struct store *st, const char *status, int64_t now, int64_t day_start,

@@ -30,6 +30,7 @@ extern const char migration_sqlite_011_ledger_holder[];
 extern const char migration_sqlite_012_key_last_used[];
 extern const char migration_sqlite_013_privacy[];
 extern const char migration_sqlite_014_due_order[];
+extern const char migration_sqlite_015_scale[];
 extern const char migration_sqlite_017_dashboard[];
 
 static const struct migration {
@@ -49,6 +50,7 @@ static const struct migration {
     {12, migration_sqlite_012_key_last_used},
     {13, migration_sqlite_013_privacy},
     {14, migration_sqlite_014_due_order},
+    {15, migration_sqlite_015_scale},
     {17, migration_sqlite_017_dashboard},
 };
 
@@ -139,7 +141,8 @@ static const char *const stmt_sql[S_COUNT] = {
                     "body = excluded.body, expires_at = excluded.expires_at",
     [S_CACHE_PURGE] = "DELETE FROM cache WHERE expires_at <= ?1",
     /* one statement, so one read transaction, for the hot GET projects.php */
-    [S_PROJECT_LIST] = "SELECT p.id, p.name, p.type, p.leads_count, c.id, c.name, c.status "
+    [S_PROJECT_LIST] = "SELECT p.id, p.name, p.type, p.leads_count, c.id, c.name, "
+                       "CASE c.status WHEN 'launching' THEN 'draft' ELSE c.status END "
                        "FROM projects p LEFT JOIN campaigns c ON c.project_id = p.id "
                        "AND c.user_id = p.user_id WHERE p.user_id = ?1 "
                        "AND (?2 IS NULL OR p.name_fold LIKE ?2 ESCAPE '\\') ORDER BY p.id DESC, c.id",
@@ -147,7 +150,9 @@ static const char *const stmt_sql[S_COUNT] = {
                          "name_fold) VALUES (?1, ?2, '', 0, ?3, ?4) RETURNING id",
     [S_PROJECT_GET] = "SELECT id, name, type, leads_count FROM projects WHERE id = ?1 AND user_id = ?2",
     [S_PROJECT_BUMP] = "UPDATE projects SET leads_count = leads_count + ?2 WHERE id = ?1",
-    [S_CAMPAIGNS_OF_PROJECT] = "SELECT project_id, id, name, status FROM campaigns "
+    [S_CAMPAIGNS_OF_PROJECT] = "SELECT project_id, id, name, "
+                               "CASE status WHEN 'launching' THEN 'draft' ELSE status END "
+                               "FROM campaigns "
                                "WHERE user_id = ?1 AND project_id = ?2 ORDER BY id",
     [S_LEADS_LIST] = "SELECT " SQ_LEAD_COLUMNS " FROM leads WHERE project_id = ?1 ORDER BY id "
                      "LIMIT ?2 OFFSET ?3",
@@ -227,7 +232,6 @@ static int on_busy(void *arg, int count)
 {
     (void)arg;
     static _Thread_local double since;
-    static const int steps_ms[] = {1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100};
     double now = clock_mono_ms();
     if (count == 0) since = now;
     unsigned bound = store_lock_wait_bound();
@@ -236,8 +240,9 @@ static int on_busy(void *arg, int count)
         if (bound) store_note_cut_short();
         return 0;
     }
-    int step = steps_ms[count < 12 ? count : 11];
-    usleep((useconds_t)((step < left ? step : left) * 1000));
+    /* every millisecond, not at SQLite's growing intervals of up to 100 ms: a big
+     * launch gives the lock up between batches, and a waiter must notice */
+    usleep((useconds_t)((left < 1 ? left : 1) * 1000));
     return 1;
 }
 
@@ -246,6 +251,7 @@ static uint64_t sq_generation(struct store *st)
     (void)st;
     return atomic_load(&write_generation);
 }
+
 
 static enum rc conn_open_db(const char *path, sqlite3 **out, struct err *err)
 {

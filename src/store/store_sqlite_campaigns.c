@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 enum cq {
     Q_ACCOUNT_INSERT,
@@ -21,21 +22,45 @@ enum cq {
     Q_CAMPAIGN_GET,
     Q_STATS_USER,
     Q_STATS_ONE,
-    Q_SENT_USER,
-    Q_SENT_ONE,
     Q_ACCOUNTS_OF,
     Q_STATE,
     Q_SET_STEPS,
     Q_SET_STATUS,
     Q_POPULATE,
+    Q_BATCH_END,
+    Q_LAUNCHING,
+    Q_BEAT,
+    Q_LAUNCH_BACK,
     Q_RECIPIENTS,
-    Q_RECIPIENTS_COUNT,
+    Q_RECIPIENTS_OF_STATUS,
+    Q_RECIPIENTS_AFTER,
+    Q_RECIPIENTS_AFTER_OF_STATUS,
+    Q_COUNTS,
     Q_COUNT
 };
 
+/* a launch still populating reads as the draft it was until it is answered */
 #define CAMPAIGN_COLUMNS                                                                           \
-    "id, project_id, name, status, steps, daily_limit, batch_size, created_at, "                   \
+    "id, project_id, name, CASE status WHEN 'launching' THEN 'draft' ELSE status END, "          \
+    "steps, daily_limit, batch_size, created_at, "                                                 \
     "COALESCE(launched_at, 0), status_reason"
+
+/* The counters (migration 015) and what indexes answer in a few steps: the
+ * earliest due recipient, sends claimed since day_start (?2), the latest
+ * delivered or in-flight send. Never a scan of the campaign's rows. */
+#define COUNTS_COLUMNS(id_, day_)                                                                  \
+    id_ ", cc.pending, cc.in_progress, cc.completed, cc.replied, cc.bounced, cc.unsubscribed, "   \
+        "cc.failed, cc.sends, (SELECT MIN(r.next_send_at) FROM recipients r "                     \
+        "WHERE r.campaign_id = " id_ " AND r.next_send_at IS NOT NULL), "                         \
+        "(SELECT COUNT(*) FROM sends s WHERE s.campaign_id = " id_ " AND s.claimed_at >= " day_  \
+        " AND s.state IN ('sending', 'sent')), "                                                  \
+        "MAX(COALESCE((SELECT MAX(s.finished_at) FROM sends s WHERE s.campaign_id = " id_        \
+        " AND s.state = 'sent'), 0), COALESCE((SELECT MAX(s.claimed_at) FROM sends s "            \
+        "WHERE s.campaign_id = " id_ " AND s.state = 'sending'), 0))"
+
+#define RECIPIENT_COLUMNS                                                                          \
+    "lead_id, email, status, current_step, COALESCE(last_sent_at, 0), "                           \
+    "COALESCE(next_send_at, 0), attempts, reason"
 
 static const char *const cq_sql[Q_COUNT] = {
     [Q_ACCOUNT_INSERT] = "INSERT INTO accounts (user_id, type, address, display_name, smtp_host, "
@@ -57,20 +82,10 @@ static const char *const cq_sql[Q_COUNT] = {
     [Q_CAMPAIGN_LIST] = "SELECT " CAMPAIGN_COLUMNS " FROM campaigns WHERE user_id = ?1 "
                         "ORDER BY id DESC",
     [Q_CAMPAIGN_GET] = "SELECT " CAMPAIGN_COLUMNS " FROM campaigns WHERE id = ?1 AND user_id = ?2",
-    [Q_STATS_USER] = "SELECT r.campaign_id, r.status, COUNT(*), MIN(r.next_send_at) FROM recipients r "
-                     "JOIN campaigns c ON c.id = r.campaign_id WHERE c.user_id = ?1 "
-                     "GROUP BY r.campaign_id, r.status",
-    [Q_STATS_ONE] = "SELECT campaign_id, status, COUNT(*), MIN(next_send_at) FROM recipients "
-                    "WHERE campaign_id = ?1 "
-                    "GROUP BY campaign_id, status",
-    /* handed to a server: sent, or claimed and not yet recorded */
-    [Q_SENT_USER] = "SELECT s.campaign_id, COUNT(*), SUM(s.claimed_at >= ?2), "
-                    "MAX(COALESCE(s.finished_at, s.claimed_at)) FROM sends s "
-                    "JOIN campaigns c ON c.id = s.campaign_id WHERE c.user_id = ?1 "
-                    "AND s.state IN ('sending', 'sent') GROUP BY s.campaign_id",
-    [Q_SENT_ONE] = "SELECT campaign_id, COUNT(*), SUM(claimed_at >= ?2), "
-                   "MAX(COALESCE(finished_at, claimed_at)) FROM sends "
-                   "WHERE campaign_id = ?1 AND state IN ('sending', 'sent') GROUP BY campaign_id",
+    [Q_STATS_USER] = "SELECT " COUNTS_COLUMNS("cc.campaign_id", "?2") " FROM campaign_counts cc "
+                     "JOIN campaigns c ON c.id = cc.campaign_id WHERE c.user_id = ?1",
+    [Q_STATS_ONE] = "SELECT " COUNTS_COLUMNS("cc.campaign_id", "?2") " FROM campaign_counts cc "
+                    "WHERE cc.campaign_id = ?1",
     [Q_ACCOUNTS_OF] = "SELECT " SQ_ACCOUNT_COLUMNS " FROM campaign_accounts ca "
                       "JOIN accounts a ON a.id = ca.account_id WHERE ca.campaign_id = ?1 "
                       "ORDER BY ca.position",
@@ -79,16 +94,33 @@ static const char *const cq_sql[Q_COUNT] = {
     [Q_SET_STATUS] = "UPDATE campaigns SET status = ?3, status_reason = ?4, "
                      "launched_at = CASE WHEN ?5 THEN ?6 ELSE launched_at END "
                      "WHERE id = ?1 AND status = ?2",
-    [Q_POPULATE] = "INSERT INTO recipients (campaign_id, lead_id, email, status, current_step, "
-                   "next_send_at) SELECT c.id, l.id, l.email, 'pending', 0, ?2 FROM campaigns c "
-                   "JOIN leads l ON l.project_id = c.project_id WHERE c.id = ?1 "
-                   "AND l.verified <> -1 AND NOT " SQ_SUPPRESSED("c.user_id", "l") " ORDER BY l.id",
-    [Q_RECIPIENTS] = "SELECT lead_id, email, status, current_step, COALESCE(last_sent_at, 0), "
-                     "COALESCE(next_send_at, 0), attempts, reason FROM recipients "
-                     "WHERE campaign_id = ?1 "
-                     "AND (?2 IS NULL OR status = ?2) ORDER BY id LIMIT ?3 OFFSET ?4",
-    [Q_RECIPIENTS_COUNT] = "SELECT COUNT(*) FROM recipients WHERE campaign_id = ?1 "
-                           "AND (?2 IS NULL OR status = ?2)",
+    /* one batch of a launch: the project's leads with lo < id <= hi (a lead
+     * already a recipient is skipped: a resumed launch adds only the rest) */
+    [Q_POPULATE] = "INSERT OR IGNORE INTO recipients (campaign_id, lead_id, email, status, "
+                   "current_step, next_send_at) SELECT c.id, l.id, l.email, 'pending', 0, ?2 "
+                   "FROM campaigns c JOIN leads l ON l.project_id = c.project_id WHERE c.id = ?1 "
+                   "AND l.id > ?3 AND l.id <= ?4 AND l.verified <> -1 AND NOT "
+                   SQ_SUPPRESSED("c.user_id", "l") " ORDER BY l.id",
+    /* the id of the last lead of the batch after lo; none: the batch runs to the end */
+    [Q_BATCH_END] = "SELECT l.id FROM campaigns c JOIN leads l ON l.project_id = c.project_id "
+                    "WHERE c.id = ?1 AND l.id > ?2 ORDER BY l.id LIMIT 1 OFFSET ?3",
+    [Q_LAUNCHING] = "UPDATE campaigns SET status = 'launching', launch_beat = ?3 "
+                    "WHERE id = ?1 AND (status = ?2 OR (status = 'launching' AND launch_beat < ?4))",
+    [Q_BEAT] = "UPDATE campaigns SET launch_beat = ?2 WHERE id = ?1 AND status = 'launching'",
+    [Q_LAUNCH_BACK] = "UPDATE campaigns SET status = ?2 WHERE id = ?1 AND status = 'launching'",
+    /* one statement per shape, so each gets its index (a "?2 IS NULL OR" would not) */
+    [Q_RECIPIENTS] = "SELECT " RECIPIENT_COLUMNS " FROM recipients WHERE campaign_id = ?1 "
+                     "ORDER BY lead_id LIMIT ?3 OFFSET ?4",
+    [Q_RECIPIENTS_OF_STATUS] = "SELECT " RECIPIENT_COLUMNS " FROM recipients "
+                               "WHERE campaign_id = ?1 AND status = ?2 ORDER BY lead_id "
+                               "LIMIT ?3 OFFSET ?4",
+    [Q_RECIPIENTS_AFTER] = "SELECT " RECIPIENT_COLUMNS " FROM recipients WHERE campaign_id = ?1 "
+                           "AND lead_id > ?3 ORDER BY lead_id LIMIT ?4",
+    [Q_RECIPIENTS_AFTER_OF_STATUS] = "SELECT " RECIPIENT_COLUMNS " FROM recipients "
+                                     "WHERE campaign_id = ?1 AND status = ?2 AND lead_id > ?3 "
+                                     "ORDER BY lead_id LIMIT ?4",
+    [Q_COUNTS] = "SELECT pending, in_progress, completed, replied, bounced, unsubscribed, failed "
+                 "FROM campaign_counts WHERE campaign_id = ?1",
 };
 
 _Static_assert(SQ_CAMPAIGN_BASE + Q_COUNT <= SQ_VERIFY_BASE, "campaign statements overflow their slots");
@@ -287,6 +319,11 @@ enum rc sq_campaign_create(struct store *st, int64_t user_id, const struct campa
 
 /* ---- read ------------------------------------------------------------------ */
 
+/* campaign_counts' status columns, in their order */
+static const char *const statuses[] = {"pending", "in_progress", "completed", "replied",
+                                       "bounced", "unsubscribed", "failed"};
+enum { NSTATUS = sizeof statuses / sizeof statuses[0] };
+
 static void campaign_from_row(sqlite3_stmt *q, struct arena *a, struct campaign *out)
 {
     *out = (struct campaign){
@@ -310,7 +347,7 @@ static struct campaign *find(struct campaign *list, size_t n, int64_t id)
     return NULL;
 }
 
-/* Rows of (campaign_id, status, count, earliest due) into the campaigns' stats. */
+/* Rows of COUNTS_COLUMNS into the campaigns' stats and send figures. */
 static enum rc attach_stats(struct conn *c, sqlite3_stmt *q, struct campaign *list, size_t n,
                             struct err *err)
 {
@@ -318,28 +355,14 @@ static enum rc attach_stats(struct conn *c, sqlite3_stmt *q, struct campaign *li
     while ((r = sqlite3_step(q)) == SQLITE_ROW) {
         struct campaign *cp = find(list, n, sqlite3_column_int64(q, 0));
         if (!cp) continue;
-        store_stats_add(&cp->stats, (const char *)sqlite3_column_text(q, 1), sqlite3_column_int64(q, 2));
-        int64_t next = sqlite3_column_int64(q, 3); /* NULL reads 0: nobody of that status due */
-        if (next && (!cp->next_send_at || next < cp->next_send_at)) cp->next_send_at = next;
+        for (int i = 0; i < NSTATUS; i++)
+            store_stats_add(&cp->stats, statuses[i], sqlite3_column_int64(q, 1 + i));
+        cp->sent_total = sqlite3_column_int64(q, 1 + NSTATUS);
+        cp->next_send_at = sqlite3_column_int64(q, 2 + NSTATUS); /* NULL reads 0: nobody due */
+        cp->sent_today = sqlite3_column_int64(q, 3 + NSTATUS);
+        cp->last_sent_at = sqlite3_column_int64(q, 4 + NSTATUS);
     }
-    enum rc rc = r == SQLITE_DONE ? RC_OK : sq_fail(c, err, "recipient stats");
-    sq_done(q);
-    return rc;
-}
-
-/* Rows of (campaign_id, total sends, sends today). */
-static enum rc attach_sends(struct conn *c, sqlite3_stmt *q, struct campaign *list, size_t n,
-                            struct err *err)
-{
-    int r;
-    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
-        struct campaign *cp = find(list, n, sqlite3_column_int64(q, 0));
-        if (!cp) continue;
-        cp->sent_total = sqlite3_column_int64(q, 1);
-        cp->sent_today = sqlite3_column_int64(q, 2);
-        cp->last_sent_at = sqlite3_column_int64(q, 3);
-    }
-    enum rc rc = r == SQLITE_DONE ? RC_OK : sq_fail(c, err, "send counts");
+    enum rc rc = r == SQLITE_DONE ? RC_OK : sq_fail(c, err, "campaign counts");
     sq_done(q);
     return rc;
 }
@@ -364,11 +387,8 @@ enum rc sq_campaign_list(struct store *st, int64_t user_id, int64_t day_start, s
     if (rc != RC_OK || n == 0) return rc;
     Q(stats, Q_STATS_USER);
     sqlite3_bind_int64(stats, 1, user_id);
-    Q(sent, Q_SENT_USER);
-    sqlite3_bind_int64(sent, 1, user_id);
-    sqlite3_bind_int64(sent, 2, day_start);
-    rc = attach_stats(c, stats, list, n, err);
-    return rc == RC_OK ? attach_sends(c, sent, list, n, err) : rc;
+    sqlite3_bind_int64(stats, 2, day_start);
+    return attach_stats(c, stats, list, n, err);
 }
 
 enum rc sq_campaign_get(struct store *st, int64_t user_id, int64_t id, int64_t day_start,
@@ -387,13 +407,10 @@ enum rc sq_campaign_get(struct store *st, int64_t user_id, int64_t id, int64_t d
     if (rc != RC_OK) return rc;
     Q(stats, Q_STATS_ONE);
     sqlite3_bind_int64(stats, 1, id);
-    Q(sent, Q_SENT_ONE);
-    sqlite3_bind_int64(sent, 1, id);
-    sqlite3_bind_int64(sent, 2, day_start);
+    sqlite3_bind_int64(stats, 2, day_start);
     Q(accounts, Q_ACCOUNTS_OF);
     sqlite3_bind_int64(accounts, 1, id);
     rc = attach_stats(c, stats, out, 1, err);
-    if (rc == RC_OK) rc = attach_sends(c, sent, out, 1, err);
     if (rc == RC_OK) rc = read_accounts(c, accounts, a, &out->accounts, &out->accounts_count, err);
     return rc;
 }
@@ -449,27 +466,11 @@ enum rc sq_campaign_set_steps(struct store *st, int64_t user_id, int64_t id, con
     return sq_end(c, set_steps_in_tx(c, user_id, id, if_status, steps, current, err), err);
 }
 
-static enum rc populate(struct conn *c, int64_t id, int64_t now, int64_t *recipients,
-                        struct err *err)
-{
-    Q(q, Q_POPULATE);
-    sqlite3_bind_int64(q, 1, id);
-    sqlite3_bind_int64(q, 2, now);
-    enum rc rc = sq_exec(c, q, err, "populate recipients");
-    if (rc != RC_OK) return rc;
-    *recipients = sqlite3_changes(sq_db(c));
-    if (*recipients == 0)
-        return err_set(err, RC_INVALID, "campaign %lld: no eligible leads", (long long)id);
-    return RC_OK;
-}
-
 static enum rc set_status_in_tx(struct conn *c, int64_t user_id, int64_t id,
-                                const struct campaign_status_change *change, int64_t *recipients,
+                                const struct campaign_status_change *change,
                                 char current[STORE_STATUS_LEN], struct err *err)
 {
     enum rc rc = expect_state(c, user_id, id, change->from, current, err);
-    if (rc != RC_OK) return rc;
-    if (change->populate) rc = populate(c, id, change->now, recipients, err);
     if (rc != RC_OK) return rc;
     Q(q, Q_SET_STATUS);
     sqlite3_bind_int64(q, 1, id);
@@ -483,6 +484,117 @@ static enum rc set_status_in_tx(struct conn *c, int64_t user_id, int64_t id,
     return rc;
 }
 
+static enum rc recipients_total(struct conn *c, int64_t id, const char *status, int64_t *total,
+                                struct err *err);
+
+/* ---- a launch, in batches (docs/ARCHITECTURE.md, "Launching a big campaign") */
+
+/* Takes the campaign from change->from (or from a launch that stopped beating)
+ * to 'launching'; RC_CONFLICT with the status in current otherwise. */
+static enum rc launch_begin_in_tx(struct conn *c, int64_t user_id, int64_t id,
+                                  const struct campaign_status_change *change,
+                                  char current[STORE_STATUS_LEN], struct err *err)
+{
+    enum rc rc = read_state(c, user_id, id, current, STORE_STATUS_LEN, err);
+    if (rc != RC_OK) return rc;
+    Q(q, Q_LAUNCHING);
+    sqlite3_bind_int64(q, 1, id);
+    sq_bind_text(q, 2, change->from);
+    sqlite3_bind_int64(q, 3, change->now);
+    sqlite3_bind_int64(q, 4, change->now - STORE_LAUNCH_STALE);
+    rc = sq_exec(c, q, err, "launch begin");
+    if (rc == RC_OK && sqlite3_changes(sq_db(c)) == 0)
+        return err_set(err, RC_CONFLICT, "campaign %lld is %s, not %s", (long long)id, current,
+                       change->from);
+    return rc;
+}
+
+/* Adds the leads after *lo (one batch) and moves *lo on; *done at the end. */
+static enum rc launch_batch_in_tx(struct conn *c, int64_t id, int64_t now, int64_t beat_at,
+                                  int64_t *lo, bool *done, struct err *err)
+{
+    Q(beat, Q_BEAT);
+    sqlite3_bind_int64(beat, 1, id);
+    sqlite3_bind_int64(beat, 2, beat_at);
+    enum rc rc = sq_exec(c, beat, err, "launch beat");
+    if (rc == RC_OK && sqlite3_changes(sq_db(c)) == 0)
+        return err_set(err, RC_CONFLICT, "campaign %lld: the launch was taken over", (long long)id);
+    if (rc != RC_OK) return rc;
+    Q(end, Q_BATCH_END);
+    sqlite3_bind_int64(end, 1, id);
+    sqlite3_bind_int64(end, 2, *lo);
+    sqlite3_bind_int64(end, 3, STORE_LAUNCH_BATCH - 1);
+    int64_t hi = INT64_MAX;
+    rc = sq_step_int(c, end, &hi, err, "launch batch");
+    if (rc == RC_NOT_FOUND) hi = INT64_MAX, rc = RC_OK;
+    if (rc != RC_OK) return rc;
+    Q(q, Q_POPULATE);
+    sqlite3_bind_int64(q, 1, id);
+    sqlite3_bind_int64(q, 2, now);
+    sqlite3_bind_int64(q, 3, *lo);
+    sqlite3_bind_int64(q, 4, hi);
+    rc = sq_exec(c, q, err, "populate recipients");
+    *lo = hi;
+    *done = hi == INT64_MAX;
+    return rc;
+}
+
+/* 'launching' -> change->to with launched_at, or back to change->from when
+ * nobody was added (RC_INVALID); *recipients from the counters. */
+static enum rc launch_finish_in_tx(struct conn *c, int64_t user_id, int64_t id,
+                                   const struct campaign_status_change *change,
+                                   int64_t *recipients, char current[STORE_STATUS_LEN],
+                                   struct err *err)
+{
+    enum rc rc = recipients_total(c, id, NULL, recipients, err);
+    if (rc != RC_OK) return rc;
+    if (*recipients == 0) {
+        Q(back, Q_LAUNCH_BACK);
+        sqlite3_bind_int64(back, 1, id);
+        sq_bind_text(back, 2, change->from);
+        rc = sq_exec(c, back, err, "launch back");
+        return rc == RC_OK ? err_set(err, RC_INVALID, "campaign %lld: no eligible leads",
+                                     (long long)id)
+                           : rc;
+    }
+    struct campaign_status_change finish = *change;
+    finish.from = "launching";
+    return set_status_in_tx(c, user_id, id, &finish, current, err);
+}
+
+/* The launch: each step its own short transaction, so other writers wait
+ * for one batch at most, never for the whole population. */
+static enum rc launch(struct conn *c, int64_t user_id, int64_t id,
+                      const struct campaign_status_change *change, int64_t *recipients,
+                      char current[STORE_STATUS_LEN], struct err *err)
+{
+    enum rc rc = sq_begin(c, err);
+    if (rc != RC_OK) return rc;
+    rc = sq_end(c, launch_begin_in_tx(c, user_id, id, change, current, err), err);
+    if (rc != RC_OK) return rc;
+    int64_t lo = 0, started = (int64_t)time(NULL);
+    for (bool done = false; rc == RC_OK && !done;) {
+        int64_t beat = change->now + (int64_t)time(NULL) - started; /* on the caller's clock */
+        rc = sq_begin(c, err);
+        if (rc == RC_OK)
+            rc = sq_end(c, launch_batch_in_tx(c, id, change->now, beat, &lo, &done, err), err);
+        if (!done) sqlite3_sleep(STORE_LAUNCH_PAUSE_MS); /* a waiting writer's turn */
+    }
+    if (rc == RC_OK) rc = sq_begin(c, err);
+    if (rc == RC_OK)
+        rc = sq_end(c, launch_finish_in_tx(c, user_id, id, change, recipients, current, err), err);
+    /* a conflict (another launch took it over) is not ours to undo */
+    if (rc != RC_OK && rc != RC_INVALID && rc != RC_CONFLICT) {
+        /* best effort: a draft again (what was added stays; a new launch adds the rest) */
+        Q(back, Q_LAUNCH_BACK);
+        sqlite3_bind_int64(back, 1, id);
+        sq_bind_text(back, 2, change->from);
+        sq_exec(c, back, NULL, "launch back");
+        snprintf(current, STORE_STATUS_LEN, "%s", change->from);
+    }
+    return rc;
+}
+
 enum rc sq_campaign_set_status(struct store *st, int64_t user_id, int64_t id,
                                const struct campaign_status_change *change, int64_t *recipients,
                                char current[STORE_STATUS_LEN], struct err *err)
@@ -490,32 +602,37 @@ enum rc sq_campaign_set_status(struct store *st, int64_t user_id, int64_t id,
     CONN(st, err);
     *recipients = 0;
     current[0] = '\0';
-    enum rc rc = sq_begin(c, err);
-    if (rc != RC_OK) return rc;
-    rc = sq_end(c, set_status_in_tx(c, user_id, id, change, recipients, current, err), err);
-    if (rc != RC_OK) *recipients = 0; /* rolled back */
+    enum rc rc = RC_OK;
+    if (change->populate) {
+        rc = launch(c, user_id, id, change, recipients, current, err);
+    } else {
+        rc = sq_begin(c, err);
+        if (rc == RC_OK) rc = sq_end(c, set_status_in_tx(c, user_id, id, change, current, err), err);
+    }
+    if (rc != RC_OK) *recipients = 0;
     return rc;
 }
 
-enum rc sq_campaign_recipients(struct store *st, int64_t user_id, int64_t id, const char *status,
-                               int64_t limit, int64_t offset, struct arena *a,
-                               struct recipient **out, size_t *count, int64_t *total,
-                               struct err *err)
+/* How many recipients of status (NULL: all) the campaign has, from its counters. */
+static enum rc recipients_total(struct conn *c, int64_t id, const char *status, int64_t *total,
+                                struct err *err)
 {
-    CONN(st, err);
-    char state[32];
-    enum rc rc = read_state(c, user_id, id, state, sizeof state, err);
-    if (rc != RC_OK) return rc;
-    Q(counted, Q_RECIPIENTS_COUNT);
-    sqlite3_bind_int64(counted, 1, id);
-    sq_bind_text(counted, 2, status);
-    rc = sq_step_int(c, counted, total, err, "recipient count");
-    if (rc != RC_OK) return rc;
-    Q(q, Q_RECIPIENTS);
+    Q(q, Q_COUNTS);
     sqlite3_bind_int64(q, 1, id);
-    sq_bind_text(q, 2, status);
-    sqlite3_bind_int64(q, 3, limit);
-    sqlite3_bind_int64(q, 4, offset);
+    int r = sqlite3_step(q);
+    struct recipient_stats stats = {0};
+    if (r == SQLITE_ROW)
+        for (int i = 0; i < NSTATUS; i++)
+            store_stats_add(&stats, statuses[i], sqlite3_column_int64(q, i));
+    sq_done(q);
+    if (r != SQLITE_ROW && r != SQLITE_DONE) return sq_fail(c, err, "campaign counts");
+    *total = store_stats_of(&stats, status);
+    return RC_OK;
+}
+
+static enum rc read_recipients(struct conn *c, sqlite3_stmt *q, struct arena *a,
+                               struct recipient **out, size_t *count, struct err *err)
+{
     size_t n = 0, cap = 0;
     struct recipient *list = NULL;
     int r;
@@ -532,9 +649,54 @@ enum rc sq_campaign_recipients(struct store *st, int64_t user_id, int64_t id, co
             .reason = sq_col_text(q, 7, a),
         };
     }
-    rc = r == SQLITE_DONE ? RC_OK : sq_fail(c, err, "recipients");
+    enum rc rc = r == SQLITE_DONE ? RC_OK : sq_fail(c, err, "recipients");
     sq_done(q);
     *out = list;
     *count = n;
     return rc;
+}
+
+/* A page by offset (after_id < 0) or by lead_id (keyset). */
+static enum rc recipients_page(struct store *st, int64_t user_id, int64_t id, const char *status,
+                               int64_t after_id, int64_t limit, int64_t offset, struct arena *a,
+                               struct recipient **out, size_t *count, int64_t *total,
+                               struct err *err)
+{
+    CONN(st, err);
+    *out = NULL;
+    *count = 0;
+    char state[32];
+    enum rc rc = read_state(c, user_id, id, state, sizeof state, err);
+    if (rc == RC_OK) rc = recipients_total(c, id, status, total, err);
+    if (rc != RC_OK) return rc;
+    int which = after_id < 0 ? (status ? Q_RECIPIENTS_OF_STATUS : Q_RECIPIENTS)
+                             : (status ? Q_RECIPIENTS_AFTER_OF_STATUS : Q_RECIPIENTS_AFTER);
+    Q(q, which);
+    sqlite3_bind_int64(q, 1, id);
+    if (status) sq_bind_text(q, 2, status);
+    if (after_id < 0) {
+        sqlite3_bind_int64(q, 3, limit);
+        sqlite3_bind_int64(q, 4, offset);
+    } else {
+        sqlite3_bind_int64(q, 3, after_id);
+        sqlite3_bind_int64(q, 4, limit);
+    }
+    return read_recipients(c, q, a, out, count, err);
+}
+
+enum rc sq_campaign_recipients(struct store *st, int64_t user_id, int64_t id, const char *status,
+                               int64_t limit, int64_t offset, struct arena *a,
+                               struct recipient **out, size_t *count, int64_t *total,
+                               struct err *err)
+{
+    return recipients_page(st, user_id, id, status, -1, limit, offset, a, out, count, total, err);
+}
+
+enum rc sq_campaign_recipients_after(struct store *st, int64_t user_id, int64_t id,
+                                     const char *status, int64_t after_id, int64_t limit,
+                                     struct arena *a, struct recipient **out, size_t *count,
+                                     int64_t *total, struct err *err)
+{
+    return recipients_page(st, user_id, id, status, after_id < 0 ? 0 : after_id, limit, 0, a, out,
+                           count, total, err);
 }

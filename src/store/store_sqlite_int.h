@@ -98,6 +98,10 @@ enum rc sq_campaign_recipients(struct store *st, int64_t user_id, int64_t id, co
                                int64_t limit, int64_t offset, struct arena *a,
                                struct recipient **out, size_t *count, int64_t *total,
                                struct err *err);
+enum rc sq_campaign_recipients_after(struct store *st, int64_t user_id, int64_t id,
+                                     const char *status, int64_t after_id, int64_t limit,
+                                     struct arena *a, struct recipient **out, size_t *count,
+                                     int64_t *total, struct err *err);
 
 /* Email verification operations (store_sqlite_verify.c), spliced into the ops table. */
 enum rc sq_leads_owned(struct store *st, int64_t user_id, const int64_t *ids, size_t count,
@@ -112,7 +116,8 @@ enum rc sq_leads_set_verified(struct store *st, int64_t user_id, const int64_t *
     .account_remove = sq_account_remove, .campaign_create = sq_campaign_create,                    \
     .campaign_list = sq_campaign_list, .campaign_get = sq_campaign_get,                            \
     .campaign_set_steps = sq_campaign_set_steps, .campaign_set_status = sq_campaign_set_status,    \
-    .campaign_recipients = sq_campaign_recipients,
+    .campaign_recipients = sq_campaign_recipients,                                                 \
+    .campaign_recipients_after = sq_campaign_recipients_after,
 
 /* The campaign sender's operations (store_sqlite_sends.c). */
 enum rc sq_send_due(struct store *st, const char *status, int64_t now, int64_t day_start,

@@ -306,6 +306,32 @@ def test_recipients_filter_and_pagination():
         assert_error(s.get("campaigns/recipients.php"), 400, "missing_param", "campaign_id")
 
 
+def test_recipients_keyset_pages_follow_next_after_id():
+    with Server() as s:
+        cid = new_campaign(s, tuple("k%d.q@x.com" % i for i in range(7)))
+        assert_success(launch(s, cid))
+        def page(**params):
+            return assert_success(s.get("campaigns/recipients.php", campaign_id=cid, limit=3,
+                                        **params))
+        first = page(offset=0)
+        emails, after = [], 0
+        while after is not None:
+            got = page(after_id=after)
+            assert got["total"] == 7, got
+            emails += [r["email"] for r in got["recipients"]]
+            after = got["next_after_id"]
+        assert emails == ["k%d.q@x.com" % i for i in range(7)], emails
+        # an offset page's next_after_id continues where it stopped
+        assert first["next_after_id"] == first["recipients"][-1]["lead_id"]
+        nxt = page(after_id=first["next_after_id"])
+        assert [r["email"] for r in nxt["recipients"]] == ["k3.q@x.com", "k4.q@x.com",
+                                                         "k5.q@x.com"], nxt
+        pending = page(status="pending", after_id=0)
+        assert pending["total"] == 7 and len(pending["recipients"]) == 3, pending
+        assert_error(s.get("campaigns/recipients.php", campaign_id=cid, offset=3, after_id=1), 400,
+                     "invalid_param")
+
+
 def test_list_detail_and_projects_show_campaigns():
     with Server() as s:
         cid = new_campaign(s)

@@ -178,6 +178,27 @@ def test_list_pagination():
         assert beyond["leads"] == [] and beyond["total"] == 25, beyond
 
 
+def test_list_keyset_pages_walk_every_lead_once():
+    with Server() as s:
+        pid = s.create_project("Keyset")
+        add(s, pid, many(25))
+        everything = [l["email"] for l in s.leads(pid)["leads"]]
+        first = s.leads(pid, limit=10)
+        eq(first["next_after_id"], first["leads"][-1]["id"])
+        pages, after = [], 0
+        while after is not None:
+            page = s.leads(pid, limit=10, after_id=after)
+            eq(page["total"], 25)
+            pages.append([l["email"] for l in page["leads"]])
+            after = page["next_after_id"]
+        eq([len(p) for p in pages], [10, 10, 5], pages)
+        eq(sum(pages, []), everything)
+        eq(s.leads(pid, limit=10, offset=20)["next_after_id"], None)
+        assert_error(s.get("leads.php", project_id=pid, offset=10, after_id=5), 400,
+                     "invalid_param")
+        assert_error(s.get("leads.php", project_id=pid, after_id=-1), 400, "invalid_param")
+
+
 def test_list_unknown_project_is_404():
     with Server() as s:
         assert_error(s.get("leads.php", project_id=999), 404, "not_found")
