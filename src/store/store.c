@@ -71,6 +71,12 @@ void store_close(struct store *st)
     if (st) st->ops->close(st);
 }
 
+bool store_due_or_held(int64_t next_send_at, const struct send_claim *claim)
+{
+    if (next_send_at <= claim->now) return true;
+    return claim->lease_until > claim->now && next_send_at == claim->lease_until;
+}
+
 void store_stats_add(struct recipient_stats *s, const char *status, int64_t n)
 {
     static const struct {

@@ -14,6 +14,12 @@ const char *store_like_contains(struct arena *a, const char *text);
 /* Adds n recipients of status (a recipients.status value) to the counters. */
 void store_stats_add(struct recipient_stats *s, const char *status, int64_t n);
 
+/* Whether a recipient whose next_send_at is set may be claimed: it is due, or
+ * it is held under the claim's lease and the lease has not run out. A lease
+ * is taken only on a due row, so while one lasts nobody else takes the row,
+ * and the next one ends later: a lease that has not run out names its holder. */
+bool store_due_or_held(int64_t next_send_at, const struct send_claim *claim);
+
 /* The plan for a store holding applied[] against the binary's known[] (both ascending). */
 void store_plan_fill(struct store_plan *p, const int *known, size_t nknown, const int *applied,
                      size_t napplied);
