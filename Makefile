@@ -127,7 +127,12 @@ $(BUILD)/bench/extract_bench: bench/extract_bench.c $(BUILD)/libleadgen.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libleadgen.a $(LDLIBS)
 
-bench-tools: $(BUILD)/bench/extract_bench
+# The campaign claim-throughput driver (bench/multinode_bench.py).
+$(BUILD)/bench/claim_bench: bench/claim_bench.c $(BUILD)/libleadgen.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libleadgen.a $(LDLIBS)
+
+bench-tools: $(BUILD)/bench/extract_bench $(BUILD)/bench/claim_bench
 
 format:
 	clang-format -i $$(find src tests tools bench -name '*.[ch]')
