@@ -500,7 +500,8 @@ struct store_ops {
     enum rc (*send_due)(struct store *st, const char *status, int64_t now, int64_t day_start,
                         int64_t limit, struct arena *a, struct send_campaign **out,
                         size_t *count, struct err *err);
-    /* The campaign's due recipients, longest waiting first. */
+    /* The campaign's due recipients, longest waiting first, read without a
+     * lease (the sender uses send_lease). */
     enum rc (*send_recipients)(struct store *st, int64_t campaign_id, int64_t now, int64_t limit,
                                struct arena *a, struct send_recipient **out, size_t *count,
                                struct err *err);
