@@ -77,6 +77,13 @@ bool store_due_or_held(int64_t next_send_at, const struct send_claim *claim)
     return claim->lease_until > claim->now && next_send_at == claim->lease_until;
 }
 
+bool store_any_leased(const struct send_recipient *list, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        if (list[i].lease_until) return true;
+    return false;
+}
+
 void store_stats_add(struct recipient_stats *s, const char *status, int64_t n)
 {
     static const struct {

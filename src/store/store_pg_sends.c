@@ -282,6 +282,7 @@ static enum rc release_on(struct pgc *c, const struct send_recipient *list, size
 enum rc pg_send_release(struct store *st, const struct send_recipient *list, size_t count,
                         struct err *err)
 {
+    if (!store_any_leased(list, count)) return RC_OK;
     PG_TX(st, err, release_on(c, list, count, err));
 }
 

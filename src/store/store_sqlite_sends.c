@@ -257,6 +257,7 @@ static enum rc release_in_tx(struct conn *c, const struct send_recipient *list, 
 enum rc sq_send_release(struct store *st, const struct send_recipient *list, size_t count,
                         struct err *err)
 {
+    if (!store_any_leased(list, count)) return RC_OK; /* no write lock for nothing */
     CONN(st, err);
     enum rc rc = sq_begin(c, err);
     if (rc != RC_OK) return rc;
