@@ -51,22 +51,33 @@ static bool fixture_init(struct fixture *f, size_t leads, int64_t daily_limit)
     for (size_t i = 0; i < leads && i < MAX_LEADS; i++)
         list[i] = (struct lead){.email = arena_sprintf(&f->a, "lead%02zu@y.com", i)};
     struct leads_added added;
-    struct account acc = {.type = "smtp", .address = "a@x.com", .smtp_host = "smtp.x.com",
-                          .smtp_port = 587, .daily_limit = 1000, .secret = "sealed"};
+    struct account acc = {.type = "smtp",
+                          .address = "a@x.com",
+                          .smtp_host = "smtp.x.com",
+                          .smtp_port = 587,
+                          .daily_limit = 1000,
+                          .secret = "sealed"};
     if (st->ops->leads_add(st, f->user, project, list, leads, T0, &added, &err) != RC_OK ||
         st->ops->account_add(st, f->user, &acc, &f->account, &err) != RC_OK)
         return false;
     struct campaign_account_ref ref = {"smtp", f->account};
-    struct campaign_new c = {.name = "C", .project_id = project, .accounts = &ref,
-                             .accounts_count = 1, .steps = STEPS1, .daily_limit = daily_limit,
+    struct campaign_new c = {.name = "C",
+                             .project_id = project,
+                             .accounts = &ref,
+                             .accounts_count = 1,
+                             .steps = STEPS1,
+                             .daily_limit = daily_limit,
                              .batch_size = 5};
     if (st->ops->campaign_create(st, f->user, &c, T0, &campaign, &err) != RC_OK ||
         campaign_launch(st, f->user, campaign, T0, &n, &err) != RC_OK) {
         fprintf(stderr, "    campaign: %s\n", err.msg);
         return false;
     }
-    f->c = (struct send_campaign){.id = campaign, .user_id = f->user, .steps = STEPS1,
-                                  .daily_limit = daily_limit, .batch_size = 5};
+    f->c = (struct send_campaign){.id = campaign,
+                                  .user_id = f->user,
+                                  .steps = STEPS1,
+                                  .daily_limit = daily_limit,
+                                  .batch_size = 5};
     f->sa = (struct send_account){.account = {.id = f->account, .daily_limit = 1000}};
     return true;
 }
