@@ -7,10 +7,15 @@
  *
  *   build/bench/claim_bench seed STORE N      one user, account, project, N leads
  *                                             and a draft one-step campaign
- *   build/bench/claim_bench run STORE WORKERS SECONDS
+ *   build/bench/claim_bench run STORE WORKERS SECONDS [lease|read]
  *                                             launches that campaign (N pending
  *                                             recipients), then WORKERS processes
- *                                             claim and record until SECONDS pass
+ *                                             claim and record until SECONDS pass;
+ *                                             lease (the default, as the sender
+ *                                             does): each batch is leased
+ *                                             (send_lease) and what was not claimed
+ *                                             given back; read: the batch is read
+ *                                             as before the lease (send_recipients)
  *
  * Prints a human summary on stderr and one JSON object on stdout. */
 #include "base/clock.h"
@@ -26,7 +31,9 @@
 
 static const char OWNER[] = "bench@claims.lgtest";
 static const char STEPS[] = "[{\"subject\":\"Hi\",\"body\":\"<p>Hello</p>\",\"delay_days\":0}]";
-enum { SEED_BATCH = 10000 };
+enum { SEED_BATCH = 10000, SEND_TIMEOUT = 60 }; /* LEADGEN_SEND_TIMEOUT's default */
+
+static bool leasing = true;
 
 static void die(const char *what, const struct err *err)
 {
@@ -96,8 +103,12 @@ static bool claim_batch(struct store *st, const struct send_campaign *c, pid_t m
     struct send_account *accs;
     struct send_recipient *rcpts;
     size_t naccs, nrcpts;
+    int64_t until = now + campaign_lease(SEND_TIMEOUT);
     if (st->ops->send_accounts(st, c->id, campaign_day_start(now), a, &accs, &naccs, &err) ||
-        st->ops->send_recipients(st, c->id, now, c->batch_size, a, &rcpts, &nrcpts, &err))
+        (leasing ? st->ops->send_lease(st, c->id, now, c->batch_size, until, a, &rcpts, &nrcpts,
+                                       &err)
+                 : st->ops->send_recipients(st, c->id, now, c->batch_size, a, &rcpts, &nrcpts,
+                                            &err)))
         die("batch", &err);
     for (size_t i = 0; i < nrcpts; i++) {
         char message_id[64];
@@ -118,8 +129,10 @@ static bool claim_batch(struct store *st, const struct send_campaign *c, pid_t m
         struct send_result res;
         campaign_outcome(&p, SEND_OUTCOME_SENT, 250, "OK", clock_now(), &res);
         if (st->ops->send_record(st, &res, &err)) die("record", &err);
+        rcpts[i].lease_until = 0; /* spent */
         t->claims++;
     }
+    if (leasing && st->ops->send_release(st, rcpts, nrcpts, &err)) die("release", &err);
     return nrcpts > 0;
 }
 
@@ -205,9 +218,10 @@ static int run(const char *url, int workers, double seconds)
     }
     double took = now_s() - start;
     while (wait(NULL) > 0) {}
-    fprintf(stderr, "%d workers: %" PRId64 " claims+records in %.1f s = %.0f/s (%" PRId64
+    fprintf(stderr, "%s, %d workers: %" PRId64 " claims+records in %.1f s = %.0f/s (%" PRId64
                     " lost races, %" PRId64 " refused)\n",
-            workers, sum.claims, took, (double)sum.claims / took, sum.conflicts, sum.refused);
+            leasing ? "lease" : "read", workers, sum.claims, took, (double)sum.claims / took,
+            sum.conflicts, sum.refused);
     printf("{\"workers\": %d, \"pending\": %" PRId64 ", \"launch_s\": %.3f, \"claims\": %" PRId64
            ", \"seconds\": %.3f, \"per_s\": %.1f, \"conflicts\": %" PRId64 ", \"refused\": %" PRId64
            "}\n",
@@ -219,8 +233,10 @@ static int run(const char *url, int workers, double seconds)
 int main(int argc, char **argv)
 {
     if (argc == 4 && strcmp(argv[1], "seed") == 0) return seed(argv[2], atoll(argv[3]));
-    if (argc == 5 && strcmp(argv[1], "run") == 0)
+    if ((argc == 5 || argc == 6) && strcmp(argv[1], "run") == 0) {
+        leasing = argc == 5 || strcmp(argv[5], "read") != 0;
         return run(argv[2], atoi(argv[3]), atof(argv[4]));
-    fprintf(stderr, "usage: claim_bench seed STORE N | run STORE WORKERS SECONDS\n");
+    }
+    fprintf(stderr, "usage: claim_bench seed STORE N | run STORE WORKERS SECONDS [lease|read]\n");
     return 2;
 }

@@ -21,7 +21,9 @@ enum { DAY = 86400 };
 #define ID(n, desc) INT(n, true, 1, INT64_MAX, desc)
 #define OFFSET INT("offset", false, 0, INT64_MAX / 2, "rows to skip")
 /* keyset paging: the next page starts after this id (next_after_id of the last answer) */
-#define AFTER_ID(what) INT("after_id", false, 0, INT64_MAX / 2, "the page starts after this " what)
+#define AFTER_ID(what)                                                                           \
+    {.name = "after_id", .type = PT_INTEGER, .min = 0, .max = INT64_MAX / 2,                     \
+     .excludes = "offset", .description = "the page starts after this " what " (not with offset)"}
 #define END {0}
 #define STEPS_EXAMPLE "[{\"subject\":\"Hi\",\"body\":\"<p>Hello</p>\",\"delay_days\":0}]"
 

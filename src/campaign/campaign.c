@@ -238,6 +238,11 @@ int64_t campaign_run_quota(const struct send_campaign *c)
     return quota > 0 ? quota : 0;
 }
 
+int64_t campaign_lease(int64_t send_timeout)
+{
+    return 2 * (send_timeout > 0 ? send_timeout : 1);
+}
+
 struct send_account *campaign_next_account(struct send_account *accounts, size_t n,
                                            size_t *cursor, int64_t now, int64_t *wait_until)
 {
@@ -262,6 +267,7 @@ void campaign_claim_prepare(const struct send_campaign *c, const struct send_acc
         .campaign_id = c->id,
         .recipient_id = r->id,
         .step = r->step,
+        .lease_until = r->lease_until,
         .account_id = account->account.id,
         .message_id = message_id,
         .campaign_status = state_names[CAMPAIGN_ACTIVE],

@@ -70,6 +70,12 @@ extern const char CAMPAIGN_NO_CREDITS_REASON[]; /* why the sender paused a campa
 int64_t campaign_day_start(int64_t now);
 /* How many emails this run may claim for the campaign (batch and day). */
 int64_t campaign_run_quota(const struct send_campaign *c);
+/* How long a run holds the due recipients it takes (send_lease): as long as
+ * two sends may take, each within send_timeout seconds (after twice that a
+ * send counts as interrupted). The claim is the check, so a lease only keeps
+ * concurrent workers off each other's batches: a recipient not claimed by
+ * then is due again, and a worker that dies holding a lease loses nobody. */
+int64_t campaign_lease(int64_t send_timeout);
 /* The next account with room today that is ready at now (ready_at), round
  * robin from *cursor (advanced); NULL when none is, with *wait_until the
  * earliest moment one will be (0 when every account is full or unusable). */

@@ -1,8 +1,10 @@
 /* One sender run: reconcile interrupted sends, read inboxes, then for each
- * active campaign with due recipients: pick an account (rotation, daily limit,
- * window, gap), render, claim (charge and count in one store transaction),
- * hand the message to the account's SMTP server, record the outcome. The
- * rules (quotas, outcomes, back-off, completion) are campaign.c's. */
+ * active campaign with due recipients: lease a batch (other workers take
+ * others), per recipient pick an account (rotation, daily limit, window,
+ * gap), render, claim (charge and count in one store transaction), hand the
+ * message to the account's SMTP server, record the outcome; give back what
+ * was not claimed. The rules (quotas, lease, outcomes, back-off, completion)
+ * are campaign.c's. */
 #include "campaign/sender_int.h"
 
 #include "base/clock.h"
@@ -227,7 +229,7 @@ static void stop_recipient(struct campaign_run *r, const struct send_recipient *
         log_error("sender: stopping recipient %lld: %s", (long long)rcpt->id, err.msg);
 }
 
-static enum next send_one(struct campaign_run *r, const struct send_recipient *rcpt,
+static enum next send_one(struct campaign_run *r, struct send_recipient *rcpt,
                           struct send_account *sa, size_t box)
 {
     const struct account *acc = &sa->account;
@@ -251,6 +253,7 @@ static enum next send_one(struct campaign_run *r, const struct send_recipient *r
     campaign_claim_prepare(r->c, sa, rcpt, message_id, now, &claim);
     enum rc rc = r->st->ops->send_claim(r->st, &claim, &send_id, &err);
     if (rc != RC_OK) return claim_refused(r, sa, rc, &err);
+    rcpt->lease_until = 0; /* spent: not given back at the end of the batch */
     /* claimed and charged: from here until record() the send row says 'sending' */
     struct mail_result res;
     mail_send(session, acc->address, rcpt->email, msg.data, msg.len, &res);
@@ -283,6 +286,7 @@ static struct send_account *pick_account(struct campaign_run *r, size_t *box)
 static void run_campaign(struct campaign_run *r)
 {
     int64_t now = clock_now(), quota = campaign_run_quota(r->c);
+    int64_t send_timeout = r->o->timeout_ms / 1000;
     struct err err = {0};
     r->steps_count = parse_steps(r->c->steps, r->a, &r->steps);
     struct send_recipient *due = NULL;
@@ -290,7 +294,8 @@ static void run_campaign(struct campaign_run *r)
     if (quota <= 0 || r->steps_count == 0 ||
         r->st->ops->send_accounts(r->st, r->c->id, campaign_day_start(now), r->a, &r->accounts,
                                   &r->accounts_count, &err) != RC_OK ||
-        r->st->ops->send_recipients(r->st, r->c->id, now, quota, r->a, &due, &n, &err) != RC_OK) {
+        r->st->ops->send_lease(r->st, r->c->id, now, quota, now + campaign_lease(send_timeout),
+                               r->a, &due, &n, &err) != RC_OK) {
         if (err.msg[0]) log_error("sender: campaign %lld: %s", (long long)r->c->id, err.msg);
         return;
     }
@@ -308,6 +313,9 @@ static void run_campaign(struct campaign_run *r)
         struct send_account *sa = pick_account(r, &box);
         if (!sa || send_one(r, &due[i], sa, box) == NEXT_CAMPAIGN) break;
     }
+    /* what this run did not claim is due again now, not when the lease ends */
+    if (r->st->ops->send_release(r->st, due, n, &err) != RC_OK)
+        log_error("sender: campaign %lld: %s", (long long)r->c->id, err.msg);
     for (size_t i = 0; i < r->accounts_count; i++) mail_session_free(r->sessions[i]);
 }
 

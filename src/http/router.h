@@ -26,6 +26,7 @@ struct route_param {
     const char *choices; /* PT_STRING: the accepted values as "a|b|c", or NULL */
     const char *description;
     const char *example; /* a valid value as JSON text (the unit test's); NULL: from the type */
+    const char *excludes; /* a parameter that may not be given with this one, or NULL */
 };
 
 struct route {

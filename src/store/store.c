@@ -100,6 +100,19 @@ void store_close(struct store *st)
     if (st) st->ops->close(st);
 }
 
+bool store_due_or_held(int64_t next_send_at, const struct send_claim *claim)
+{
+    if (next_send_at <= claim->now) return true;
+    return claim->lease_until > claim->now && next_send_at == claim->lease_until;
+}
+
+bool store_any_leased(const struct send_recipient *list, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        if (list[i].lease_until) return true;
+    return false;
+}
+
 static const struct {
     const char *name;
     size_t offset;

@@ -166,6 +166,9 @@ struct send_campaign {
 /* A due recipient with the lead's merge fields. */
 struct send_recipient {
     int64_t id, lead_id, step, attempts;
+    /* send_lease: the recipient is held until lease_until (0: not leased, or
+     * the lease was spent on a claim); due_at is when it was due before */
+    int64_t lease_until, due_at;
     bool suppressed; /* the address or its domain is on the owner's suppression list */
     const char *email, *firstname, *lastname, *company, *website, *phones, *description;
 };
@@ -192,6 +195,7 @@ struct send_claim {
     const char *message_id;       /* unique; known before the send, kept for reconciliation */
     const char *campaign_status;  /* the claim holds only while the campaign is in it */
     const char *recipient_status; /* the recipient's status while it is being sent */
+    int64_t lease_until; /* the recipient's lease (send_lease), or 0 */
     int64_t campaign_limit, account_limit; /* per day: claims since day_start must be below */
     int64_t cost;                 /* credits charged to the campaign's owner */
     const char *endpoint;         /* the ledger row's endpoint name */
@@ -515,16 +519,31 @@ struct store_ops {
     enum rc (*send_due)(struct store *st, const char *status, int64_t now, int64_t day_start,
                         int64_t limit, struct arena *a, struct send_campaign **out,
                         size_t *count, struct err *err);
-    /* The campaign's due recipients, longest waiting first. */
+    /* The campaign's due recipients, longest waiting first, read without a
+     * lease (the sender uses send_lease). */
     enum rc (*send_recipients)(struct store *st, int64_t campaign_id, int64_t now, int64_t limit,
                                struct arena *a, struct send_recipient **out, size_t *count,
                                struct err *err);
+    /* Leases up to limit of the campaign's due recipients, longest waiting
+     * first: in one transaction they are read and their next_send_at set to
+     * lease_until (> now), so no other caller is handed them before then;
+     * rows another caller is leasing or claiming are skipped. Each carries
+     * lease_until and the due_at it had. */
+    enum rc (*send_lease)(struct store *st, int64_t campaign_id, int64_t now, int64_t limit,
+                          int64_t lease_until, struct arena *a, struct send_recipient **out,
+                          size_t *count, struct err *err);
+    /* Gives leased recipients back: each whose next_send_at is still its
+     * lease_until is due at its due_at again (entries with lease_until 0 are
+     * left alone), in one transaction. */
+    enum rc (*send_release)(struct store *st, const struct send_recipient *list, size_t count,
+                            struct err *err);
     /* The campaign's sending accounts in their listed order. */
     enum rc (*send_accounts)(struct store *st, int64_t campaign_id, int64_t day_start,
                              struct arena *a, struct send_account **out, size_t *count,
                              struct err *err);
     /* In one transaction: the campaign is still in claim->campaign_status and
-     * the recipient still due at claim->step (else RC_CONFLICT); the
+     * the recipient still due at claim->step, or held at that step under
+     * claim->lease_until while it lasts (else RC_CONFLICT); the
      * campaign's and the account's claims since day_start are below their
      * limits (else RC_FORBIDDEN, naming which); the owner's balance covers
      * cost (else RC_NO_CREDITS); then it charges cost (a 'charged' ledger

@@ -46,6 +46,15 @@ void store_stats_add(struct recipient_stats *s, const char *status, int64_t n);
 /* The counter of status, or the sum of all for NULL. */
 int64_t store_stats_of(const struct recipient_stats *s, const char *status);
 
+/* Whether a recipient whose next_send_at is set may be claimed: it is due, or
+ * it is held under the claim's lease and the lease has not run out. A lease
+ * is taken only on a due row, so while one lasts nobody else takes the row,
+ * and the next one ends later: a lease that has not run out names its holder. */
+bool store_due_or_held(int64_t next_send_at, const struct send_claim *claim);
+
+/* Whether any recipient of list still holds a lease (send_release has work). */
+bool store_any_leased(const struct send_recipient *list, size_t count);
+
 /* The plan for a store holding applied[] against the binary's known[] (both ascending). */
 void store_plan_fill(struct store_plan *p, const int *known, size_t nknown, const int *applied,
                      size_t napplied);

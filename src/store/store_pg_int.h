@@ -239,6 +239,11 @@ enum rc pg_send_due(struct store *st, const char *status, int64_t now, int64_t d
 enum rc pg_send_recipients(struct store *st, int64_t campaign_id, int64_t now, int64_t limit,
                            struct arena *a, struct send_recipient **out, size_t *count,
                            struct err *err);
+enum rc pg_send_lease(struct store *st, int64_t campaign_id, int64_t now, int64_t limit,
+                      int64_t lease_until, struct arena *a, struct send_recipient **out,
+                      size_t *count, struct err *err);
+enum rc pg_send_release(struct store *st, const struct send_recipient *list, size_t count,
+                        struct err *err);
 enum rc pg_send_accounts(struct store *st, int64_t campaign_id, int64_t day_start,
                          struct arena *a, struct send_account **out, size_t *count,
                          struct err *err);
@@ -266,6 +271,7 @@ enum rc pg_account_set_cursor(struct store *st, int64_t account_id, int64_t uidv
                               int64_t last_uid, struct err *err);
 #define PG_SENDS_OPS                                                                               \
     .send_due = pg_send_due, .send_recipients = pg_send_recipients,                                \
+    .send_lease = pg_send_lease, .send_release = pg_send_release,                                  \
     .send_accounts = pg_send_accounts, .send_claim = pg_send_claim,                                \
     .send_record = pg_send_record, .send_unfinished = pg_send_unfinished,                          \
     .recipient_stop = pg_recipient_stop, .send_thread = pg_send_thread,                            \

@@ -4,15 +4,20 @@
  * Any number of workers in any number of processes may claim at once: a
  * claim locks, in this order, the campaign, the recipient, the account and
  * the owner's balance, so the daily counts it checks cannot move under it,
- * and the sends_once index refuses a second live send of one step. Listing
- * due recipients skips rows another worker's claim holds. */
+ * and the sends_once index refuses a second live send of one step. A lease
+ * locks and moves out a batch of due recipients in one statement, skipping
+ * rows other leases and claims hold, so concurrent workers take disjoint
+ * batches. */
 #include "store/store_pg_int.h"
+#include "store/store_int.h"
 
 #include <string.h>
 
 enum sendq {
     Q_DUE,
     Q_DUE_RECIPIENTS,
+    Q_LEASE,
+    Q_RELEASE,
     Q_ACCOUNTS,
     Q_CAMPAIGN_LOCK,
     Q_RECIPIENT_LOCK,
@@ -54,11 +59,25 @@ static const char *const sql[Q_COUNT] = {
               "ORDER BY c.id LIMIT $4",
     [Q_DUE_RECIPIENTS] = "SELECT r.id, r.lead_id, r.current_step, r.attempts, r.email, "
                          "l.firstname, l.lastname, l.company, l.website, l.phones, l.description, "
-                         PG_SUPPRESSED("c.user_id", "l") " FROM recipients r "
+                         PG_SUPPRESSED("c.user_id", "l") ", r.next_send_at FROM recipients r "
                          "JOIN leads l ON l.id = r.lead_id "
                          "JOIN campaigns c ON c.id = r.campaign_id "
                          "WHERE r.campaign_id = $1 AND r.next_send_at <= $2 "
                          "ORDER BY r.next_send_at, r.id LIMIT $3 FOR UPDATE OF r SKIP LOCKED",
+    /* one statement: the batch is locked (skipping rows other leases and
+     * claims hold), moved out to $4 and read with the due time it had */
+    [Q_LEASE] = "WITH due AS (SELECT id, next_send_at FROM recipients "
+                "WHERE campaign_id = $1 AND next_send_at <= $2 "
+                "ORDER BY next_send_at, id LIMIT $3 FOR UPDATE SKIP LOCKED), "
+                "leased AS (UPDATE recipients r SET next_send_at = $4 FROM due "
+                "WHERE r.id = due.id RETURNING r.id, r.lead_id, r.current_step, r.attempts, "
+                "r.email, due.next_send_at AS due_at) "
+                "SELECT s.id, s.lead_id, s.current_step, s.attempts, s.email, l.firstname, "
+                "l.lastname, l.company, l.website, l.phones, l.description, "
+                PG_SUPPRESSED("c.user_id", "l") ", s.due_at FROM leased s "
+                "JOIN leads l ON l.id = s.lead_id JOIN campaigns c ON c.id = $1 "
+                "ORDER BY s.due_at, s.id",
+    [Q_RELEASE] = "UPDATE recipients SET next_send_at = $2 WHERE id = $1 AND next_send_at = $3",
     [Q_ACCOUNTS] = "SELECT " PG_ACCOUNT_COLUMNS ", a.secret, (SELECT COUNT(*) FROM sends s "
                    "WHERE s.account_id = a.id AND s.claimed_at >= $2), (SELECT "
                    "COALESCE(MAX(s.claimed_at), 0) FROM sends s WHERE s.account_id = a.id) "
@@ -176,16 +195,10 @@ enum rc pg_send_due(struct store *st, const char *status, int64_t now, int64_t d
     PG_OP(st, err, due_on(c, status, now, day_start, limit, a, out, count, err));
 }
 
-static enum rc recipients_on(struct pgc *c, int64_t campaign_id, int64_t now, int64_t limit,
-                             struct arena *a, struct send_recipient **out, size_t *count,
-                             struct err *err)
+/* The rows of Q_DUE_RECIPIENTS or Q_LEASE (consumes r). */
+static void read_due(PGresult *r, int64_t lease_until, struct arena *a,
+                     struct send_recipient **out, size_t *count)
 {
-    struct pg_args args = {0};
-    pg_arg_int(&args, campaign_id);
-    pg_arg_int(&args, now);
-    pg_arg_int(&args, limit);
-    PGresult *r = RUN(Q_DUE_RECIPIENTS, &args, "due recipients");
-    if (!r) return RC_DB;
     size_t n = (size_t)PQntuples(r);
     struct send_recipient *list = arena_alloc(a, (n ? n : 1) * sizeof *list);
     for (int i = 0; i < (int)n; i++)
@@ -202,10 +215,25 @@ static enum rc recipients_on(struct pgc *c, int64_t campaign_id, int64_t now, in
             .phones = pg_text(r, i, 9, a),
             .description = pg_text(r, i, 10, a),
             .suppressed = strcmp(PQgetvalue(r, i, 11), "t") == 0,
+            .due_at = pg_int(r, i, 12),
+            .lease_until = lease_until,
         };
     PQclear(r);
     *out = list;
     *count = n;
+}
+
+static enum rc recipients_on(struct pgc *c, int64_t campaign_id, int64_t now, int64_t limit,
+                             struct arena *a, struct send_recipient **out, size_t *count,
+                             struct err *err)
+{
+    struct pg_args args = {0};
+    pg_arg_int(&args, campaign_id);
+    pg_arg_int(&args, now);
+    pg_arg_int(&args, limit);
+    PGresult *r = RUN(Q_DUE_RECIPIENTS, &args, "due recipients");
+    if (!r) return RC_DB;
+    read_due(r, 0, a, out, count);
     return RC_OK;
 }
 
@@ -216,6 +244,52 @@ enum rc pg_send_recipients(struct store *st, int64_t campaign_id, int64_t now, i
     *out = NULL;
     *count = 0;
     PG_OP(st, err, recipients_on(c, campaign_id, now, limit, a, out, count, err));
+}
+
+static enum rc lease_on(struct pgc *c, int64_t campaign_id, int64_t now, int64_t limit,
+                        int64_t lease_until, struct arena *a, struct send_recipient **out,
+                        size_t *count, struct err *err)
+{
+    struct pg_args args = {0};
+    pg_arg_int(&args, campaign_id);
+    pg_arg_int(&args, now);
+    pg_arg_int(&args, limit);
+    pg_arg_int(&args, lease_until);
+    PGresult *r = RUN(Q_LEASE, &args, "lease");
+    if (!r) return RC_DB;
+    read_due(r, lease_until, a, out, count);
+    return RC_OK;
+}
+
+enum rc pg_send_lease(struct store *st, int64_t campaign_id, int64_t now, int64_t limit,
+                      int64_t lease_until, struct arena *a, struct send_recipient **out,
+                      size_t *count, struct err *err)
+{
+    *out = NULL;
+    *count = 0;
+    PG_OP(st, err, lease_on(c, campaign_id, now, limit, lease_until, a, out, count, err));
+}
+
+static enum rc release_on(struct pgc *c, const struct send_recipient *list, size_t count,
+                          struct err *err)
+{
+    enum rc rc = RC_OK;
+    for (size_t i = 0; rc == RC_OK && i < count; i++) {
+        if (!list[i].lease_until) continue;
+        struct pg_args args = {0};
+        pg_arg_int(&args, list[i].id);
+        pg_arg_int(&args, list[i].due_at);
+        pg_arg_int(&args, list[i].lease_until);
+        rc = EXEC(Q_RELEASE, &args, NULL, "release");
+    }
+    return rc;
+}
+
+enum rc pg_send_release(struct store *st, const struct send_recipient *list, size_t count,
+                        struct err *err)
+{
+    if (!store_any_leased(list, count)) return RC_OK;
+    PG_TX(st, err, release_on(c, list, count, err));
 }
 
 static enum rc accounts_on(struct pgc *c, int64_t campaign_id, int64_t day_start,
@@ -310,7 +384,8 @@ static enum rc claim_campaign(struct pgc *c, const struct send_claim *in, int64_
 }
 
 /* Locks the recipient and the account; RC_CONFLICT unless the recipient is
- * due at the claimed step (not claimed by another run). */
+ * due, or held under the claim's lease, at the claimed step (not claimed by
+ * another run). */
 static enum rc claim_recipient(struct pgc *c, const struct send_claim *in, struct err *err)
 {
     struct pg_args args = {0};
@@ -320,7 +395,7 @@ static enum rc claim_recipient(struct pgc *c, const struct send_claim *in, struc
     if (!r) return RC_DB;
     bool found = PQntuples(r) > 0;
     bool due = found && pg_int(r, 0, 0) == in->step && !pg_null(r, 0, 1) &&
-               pg_int(r, 0, 1) <= in->now;
+               store_due_or_held(pg_int(r, 0, 1), in);
     PQclear(r);
     if (!found)
         return err_set(err, RC_NOT_FOUND, "recipient %lld is not in campaign %lld",

@@ -126,6 +126,11 @@ enum rc sq_send_due(struct store *st, const char *status, int64_t now, int64_t d
 enum rc sq_send_recipients(struct store *st, int64_t campaign_id, int64_t now, int64_t limit,
                            struct arena *a, struct send_recipient **out, size_t *count,
                            struct err *err);
+enum rc sq_send_lease(struct store *st, int64_t campaign_id, int64_t now, int64_t limit,
+                      int64_t lease_until, struct arena *a, struct send_recipient **out,
+                      size_t *count, struct err *err);
+enum rc sq_send_release(struct store *st, const struct send_recipient *list, size_t count,
+                        struct err *err);
 enum rc sq_send_accounts(struct store *st, int64_t campaign_id, int64_t day_start,
                          struct arena *a, struct send_account **out, size_t *count,
                          struct err *err);
@@ -153,6 +158,7 @@ enum rc sq_account_set_cursor(struct store *st, int64_t account_id, int64_t uidv
                               int64_t last_uid, struct err *err);
 #define SQ_SENDS_OPS                                                                               \
     .send_due = sq_send_due, .send_recipients = sq_send_recipients,                                \
+    .send_lease = sq_send_lease, .send_release = sq_send_release,                                  \
     .send_accounts = sq_send_accounts, .send_claim = sq_send_claim,                                \
     .send_record = sq_send_record, .send_unfinished = sq_send_unfinished,                          \
     .recipient_stop = sq_recipient_stop, .send_thread = sq_send_thread,                            \

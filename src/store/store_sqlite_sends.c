@@ -2,12 +2,15 @@
  * recipients, accounts with their day's claims, claim, record, reconcile).
  * A claim checks, charges, counts and marks in one BEGIN IMMEDIATE transaction. */
 #include "store/store_sqlite_int.h"
+#include "store/store_int.h"
 
 #include <string.h>
 
 enum sendq {
     Q_DUE,
     Q_DUE_RECIPIENTS,
+    Q_LEASE,
+    Q_RELEASE,
     Q_ACCOUNTS,
     Q_CAMPAIGN,
     Q_RECIPIENT,
@@ -47,11 +50,13 @@ static const char *const sendq_sql[Q_COUNT] = {
               "ORDER BY c.id LIMIT ?4",
     [Q_DUE_RECIPIENTS] = "SELECT r.id, r.lead_id, r.current_step, r.attempts, r.email, "
                          "l.firstname, l.lastname, l.company, l.website, l.phones, l.description, "
-                         SQ_SUPPRESSED("c.user_id", "l") " FROM recipients r "
+                         SQ_SUPPRESSED("c.user_id", "l") ", r.next_send_at FROM recipients r "
                          "JOIN leads l ON l.id = r.lead_id "
                          "JOIN campaigns c ON c.id = r.campaign_id "
                          "WHERE r.campaign_id = ?1 AND r.next_send_at <= ?2 "
                          "ORDER BY r.next_send_at, r.id LIMIT ?3",
+    [Q_LEASE] = "UPDATE recipients SET next_send_at = ?2 WHERE id = ?1",
+    [Q_RELEASE] = "UPDATE recipients SET next_send_at = ?2 WHERE id = ?1 AND next_send_at = ?3",
     [Q_ACCOUNTS] = "SELECT " SQ_ACCOUNT_COLUMNS ", a.secret, (SELECT COUNT(*) FROM sends s "
                    "WHERE s.account_id = a.id AND s.claimed_at >= ?2), (SELECT "
                    "COALESCE(MAX(s.claimed_at), 0) FROM sends s WHERE s.account_id = a.id) "
@@ -160,15 +165,10 @@ enum rc sq_send_due(struct store *st, const char *status, int64_t now, int64_t d
     return rc;
 }
 
-enum rc sq_send_recipients(struct store *st, int64_t campaign_id, int64_t now, int64_t limit,
-                           struct arena *a, struct send_recipient **out, size_t *count,
-                           struct err *err)
+/* Reads the due recipients of Q_DUE_RECIPIENTS (bound) into *out. */
+static enum rc read_due(struct conn *c, sqlite3_stmt *q, struct arena *a,
+                        struct send_recipient **out, size_t *count, struct err *err)
 {
-    CONN(st, err);
-    Q(q, Q_DUE_RECIPIENTS);
-    sqlite3_bind_int64(q, 1, campaign_id);
-    sqlite3_bind_int64(q, 2, now);
-    sqlite3_bind_int64(q, 3, limit);
     size_t n = 0, cap = 0;
     struct send_recipient *list = NULL;
     int r;
@@ -187,6 +187,7 @@ enum rc sq_send_recipients(struct store *st, int64_t campaign_id, int64_t now, i
             .phones = sq_col_text(q, 9, a),
             .description = sq_col_text(q, 10, a),
             .suppressed = sqlite3_column_int64(q, 11) != 0,
+            .due_at = sqlite3_column_int64(q, 12),
         };
     }
     enum rc rc = r == SQLITE_DONE ? RC_OK : sq_fail(c, err, "due recipients");
@@ -194,6 +195,78 @@ enum rc sq_send_recipients(struct store *st, int64_t campaign_id, int64_t now, i
     *out = list;
     *count = n;
     return rc;
+}
+
+enum rc sq_send_recipients(struct store *st, int64_t campaign_id, int64_t now, int64_t limit,
+                           struct arena *a, struct send_recipient **out, size_t *count,
+                           struct err *err)
+{
+    CONN(st, err);
+    Q(q, Q_DUE_RECIPIENTS);
+    sqlite3_bind_int64(q, 1, campaign_id);
+    sqlite3_bind_int64(q, 2, now);
+    sqlite3_bind_int64(q, 3, limit);
+    return read_due(c, q, a, out, count, err);
+}
+
+/* Reads the batch first, then moves it out: updating next_send_at while
+ * stepping through the index on it could meet a row twice. */
+static enum rc lease_in_tx(struct conn *c, int64_t campaign_id, int64_t now, int64_t limit,
+                           int64_t lease_until, struct arena *a, struct send_recipient **out,
+                           size_t *count, struct err *err)
+{
+    Q(q, Q_DUE_RECIPIENTS);
+    sqlite3_bind_int64(q, 1, campaign_id);
+    sqlite3_bind_int64(q, 2, now);
+    sqlite3_bind_int64(q, 3, limit);
+    enum rc rc = read_due(c, q, a, out, count, err);
+    for (size_t i = 0; rc == RC_OK && i < *count; i++) {
+        Q(lease, Q_LEASE);
+        sqlite3_bind_int64(lease, 1, (*out)[i].id);
+        sqlite3_bind_int64(lease, 2, lease_until);
+        rc = sq_exec(c, lease, err, "lease");
+        (*out)[i].lease_until = lease_until;
+    }
+    return rc;
+}
+
+enum rc sq_send_lease(struct store *st, int64_t campaign_id, int64_t now, int64_t limit,
+                      int64_t lease_until, struct arena *a, struct send_recipient **out,
+                      size_t *count, struct err *err)
+{
+    CONN(st, err);
+    *out = NULL;
+    *count = 0;
+    enum rc rc = sq_begin(c, err);
+    if (rc != RC_OK) return rc;
+    rc = sq_end(c, lease_in_tx(c, campaign_id, now, limit, lease_until, a, out, count, err), err);
+    if (rc != RC_OK) *count = 0;
+    return rc;
+}
+
+static enum rc release_in_tx(struct conn *c, const struct send_recipient *list, size_t count,
+                             struct err *err)
+{
+    enum rc rc = RC_OK;
+    for (size_t i = 0; rc == RC_OK && i < count; i++) {
+        if (!list[i].lease_until) continue;
+        Q(release, Q_RELEASE);
+        sqlite3_bind_int64(release, 1, list[i].id);
+        sqlite3_bind_int64(release, 2, list[i].due_at);
+        sqlite3_bind_int64(release, 3, list[i].lease_until);
+        rc = sq_exec(c, release, err, "release");
+    }
+    return rc;
+}
+
+enum rc sq_send_release(struct store *st, const struct send_recipient *list, size_t count,
+                        struct err *err)
+{
+    if (!store_any_leased(list, count)) return RC_OK; /* no write lock for nothing */
+    CONN(st, err);
+    enum rc rc = sq_begin(c, err);
+    if (rc != RC_OK) return rc;
+    return sq_end(c, release_in_tx(c, list, count, err), err);
 }
 
 enum rc sq_send_accounts(struct store *st, int64_t campaign_id, int64_t day_start,
@@ -275,7 +348,8 @@ static enum rc claim_campaign(struct conn *c, const struct send_claim *in, int64
     return RC_OK;
 }
 
-/* RC_CONFLICT unless the recipient is due at the claimed step (not claimed by another run). */
+/* RC_CONFLICT unless the recipient is due, or held under the claim's lease, at the claimed
+ * step (not claimed by another run). */
 static enum rc claim_recipient(struct conn *c, const struct send_claim *in, struct err *err)
 {
     Q(q, Q_RECIPIENT);
@@ -283,7 +357,8 @@ static enum rc claim_recipient(struct conn *c, const struct send_claim *in, stru
     sqlite3_bind_int64(q, 2, in->campaign_id);
     int r = sqlite3_step(q);
     bool due = r == SQLITE_ROW && sqlite3_column_int64(q, 0) == in->step &&
-               sqlite3_column_type(q, 1) != SQLITE_NULL && sqlite3_column_int64(q, 1) <= in->now;
+               sqlite3_column_type(q, 1) != SQLITE_NULL &&
+               store_due_or_held(sqlite3_column_int64(q, 1), in);
     sq_done(q);
     if (r != SQLITE_ROW && r != SQLITE_DONE) return sq_fail(c, err, "claim recipient");
     if (r == SQLITE_DONE)

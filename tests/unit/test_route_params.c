@@ -57,6 +57,16 @@ static void set_param(struct request *req, const char *name, json_t *v)
 
 /* Runs r's parse with every described parameter at its example, except skip
  * (left out) and name (given value instead), plus an unknown one. */
+static const struct route_param *described(const struct route *r, const char *name);
+
+/* Whether a and b may not be given together (route_param.excludes). */
+static bool exclusive(const struct route *r, const char *a, const char *b)
+{
+    const struct route_param *pa = described(r, a), *pb = described(r, b);
+    return (pa && pa->excludes && strcmp(pa->excludes, b) == 0) ||
+           (pb && pb->excludes && strcmp(pb->excludes, a) == 0);
+}
+
 static struct outcome parse_with(struct store *st, const struct route *r, const char *skip,
                                  const char *name, json_t *value)
 {
@@ -72,6 +82,10 @@ static struct outcome parse_with(struct store *st, const struct route *r, const 
     req.params_read = json_array();
     for (const struct route_param *p = r->params; p && p->name; p++) {
         if (skip && strcmp(p->name, skip) == 0) continue;
+        /* the parameter under test goes alone, without the ones it excludes; with no
+         * parameter under test, the first of an exclusive pair is given */
+        if (name && strcmp(p->name, name) != 0 && exclusive(r, p->name, name)) continue;
+        if (!name && p->excludes && described(r, p->excludes)) continue;
         json_t *v = name && strcmp(p->name, name) == 0 ? json_incref(value) : example_of(p);
         set_param(&req, p->name, v);
         json_decref(v);
