@@ -7,7 +7,9 @@
 
 enum { COPY_BATCH = 2000 };
 
-/* Parents before children (foreign keys hold at every insert). */
+/* Parents before children (foreign keys hold at every insert). campaign_counts
+ * is not here: the target's triggers rebuild it as campaigns, recipients and
+ * sends arrive. */
 static const struct store_table store_tables[] = {
     {"meta", "key, value", "tt", 1, NULL, false},
     {"users", "id, email, credits, created_at, password_hash", "itiit", 1, "id", false},

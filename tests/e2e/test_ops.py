@@ -196,8 +196,9 @@ def test_bind_failure_names_the_address_and_port():
         taken.listen(1)
         port = taken.getsockname()[1]
         tmp = tempfile.mkdtemp(prefix="leadgen-bind-")
-        env = {"LEADGEN_DB": lib.fresh_store_url(tmp), "LEADGEN_LISTEN": "localhost:%d" % port,
-               "LEADGEN_LOG_FORMAT": "json"}
+        db = lib.fresh_store_url(tmp)
+        env = {"LEADGEN_DB": db, "LEADGEN_LISTEN": "localhost:%d" % port,
+               "LEADGEN_LOG_FORMAT": "json", "LEADGEN_SECRET_FILE": lib.pg_key_file(db)}
         proc = lib.cli(lib.BIN, "serve", env=env, timeout=30)
     assert proc.returncode != 0, proc.stdout
     msgs = [json.loads(l)["msg"] for l in proc.stderr.splitlines() if l]

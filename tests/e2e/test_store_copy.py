@@ -126,6 +126,10 @@ def answers(s, ctx, sites):
     return out
 
 
+# kept by the target's own triggers as the rows they count arrive, so never copied
+DERIVED = {"campaign_counts"}
+
+
 def dump(db):
     """Every table of a SQLite store but the migrations' own, row by row."""
     conn = sqlite3.connect(db)
@@ -162,6 +166,8 @@ def test_copy_to_postgres_and_back_answers_the_same():
 
         counts = copy(src, pg)
         for table, rows in before.items():
+            if table in DERIVED:
+                continue
             eq(counts.get(table), len(rows), "rows of %s copied" % table)
         with Server(env=env, db=pg) as s:
             got = answers(s, ctx, sites)
