@@ -46,8 +46,8 @@ static const struct store_table store_tables[] = {
      "iittttitttiitittiittii", 1, "id", false},
     {"campaigns",
      "id, user_id, project_id, name, status, created_at, steps, daily_limit, batch_size, "
-     "launched_at, status_reason",
-     "iiittitiiit", 1, "id", false},
+     "launched_at, status_reason, launch_beat",
+     "iiittitiiiti", 1, "id", false},
     {"campaign_accounts", "campaign_id, account_id, position", "iii", 2, NULL, false},
     {"recipients",
      "id, campaign_id, lead_id, email, status, current_step, attempts, reason, last_sent_at, "
@@ -64,6 +64,12 @@ static const struct store_table store_tables[] = {
      "ittttttttiiiti", 1, "id", false},
 };
 enum { TABLE_COUNT = sizeof store_tables / sizeof store_tables[0] };
+
+const struct store_table *store_copy_tables(size_t *count)
+{
+    *count = TABLE_COUNT;
+    return store_tables;
+}
 
 static enum rc require_empty(struct store *to, struct err *err)
 {

@@ -59,4 +59,8 @@ bool store_any_leased(const struct send_recipient *list, size_t count);
 void store_plan_fill(struct store_plan *p, const int *known, size_t nknown, const int *applied,
                      size_t napplied);
 
+/* The tables `store copy` moves, in copy order (a unit test checks them
+ * against the schema, so a new table or column cannot be left behind). */
+const struct store_table *store_copy_tables(size_t *count);
+
 #endif
