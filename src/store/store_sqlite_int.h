@@ -140,6 +140,10 @@ enum rc sq_recipient_by_lead(struct store *st, int64_t campaign_id, int64_t lead
                              struct arena *a, struct send_match *out, struct err *err);
 enum rc sq_accounts_polled(struct store *st, struct arena *a, struct account **out, size_t *count,
                            struct err *err);
+enum rc sq_account_secret(struct store *st, int64_t user_id, int64_t account_id,
+                          struct arena *a, const char **secret, struct err *err);
+enum rc sq_account_reconnect(struct store *st, int64_t user_id, int64_t account_id,
+                             const char *secret, struct err *err);
 enum rc sq_account_set_state(struct store *st, int64_t account_id, const char *state,
                              const char *reason, struct err *err);
 enum rc sq_account_set_cursor(struct store *st, int64_t account_id, int64_t uidvalidity,
@@ -151,6 +155,8 @@ enum rc sq_account_set_cursor(struct store *st, int64_t account_id, int64_t uidv
     .recipient_stop = sq_recipient_stop, .send_thread = sq_send_thread,                            \
     .send_match = sq_send_match, .recipient_by_lead = sq_recipient_by_lead,                        \
     .accounts_polled = sq_accounts_polled, .account_set_state = sq_account_set_state,              \
+    .account_reconnect = sq_account_reconnect,                                                     \
+    .account_secret = sq_account_secret,                                                           \
     .account_set_cursor = sq_account_set_cursor,
 
 /* Suppression, exports and data-subject requests (store_sqlite_privacy.c). */
