@@ -167,7 +167,8 @@ enum rc sender_account_check(struct store *st, const struct sender_options *o,
     struct imap_server imap;
     sender_token_forget(acc->id); /* the check is of the grant itself, not a cached token */
     enum rc rc = secrets_key(st, key, err);
-    if (rc == RC_OK) rc = sender_account_servers(o, acc, key, &a, &smtp, &imap, &out->has_imap, err);
+    if (rc == RC_OK)
+        rc = sender_account_servers(o, acc, key, &a, &smtp, &imap, &out->has_imap, err);
     sodium_memzero(key, sizeof key);
     if (rc == RC_FORBIDDEN) sender_account_revoked(st, acc, err->msg);
     if (rc != RC_OK) goto done;

@@ -129,8 +129,10 @@ enum rc oauth_userinfo_email(const char *url, const char *access_token, long tim
     if (rc == RC_OK) {
         json_t *doc = json_loadb(resp.body.data ? resp.body.data : "", resp.body.len, 0, NULL);
         const char *address = json_string_value(json_object_get(doc, "email"));
-        if (resp.status == 200 && address && strchr(address, '@')) *email = arena_strdup(a, address);
-        else rc = err_set(err, RC_UPSTREAM, "userinfo answered %ld without an email", resp.status);
+        if (resp.status == 200 && address && strchr(address, '@'))
+            *email = arena_strdup(a, address);
+        else
+            rc = err_set(err, RC_UPSTREAM, "userinfo answered %ld without an email", resp.status);
         json_decref(doc);
     }
     http_response_free(&resp);

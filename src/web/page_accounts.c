@@ -171,7 +171,8 @@ static bool add_smtp(struct web *w)
     char *sealed = password ? seal(w, "smtp", acc.address, password, &err) : NULL;
     enum rc rc = password && !sealed ? RC_DB : RC_OK;
     acc.secret = sealed;
-    if (rc == RC_OK) rc = w->req->store->ops->account_add(w->req->store, w->user_id, &acc, &id, &err);
+    if (rc == RC_OK)
+        rc = w->req->store->ops->account_add(w->req->store, w->user_id, &acc, &id, &err);
     free(sealed);
     if (rc == RC_CONFLICT)
         return accounts_page(w, 400, NULL, "That address is already one of your accounts.", NULL);
