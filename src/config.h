@@ -55,7 +55,8 @@ struct config {
     const char *smtp_probe, *smtp_proxy;
     const char *public_url;
     int64_t cron_interval, send_timeout;
-    const char *oauth_token_url, *google_client_id, *google_client_secret;
+    const char *oauth_auth_url, *oauth_token_url, *oauth_userinfo_url;
+    const char *google_client_id, *google_client_secret;
     const char *gmail_smtp, *gmail_imap, *gmail_sent_folder;
     int64_t webhook_retry;
 };

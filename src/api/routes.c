@@ -129,6 +129,9 @@ const struct route api_routes[] = {
     {.file = "/login", .method = M_POST, .endpoint = "web", .public = true, .upstream = true,
      .job = JOB_LICENCE, .run = web_post_run},
     {.file = "/logout", .method = M_POST, .endpoint = "web", .public = true, .run = web_post_run},
+    /* Connect Gmail's return: exchanges the code at the token endpoint */
+    {.file = "/oauth/google/callback", .method = M_GET, .endpoint = "web", .public = true,
+     .upstream = true, .job = JOB_UPSTREAM, .run = web_get_run},
     {.file = "/app*", .method = M_GET, .endpoint = "web", .public = true, .run = web_get_run},
     {.file = "/app*", .method = M_POST, .endpoint = "web", .public = true, .upstream = true,
      .job = JOB_UPSTREAM, .run = web_post_run},

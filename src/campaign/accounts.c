@@ -42,6 +42,14 @@ static void token_keep(int64_t account_id, const char *token, int64_t expires_at
     pthread_mutex_unlock(&tokens_lock);
 }
 
+void sender_token_forget(int64_t account_id)
+{
+    pthread_mutex_lock(&tokens_lock);
+    struct token_slot *t = &tokens[(uint64_t)account_id % TOKEN_SLOTS];
+    if (t->account_id == account_id) sodium_memzero(t, sizeof *t);
+    pthread_mutex_unlock(&tokens_lock);
+}
+
 /* "smtps://host:port" into host, port and TLS mode. */
 static bool parse_server_url(const char *url, struct arena *a, const char **host, int *port,
                              enum mail_tls *tls)
@@ -145,4 +153,38 @@ void sender_account_revoked(struct store *st, const struct account *acc, const c
              acc->type, why);
     if (st->ops->account_set_state(st, acc->id, "reauth", why, &err) != RC_OK)
         log_error("sender: marking account %lld: %s", (long long)acc->id, err.msg);
+}
+
+enum rc sender_account_check(struct store *st, const struct sender_options *o,
+                             const struct account *acc, struct account_check *out,
+                             struct err *err)
+{
+    *out = (struct account_check){0};
+    unsigned char key[SECRETS_KEY_LEN];
+    struct arena a;
+    arena_init(&a);
+    struct mail_server smtp;
+    struct imap_server imap;
+    sender_token_forget(acc->id); /* the check is of the grant itself, not a cached token */
+    enum rc rc = secrets_key(st, key, err);
+    if (rc == RC_OK)
+        rc = sender_account_servers(o, acc, key, &a, &smtp, &imap, &out->has_imap, err);
+    sodium_memzero(key, sizeof key);
+    if (rc == RC_FORBIDDEN) sender_account_revoked(st, acc, err->msg);
+    if (rc != RC_OK) goto done;
+    struct mail_session *s = mail_session_new(&smtp);
+    struct mail_result r;
+    mail_login(s, &r);
+    mail_session_free(s);
+    out->smtp_ok = r.outcome == MAIL_SENT;
+    snprintf(out->smtp, sizeof out->smtp, "%s", r.message);
+    if (out->has_imap) {
+        struct err ierr = {0};
+        char answer[260];
+        out->imap_ok = imap_login(&imap, answer, sizeof answer, &ierr) == RC_OK;
+        snprintf(out->imap, sizeof out->imap, "%s", out->imap_ok ? answer : ierr.msg);
+    }
+done:
+    arena_cleanup(&a);
+    return rc;
 }

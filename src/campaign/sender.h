@@ -43,6 +43,20 @@ struct sender_stats {
 enum rc sender_run(struct store *st, const struct sender_options *o, struct sender_stats *stats,
                    struct err *err);
 
+/* A live check of a sending account for a person: an SMTP login and, when it has an
+ * inbox, an IMAP login, nothing sent or read; each server's answer or the reason it
+ * failed. RC_FORBIDDEN when a Gmail grant was revoked (the account is then marked). */
+struct account_check {
+    bool smtp_ok, imap_ok, has_imap;
+    char smtp[300], imap[300];
+};
+enum rc sender_account_check(struct store *st, const struct sender_options *o,
+                             const struct account *acc, struct account_check *out,
+                             struct err *err);
+
+/* Drops this process's cached access token of a Gmail account (authorised again). */
+void sender_token_forget(int64_t account_id);
+
 /* The unsubscribe link of a recipient ("PUBLIC_URL/u/TOKEN"), in a. */
 const char *sender_unsubscribe_url(const struct sender_options *o, struct arena *a,
                                    int64_t campaign_id, int64_t lead_id);

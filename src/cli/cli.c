@@ -1156,10 +1156,22 @@ static void configure_modules(void)
     default_key_file = cfg.secret_file ? NULL : secrets_default_file(cfg.db);
     secrets_configure(cfg.secret, cfg.secret_file ? cfg.secret_file : default_key_file);
     crawl_configure(&(struct crawl_options){.obey_robots = cfg.obey_robots});
+    static char base_url[300];
+    snprintf(base_url, sizeof base_url, "%s", cfg.public_url ? cfg.public_url : "");
+    if (!cfg.public_url) snprintf(base_url, sizeof base_url, "http://%s", cfg.listen);
+    for (size_t n = strlen(base_url); n > 0 && base_url[n - 1] == '/'; n--) base_url[n - 1] = '\0';
     web_configure(&(struct web_options){.public_url = cfg.public_url,
+                                        .base_url = base_url,
+                                        .oauth_auth_url = cfg.oauth_auth_url,
                                         .oauth_token_url = cfg.oauth_token_url,
+                                        .oauth_userinfo_url = cfg.oauth_userinfo_url,
                                         .google_client_id = cfg.google_client_id,
-                                        .google_client_secret = cfg.google_client_secret});
+                                        .google_client_secret = cfg.google_client_secret,
+                                        .gmail_smtp = cfg.gmail_smtp,
+                                        .gmail_imap = cfg.gmail_imap,
+                                        .resolve = cfg.resolve,
+                                        .mail_timeout_ms = (long)cfg.send_timeout * 1000,
+                                        .guard_private = !cfg.allow_private_targets});
 }
 
 /* Number of leading argv words that spell the command, or 0. */

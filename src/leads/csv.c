@@ -302,3 +302,48 @@ enum rc csv_leads_read(const char *data, size_t len, struct arena *a, struct csv
     buf_free(&r.field);
     return rc;
 }
+
+/* ---- the preview ------------------------------------------------------------- */
+
+static const char *const column_names[C_COUNT] = {
+    [C_EMAIL] = "email",     [C_FIRST] = "firstname", [C_LAST] = "lastname",
+    [C_COMPANY] = "company", [C_WEBSITE] = "website", [C_PHONES] = "phones",
+    [C_DESCRIPTION] = "description", [C_SOURCE] = "source",
+};
+
+enum rc csv_leads_preview(const char *data, size_t len, struct arena *a, struct csv_preview *out,
+                          struct err *err)
+{
+    memset(out, 0, sizeof *out);
+    struct reader r = {.p = data, .end = data + len};
+    if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) r.p += 3;
+    buf_init(&r.field, 0);
+    struct record *rec = arena_alloc(a, sizeof *rec);
+    bool unclosed = false;
+    enum rc rc = RC_OK;
+    if (!read_record(&r, a, rec, &unclosed) || rec->count == 0) {
+        rc = err_set(err, RC_INVALID, "The CSV file is empty: a header row naming an email "
+                                      "column is needed.");
+        goto done;
+    }
+    int columns[C_COUNT];
+    map_columns(rec, columns);
+    out->columns = rec->count;
+    out->headers = arena_alloc(a, rec->count * sizeof *out->headers);
+    out->fields = arena_alloc(a, rec->count * sizeof *out->fields);
+    for (size_t i = 0; i < rec->count; i++) {
+        out->headers[i] = rec->cells[i];
+        out->fields[i] = NULL;
+        for (int c = 1; c < C_COUNT; c++)
+            if (columns[c] == (int)i) out->fields[i] = column_names[c];
+    }
+    while (out->row_count < CSV_PREVIEW_ROWS && read_record(&r, a, rec, &unclosed)) {
+        if (blank(rec)) continue;
+        const char **cells = arena_alloc(a, out->columns * sizeof *cells);
+        for (size_t i = 0; i < out->columns; i++) cells[i] = i < rec->count ? rec->cells[i] : "";
+        out->rows[out->row_count++] = cells;
+    }
+done:
+    buf_free(&r.field);
+    return rc;
+}

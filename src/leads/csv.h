@@ -41,4 +41,19 @@ struct csv_import {
 enum rc csv_leads_read(const char *data, size_t len, struct arena *a, struct csv_import *out,
                        struct err *err);
 
+enum { CSV_PREVIEW_ROWS = 5 };
+
+/* What an import would do with each column, for a person to check first: the header
+ * cells, the lead field each one fills ("email", "firstname", ...; NULL when the column
+ * is ignored, a later duplicate included), and the first rows' cells. */
+struct csv_preview {
+    size_t columns;
+    const char **headers, **fields;
+    const char **rows[CSV_PREVIEW_ROWS]; /* each `columns` cells ("" past a short row) */
+    size_t row_count;
+};
+/* RC_INVALID for a file without a header row. */
+enum rc csv_leads_preview(const char *data, size_t len, struct arena *a, struct csv_preview *out,
+                          struct err *err);
+
 #endif

@@ -220,3 +220,61 @@ out:
     conn_close(&c);
     return rc;
 }
+
+/* ---- a login check ------------------------------------------------------------ */
+
+struct login_notes {
+    char greeting[120], login[120];
+    bool in_login;
+};
+
+static void note_line(char *out, size_t cap, const char *data, size_t size)
+{
+    while (size > 0 && (data[size - 1] == '\n' || data[size - 1] == '\r'))
+        size--;
+    if (size >= cap) size = cap - 1;
+    for (size_t i = 0; i < size; i++)
+        out[i] = data[i] >= 0x20 && data[i] < 0x7f ? data[i] : '?';
+    out[size] = '\0';
+}
+
+/* The greeting ("* OK ...") and the tagged answer to LOGIN or AUTHENTICATE. */
+static int on_login_debug(CURL *h, curl_infotype type, char *data, size_t size, void *userdata)
+{
+    struct login_notes *n = userdata;
+    (void)h;
+    if (type == CURLINFO_HEADER_OUT && (memmem(data, size, " LOGIN ", 7) ||
+                                        memmem(data, size, " AUTHENTICATE ", 14)))
+        n->in_login = true;
+    if (type != CURLINFO_HEADER_IN || size < 2) return 0;
+    if (!n->greeting[0] && data[0] == '*') note_line(n->greeting, sizeof n->greeting, data, size);
+    else if (n->in_login && data[0] != '*' && data[0] != '+') {
+        note_line(n->login, sizeof n->login, data, size);
+        n->in_login = false;
+    }
+    return 0;
+}
+
+enum rc imap_login(const struct imap_server *server, char *answer, size_t size, struct err *err)
+{
+    struct conn c = {0};
+    struct login_notes notes = {0};
+    buf_init(&c.out, 64 << 10);
+    struct err run = {0};
+    enum rc rc = RC_UPSTREAM;
+    if (conn_open(&c, server)) {
+        curl_easy_setopt(c.h, CURLOPT_DEBUGFUNCTION, on_login_debug);
+        curl_easy_setopt(c.h, CURLOPT_DEBUGDATA, &notes);
+        curl_easy_setopt(c.h, CURLOPT_VERBOSE, 1L); /* feeds on_login_debug; nothing printed */
+        rc = conn_run(&c, "/", "NOOP", 64 << 10, &run);
+    } else {
+        err_set(&run, RC_UPSTREAM, "libcurl could not start");
+    }
+    if (rc != RC_OK && notes.login[0])
+        err_set(err, RC_UPSTREAM, "%s: login refused: %s", c.base, notes.login);
+    else if (rc != RC_OK)
+        err_copy(err, &run);
+    snprintf(answer, size, "%s%s%s", notes.greeting, notes.login[0] ? " / " : "", notes.login);
+    conn_close(&c);
+    return rc;
+}

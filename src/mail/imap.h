@@ -43,4 +43,9 @@ enum rc imap_poll(const struct imap_server *server, struct imap_cursor *cursor, 
 enum rc imap_has_header(const struct imap_server *server, const char *folder, const char *name,
                         const char *value, bool *found, struct err *err);
 
+/* Logs in and sends NOOP, reading nothing: *answer (size bytes) gets the server's
+ * greeting and its answer to the login, for a person checking an account.
+ * RC_UPSTREAM with the reason when the login or connection fails. */
+enum rc imap_login(const struct imap_server *server, char *answer, size_t size, struct err *err);
+
 #endif

@@ -23,6 +23,9 @@ struct mail_session {
     long timeout_ms;
     char errbuf[CURL_ERROR_SIZE];
     char reply[200]; /* the server's first 4xx/5xx reply line, e.g. "550 5.1.1 no such user" */
+    /* for mail_login: the greeting, and the reply that ended the AUTH exchange */
+    char greeting[120], auth_reply[120];
+    bool in_auth;
 };
 
 struct upload {
@@ -42,10 +45,35 @@ static size_t on_read(char *dst, size_t size, size_t n, void *userdata)
 
 /* Keeps the server's last reply line: libcurl's own error text names only the
  * command and code, while the reason a user reads is in the reply. */
+static void printable_line(char *out, size_t cap, const char *data, size_t size)
+{
+    while (size > 0 && (data[size - 1] == '\n' || data[size - 1] == '\r'))
+        size--;
+    if (size >= cap) size = cap - 1;
+    for (size_t i = 0; i < size; i++)
+        out[i] = data[i] >= 0x20 && data[i] < 0x7f ? data[i] : '?';
+    out[size] = '\0';
+}
+
+/* The greeting and the end of AUTH (not its 334 challenges), for mail_login. */
+static void note_login(struct mail_session *s, curl_infotype type, const char *data, size_t size)
+{
+    if (type == CURLINFO_HEADER_OUT && size >= 5 && strncmp(data, "AUTH ", 5) == 0)
+        s->in_auth = true;
+    if (type != CURLINFO_HEADER_IN || size < 4) return;
+    if (!s->greeting[0] && strncmp(data, "220", 3) == 0)
+        printable_line(s->greeting, sizeof s->greeting, data, size);
+    if (s->in_auth && strncmp(data, "334", 3) != 0) {
+        printable_line(s->auth_reply, sizeof s->auth_reply, data, size);
+        s->in_auth = false;
+    }
+}
+
 static int on_debug(CURL *h, curl_infotype type, char *data, size_t size, void *userdata)
 {
     struct mail_session *s = userdata;
     (void)h;
+    note_login(s, type, data, size);
     /* the first refusal is the reason; the 221 to the QUIT that follows is not */
     if (type != CURLINFO_HEADER_IN || s->reply[0] || size == 0 ||
         (data[0] != '4' && data[0] != '5'))
@@ -179,6 +207,31 @@ void mail_send(struct mail_session *s, const char *from, const char *to, const c
         return;
     }
     classify(s, cc, out);
+}
+
+void mail_login(struct mail_session *s, struct mail_result *out)
+{
+    *out = (struct mail_result){.outcome = MAIL_DEFERRED};
+    if (!session_open(s)) {
+        result_set(out, MAIL_DEFERRED, "libcurl could not start");
+        return;
+    }
+    s->errbuf[0] = s->reply[0] = s->greeting[0] = s->auth_reply[0] = '\0';
+    s->in_auth = s->guard.refused = false;
+    /* no recipients and no upload: libcurl logs in and sends the custom command */
+    curl_easy_setopt(s->h, CURLOPT_UPLOAD, 0L);
+    curl_easy_setopt(s->h, CURLOPT_CUSTOMREQUEST, "NOOP");
+    CURLcode cc = curl_easy_perform(s->h);
+    curl_easy_setopt(s->h, CURLOPT_CUSTOMREQUEST, NULL);
+    curl_easy_setopt(s->h, CURLOPT_UPLOAD, 1L);
+    curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &out->code);
+    if (cc == CURLE_OK) {
+        result_set(out, MAIL_SENT, "%s%s%s", s->greeting, s->auth_reply[0] ? " / " : "",
+                   s->auth_reply[0] ? s->auth_reply : "(no login asked)");
+        return;
+    }
+    classify(s, cc, out);
+    if (out->outcome == MAIL_REJECTED) out->outcome = MAIL_ACCOUNT;
 }
 
 void mail_session_free(struct mail_session *s)

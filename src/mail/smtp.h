@@ -47,6 +47,12 @@ void mail_session_free(struct mail_session *s);
 void mail_send(struct mail_session *s, const char *from, const char *to, const char *msg,
                size_t len, struct mail_result *out);
 
+/* Connects and logs in (AUTH when a username is set) without sending anything, then
+ * NOOP: MAIL_SENT when the server took the login, else why not (MAIL_ACCOUNT for a
+ * refused login or TLS). out->message holds the server's greeting and its answer to
+ * the login, for a person checking an account. */
+void mail_login(struct mail_session *s, struct mail_result *out);
+
 const char *mail_outcome_name(enum mail_outcome outcome);
 
 #endif

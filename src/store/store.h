@@ -586,6 +586,12 @@ struct store_ops {
                                   struct err *err);
     enum rc (*account_set_state)(struct store *st, int64_t account_id, const char *state,
                                  const char *reason, struct err *err);
+    /* The sealed secret of the user's account (account_list leaves it out). */
+    enum rc (*account_secret)(struct store *st, int64_t user_id, int64_t account_id,
+                              struct arena *a, const char **secret, struct err *err);
+    /* A Gmail account authorised again: its new sealed refresh token, state "ok". */
+    enum rc (*account_reconnect)(struct store *st, int64_t user_id, int64_t account_id,
+                                 const char *secret, struct err *err);
     enum rc (*account_set_cursor)(struct store *st, int64_t account_id, int64_t uidvalidity,
                                   int64_t last_uid, struct err *err);
 

@@ -9,7 +9,7 @@
 enum adminq { Q_USERS, Q_KEYS, Q_KEY_MATCHES, Q_KEY_DELETE, Q_KEY_USED, Q_LEDGER, Q_COUNT };
 
 /* the last slot is the ping's (store_pg.c) */
-_Static_assert(PG_ADMIN_BASE + Q_COUNT < PG_SLOTS - 1, "operator statements overflow their slots");
+_Static_assert(PG_ADMIN_BASE + Q_COUNT <= PG_PRIVACY_BASE, "operator statements overflow their slots");
 
 static const char *const sql[Q_COUNT] = {
     [Q_USERS] = "SELECT u.id, u.email, u.credits, u.created_at, "

@@ -27,7 +27,7 @@ enum autoq {
 };
 
 /* the last slot is the ping's (store_pg.c) */
-_Static_assert(PG_AUTO_BASE + Q_COUNT < PG_SLOTS - 1, "automation statements overflow their slots");
+_Static_assert(PG_AUTO_BASE + Q_COUNT <= PG_ADMIN_BASE, "automation statements overflow their slots");
 
 #define JOB_COLUMNS                                                                                \
     "id, user_id, endpoint, file, method, args, webhook_url, status, runner, created_at, "         \

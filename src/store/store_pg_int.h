@@ -265,6 +265,10 @@ enum rc pg_accounts_polled(struct store *st, struct arena *a, struct account **o
                            struct err *err);
 enum rc pg_account_sealed_one(struct store *st, struct arena *a, struct account *out,
                               struct err *err);
+enum rc pg_account_secret(struct store *st, int64_t user_id, int64_t account_id,
+                          struct arena *a, const char **secret, struct err *err);
+enum rc pg_account_reconnect(struct store *st, int64_t user_id, int64_t account_id,
+                             const char *secret, struct err *err);
 enum rc pg_account_set_state(struct store *st, int64_t account_id, const char *state,
                              const char *reason, struct err *err);
 enum rc pg_account_set_cursor(struct store *st, int64_t account_id, int64_t uidvalidity,
@@ -277,6 +281,8 @@ enum rc pg_account_set_cursor(struct store *st, int64_t account_id, int64_t uidv
     .recipient_stop = pg_recipient_stop, .send_thread = pg_send_thread,                            \
     .send_match = pg_send_match, .recipient_by_lead = pg_recipient_by_lead,                        \
     .accounts_polled = pg_accounts_polled, .account_set_state = pg_account_set_state,              \
+    .account_reconnect = pg_account_reconnect,                                                     \
+    .account_secret = pg_account_secret,                                                           \
     .account_set_cursor = pg_account_set_cursor, .account_sealed_one = pg_account_sealed_one,
 
 /* Ad Spy history, recipes, verification (store_pg_misc.c). */

@@ -19,7 +19,7 @@ enum miscq {
 };
 
 /* the last slot is the ping's (store_pg.c) */
-_Static_assert(PG_MISC_BASE + Q_COUNT < PG_SLOTS - 1, "misc statements overflow their slots");
+_Static_assert(PG_MISC_BASE + Q_COUNT <= PG_AUTO_BASE, "misc statements overflow their slots");
 
 #define RECIPE_COLUMNS "code, name, template, description"
 

@@ -38,7 +38,7 @@ enum privacyq {
 };
 
 /* the last slot is the ping's (store_pg.c) */
-_Static_assert(PG_PRIVACY_BASE + Q_COUNT < PG_SLOTS - 1, "privacy statements overflow their slots");
+_Static_assert(PG_PRIVACY_BASE + Q_COUNT <= PG_WEB_BASE, "privacy statements overflow their slots");
 
 /* $1 the lower-cased address; in MENTIONS queries, an ILIKE pattern mentioning it anywhere */
 #define RECIPIENT_OF                                                                               \

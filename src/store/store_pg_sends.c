@@ -44,6 +44,8 @@ enum sendq {
     Q_SEALED_ONE,
     Q_ACCOUNT_STATE,
     Q_ACCOUNT_CURSOR,
+    Q_ACCOUNT_RECONNECT,
+    Q_ACCOUNT_SECRET,
     Q_COUNT
 };
 
@@ -148,6 +150,9 @@ static const char *const sql[Q_COUNT] = {
     [Q_ACCOUNT_STATE] = "UPDATE accounts SET state = $2, state_reason = $3 WHERE id = $1",
     [Q_ACCOUNT_CURSOR] = "UPDATE accounts SET imap_uidvalidity = $2, imap_last_uid = $3 "
                          "WHERE id = $1",
+    [Q_ACCOUNT_RECONNECT] = "UPDATE accounts SET secret = $3, state = 'ok', state_reason = '' "
+                            "WHERE id = $1 AND user_id = $2",
+    [Q_ACCOUNT_SECRET] = "SELECT secret FROM accounts WHERE id = $1 AND user_id = $2",
 };
 
 #define RUN(id_, args_, what_) pg_run(c, PG_SENDS_BASE + (id_), sql[id_], (args_), err, (what_))
@@ -731,4 +736,40 @@ enum rc pg_account_set_cursor(struct store *st, int64_t account_id, int64_t uidv
                               int64_t last_uid, struct err *err)
 {
     PG_OP(st, err, set_cursor_on(c, account_id, uidvalidity, last_uid, err));
+}
+
+static enum rc reconnect_on(struct pgc *c, int64_t user_id, int64_t account_id,
+                            const char *secret, struct err *err)
+{
+    struct pg_args args = {0};
+    pg_arg_int(&args, account_id);
+    pg_arg_int(&args, user_id);
+    pg_arg_text(&args, secret);
+    return EXEC(Q_ACCOUNT_RECONNECT, &args, NULL, "account reconnect");
+}
+
+enum rc pg_account_reconnect(struct store *st, int64_t user_id, int64_t account_id,
+                             const char *secret, struct err *err)
+{
+    PG_OP(st, err, reconnect_on(c, user_id, account_id, secret, err));
+}
+
+static enum rc secret_on(struct pgc *c, int64_t user_id, int64_t account_id, struct arena *a,
+                         const char **secret, struct err *err)
+{
+    struct pg_args args = {0};
+    pg_arg_int(&args, account_id);
+    pg_arg_int(&args, user_id);
+    PGresult *r = RUN(Q_ACCOUNT_SECRET, &args, "account secret");
+    if (!r) return RC_DB;
+    enum rc rc = PQntuples(r) ? RC_OK : err_set(err, RC_NOT_FOUND, "Account not found.");
+    *secret = rc == RC_OK ? pg_text(r, 0, 0, a) : NULL;
+    PQclear(r);
+    return rc;
+}
+
+enum rc pg_account_secret(struct store *st, int64_t user_id, int64_t account_id,
+                          struct arena *a, const char **secret, struct err *err)
+{
+    PG_OP(st, err, secret_on(c, user_id, account_id, a, secret, err));
 }

@@ -8,7 +8,7 @@
 
 enum aq { A_USERS, A_KEYS, A_KEY_MATCHES, A_KEY_DELETE, A_KEY_USED, A_LEDGER, A_COUNT };
 
-_Static_assert((int)SQ_ADMIN_BASE + (int)A_COUNT <= (int)SQ_SLOTS,
+_Static_assert((int)SQ_ADMIN_BASE + (int)A_COUNT <= (int)SQ_PRIVACY_BASE,
                "operator statements overflow their slots");
 
 static const char *const aq_sql[A_COUNT] = {

@@ -73,7 +73,7 @@ static const char *const aq_sql[A_COUNT] = {
                       "last_error = ?5 WHERE id = ?1",
 };
 
-_Static_assert((int)SQ_AUTO_BASE + (int)A_COUNT <= (int)SQ_SLOTS,
+_Static_assert((int)SQ_AUTO_BASE + (int)A_COUNT <= (int)SQ_ADMIN_BASE,
                "automation statements overflow their slots");
 
 #define Q(var_, id_)                                                                               \

@@ -14,12 +14,12 @@ enum {
     SQ_VERIFY_BASE = 100,
     SQ_RECIPES_BASE = 112, /* Lead Search recipes: slots 112-127 */
     SQ_ADS_BASE = 128,
-    SQ_SENDS_BASE = 160, /* the campaign sender: slots 160-191 */
-    SQ_AUTO_BASE = 192,    /* automation (jobs, webhooks, usage): slots 192-223 */
-    SQ_ADMIN_BASE = 224,   /* operator views of users, keys and the ledger: 224-239 */
-    SQ_PRIVACY_BASE = 240, /* suppression, exports, data-subject requests: 240-271 */
-    SQ_WEB_BASE = 272,     /* the web dashboard: 272-287 */
-    SQ_SLOTS = 288
+    SQ_SENDS_BASE = 160,   /* the campaign sender: slots 160-223 */
+    SQ_AUTO_BASE = 224,    /* automation (jobs, webhooks, usage): slots 224-255 */
+    SQ_ADMIN_BASE = 256,   /* operator views of users, keys and the ledger: 256-271 */
+    SQ_PRIVACY_BASE = 272, /* suppression, exports, data-subject requests: 272-303 */
+    SQ_WEB_BASE = 304,     /* the web dashboard: 304-319 */
+    SQ_SLOTS = 320
 };
 _Static_assert(SQ_VERIFY_BASE > SQ_CAMPAIGN_BASE && SQ_VERIFY_BASE < SQ_SLOTS,
                "verify statements need slots of their own below SQ_SLOTS");
@@ -152,6 +152,10 @@ enum rc sq_accounts_polled(struct store *st, struct arena *a, struct account **o
                            struct err *err);
 enum rc sq_account_sealed_one(struct store *st, struct arena *a, struct account *out,
                               struct err *err);
+enum rc sq_account_secret(struct store *st, int64_t user_id, int64_t account_id,
+                          struct arena *a, const char **secret, struct err *err);
+enum rc sq_account_reconnect(struct store *st, int64_t user_id, int64_t account_id,
+                             const char *secret, struct err *err);
 enum rc sq_account_set_state(struct store *st, int64_t account_id, const char *state,
                              const char *reason, struct err *err);
 enum rc sq_account_set_cursor(struct store *st, int64_t account_id, int64_t uidvalidity,
@@ -164,6 +168,8 @@ enum rc sq_account_set_cursor(struct store *st, int64_t account_id, int64_t uidv
     .recipient_stop = sq_recipient_stop, .send_thread = sq_send_thread,                            \
     .send_match = sq_send_match, .recipient_by_lead = sq_recipient_by_lead,                        \
     .accounts_polled = sq_accounts_polled, .account_set_state = sq_account_set_state,              \
+    .account_reconnect = sq_account_reconnect,                                                     \
+    .account_secret = sq_account_secret,                                                           \
     .account_set_cursor = sq_account_set_cursor, .account_sealed_one = sq_account_sealed_one,
 
 /* Suppression, exports and data-subject requests (store_sqlite_privacy.c). */

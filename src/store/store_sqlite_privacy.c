@@ -36,7 +36,7 @@ enum privacyq {
     Q_COUNT
 };
 
-_Static_assert(SQ_PRIVACY_BASE + Q_COUNT <= SQ_SLOTS, "privacy statements overflow their slots");
+_Static_assert(SQ_PRIVACY_BASE + Q_COUNT <= SQ_WEB_BASE, "privacy statements overflow their slots");
 
 /* ?1 the lower-cased address, ?2 a LIKE pattern mentioning it anywhere */
 #define RECIPIENT_OF                                                                               \

@@ -38,6 +38,8 @@ enum sendq {
     Q_SEALED_ONE,
     Q_ACCOUNT_STATE,
     Q_ACCOUNT_CURSOR,
+    Q_ACCOUNT_RECONNECT,
+    Q_ACCOUNT_SECRET,
     Q_COUNT
 };
 
@@ -124,9 +126,12 @@ static const char *const sendq_sql[Q_COUNT] = {
     [Q_ACCOUNT_STATE] = "UPDATE accounts SET state = ?2, state_reason = ?3 WHERE id = ?1",
     [Q_ACCOUNT_CURSOR] = "UPDATE accounts SET imap_uidvalidity = ?2, imap_last_uid = ?3 "
                          "WHERE id = ?1",
+    [Q_ACCOUNT_RECONNECT] = "UPDATE accounts SET secret = ?3, state = 'ok', state_reason = '' "
+                            "WHERE id = ?1 AND user_id = ?2",
+    [Q_ACCOUNT_SECRET] = "SELECT secret FROM accounts WHERE id = ?1 AND user_id = ?2",
 };
 
-_Static_assert(SQ_SENDS_BASE + Q_COUNT <= SQ_SLOTS, "sender statements overflow their slots");
+_Static_assert(SQ_SENDS_BASE + Q_COUNT <= SQ_AUTO_BASE, "sender statements overflow their slots");
 
 #define Q(var_, id_)                                                                               \
     sqlite3_stmt *var_ = sq_stmt(c, SQ_SENDS_BASE + (id_), sendq_sql[id_], err);                   \
@@ -682,4 +687,31 @@ enum rc sq_account_set_cursor(struct store *st, int64_t account_id, int64_t uidv
     sqlite3_bind_int64(q, 2, uidvalidity);
     sqlite3_bind_int64(q, 3, last_uid);
     return sq_exec(c, q, err, "account cursor");
+}
+
+enum rc sq_account_reconnect(struct store *st, int64_t user_id, int64_t account_id,
+                             const char *secret, struct err *err)
+{
+    CONN(st, err);
+    Q(q, Q_ACCOUNT_RECONNECT);
+    sqlite3_bind_int64(q, 1, account_id);
+    sqlite3_bind_int64(q, 2, user_id);
+    sq_bind_text(q, 3, secret);
+    return sq_exec(c, q, err, "account reconnect");
+}
+
+enum rc sq_account_secret(struct store *st, int64_t user_id, int64_t account_id,
+                          struct arena *a, const char **secret, struct err *err)
+{
+    CONN(st, err);
+    Q(q, Q_ACCOUNT_SECRET);
+    sqlite3_bind_int64(q, 1, account_id);
+    sqlite3_bind_int64(q, 2, user_id);
+    int r = sqlite3_step(q);
+    enum rc rc = r == SQLITE_ROW    ? RC_OK
+                 : r == SQLITE_DONE ? err_set(err, RC_NOT_FOUND, "Account not found.")
+                                    : sq_fail(c, err, "account secret");
+    *secret = rc == RC_OK ? sq_col_text(q, 0, a) : NULL;
+    sq_done(q);
+    return rc;
 }

@@ -40,46 +40,102 @@ static json_t *keep(struct web *w, json_t *v)
     return v;
 }
 
-json_t *web_api(struct web *w, enum http_method method, const char *file, json_t *args,
-                const char **error)
+/* Runs file as the signed-in user on req (initialised here; the caller cleans it up):
+ * query's members become the query string, body (of type) the request body. */
+static void run_route(struct web *w, struct request *req, enum http_method method,
+                      const char *file, json_t *query, const char *body, size_t len,
+                      const char *type)
 {
-    struct request req = {0};
-    arena_init(&req.arena);
-    req.store = w->req->store;
-    req.method = method;
-    req.method_name = method == M_GET ? "GET" : method == M_PUT ? "PUT" : "POST";
-    req.url = arena_sprintf(&req.arena, "/api/v1/%s", file);
-    req.user_id = w->user_id;
-    req.preauthenticated = true;
-    memcpy(req.request_id, w->req->request_id, sizeof req.request_id);
+    *req = (struct request){0};
+    arena_init(&req->arena);
+    req->store = w->req->store;
+    req->method = method;
+    req->method_name = method == M_GET ? "GET" : method == M_PUT ? "PUT" : "POST";
+    req->url = arena_sprintf(&req->arena, "/api/v1/%s", file);
+    req->user_id = w->user_id;
+    req->preauthenticated = true;
+    req->content_type = type;
+    memcpy(req->request_id, w->req->request_id, sizeof req->request_id);
     const char *key;
     json_t *v;
-    if (method == M_GET) {
-        json_object_foreach(args, key, v) add_arg(&req, key, arg_text(&req.arena, v));
-    } else {
-        char *body = json_dumps(args, JSON_COMPACT);
-        req.body = arena_strdup(&req.arena, body ? body : "{}");
-        req.body_len = strlen(req.body);
-        free(body);
+    json_object_foreach(query, key, v) add_arg(req, key, arg_text(&req->arena, v));
+    if (body) {
+        req->body = arena_strndup(&req->arena, body, len);
+        req->body_len = len;
     }
-    json_decref(args);
-    if (router_begin(&(struct route_table){api_routes, api_routes_count}, &req) == ROUTER_ASYNC)
-        router_finish(&req);
+    if (router_begin(&(struct route_table){api_routes, api_routes_count}, req) == ROUTER_ASYNC)
+        router_finish(req);
+}
+
+static void cleanup(struct request *req)
+{
+    if (req->stream.done) req->stream.done(req->stream.state);
+    json_decref(req->json);
+    json_decref(req->data);
+    arena_cleanup(&req->arena);
+}
+
+/* The answer's data object, kept with the page; else NULL and *error. */
+static json_t *answer_data(struct web *w, struct request *req, const char **error)
+{
     int status = 0;
     size_t len = 0;
-    char *text = router_response(&req, &status, &len);
+    char *text = router_response(req, &status, &len);
     json_t *doc = json_loadb(text, len, 0, NULL);
     free(text);
     json_t *data = NULL;
-    if (req.error == E_NONE && json_is_object(json_object_get(doc, "data"))) {
+    if (req->error == E_NONE && json_is_object(json_object_get(doc, "data"))) {
         data = keep(w, json_incref(json_object_get(doc, "data")));
         *error = NULL;
     } else {
-        *error = arena_strdup(w->a, req.error != E_NONE ? req.error_msg : "Unexpected answer.");
+        *error = arena_strdup(w->a, req->error != E_NONE ? req->error_msg : "Unexpected answer.");
     }
     json_decref(doc);
-    json_decref(req.json);
-    json_decref(req.data);
-    arena_cleanup(&req.arena);
     return data;
+}
+
+json_t *web_api(struct web *w, enum http_method method, const char *file, json_t *args,
+                const char **error)
+{
+    struct request req;
+    bool get = method == M_GET;
+    char *body = get ? NULL : json_dumps(args, JSON_COMPACT);
+    const char *text = get ? NULL : body ? body : "{}";
+    run_route(w, &req, method, file, get ? args : NULL, text, text ? strlen(text) : 0,
+              get ? NULL : "application/json");
+    free(body);
+    json_decref(args);
+    json_t *data = answer_data(w, &req, error);
+    cleanup(&req);
+    return data;
+}
+
+json_t *web_api_raw(struct web *w, enum http_method method, const char *file, json_t *query,
+                    const char *body, size_t len, const char *type, const char **error)
+{
+    struct request req;
+    run_route(w, &req, method, file, query, body, len, type);
+    json_decref(query);
+    json_t *data = answer_data(w, &req, error);
+    cleanup(&req);
+    return data;
+}
+
+bool web_api_stream(struct web *w, const char *file, json_t *query, const char **error)
+{
+    struct request req;
+    run_route(w, &req, M_GET, file, query, NULL, 0, NULL);
+    json_decref(query);
+    bool streamed = req.error == E_NONE && req.stream.read;
+    if (streamed) {
+        web_security_headers(w->req);
+        w->req->stream = req.stream;
+        w->req->raw_type = arena_strdup(w->a, req.raw_type);
+        if (!w->req->data) w->req->data = json_object();
+        req.stream = (struct req_stream){0};
+    } else {
+        *error = arena_strdup(w->a, req.error != E_NONE ? req.error_msg : "Unexpected answer.");
+    }
+    cleanup(&req);
+    return streamed;
 }

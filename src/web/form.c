@@ -1,9 +1,11 @@
-/* Form bodies (application/x-www-form-urlencoded) and the Cookie header. */
+/* Form bodies (application/x-www-form-urlencoded, or multipart/form-data for a file
+ * upload) and the Cookie header. */
 #include "web/web_int.h"
 
 #include "base/str.h"
 
 #include <string.h>
+#include <strings.h>
 
 static int hex_digit(char c)
 {
@@ -52,6 +54,59 @@ void form_parse(struct arena *a, const char *body, size_t len, struct form *out)
         }
         p = amp + 1;
     }
+}
+
+/* A part's name from its headers (Content-Disposition: form-data; name="..."). */
+static const char *part_name(struct arena *a, const char *headers, size_t len)
+{
+    const char *h = arena_strndup(a, headers, len), *p = strstr(h, "name=\"");
+    if (!p) return NULL;
+    p += 6;
+    const char *end = strchr(p, '"');
+    return end ? arena_strndup(a, p, (size_t)(end - p)) : NULL;
+}
+
+/* RFC 7578: parts between "--boundary" lines, each headers, a blank line and the value
+ * (a NUL byte in a value ends it, as in form_parse). */
+static void multipart_parse(struct arena *a, const char *body, size_t len, const char *boundary,
+                            struct form *out)
+{
+    const char *delim = arena_sprintf(a, "\r\n--%s", boundary);
+    size_t dlen = strlen(delim), fields = 0;
+    const char *end = body + len;
+    for (const char *p = body; (p = memmem(p, (size_t)(end - p), delim + 2, dlen - 2)); p++)
+        fields++;
+    out->fields = arena_alloc(a, (fields + 1) * sizeof *out->fields);
+    const char *p = memmem(body, len, delim + 2, dlen - 2);
+    while (p) {
+        p += dlen - 2;
+        if (end - p < 2 || memcmp(p, "--", 2) == 0) break;
+        const char *headers = p + 2, *blank = memmem(headers, (size_t)(end - headers),
+                                                     "\r\n\r\n", 4);
+        if (!blank) break;
+        const char *value = blank + 4, *next = memmem(value, (size_t)(end - value), delim, dlen);
+        if (!next) break;
+        const char *name = part_name(a, headers, (size_t)(blank - headers));
+        if (name && out->count < fields)
+            out->fields[out->count++] =
+                (struct form_field){name, arena_strndup(a, value, (size_t)(next - value))};
+        p = next + 2;
+    }
+}
+
+void form_parse_request(struct arena *a, struct request *req, struct form *out)
+{
+    const char *type = req->content_type, *b;
+    if (type && strncasecmp(type, "multipart/form-data", 19) == 0 &&
+        (b = strstr(type, "boundary=")) && req->body) {
+        *out = (struct form){0};
+        b += 9;
+        size_t n = strcspn(b, "; ");
+        if (*b == '"') b++, n = strcspn(b, "\"");
+        if (n && n <= 70) multipart_parse(a, req->body, req->body_len, arena_strndup(a, b, n), out);
+        return;
+    }
+    form_parse(a, req->body, req->body_len, out);
 }
 
 const char *form_get(const struct form *f, const char *name)

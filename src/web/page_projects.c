@@ -5,6 +5,7 @@
 #include "web/web_int.h"
 
 #include "base/log.h"
+#include "leads/csv.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -145,10 +146,14 @@ static const char add_form[] =
     "<label>Company <input name=\"company\"></label>"
     "<label>Website <input name=\"website\"></label>"
     "<button type=\"submit\" id=\"add-lead\">Add</button></form></section>"
-    "<section class=\"card\"><h2>CSV import and export</h2><p class=\"muted\" id=\"csv-gap\">"
-    "Not in the dashboard yet: CSV import and export arrive with the CSV endpoints "
-    "(issue 17); until then use <code>leadgen leads import/export</code> where available."
-    "</p></section>";
+    "<section class=\"card\" id=\"csv\"><h2>CSV import and export</h2>"
+    "<form method=\"post\" action=\"/app/projects/%lld\" enctype=\"multipart/form-data\">%s"
+    "<input type=\"hidden\" name=\"action\" value=\"preview\">"
+    "<label>CSV file (a header row naming an email column; up to 1 MB here, larger files "
+    "through the API) <input type=\"file\" name=\"file\" accept=\".csv,text/csv\" required>"
+    "</label><button type=\"submit\" id=\"csv-preview\">Preview import</button></form>"
+    "<p><a href=\"/app/projects/%lld/leads.csv\" id=\"csv-export\" download>Export all "
+    "leads as CSV</a></p></section>";
 
 /* The project (404 page when it is not the user's), else false with the page answered. */
 static bool own_project(struct web *w, struct project *p)
@@ -177,7 +182,8 @@ static bool project_page(struct web *w, const struct project *p, int64_t page, c
     html_printf(&h, "<p><a href=\"/app/projects\">← Projects</a></p><h1>%s</h1>%s",
                 html_esc(w->a, p->name), message_html(w, ok, error ? error : err));
     leads_table(w, &h, p->id, data, page);
-    html_printf(&h, add_form, (long long)p->id, web_csrf_input(w));
+    html_printf(&h, add_form, (long long)p->id, web_csrf_input(w), (long long)p->id,
+                web_csrf_input(w), (long long)p->id);
     return web_page(w, error ? 400 : 200, p->name, h.data);
 }
 
@@ -252,6 +258,92 @@ static bool verify_selected(struct web *w, const struct project *p)
                         NULL);
 }
 
+/* ---- CSV import (a preview of the mapping first) and export ------------------------ */
+
+static void preview_table(struct web *w, struct html *h, const struct csv_preview *pv)
+{
+    html_raw(h, "<div class=\"scroll\"><table id=\"csv-mapping\"><thead><tr><th>Column</th>");
+    for (size_t c = 0; c < pv->columns; c++)
+        html_printf(h, "<th>%s</th>", html_esc(w->a, pv->headers[c]));
+    html_raw(h, "</tr><tr><th>Imported as</th>");
+    for (size_t c = 0; c < pv->columns; c++)
+        html_printf(h, "<td class=\"%s\">%s</td>", pv->fields[c] ? "map" : "muted",
+                    pv->fields[c] ? pv->fields[c] : "ignored");
+    html_raw(h, "</tr></thead><tbody>");
+    for (size_t r = 0; r < pv->row_count; r++) {
+        html_raw(h, "<tr><td class=\"muted\">row</td>");
+        for (size_t c = 0; c < pv->columns; c++)
+            html_printf(h, "<td>%s</td>", html_esc(w->a, pv->rows[r][c]));
+        html_raw(h, "</tr>");
+    }
+    html_raw(h, "</tbody></table></div>");
+}
+
+static bool csv_preview_page(struct web *w, const struct project *p)
+{
+    const char *csv = form_get(&w->form, "file");
+    if (!csv) return project_page(w, p, 1, NULL, "Choose a CSV file to import.");
+    struct csv_preview pv;
+    struct csv_import in;
+    struct err err = {0};
+    if (csv_leads_preview(csv, strlen(csv), w->a, &pv, &err) != RC_OK ||
+        csv_leads_read(csv, strlen(csv), w->a, &in, &err) != RC_OK)
+        return project_page(w, p, 1, NULL, err.msg);
+    struct html h;
+    html_init(&h, w->a);
+    html_printf(&h, "<p><a href=\"/app/projects/%lld\">← %s</a></p><h1>Import into %s</h1>"
+                    "<section class=\"card\"><h2>Column mapping</h2>",
+                (long long)p->id, html_esc(w->a, p->name), html_esc(w->a, p->name));
+    preview_table(w, &h, &pv);
+    html_printf(&h, "<p id=\"csv-summary\">%zu rows ready to import, %lld refused.</p>",
+                in.count, (long long)in.invalid);
+    for (size_t i = 0; i < in.rejected_count; i++)
+        html_printf(&h, "<p class=\"muted\">Row %zu: %s</p>", in.rejected[i].row,
+                    html_esc(w->a, in.rejected[i].reason));
+    html_printf(&h,
+                "<form method=\"post\" action=\"/app/projects/%lld\" "
+                "enctype=\"multipart/form-data\">%s<input type=\"hidden\" name=\"action\" "
+                "value=\"import\"><textarea name=\"file\" hidden>%s</textarea>"
+                "<button type=\"submit\" id=\"csv-import\">Import %zu rows</button> "
+                "<a href=\"/app/projects/%lld\">Cancel</a></form></section>",
+                (long long)p->id, web_csrf_input(w), html_esc(w->a, csv), in.count,
+                (long long)p->id);
+    return web_page(w, 200, "Import preview", h.data);
+}
+
+static bool csv_import(struct web *w, const struct project *p)
+{
+    const char *csv = form_get(&w->form, "file"), *err = NULL;
+    if (!csv) return project_page(w, p, 1, NULL, "Choose a CSV file to import.");
+    json_t *r = web_api_raw(w, M_POST, "leads.php",
+                            json_pack("{s:I}", "project_id", (json_int_t)p->id), csv,
+                            strlen(csv), "text/csv", &err);
+    if (!r) return project_page(w, p, 1, NULL, err);
+    return project_page(w, p, 1,
+                        arena_sprintf(w->a,
+                                      "Imported: %lld added, %lld already in the project, "
+                                      "%lld invalid, %lld on your suppression list.",
+                                      int_of(r, "added"), int_of(r, "duplicates"),
+                                      int_of(r, "invalid"), int_of(r, "suppressed")),
+                        NULL);
+}
+
+bool page_project_export(struct web *w)
+{
+    struct project p;
+    if (!own_project(w, &p)) return web_not_found(w);
+    const char *err = NULL;
+    if (web_api_stream(w, "leads.php",
+                       json_pack("{s:I, s:s}", "project_id", (json_int_t)p.id, "format", "csv"),
+                       &err)) {
+        req_add_header(w->req, "Content-Disposition",
+                       arena_sprintf(w->a, "attachment; filename=\"project-%lld-leads.csv\"",
+                                     (long long)p.id));
+        return true;
+    }
+    return project_page(w, &p, 1, NULL, err);
+}
+
 bool page_project_post(struct web *w)
 {
     struct project p;
@@ -259,5 +351,7 @@ bool page_project_post(struct web *w)
     const char *action = form_get(&w->form, "action");
     if (action && strcmp(action, "add") == 0) return add_lead(w, &p);
     if (action && strcmp(action, "verify") == 0) return verify_selected(w, &p);
+    if (action && strcmp(action, "preview") == 0) return csv_preview_page(w, &p);
+    if (action && strcmp(action, "import") == 0) return csv_import(w, &p);
     return project_page(w, &p, 1, NULL, "Unknown action.");
 }

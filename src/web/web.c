@@ -36,19 +36,26 @@ static const struct page_row {
     {M_POST, "/app/projects", true, page_projects_post},
     {M_GET, "/app/projects/*", true, page_project},
     {M_POST, "/app/projects/*", true, page_project_post},
+    {M_GET, "/app/projects/*/leads.csv", true, page_project_export},
     /* not built yet (issue 19, slices 4-6): a page that says so and where to go instead */
-    {M_GET, "/app/accounts", true, page_not_yet},
+    {M_GET, "/app/accounts", true, page_accounts},
+    {M_POST, "/app/accounts", true, page_accounts_post},
+    {M_GET, "/app/accounts/gmail/connect", true, page_gmail_connect},
+    /* signed in, but checked by the page: the cookie may first need a same-site reload */
+    {M_GET, "/oauth/google/callback", false, page_gmail_callback},
     {M_GET, "/app/campaigns", true, page_not_yet},
     {M_GET, "/app/ads", true, page_not_yet},
 };
 
-static bool path_matches(const char *pattern, const char *url, const char **arg)
+/* The '*' segment may be followed by the rest of the pattern ("/app/projects/ * /leads.csv"). */
+static bool path_matches(struct arena *a, const char *pattern, const char *url, const char **arg)
 {
     const char *star = strchr(pattern, '*');
     if (!star) return strcmp(pattern, url) == 0;
-    size_t n = (size_t)(star - pattern);
-    if (strncmp(pattern, url, n) != 0 || !url[n] || strchr(url + n, '/')) return false;
-    *arg = url + n;
+    size_t n = (size_t)(star - pattern), seg;
+    if (strncmp(pattern, url, n) != 0 || !(seg = strcspn(url + n, "/"))) return false;
+    if (strcmp(url + n + seg, star + 1) != 0) return false;
+    *arg = arena_strndup(a, url + n, seg);
     return true;
 }
 
@@ -65,10 +72,10 @@ int64_t web_arg_id(const struct web *w)
 static bool dispatch(struct request *req)
 {
     struct web w = {.req = req, .a = &req->arena};
-    if (req->method == M_POST) form_parse(w.a, req->body, req->body_len, &w.form);
+    if (req->method == M_POST) form_parse_request(w.a, req, &w.form);
     const struct page_row *row = NULL;
     for (size_t i = 0; i < sizeof pages / sizeof pages[0] && !row; i++)
-        if (pages[i].method == req->method && path_matches(pages[i].pattern, req->url, &w.arg))
+        if (pages[i].method == req->method && path_matches(w.a, pages[i].pattern, req->url, &w.arg))
             row = &pages[i];
     bool signed_in = web_session_load(&w);
     bool needs_session = row ? row->signed_in : strncmp(req->url, "/app", 4) == 0;

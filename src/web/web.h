@@ -12,8 +12,13 @@
 
 struct web_options {
     const char *public_url; /* LEADGEN_PUBLIC_URL: https makes cookies Secure */
+    const char *base_url;   /* the same, or http:// + LEADGEN_LISTEN: OAuth's redirect_uri */
     const char *oauth_auth_url, *oauth_token_url, *oauth_userinfo_url;
     const char *google_client_id, *google_client_secret;
+    /* how a sending account's test reaches its servers (as the sender does) */
+    const char *gmail_smtp, *gmail_imap, *resolve;
+    long mail_timeout_ms;
+    bool guard_private;
 };
 /* Set once at start-up, before any request; the strings must outlive the server. */
 void web_configure(const struct web_options *o);

@@ -35,6 +35,8 @@ struct form {
     size_t count;
 };
 void form_parse(struct arena *a, const char *body, size_t len, struct form *out);
+/* The POST body, urlencoded or multipart/form-data. */
+void form_parse_request(struct arena *a, struct request *req, struct form *out);
 /* The first value of name, trimmed; NULL when absent or empty. */
 const char *form_get(const struct form *f, const char *name);
 /* A cookie's value from the Cookie header, or NULL. */
@@ -93,6 +95,11 @@ bool page_projects(struct web *w);
 bool page_projects_post(struct web *w);
 bool page_project(struct web *w);
 bool page_project_post(struct web *w);
+bool page_project_export(struct web *w);
+bool page_accounts(struct web *w);
+bool page_accounts_post(struct web *w);
+bool page_gmail_connect(struct web *w);
+bool page_gmail_callback(struct web *w);
 
 /* Calls an API route as the signed-in user (args: the query for GET, else the JSON body;
  * taken). The data object (kept until the page is answered), or NULL with *error set to
@@ -100,6 +107,13 @@ bool page_project_post(struct web *w);
  * itself on the job pool (a POST). */
 json_t *web_api(struct web *w, enum http_method method, const char *file, json_t *args,
                 const char **error);
+/* As web_api with a body of another type (a CSV file); query: the query string's
+ * members (taken). */
+json_t *web_api_raw(struct web *w, enum http_method method, const char *file, json_t *query,
+                    const char *body, size_t len, const char *type, const char **error);
+/* A GET answered as a stream (a CSV export) becomes the page's answer; else false with
+ * *error set (nothing answered). */
+bool web_api_stream(struct web *w, const char *file, json_t *query, const char **error);
 /* The values of every field called name (checkboxes), at most max. */
 size_t form_values(const struct form *f, const char *name, const char **out, size_t max);
 

@@ -18,7 +18,15 @@ class Web:
         if self.cookies:
             h["Cookie"] = "; ".join("%s=%s" % kv for kv in self.cookies.items())
         body = None
-        if form is not None:
+        if isinstance(form, tuple):  # ("multipart", fields): multipart/form-data
+            boundary = "lgboundary7e3f"
+            parts = []
+            for k, v in form[1].items():
+                parts.append('--%s\r\nContent-Disposition: form-data; name="%s"%s\r\n\r\n%s\r\n'
+                             % (boundary, k, '; filename="f.csv"' if k == "file" else "", v))
+            body = ("".join(parts) + "--%s--\r\n" % boundary).encode()
+            h["Content-Type"] = "multipart/form-data; boundary=" + boundary
+        elif form is not None:
             body = urllib.parse.urlencode(form)
             h["Content-Type"] = "application/x-www-form-urlencoded"
         conn.request(method, path, body=body, headers=h)
@@ -39,6 +47,9 @@ class Web:
 
     def post(self, path, form):
         return self.request("POST", path, form=form)
+
+    def post_multipart(self, path, fields):
+        return self.request("POST", path, form=("multipart", fields))
 
     @staticmethod
     def csrf_of(html):
