@@ -308,3 +308,28 @@ def test_browser_refuses_a_rebinding_name_and_its_websocket():
                 assert dns.count("rebind.lgtest", "A") >= 2, dns.queries
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_browser_grown_past_its_cap_is_restarted_between_searches():
+    need_chromium()
+    with Engines() as e:
+        for q in ("first", "second", "third"):
+            e.set_results(q, [result(i) for i in range(1, 4)])
+            e.set_mode(q, "js")
+        # 1 MB: any Chromium is over it, so each search leaves it to be replaced
+        with Server(env=browser_env(e, {"LEADGEN_BROWSER_MAX_MB": "1"})) as s:
+            assert_success(search(s, query="first"))
+            (first,) = chromium_pids(s.proc.pid)
+            assert "over LEADGEN_BROWSER_MAX_MB=1: restarting it" in s.stderr_text()
+            data = assert_success(search(s, query="second"))
+            assert data["provider"] == "browser" and data["results_count"] == 3
+            (second,) = chromium_pids(s.proc.pid)
+            assert second != first
+            assert s.stderr_text().count("browser started") == 2
+        # the default cap (1024 MB) leaves a small browser alone
+        with Server(env=browser_env(e)) as s:
+            assert_success(search(s, query="first"))
+            (pid,) = chromium_pids(s.proc.pid)
+            assert_success(search(s, query="third"))
+            assert chromium_pids(s.proc.pid) == [pid]
+            assert "restarting it" not in s.stderr_text()
