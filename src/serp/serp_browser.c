@@ -41,7 +41,8 @@ enum {
     BROWSER_TABS_MAX = 16,
     BROWSER_CALLS_MAX = 64,     /* commands awaiting an answer at once */
     BROWSER_RECYCLE = 1000,     /* navigations before a fresh browser (memory) */
-    RELAYS_MAX = 32,            /* requests fetched for the tabs at once; more are failed */
+    RELAYS_MAX = 32,
+    SIZE_EVERY_MS = 1000,       /* between readings of the browser's PSS */            /* requests fetched for the tabs at once; more are failed */
     BROWSER_START_MS = 20000,   /* Chromium's start and tab set-up */
     POLL_MS = 20,               /* between looks at a loading page */
     SETTLE_MS = 2000,           /* a loaded page that is no answer may still navigate */
@@ -70,6 +71,7 @@ static struct {
     pthread_t reader;
     bool alive, starting, reader_running;
     bool oversized; /* above LEADGEN_BROWSER_MAX_MB: replaced once idle */
+    long sized_at;  /* CLOCK_MONOTONIC ms of the last look at its size */
     int relays;     /* relay threads running */
     char profile[64];
     int64_t next_id;
@@ -685,6 +687,7 @@ static enum rc start(const struct serp_options *o, struct err *err)
     br.ntabs = 0;
     br.navigations = 0;
     br.oversized = false;
+    br.sized_at = 0; /* a fresh browser is looked at after its first search */
     if (rc == RC_OK) rc = seed_cookies(err);
     int want = o->browser_tabs > 0 ? o->browser_tabs : 2;
     if (want > BROWSER_TABS_MAX) want = BROWSER_TABS_MAX;
@@ -754,31 +757,28 @@ static void release(struct tab *t, bool broken)
 
 /* ---- its size -------------------------------------------------------------------------- */
 
-/* One process's proportional set size (shared pages split among their users) in kB,
- * or its resident set where smaps_rollup is missing. */
-static long process_kb(long pid)
+/* One process's memory in kB: its resident set (statm: cheap), or its proportional
+ * set size (shared pages split among their users; smaps_rollup walks its page
+ * tables: tens of ms for a Chromium renderer). */
+static long process_kb(long pid, bool pss)
 {
     char path[64], line[256];
-    snprintf(path, sizeof path, "/proc/%ld/smaps_rollup", pid);
+    long kb = 0, pages[2] = {0, 0};
+    snprintf(path, sizeof path, pss ? "/proc/%ld/smaps_rollup" : "/proc/%ld/statm", pid);
     FILE *f = fopen(path, "r");
-    long kb = 0;
-    if (f) {
+    if (!f) return 0;
+    if (pss) {
         while (fgets(line, sizeof line, f))
             if (strncmp(line, "Pss:", 4) == 0) kb = atol(line + 4);
-        fclose(f);
-        return kb;
+    } else if (fscanf(f, "%ld %ld", &pages[0], &pages[1]) == 2) {
+        kb = pages[1] * (sysconf(_SC_PAGESIZE) / 1024);
     }
-    snprintf(path, sizeof path, "/proc/%ld/statm", pid);
-    long pages[2] = {0, 0};
-    if ((f = fopen(path, "r"))) {
-        if (fscanf(f, "%ld %ld", &pages[0], &pages[1]) != 2) pages[1] = 0;
-        fclose(f);
-    }
-    return pages[1] * (sysconf(_SC_PAGESIZE) / 1024);
+    fclose(f);
+    return kb;
 }
 
 /* The memory of Chromium's whole process group (spawn makes it its leader), in kB. */
-static long group_kb(pid_t group)
+static long group_kb(pid_t group, bool pss)
 {
     DIR *d = opendir("/proc");
     struct dirent *e;
@@ -797,21 +797,36 @@ static long group_kb(pid_t group)
         char state;
         if (after && sscanf(after + 1, " %c %ld %ld", &state, &ppid, &pgrp) == 3 &&
             pgrp == (long)group)
-            kb += process_kb(pid);
+            kb += process_kb(pid, pss);
     }
     if (d) closedir(d);
     return kb;
 }
 
-/* After a search: a browser grown past LEADGEN_BROWSER_MAX_MB is replaced once idle. */
+static long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* After a search: a browser whose PSS passed LEADGEN_BROWSER_MAX_MB is replaced once
+ * idle. The resident sets' sum bounds the PSS from above, so the costly PSS is read
+ * only when that sum is over the cap, and at most every SIZE_EVERY_MS. */
 static void check_size(const struct serp_options *o)
 {
     if (o->browser_max_mb <= 0) return;
     pthread_mutex_lock(&br.lock);
     pid_t pid = br.alive && !br.oversized ? br.pid : 0;
     pthread_mutex_unlock(&br.lock);
-    if (pid <= 0) return;
-    long mb = group_kb(pid) / 1024;
+    if (pid <= 0 || group_kb(pid, false) / 1024 <= o->browser_max_mb) return;
+    pthread_mutex_lock(&br.lock);
+    long now = now_ms();
+    bool due = br.pid == pid && now - br.sized_at >= SIZE_EVERY_MS;
+    if (due) br.sized_at = now;
+    pthread_mutex_unlock(&br.lock);
+    if (!due) return;
+    long mb = group_kb(pid, true) / 1024;
     if (mb <= o->browser_max_mb) return;
     pthread_mutex_lock(&br.lock);
     if (br.pid == pid && !br.oversized) {
