@@ -41,8 +41,8 @@ enum {
     BROWSER_TABS_MAX = 16,
     BROWSER_CALLS_MAX = 64,     /* commands awaiting an answer at once */
     BROWSER_RECYCLE = 1000,     /* navigations before a fresh browser (memory) */
-    RELAYS_MAX = 32,
-    SIZE_EVERY_MS = 1000,       /* between readings of the browser's PSS */            /* requests fetched for the tabs at once; more are failed */
+    RELAYS_MAX = 32,            /* requests fetched for the tabs at once; more are failed */
+    SIZE_EVERY_MS = 1000,       /* between readings of the browser's PSS */
     BROWSER_START_MS = 20000,   /* Chromium's start and tab set-up */
     POLL_MS = 20,               /* between looks at a loading page */
     SETTLE_MS = 2000,           /* a loaded page that is no answer may still navigate */
