@@ -250,7 +250,8 @@ def test_browser_requests_to_private_addresses_are_refused():
                        for c in e.calls())
 
 
-REBIND_DNS = "127.0.0.53"  # resolv.conf names no port: the fake DNS answers on 53 there
+REBIND_DNS = "127.53.0.1"  # resolv.conf names no port: the fake DNS answers on 53 there
+# (not 127.0.0.53, where systemd-resolved listens)
 
 
 def rebinding_server_bin(tmp):
