@@ -93,7 +93,8 @@ def main():
     with Engines() as e:
         env = {"LEADGEN_SEARCH_PROVIDER": "browser", "LEADGEN_GOOGLE_SEARCH_URL": e.google_url,
                "LEADGEN_BING_SEARCH_URL": e.bing_url, "LEADGEN_BROWSER_TABS": "2",
-               "LEADGEN_FIRST_USER_CREDITS": "100000000", "LEADGEN_ACCESS_LOG": "0"}
+               "LEADGEN_FIRST_USER_CREDITS": "100000000", "LEADGEN_ACCESS_LOG": "0",
+               "LEADGEN_RATE_LIMIT": "search=0/min"}  # the default 60/min would cap the run
         with lib.Server(env=env) as s:
             run(s, e, "browser", args.clients, 5, "js")  # warm: started, tabs opened
             (pid,) = chromium_pids(s.proc.pid)

@@ -94,6 +94,9 @@ static const struct config_var config_vars[] = {
            "Chromium binary for the browser provider (unset: chromium on PATH)"),
     INT("LEADGEN_BROWSER_TABS", browser_tabs, "2", 1, 16,
         "tabs the browser provider searches in at once"),
+    INT("LEADGEN_BROWSER_MAX_MB", browser_max_mb, "1024", 0, 1048576,
+        "memory (PSS, MB) above which the browser provider's Chromium is restarted between "
+        "searches (0: never)"),
     URL("LEADGEN_PLACES_URL", places_url, "https://places.googleapis.com",
         "Google Places API (New) base URL"),
     STRING("LEADGEN_PLACES_KEY", places_key, NULL, "Google Places API key"),

@@ -41,7 +41,7 @@ struct config {
     bool scraperapi_render;
     const char *serpapi_url, *serpapi_key;
     const char *searxng_url, *chromium;
-    int64_t browser_tabs;
+    int64_t browser_tabs, browser_max_mb;
     const char *places_url, *places_key;
     int64_t upstream_timeout, places_parallel;
     const char *ai_url, *ai_key, *ai_model;

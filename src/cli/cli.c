@@ -779,6 +779,7 @@ static struct api_options api_options_from_config(struct arena *a)
                  .searxng_url = cfg.searxng_url,
                  .chromium = cfg.chromium,
                  .browser_tabs = (int)cfg.browser_tabs,
+                 .browser_max_mb = (long)cfg.browser_max_mb,
                  .resolve = cfg.resolve,
                  .allow_private = cfg.allow_private_targets,
                  .timeout_ms = upstream_ms},

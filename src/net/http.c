@@ -12,7 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-enum { DEFAULT_TIMEOUT_MS = 30000, DEFAULT_MAX_BYTES = 8 << 20 };
+enum { DEFAULT_TIMEOUT_MS = 30000, DEFAULT_MAX_BYTES = 8 << 20, HEADERS_MAX = 64 << 10 };
 
 static struct http_net_options net_options;
 
@@ -49,10 +49,23 @@ static size_t on_body(char *data, size_t size, size_t n, void *userdata)
     return 0; /* aborts the transfer */
 }
 
+/* Header lines of the last response only: a status line starts a new one (100 Continue). */
+static size_t on_header(char *data, size_t size, size_t n, void *userdata)
+{
+    struct buf *h = userdata;
+    if (size * n >= 5 && memcmp(data, "HTTP/", 5) == 0) {
+        buf_reset(h);
+        return size * n;
+    }
+    if (size * n > 2) buf_append(h, data, size * n); /* past the cap: dropped, not fatal */
+    return size * n;
+}
+
 static bool transfer_setup(struct transfer *t, const struct http_request *req,
                            struct http_response *resp, struct curl_slist *pins)
 {
     buf_init(&resp->body, req->max_bytes ? req->max_bytes : DEFAULT_MAX_BYTES);
+    buf_init(&resp->headers, HEADERS_MAX);
     resp->status = 0;
     t->h = curl_easy_init();
     if (!t->h) return false;
@@ -81,6 +94,10 @@ static bool transfer_setup(struct transfer *t, const struct http_request *req,
     if (req->max_redirects > 0) {
         curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
         curl_easy_setopt(h, CURLOPT_MAXREDIRS, (long)req->max_redirects);
+    }
+    if (req->keep_headers) {
+        curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+        curl_easy_setopt(h, CURLOPT_HEADERDATA, &resp->headers);
     }
     if (req->guard_private && !net_options.allow_private) {
         net_guard_apply(h, &t->guard);
@@ -185,4 +202,5 @@ enum rc http_fetch(const struct http_request *req, struct http_response *resp, s
 void http_response_free(struct http_response *resp)
 {
     buf_free(&resp->body);
+    buf_free(&resp->headers);
 }

@@ -31,6 +31,8 @@ struct http_request {
      * addresses at connect time unless LEADGEN_ALLOW_PRIVATE_TARGETS=1.
      * Operator-configured upstreams (LEADGEN_*_URL) are trusted and not guarded. */
     bool guard_private;
+    /* Keep the final response's header lines in resp->headers (a relay). */
+    bool keep_headers;
 };
 
 /* Process-wide outbound policy, set once at start-up before any fetch (until then:
@@ -46,6 +48,8 @@ struct http_response {
     struct buf body;
     char final_url[2048];    /* after redirects */
     char content_type[128];
+    /* With keep_headers: the final response's "Name: value\r\n" lines (64 KiB at most). */
+    struct buf headers;
 };
 
 /* Initialises libcurl (curl_global_init); called once at start-up, before any

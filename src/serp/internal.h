@@ -113,11 +113,17 @@ void serp_fetch_judged(const struct serp_fetch *f, const struct http_request *re
 bool serp_browser_available(const struct serp_options *o);
 /* What the browser provider does with a request its tab makes for url
  * (resource_type as the DevTools protocol names it, may be NULL): images,
- * fonts, media and stylesheets are unwanted; a host other than the configured
- * engines' whose address (or LEADGEN_RESOLVE pin) is private is refused unless
- * o->allow_private. Resolves names (blocking). */
-enum serp_browser_verdict { SERP_BROWSER_ALLOW, SERP_BROWSER_UNWANTED, SERP_BROWSER_PRIVATE };
+ * fonts, media and stylesheets are unwanted; the configured engines' own
+ * host:port is left to Chromium (trusted, as for the direct provider); any
+ * other http(s) request is relayed: fetched through net/http.c with the
+ * private-address guard and LEADGEN_RESOLVE pins, and the answer handed to the
+ * tab. Pure: resolves no name. */
+enum serp_browser_verdict { SERP_BROWSER_ALLOW, SERP_BROWSER_UNWANTED, SERP_BROWSER_RELAY };
 enum serp_browser_verdict serp_browser_verdict(const struct serp_options *o, const char *url,
                                                const char *resource_type);
+/* Chromium's --host-resolver-rules argument (heap-owned): the engines' host:port
+ * resolve (to their LEADGEN_RESOLVE pin, if any); every other name and address
+ * fails, so what the tab cannot relay (WebSockets, WebRTC, prefetches) goes nowhere. */
+char *serp_browser_resolver_rules(const struct serp_options *o);
 
 #endif

@@ -133,6 +133,7 @@ struct serp_options {
     const char *searxng_url; /* LEADGEN_SEARXNG_URL, or NULL */
     const char *chromium;    /* LEADGEN_CHROMIUM, or NULL: "chromium" on PATH */
     int browser_tabs;        /* LEADGEN_BROWSER_TABS */
+    long browser_max_mb;     /* LEADGEN_BROWSER_MAX_MB: restart above it (0: never) */
     /* The outbound policy of net/http.h, which the browser applies itself. */
     const char *resolve; /* LEADGEN_RESOLVE */
     bool allow_private;  /* LEADGEN_ALLOW_PRIVATE_TARGETS */

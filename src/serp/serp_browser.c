@@ -2,25 +2,29 @@
  * and its DOM (document.documentElement.outerHTML) read by the Google and Bing
  * parsers. One Chromium per leadgen process, started on first use and driven
  * over the DevTools protocol on its pipe (net/cdp.h), with a pool of
- * LEADGEN_BROWSER_TABS tabs; it is restarted when it dies, breaks, or has
- * served BROWSER_RECYCLE navigations. Every request a tab makes is paused
- * (Fetch domain) and judged here: images, fonts, media and stylesheets are
- * refused, and a host other than the configured engines' that resolves to a
- * private address is refused unless LEADGEN_ALLOW_PRIVATE_TARGETS (the rule
- * net/http.h applies). LEADGEN_RESOLVE pins reach Chromium as host-resolver
- * rules. Cookies live in the browser's profile for its lifetime, seeded with
- * the direct provider's consent cookie. */
+ * LEADGEN_BROWSER_TABS tabs; it is restarted when it dies, breaks, has served
+ * BROWSER_RECYCLE navigations, or its process group's PSS passed
+ * LEADGEN_BROWSER_MAX_MB. Every request a tab makes is paused (Fetch domain):
+ * images, fonts, media and stylesheets are refused; the configured engines'
+ * host:port continue in Chromium; every other request is relayed, fetched by
+ * net/http.c (its connect-time private-address guard, LEADGEN_RESOLVE pins) and
+ * answered with Fetch.fulfillRequest, so no page-chosen request leaves Chromium
+ * directly. Chromium's resolver knows only the engines' hosts: what cannot be
+ * paused (WebSockets, prefetches) resolves nowhere. Cookies live in the
+ * browser's profile for its lifetime, seeded with the direct provider's
+ * consent cookie. */
 #include "serp/internal.h"
 
 #include "base/buf.h"
 #include "base/log.h"
-#include "net/addr.h"
+#include "net/http.h"
 #include "net/cdp.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
-#include <netdb.h>
+#include <dirent.h>
+#include <sodium.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -37,6 +41,8 @@ enum {
     BROWSER_TABS_MAX = 16,
     BROWSER_CALLS_MAX = 64,     /* commands awaiting an answer at once */
     BROWSER_RECYCLE = 1000,     /* navigations before a fresh browser (memory) */
+    RELAYS_MAX = 32,            /* requests fetched for the tabs at once; more are failed */
+    SIZE_EVERY_MS = 1000,       /* between readings of the browser's PSS */
     BROWSER_START_MS = 20000,   /* Chromium's start and tab set-up */
     POLL_MS = 20,               /* between looks at a loading page */
     SETTLE_MS = 2000,           /* a loaded page that is no answer may still navigate */
@@ -52,6 +58,7 @@ struct call {
 struct tab {
     char session[64];
     bool busy;
+    unsigned search; /* counts the searches it served: a late relay's refusal is not this one's */
     char refused[240]; /* why the interceptor refused a request, for the message */
 };
 
@@ -63,6 +70,9 @@ static struct {
     int to_browser, from_browser;
     pthread_t reader;
     bool alive, starting, reader_running;
+    bool oversized; /* above LEADGEN_BROWSER_MAX_MB: replaced once idle */
+    long sized_at;  /* CLOCK_MONOTONIC ms of the last look at its size */
+    int relays;     /* relay threads running */
     char profile[64];
     int64_t next_id;
     struct call calls[BROWSER_CALLS_MAX];
@@ -148,40 +158,6 @@ static bool engine_host(const struct serp_options *o, const char *host, int port
     return false;
 }
 
-/* The LEADGEN_RESOLVE address pinned for host:port into addr, if any. */
-static bool pinned(const char *resolve, const char *host, int port, char *addr, size_t size)
-{
-    char want[300];
-    snprintf(want, sizeof want, "%s:%d:", host, port);
-    size_t wl = strlen(want);
-    for (const char *p = resolve ? resolve : ""; *p;) {
-        size_t n = strcspn(p, ",");
-        if (n > wl && strncasecmp(p, want, wl) == 0) {
-            const char *a = p + wl;
-            size_t al = n - wl;
-            if (al > 1 && a[0] == '[' && a[al - 1] == ']') a++, al -= 2;
-            snprintf(addr, size, "%.*s", (int)al, a);
-            return true;
-        }
-        p += n + (p[n] == ',');
-    }
-    return false;
-}
-
-/* True when any address name (or its pin) resolves to is private. */
-static bool resolves_private(const struct serp_options *o, const char *host, int port)
-{
-    char pin[128];
-    const char *name = pinned(o->resolve, host, port, pin, sizeof pin) ? pin : host;
-    struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
-    if (getaddrinfo(name, NULL, &hints, &res) != 0) return false; /* Chromium fails it too */
-    bool private = false;
-    for (struct addrinfo *ai = res; ai && !private; ai = ai->ai_next)
-        private = addr_is_private(ai->ai_addr);
-    freeaddrinfo(res);
-    return private;
-}
-
 enum serp_browser_verdict serp_browser_verdict(const struct serp_options *o, const char *url,
                                                const char *resource_type)
 {
@@ -194,8 +170,47 @@ enum serp_browser_verdict serp_browser_verdict(const struct serp_options *o, con
         return strncmp(url, "data:", 5) == 0 || strncmp(url, "blob:", 5) == 0
                    ? SERP_BROWSER_ALLOW
                    : SERP_BROWSER_UNWANTED;
-    if (o->allow_private || engine_host(o, host, port)) return SERP_BROWSER_ALLOW;
-    return resolves_private(o, host, port) ? SERP_BROWSER_PRIVATE : SERP_BROWSER_ALLOW;
+    return engine_host(o, host, port) ? SERP_BROWSER_ALLOW : SERP_BROWSER_RELAY;
+}
+
+/* The LEADGEN_RESOLVE address pinned for host:port into addr, if any. */
+static bool pinned(const char *resolve, const char *host, int port, char *addr, size_t size)
+{
+    char want[300];
+    snprintf(want, sizeof want, "%s:%d:", host, port);
+    size_t wl = strlen(want);
+    for (const char *p = resolve ? resolve : ""; *p;) {
+        size_t n = strcspn(p, ",");
+        if (n > wl && strncasecmp(p, want, wl) == 0) {
+            snprintf(addr, size, "%.*s", (int)(n - wl), p + wl);
+            return true;
+        }
+        p += n + (p[n] == ',');
+    }
+    return false;
+}
+
+char *serp_browser_resolver_rules(const struct serp_options *o)
+{
+    struct buf b;
+    buf_init(&b, 0);
+    buf_puts(&b, "--host-resolver-rules=");
+    const char *engines[] = {o->google_url, o->bing_url};
+    for (size_t i = 0; i < 2; i++) {
+        char host[256], addr[128], name[260];
+        int port;
+        if (!engines[i] || !url_host_port(engines[i], host, sizeof host, &port)) continue;
+        snprintf(name, sizeof name, strchr(host, ':') ? "[%s]" : "%s", host);
+        char to[sizeof name];
+        if (!pinned(o->resolve, host, port, addr, sizeof addr)) memcpy(to, name, sizeof to);
+        else snprintf(to, sizeof to, strchr(addr, ':') && *addr != '[' ? "[%s]" : "%s", addr);
+        /* mapped to itself, the engine's host:port escapes the rule below it */
+        buf_printf(&b, "MAP %s:%d %s:%d, ", name, port, to, port);
+    }
+    buf_puts(&b, "MAP * ~NOTFOUND");
+    char *out = xstrdup(b.data);
+    buf_free(&b);
+    return out;
 }
 
 /* ---- the pipe ------------------------------------------------------------------------- */
@@ -237,7 +252,170 @@ static struct tab *tab_of_session(const char *session)
     return NULL;
 }
 
-/* Fetch.requestPaused: continue, or fail it with the reason Chromium shows. */
+/* ---- requests relayed through net/http.c ------------------------------------------- */
+
+/* A paused request leadgen fetches itself, so that the private-address guard
+ * judges the address connected to (after DNS) and LEADGEN_RESOLVE pins apply. */
+struct relay {
+    char session[64];
+    unsigned search; /* its tab's search when it was paused */
+    json_t *paused;  /* Fetch.requestPaused's params (owned) */
+};
+
+/* Headers that describe the hop, not the content: curl sets its own. */
+static bool hop_header(const char *name, size_t len)
+{
+    static const char *const hop[] = {"host", "content-length", "connection", "keep-alive",
+                                      "transfer-encoding", "content-encoding",
+                                      "accept-encoding", "proxy-connection", NULL};
+    for (const char *const *h = hop; *h; h++)
+        if (strlen(*h) == len && strncasecmp(*h, name, len) == 0) return true;
+    return false;
+}
+
+/* The request body: postDataEntries (bytes, base64) or postData, into body. */
+static void relay_body(json_t *request, struct buf *body)
+{
+    json_t *entries = json_object_get(request, "postDataEntries"), *e;
+    size_t i;
+    json_array_foreach(entries, i, e) {
+        const char *b64 = json_string_value(json_object_get(e, "bytes"));
+        size_t n = b64 ? strlen(b64) : 0, len = 0;
+        unsigned char *bin = xmalloc(n + 1);
+        if (b64 && sodium_base642bin(bin, n + 1, b64, n, NULL, &len, NULL,
+                                     sodium_base64_VARIANT_ORIGINAL) == 0)
+            buf_append(body, bin, len);
+        free(bin);
+    }
+    const char *text = json_string_value(json_object_get(request, "postData"));
+    if (!body->len && text) buf_puts(body, text);
+}
+
+static void relay_send(struct relay *r, const char *method, json_t *params)
+{
+    json_object_set_new(params, "requestId",
+                        json_copy(json_object_get(r->paused, "requestId")));
+    send_command(fire_id(), r->session, method, params);
+}
+
+/* Fetch.fulfillRequest with the response's status, end-to-end headers and body. */
+static void relay_fulfil(struct relay *r, const struct http_response *resp)
+{
+    json_t *headers = json_array();
+    for (const char *p = resp->headers.data ? resp->headers.data : ""; *p;) {
+        size_t n = strcspn(p, "\r\n"), colon = strcspn(p, ":");
+        if (colon < n && !hop_header(p, colon)) {
+            const char *v = p + colon + 1;
+            v += strspn(v, " \t");
+            json_array_append_new(headers, json_pack("{s:s%, s:s%}", "name", p, colon, "value",
+                                                     v, (size_t)(p + n - v)));
+        }
+        p += n;
+        p += strspn(p, "\r\n");
+    }
+    size_t size = sodium_base64_ENCODED_LEN(resp->body.len, sodium_base64_VARIANT_ORIGINAL);
+    char *b64 = xmalloc(size);
+    sodium_bin2base64(b64, size, (const unsigned char *)(resp->body.data ? resp->body.data : ""),
+                      resp->body.len, sodium_base64_VARIANT_ORIGINAL);
+    relay_send(r, "Fetch.fulfillRequest",
+               json_pack("{s:i, s:o, s:s}", "responseCode", (int)resp->status, "responseHeaders",
+                         headers, "body", b64));
+    free(b64);
+}
+
+static void *relay_main(void *arg)
+{
+    struct relay *r = arg;
+    json_t *request = json_object_get(r->paused, "request");
+    const char *url = json_string_value(json_object_get(request, "url"));
+    json_t *hs = json_object_get(request, "headers"), *v;
+    const char *name;
+    char **lines = xcalloc(json_object_size(hs) + 1, sizeof *lines);
+    size_t n = 0;
+    json_object_foreach(hs, name, v) {
+        const char *value = json_string_value(v);
+        if (value && !hop_header(name, strlen(name)) && !strpbrk(value, "\r\n"))
+        {
+            size_t len = strlen(name) + strlen(value) + 3;
+            lines[n] = xmalloc(len);
+            snprintf(lines[n++], len, "%s: %s", name, value);
+        }
+    }
+    struct buf body;
+    buf_init(&body, 0);
+    relay_body(request, &body);
+    const char *method = json_string_value(json_object_get(request, "method"));
+    struct http_request req = {.method = method,
+                               .url = url,
+                               .headers = (const char *const *)lines,
+                               .body = body.len ? body.data : NULL,
+                               .body_len = body.len,
+                               .timeout_ms = br.opt->timeout_ms,
+                               .user_agent = SERP_DESKTOP_UA,
+                               .guard_private = true,
+                               .keep_headers = true};
+    struct http_response resp;
+    struct err err = {0};
+    enum rc rc = http_fetch(&req, &resp, &err);
+    if (rc == RC_OK && resp.status >= 100 && resp.status < 1000) {
+        relay_fulfil(r, &resp);
+    } else {
+        if (rc == RC_FORBIDDEN) {
+            pthread_mutex_lock(&br.lock);
+            struct tab *t = tab_of_session(r->session);
+            if (t && t->search == r->search && !*t->refused)
+                snprintf(t->refused, sizeof t->refused,
+                         "the browser was refused %.120s: it resolves to a private address", url);
+            pthread_mutex_unlock(&br.lock);
+        }
+        relay_send(r, "Fetch.failRequest",
+                   json_pack("{s:s}", "errorReason",
+                             rc == RC_FORBIDDEN ? "AccessDenied" : "ConnectionFailed"));
+    }
+    http_response_free(&resp);
+    buf_free(&body);
+    for (size_t i = 0; i < n; i++) free(lines[i]);
+    free(lines);
+    json_decref(r->paused);
+    free(r);
+    pthread_mutex_lock(&br.lock);
+    br.relays--;
+    pthread_cond_broadcast(&br.changed);
+    pthread_mutex_unlock(&br.lock);
+    return NULL;
+}
+
+/* Starts a relay thread for m (the reader must not block on a fetch); false when
+ * too many run already. */
+static bool relay_start(const struct cdp_message *m)
+{
+    struct relay *r = xcalloc(1, sizeof *r);
+    snprintf(r->session, sizeof r->session, "%s", m->session ? m->session : "");
+    pthread_mutex_lock(&br.lock);
+    struct tab *t = tab_of_session(m->session);
+    bool room = br.relays < RELAYS_MAX;
+    if (room) br.relays++;
+    r->search = t ? t->search : 0;
+    pthread_mutex_unlock(&br.lock);
+    pthread_attr_t attr;
+    pthread_t thread;
+    r->paused = json_incref(m->result);
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    bool started = room && pthread_create(&thread, &attr, relay_main, r) == 0;
+    pthread_attr_destroy(&attr);
+    if (started) return true;
+    json_decref(r->paused);
+    free(r);
+    if (room) {
+        pthread_mutex_lock(&br.lock);
+        br.relays--;
+        pthread_mutex_unlock(&br.lock);
+    }
+    return false;
+}
+
+/* Fetch.requestPaused: continued (the engines' own requests), relayed, or failed. */
 static void on_request_paused(const struct cdp_message *m)
 {
     const char *id = json_string_value(json_object_get(m->result, "requestId"));
@@ -251,17 +429,9 @@ static void on_request_paused(const struct cdp_message *m)
                      json_pack("{s:s}", "requestId", id));
         return;
     }
-    if (v == SERP_BROWSER_PRIVATE) {
-        pthread_mutex_lock(&br.lock);
-        struct tab *t = tab_of_session(m->session);
-        if (t)
-            snprintf(t->refused, sizeof t->refused,
-                     "the browser was refused %.120s: it resolves to a private address", url);
-        pthread_mutex_unlock(&br.lock);
-    }
+    if (v == SERP_BROWSER_RELAY && relay_start(m)) return;
     send_command(fire_id(), m->session, "Fetch.failRequest",
-                 json_pack("{s:s, s:s}", "requestId", id, "errorReason",
-                           v == SERP_BROWSER_PRIVATE ? "AccessDenied" : "BlockedByClient"));
+                 json_pack("{s:s, s:s}", "requestId", id, "errorReason", "BlockedByClient"));
 }
 
 static void on_answer(const struct cdp_message *m)
@@ -402,26 +572,6 @@ static void stop_process(void)
     *br.profile = '\0';
 }
 
-/* --host-resolver-rules for the LEADGEN_RESOLVE pins ("MAP host:port addr:port, ..."). */
-static char *resolver_rules(const char *resolve)
-{
-    struct buf b;
-    buf_init(&b, 0);
-    buf_puts(&b, "--host-resolver-rules=");
-    for (const char *p = resolve ? resolve : ""; *p;) {
-        size_t n = strcspn(p, ",");
-        char item[300], host[256], addr[128];
-        int port;
-        snprintf(item, sizeof item, "%.*s", (int)n, p);
-        if (sscanf(item, "%255[^:]:%d:%127s", host, &port, addr) == 3)
-            buf_printf(&b, "%sMAP %s:%d %s:%d", b.len > 22 ? ", " : "", host, port, addr, port);
-        p += n + (p[n] == ',');
-    }
-    char *out = xstrdup(b.data ? b.data : "");
-    buf_free(&b);
-    return out;
-}
-
 /* Forks Chromium with its DevTools pipe on fds 3 (commands) and 4 (answers). */
 static enum rc spawn(const char *path, struct err *err)
 {
@@ -439,12 +589,13 @@ static enum rc spawn(const char *path, struct err *err)
     char profile_arg[128], ua_arg[256];
     snprintf(profile_arg, sizeof profile_arg, "--user-data-dir=%s", br.profile);
     snprintf(ua_arg, sizeof ua_arg, "--user-agent=%s", SERP_DESKTOP_UA);
-    char *rules = resolver_rules(br.opt->resolve);
+    char *rules = serp_browser_resolver_rules(br.opt);
     char *argv[] = {(char *)path, "--headless", "--no-sandbox", "--disable-gpu",
                     "--disable-quic", "--no-first-run", "--no-default-browser-check",
                     "--disable-background-networking", "--disable-component-update",
                     "--disable-sync", "--disable-extensions", "--disable-dev-shm-usage",
                     "--mute-audio", "--blink-settings=imagesEnabled=false",
+                    "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
                     "--remote-debugging-pipe", profile_arg, ua_arg, rules, "about:blank", NULL};
     pid_t pid = fork();
     if (pid == 0) {
@@ -535,6 +686,8 @@ static enum rc start(const struct serp_options *o, struct err *err)
     enum rc rc = spawn(path, err);
     br.ntabs = 0;
     br.navigations = 0;
+    br.oversized = false;
+    br.sized_at = 0; /* a fresh browser is looked at after its first search */
     if (rc == RC_OK) rc = seed_cookies(err);
     int want = o->browser_tabs > 0 ? o->browser_tabs : 2;
     if (want > BROWSER_TABS_MAX) want = BROWSER_TABS_MAX;
@@ -555,7 +708,7 @@ static enum rc start(const struct serp_options *o, struct err *err)
 
 static bool usable(void)
 {
-    return br.alive && br.ntabs > 0 && br.navigations < BROWSER_RECYCLE;
+    return br.alive && br.ntabs > 0 && br.navigations < BROWSER_RECYCLE && !br.oversized;
 }
 
 /* A free tab of a running browser (started or restarted here when idle), or NULL. */
@@ -577,6 +730,7 @@ static struct tab *acquire(const struct serp_options *o, const struct timespec *
             for (int i = 0; i < br.ntabs; i++)
                 if (!br.tabs[i].busy) {
                     br.tabs[i].busy = true;
+                    br.tabs[i].search++;
                     br.busy++;
                     br.navigations++;
                     pthread_mutex_unlock(&br.lock);
@@ -598,6 +752,88 @@ static void release(struct tab *t, bool broken)
     br.busy--;
     if (broken && br.pid > 0) kill(-br.pid, SIGKILL); /* restarted when the pool is idle */
     pthread_cond_broadcast(&br.changed);
+    pthread_mutex_unlock(&br.lock);
+}
+
+/* ---- its size -------------------------------------------------------------------------- */
+
+/* One process's memory in kB: its resident set (statm: cheap), or its proportional
+ * set size (shared pages split among their users; smaps_rollup walks its page
+ * tables: tens of ms for a Chromium renderer). */
+static long process_kb(long pid, bool pss)
+{
+    char path[64], line[256];
+    long kb = 0, pages[2] = {0, 0};
+    snprintf(path, sizeof path, pss ? "/proc/%ld/smaps_rollup" : "/proc/%ld/statm", pid);
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    if (pss) {
+        while (fgets(line, sizeof line, f))
+            if (strncmp(line, "Pss:", 4) == 0) kb = atol(line + 4);
+    } else if (fscanf(f, "%ld %ld", &pages[0], &pages[1]) == 2) {
+        kb = pages[1] * (sysconf(_SC_PAGESIZE) / 1024);
+    }
+    fclose(f);
+    return kb;
+}
+
+/* The memory of Chromium's whole process group (spawn makes it its leader), in kB. */
+static long group_kb(pid_t group, bool pss)
+{
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    long kb = 0;
+    while (d && (e = readdir(d))) {
+        char *end, path[64], stat[512];
+        long pid = strtol(e->d_name, &end, 10);
+        if (pid <= 0 || *end) continue;
+        snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+        FILE *f = fopen(path, "r");
+        size_t n = f ? fread(stat, 1, sizeof stat - 1, f) : 0;
+        if (f) fclose(f);
+        stat[n] = '\0';
+        const char *after = strrchr(stat, ')'); /* the name may hold spaces and parens */
+        long ppid, pgrp;
+        char state;
+        if (after && sscanf(after + 1, " %c %ld %ld", &state, &ppid, &pgrp) == 3 &&
+            pgrp == (long)group)
+            kb += process_kb(pid, pss);
+    }
+    if (d) closedir(d);
+    return kb;
+}
+
+static long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* After a search: a browser whose PSS passed LEADGEN_BROWSER_MAX_MB is replaced once
+ * idle. The resident sets' sum bounds the PSS from above, so the costly PSS is read
+ * only when that sum is over the cap, and at most every SIZE_EVERY_MS. */
+static void check_size(const struct serp_options *o)
+{
+    if (o->browser_max_mb <= 0) return;
+    pthread_mutex_lock(&br.lock);
+    pid_t pid = br.alive && !br.oversized ? br.pid : 0;
+    pthread_mutex_unlock(&br.lock);
+    if (pid <= 0 || group_kb(pid, false) / 1024 <= o->browser_max_mb) return;
+    pthread_mutex_lock(&br.lock);
+    long now = now_ms();
+    bool due = br.pid == pid && now - br.sized_at >= SIZE_EVERY_MS;
+    if (due) br.sized_at = now;
+    pthread_mutex_unlock(&br.lock);
+    if (!due) return;
+    long mb = group_kb(pid, true) / 1024;
+    if (mb <= o->browser_max_mb) return;
+    pthread_mutex_lock(&br.lock);
+    if (br.pid == pid && !br.oversized) {
+        br.oversized = true;
+        log_info("browser (pid %ld) uses %ld MB, over LEADGEN_BROWSER_MAX_MB=%ld: restarting it",
+                 (long)pid, mb, (long)o->browser_max_mb);
+    }
     pthread_mutex_unlock(&br.lock);
 }
 
@@ -652,6 +888,11 @@ static enum rc render(struct tab *t, const struct serp_fetch *f, const char *url
                                                              "value"));
         const char *html = text ? strchr(text, '\n') : NULL;
         bool complete = text && strncmp(text, "complete\n", 9) == 0;
+        refusal(t, refused, sizeof refused); /* a page that reached for one is no answer */
+        if (*refused) {
+            json_decref(r);
+            return err_set(err, RC_FORBIDDEN, "%s", refused);
+        }
         if (html && strncmp(text, "old\n", 4) != 0 && strncmp(text, "loading\n", 8) != 0) {
             serp_parse_html(f->engine, html + 1, strlen(html + 1), a, page);
             enum serp_page_kind k = page->kind;
@@ -662,8 +903,6 @@ static enum rc render(struct tab *t, const struct serp_fetch *f, const char *url
             }
         }
         json_decref(r);
-        refusal(t, refused, sizeof refused);
-        if (*refused) return err_set(err, RC_FORBIDDEN, "%s", refused);
         settled = complete ? settled + POLL_MS : 0;
         if (ms_left(until) <= POLL_MS || settled >= SETTLE_MS) break;
         struct timespec pause = {0, POLL_MS * 1000000L};
@@ -690,6 +929,7 @@ static enum rc search_once(const struct serp_fetch *f, const char *url, struct a
     page->kind = SERP_UNKNOWN;
     enum rc rc = render(t, f, url, &until, a, page, err);
     release(t, rc == RC_IO); /* a browser that stopped answering is replaced */
+    check_size(f->opt);
     return rc;
 }
 
@@ -725,6 +965,13 @@ void serp_browser_shutdown(void)
     bool running = br.pid > 0;
     pthread_mutex_unlock(&br.lock);
     if (running) stop_process();
+    /* relays end within their fetch's timeout; their answers now go nowhere */
+    struct timespec until;
+    deadline_in(&until, br.opt && br.opt->timeout_ms > 0 ? br.opt->timeout_ms + 1000 : 21000);
+    pthread_mutex_lock(&br.lock);
+    while (br.relays > 0)
+        if (pthread_cond_timedwait(&br.changed, &br.lock, &until) == ETIMEDOUT) break;
+    pthread_mutex_unlock(&br.lock);
 }
 
 long serp_browser_pid(void)

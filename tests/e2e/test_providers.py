@@ -2,13 +2,19 @@
 (tests/e2e/fakes/engines.py): SearXNG's JSON API and its "JSON disabled" answer,
 fallback across an unconfigured, a walled and a working provider (data.provider
 and the access log say which answered), Ad Spy on the same chain, and the
-browser provider rendering a page that writes its results with JavaScript."""
+browser provider rendering a page that writes its results with JavaScript, its
+private-address guard (DNS rebinding, WebSockets) and its restarts."""
+import base64
 import os
 import shutil
 import signal
+import subprocess
+import tempfile
 import threading
 
-from fakes.engines import Engines, result
+from fakes.dns import FakeDns
+from fakes.engines import Engines, google_page, result
+import lib
 from lib import Server, Skip, assert_error, assert_success, wait_until
 
 ADMIN = "admin@localhost.localdomain"
@@ -242,3 +248,89 @@ def test_browser_requests_to_private_addresses_are_refused():
             assert data["results_count"] == 2
             assert any(c["headers"].get("Host", "").startswith("elsewhere.test")
                        for c in e.calls())
+
+
+REBIND_DNS = "127.53.0.1"  # resolv.conf names no port: the fake DNS answers on 53 there
+# (not 127.0.0.53, where systemd-resolved listens)
+
+
+def rebinding_server_bin(tmp):
+    """A wrapper that runs leadgen (and so its Chromium) in a mount namespace whose
+    /etc/resolv.conf names the fake DNS, so both resolve through it (root only)."""
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        raise Skip("needs root and unshare to give the server its own resolv.conf")
+    conf = os.path.join(tmp, "resolv.conf")
+    with open(conf, "w") as f:
+        f.write("nameserver %s\noptions attempts:1 timeout:1\n" % REBIND_DNS)
+    wrapper = os.path.join(tmp, "leadgen")
+    with open(wrapper, "w") as f:
+        f.write('#!/bin/sh\nexec unshare -m sh -c \'mount --bind "$0" /etc/resolv.conf && '
+                'exec "$@"\' %s %s "$@"\n' % (conf, os.path.abspath(lib.BIN)))
+    os.chmod(wrapper, 0o755)
+    probe = subprocess.run([wrapper, "version"], capture_output=True)
+    if b"mount" in probe.stderr or b"unshare" in probe.stderr:
+        raise Skip("cannot bind-mount a resolv.conf here: %s" % probe.stderr[:200])
+    return wrapper
+
+
+def rebinding_page(port, results):
+    """A result page whose JavaScript first fetches a rebinding name twice and opens
+    a WebSocket to it, then (whatever became of them) writes the results."""
+    target = "rebind.lgtest:%d" % port
+    encoded = base64.b64encode(google_page("rebind", results)).decode("ascii")
+    return ("<!DOCTYPE html><html><head><title>Google Search</title></head><body><script>"
+            "function ws() { return new Promise(function (done) {"
+            " try { var w = new WebSocket('ws://%s/socket');"
+            " w.onopen = w.onerror = w.onclose = function () { done(); }; }"
+            " catch (e) { done(); } }); }"
+            "Promise.allSettled([fetch('http://%s/one'), fetch('http://%s/two'), ws()])"
+            ".then(function () { document.documentElement.innerHTML = new TextDecoder().decode("
+            "Uint8Array.from(atob('%s'), function (c) { return c.charCodeAt(0); })); });"
+            "</script></body></html>" % (target, target, target, encoded)).encode("ascii")
+
+
+def test_browser_refuses_a_rebinding_name_and_its_websocket():
+    """The name first has no address (a check that resolves it lets it through) and
+    then 127.0.0.1: the page's fetches and its WebSocket must never reach loopback."""
+    need_chromium()
+    tmp = tempfile.mkdtemp(prefix="leadgen-rebind-")
+    try:
+        wrapper = rebinding_server_bin(tmp)
+        with Engines() as e, FakeDns(host=REBIND_DNS, port=53) as dns:
+            port = int(e.url.rsplit(":", 1)[1])
+            dns.rebind("rebind.lgtest", None, "127.0.0.1")
+            e.set_page("google", "rebind", rebinding_page(port, [result(1), result(2)]))
+            with Server(env=browser_env(e), bin=wrapper) as s:
+                r = search(s, query="rebind")
+                reached = [c for c in e.calls()
+                           if c["headers"].get("Host", "").startswith("rebind.lgtest")]
+                assert not reached, reached  # neither the fetches nor the WebSocket
+                assert_error(r, 502, "search_error", "private address")
+                assert dns.count("rebind.lgtest", "A") >= 2, dns.queries
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_browser_grown_past_its_cap_is_restarted_between_searches():
+    need_chromium()
+    with Engines() as e:
+        for q in ("first", "second", "third"):
+            e.set_results(q, [result(i) for i in range(1, 4)])
+            e.set_mode(q, "js")
+        # 1 MB: any Chromium is over it, so each search leaves it to be replaced
+        with Server(env=browser_env(e, {"LEADGEN_BROWSER_MAX_MB": "1"})) as s:
+            assert_success(search(s, query="first"))
+            (first,) = chromium_pids(s.proc.pid)
+            assert "over LEADGEN_BROWSER_MAX_MB=1: restarting it" in s.stderr_text()
+            data = assert_success(search(s, query="second"))
+            assert data["provider"] == "browser" and data["results_count"] == 3
+            (second,) = chromium_pids(s.proc.pid)
+            assert second != first
+            assert s.stderr_text().count("browser started") == 2
+        # the default cap (1024 MB) leaves a small browser alone
+        with Server(env=browser_env(e)) as s:
+            assert_success(search(s, query="first"))
+            (pid,) = chromium_pids(s.proc.pid)
+            assert_success(search(s, query="third"))
+            assert chromium_pids(s.proc.pid) == [pid]
+            assert "restarting it" not in s.stderr_text()

@@ -94,17 +94,33 @@ TEST(browser_requests_are_judged)
     /* the configured engine is trusted (as for the direct provider), on its port only */
     CHECK_INT(serp_browser_verdict(&o, "http://127.0.0.1:8001/google/search?q=x", "Document"),
               SERP_BROWSER_ALLOW);
-    CHECK_INT(serp_browser_verdict(&o, "http://127.0.0.1:8002/", "Document"),
-              SERP_BROWSER_PRIVATE);
-    CHECK_INT(serp_browser_verdict(&o, "http://user@[::1]:8001/", "XHR"), SERP_BROWSER_PRIVATE);
+    CHECK_INT(serp_browser_verdict(&o, "https://WWW.BING.COM/search?q=x", "Document"),
+              SERP_BROWSER_ALLOW);
+    /* everything else is fetched by net/http.c, whose guard judges the address connected to */
+    CHECK_INT(serp_browser_verdict(&o, "http://127.0.0.1:8002/", "Document"), SERP_BROWSER_RELAY);
+    CHECK_INT(serp_browser_verdict(&o, "http://user@[::1]:8001/", "XHR"), SERP_BROWSER_RELAY);
     CHECK_INT(serp_browser_verdict(&o, "http://169.254.169.254/latest", "Fetch"),
-              SERP_BROWSER_PRIVATE);
-    /* LEADGEN_RESOLVE pins decide where a name goes */
-    CHECK_INT(serp_browser_verdict(&o, "http://PINNED.test/", "Document"), SERP_BROWSER_PRIVATE);
-    CHECK_INT(serp_browser_verdict(&o, "https://public.test/", "Script"), SERP_BROWSER_ALLOW);
-    CHECK_INT(serp_browser_verdict(&o, "http://8.8.8.8/", "Script"), SERP_BROWSER_ALLOW);
+              SERP_BROWSER_RELAY);
+    CHECK_INT(serp_browser_verdict(&o, "http://pinned.test/", "Document"), SERP_BROWSER_RELAY);
+    CHECK_INT(serp_browser_verdict(&o, "https://public.test/", "Script"), SERP_BROWSER_RELAY);
     o.allow_private = true;
-    CHECK_INT(serp_browser_verdict(&o, "http://pinned.test/", "Document"), SERP_BROWSER_ALLOW);
     CHECK_INT(serp_browser_verdict(&o, "http://127.0.0.1:8002/a.png", "Image"),
               SERP_BROWSER_UNWANTED);
+}
+
+TEST(browser_resolves_only_the_engines)
+{
+    struct serp_options o = {.google_url = "http://127.0.0.1:8001/google/search",
+                             .bing_url = "https://www.bing.com/search",
+                             .resolve = "www.bing.com:443:203.0.113.9,other.test:80:10.0.0.5"};
+    char *rules = serp_browser_resolver_rules(&o);
+    CHECK_STR(rules, "--host-resolver-rules=MAP 127.0.0.1:8001 127.0.0.1:8001, "
+                     "MAP www.bing.com:443 203.0.113.9:443, MAP * ~NOTFOUND");
+    free(rules);
+    o.google_url = "https://[::1]:9443/search";
+    o.resolve = "www.bing.com:443:2001:db8::7";
+    rules = serp_browser_resolver_rules(&o);
+    CHECK_STR(rules, "--host-resolver-rules=MAP [::1]:9443 [::1]:9443, "
+                     "MAP www.bing.com:443 [2001:db8::7]:443, MAP * ~NOTFOUND");
+    free(rules);
 }

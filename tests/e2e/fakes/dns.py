@@ -10,6 +10,8 @@ over UDP and TCP on one loopback port, for the email-verification tests.
         dns.servfail("broken.lgtest")
         env = {"LEADGEN_DNS_SERVERS": dns.address}
 
+    dns.rebind("rebind.lgtest", None, "127.0.0.1")  # no address at first, then loopback
+
 It answers every name: with its records; NODATA (NOERROR, no answer) when the
 name exists, or has names below it, but not that type; NXDOMAIN otherwise.
 A UDP answer larger than the client's EDNS payload size (512 without EDNS)
@@ -77,9 +79,11 @@ def encode_rdata(rtype, value):
 
 
 class FakeDns:
-    def __init__(self, host="127.0.0.1"):
+    def __init__(self, host="127.0.0.1", port=0):
         self.host = host
+        self.fixed_port = port   # 0: any free port (53 for a resolv.conf, which has no port)
         self.records = {}        # name -> [(type, value)]
+        self.rebinding = {}      # name -> [first A address, every later one] (DNS rebinding)
         self.failing = set()     # names answered SERVFAIL
         self.queries = []        # (name, type name, "udp"|"tcp")
         self.lock = threading.Lock()
@@ -90,6 +94,11 @@ class FakeDns:
 
     def add(self, name, rtype, value):
         self.records.setdefault(name.lower().rstrip("."), []).append((rtype, value))
+
+    def rebind(self, name, first, then):
+        """Answers the first A query for name with `first` (None: no address) and every
+        later one with `then`, TTL 0: a name that passes a check, then points elsewhere."""
+        self.rebinding[name.lower().rstrip(".")] = [first, then]
 
     def servfail(self, name):
         """SERVFAIL for name and every name below it."""
@@ -135,8 +144,14 @@ class FakeDns:
         tname = TYPE_NAMES.get(qtype, str(qtype))
         with self.lock:
             self.queries.append((lname, tname, transport))
-        answers, rcode = [], NOERROR
-        if any(lname == f or lname.endswith("." + f) for f in self.failing):
+        answers, rcode, ttl = [], NOERROR, 300
+        if lname in self.rebinding:
+            ttl, pair = 0, self.rebinding[lname]
+            with self.lock:
+                seen = sum(1 for n, t, _ in self.queries if n == lname and t == "A")
+            address = pair[0] if seen == 1 else pair[1]
+            answers = [("A", address)] if tname == "A" and address else []
+        elif any(lname == f or lname.endswith("." + f) for f in self.failing):
             rcode = SERVFAIL
         elif not self.exists(lname):
             rcode = NXDOMAIN
@@ -145,7 +160,7 @@ class FakeDns:
         body = b""
         for rtype, value in answers:
             rdata = encode_rdata(rtype, value)
-            body += b"\xc0\x0c" + struct.pack("!HHIH", TYPES[rtype], 1, 300, len(rdata)) + rdata
+            body += b"\xc0\x0c" + struct.pack("!HHIH", TYPES[rtype], 1, ttl, len(rdata)) + rdata
         rd = flags & 0x0100
         out_flags = 0x8000 | 0x0400 | rd | 0x0080 | rcode   # QR, AA, RD as asked, RA
         message = struct.pack("!HHHHHH", qid, out_flags, 1, len(answers), 0, 0) + question + body
@@ -159,7 +174,7 @@ class FakeDns:
         """UDP and TCP on one free port (a few tries: the TCP port may be taken)."""
         for _ in range(20):
             self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            self.udp.bind((self.host, 0))
+            self.udp.bind((self.host, self.fixed_port))
             self.port = self.udp.getsockname()[1]
             self.tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             self.tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
