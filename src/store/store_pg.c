@@ -28,6 +28,7 @@ extern const char migration_postgres_006_key_last_used[];
 extern const char migration_postgres_007_privacy[];
 extern const char migration_postgres_008_due_order[];
 extern const char migration_postgres_011_dashboard[];
+extern const char migration_postgres_012_sighting_person[];
 
 static const struct migration {
     int version;
@@ -42,6 +43,7 @@ static const struct migration {
     {7, migration_postgres_007_privacy},
     {8, migration_postgres_008_due_order},
     {11, migration_postgres_011_dashboard},
+    {12, migration_postgres_012_sighting_person},
 };
 enum { MIGRATION_COUNT = sizeof migrations / sizeof migrations[0] };
 

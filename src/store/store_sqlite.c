@@ -31,6 +31,7 @@ extern const char migration_sqlite_012_key_last_used[];
 extern const char migration_sqlite_013_privacy[];
 extern const char migration_sqlite_014_due_order[];
 extern const char migration_sqlite_017_dashboard[];
+extern const char migration_sqlite_018_sighting_person[];
 
 static const struct migration {
     int version;
@@ -50,6 +51,7 @@ static const struct migration {
     {13, migration_sqlite_013_privacy},
     {14, migration_sqlite_014_due_order},
     {17, migration_sqlite_017_dashboard},
+    {18, migration_sqlite_018_sighting_person},
 };
 
 enum stmt_id {
