@@ -13,10 +13,10 @@
 #include <strings.h>
 
 /* Addresses at the domain seen in public data, each with the first page that
- * showed it, or the page that paired it with a name (which then tells its pattern). */
+ * showed it and the page that paired it with a name (which tells its pattern). */
 struct evidence {
     struct finder_sample *samples;
-    const char **sources;
+    const char **sources, **pair_sources;
     size_t n, cap;
 };
 
@@ -32,7 +32,7 @@ static void evidence_add(struct evidence *ev, const char *email, const char *sou
         if (strcmp(ev->samples[i].local, local) != 0) continue;
         if (paired >= 0 && ev->samples[i].paired < 0) {
             ev->samples[i].paired = paired;
-            ev->sources[i] = arena_strdup(a, source);
+            ev->pair_sources[i] = arena_strdup(a, source);
         }
         return;
     }
@@ -40,13 +40,17 @@ static void evidence_add(struct evidence *ev, const char *email, const char *sou
         size_t cap = ev->cap ? ev->cap * 2 : 16;
         struct finder_sample *samples = arena_alloc(a, cap * sizeof *samples);
         const char **sources = arena_alloc(a, cap * sizeof *sources);
+        const char **pair_sources = arena_alloc(a, cap * sizeof *pair_sources);
         if (ev->n) {
             memcpy(samples, ev->samples, ev->n * sizeof *samples);
             memcpy(sources, ev->sources, ev->n * sizeof *sources);
+            memcpy(pair_sources, ev->pair_sources, ev->n * sizeof *pair_sources);
         }
-        ev->samples = samples, ev->sources = sources, ev->cap = cap;
+        ev->samples = samples, ev->sources = sources, ev->pair_sources = pair_sources;
+        ev->cap = cap;
     }
     ev->samples[ev->n] = (struct finder_sample){local, paired};
+    ev->pair_sources[ev->n] = paired >= 0 ? arena_strdup(a, source) : NULL;
     ev->sources[ev->n++] = source ? arena_strdup(a, source) : NULL;
 }
 
@@ -166,21 +170,21 @@ static int verify_batch(const char *const *emails, size_t n, const struct verify
     return first;
 }
 
-/* The pages behind pattern: those that paired a name with an address first. */
+/* The pages behind pattern: those that paired a name with an address first,
+ * then the first page of each address written with it. */
 static json_t *sources_json(const struct evidence *ev, int pattern) {
     json_t *list = json_array();
     for (int pass = 0; pass < 2; pass++)
         for (size_t i = 0; i < ev->n && json_array_size(list) < FINDER_SOURCES_MAX; i++) {
             const struct finder_sample *s = &ev->samples[i];
-            bool match = pass == 0 ? s->paired == pattern
-                                   : s->paired < 0 && finder_classify(s->local) == pattern;
-            if (!match || !ev->sources[i]) continue;
+            int p = s->paired >= 0 ? s->paired : finder_classify(s->local);
+            const char *url = pass == 0 ? ev->pair_sources[i] : ev->sources[i];
+            if (p != pattern || !url) continue;
             bool dup = false;
             size_t k;
             json_t *v;
-            json_array_foreach(list, k, v) dup =
-                dup || strcmp(json_string_value(v), ev->sources[i]) == 0;
-            if (!dup) json_array_append_new(list, json_string(ev->sources[i]));
+            json_array_foreach(list, k, v) dup = dup || strcmp(json_string_value(v), url) == 0;
+            if (!dup) json_array_append_new(list, json_string(url));
         }
     return list;
 }
