@@ -20,26 +20,27 @@ enum {
 
 /* Capitalised words that start no name: roles, titles, labels, filler. */
 static const char *const stop_words[] = {
-    "about",    "account",   "accounts", "admin",     "and",     "at",        "billing",
-    "by",       "call",      "careers",  "ceo",       "cfo",     "chief",     "co",
-    "contact",  "contacts",  "coo",      "cto",       "customer", "department", "dept",
-    "director", "dr",        "e",        "email",     "enquiries", "executive", "fax",
-    "for",      "founder",   "from",     "general",   "gmbh",    "head",      "help",
-    "home",     "hr",        "inc",      "info",      "information", "inquiries", "jobs",
-    "lead",     "legal",     "llc",      "ltd",       "mail",    "manager",   "managing",
-    "marketing", "media",    "meet",     "mobile",    "more",    "mr",        "mrs",
-    "ms",       "news",      "of",       "office",    "officer", "our",       "partner",
-    "phone",    "posted",    "president", "press",    "privacy", "prof",      "read",
-    "sales",    "send",      "senior",   "service",   "services", "support",  "team",
-    "tel",      "the",       "to",       "us",        "vice",    "view",      "with",
+    "about",     "account",  "accounts",  "admin",   "and",         "at",         "billing",
+    "by",        "call",     "careers",   "ceo",     "cfo",         "chief",      "co",
+    "contact",   "contacts", "coo",       "cto",     "customer",    "department", "dept",
+    "director",  "dr",       "e",         "email",   "enquiries",   "executive",  "fax",
+    "for",       "founder",  "from",      "general", "gmbh",        "head",       "help",
+    "home",      "hr",       "inc",       "info",    "information", "inquiries",  "jobs",
+    "lead",      "legal",    "llc",       "ltd",     "mail",        "manager",    "managing",
+    "marketing", "media",    "meet",      "mobile",  "more",        "mr",         "mrs",
+    "ms",        "news",     "of",        "office",  "officer",     "our",        "partner",
+    "phone",     "posted",   "president", "press",   "privacy",     "prof",       "read",
+    "sales",     "send",     "senior",    "service", "services",    "support",    "team",
+    "tel",       "the",      "to",        "us",      "vice",        "view",       "with",
     "write",
 };
 
 /* Lower-case words that sit inside a name ("Jan van der Berg"). */
-static const char *const particles[] = {"al", "da",  "de",  "del", "den", "der", "di",
-                                        "du", "la",  "le",  "ten", "ter", "van", "von"};
+static const char *const particles[] = {"al", "da", "de", "del", "den", "der", "di",
+                                        "du", "la", "le", "ten", "ter", "van", "von"};
 
-static bool in_table(const char *w, const char *const *table, size_t n) {
+static bool in_table(const char *w, const char *const *table, size_t n)
+{
     for (size_t i = 0; i < n; i++)
         if (strcmp(table[i], w) == 0) return true;
     return false;
@@ -49,24 +50,37 @@ static bool in_table(const char *w, const char *const *table, size_t n) {
 
 /* U+00C0..U+017F to a base letter: '?' for two-letter ones (handled below),
  * '*' for signs. */
-static const char latin[] = "aaaaaa?ceeeeiiiidnooooo*ouuuuy??"
-                            "aaaaaa?ceeeeiiiidnooooo*ouuuuy?y"
-                            "aaaaaaccccccccddddeeeeeeeeeegggggggghhhhiiiiiiiiii??jjkkk"
-                            "llllllllllnnnnnnnnnoooooo??rrrrrrssssssssttttttuuuuuuuuuuuuwwyyyzzzzzzs";
+static const char latin[] =
+    "aaaaaa?ceeeeiiiidnooooo*ouuuuy??"
+    "aaaaaa?ceeeeiiiidnooooo*ouuuuy?y"
+    "aaaaaaccccccccddddeeeeeeeeeegggggggghhhhiiiiiiiiii??jjkkk"
+    "llllllllllnnnnnnnnnoooooo??rrrrrrssssssssttttttuuuuuuuuuuuuwwyyyzzzzzzs";
 
-static const char *latin_pair(unsigned cp) {
+static const char *latin_pair(unsigned cp)
+{
     switch (cp) {
-    case 0xC6: case 0xE6: return "ae";
-    case 0xDE: case 0xFE: return "th";
-    case 0xDF: return "ss";
-    case 0x132: case 0x133: return "ij";
-    case 0x152: case 0x153: return "oe";
-    default: return NULL;
+    case 0xC6:
+    case 0xE6:
+        return "ae";
+    case 0xDE:
+    case 0xFE:
+        return "th";
+    case 0xDF:
+        return "ss";
+    case 0x132:
+    case 0x133:
+        return "ij";
+    case 0x152:
+    case 0x153:
+        return "oe";
+    default:
+        return NULL;
     }
 }
 
 /* The code point of a two-byte sequence at s in U+00C0..U+017F, or 0. */
-static unsigned latin_at(const char *s, size_t n) {
+static unsigned latin_at(const char *s, size_t n)
+{
     if (n < 2) return 0;
     unsigned char b0 = (unsigned char)s[0], b1 = (unsigned char)s[1];
     if (b0 < 0xC3 || b0 > 0xC5 || (b1 & 0xC0) != 0x80) return 0;
@@ -74,7 +88,8 @@ static unsigned latin_at(const char *s, size_t n) {
     return cp >= 0xC0 && cp <= 0x17F ? cp : 0;
 }
 
-static bool is_upper_at(const char *s, size_t n) {
+static bool is_upper_at(const char *s, size_t n)
+{
     unsigned char ch = (unsigned char)s[0];
     if (ch >= 'A' && ch <= 'Z') return true;
     unsigned cp = latin_at(s, n);
@@ -84,7 +99,8 @@ static bool is_upper_at(const char *s, size_t n) {
 
 /* Folds a word to lower-case ASCII letters and hyphens; false when it holds
  * anything else. Apostrophes (' and U+2019) are dropped. */
-static bool fold_word(const char *s, size_t n, char *out, size_t *out_len) {
+static bool fold_word(const char *s, size_t n, char *out, size_t *out_len)
+{
     size_t k = 0;
     for (size_t i = 0; i < n;) {
         unsigned char ch = (unsigned char)s[i];
@@ -124,7 +140,8 @@ struct name_part {
     size_t nforms;
 };
 
-static void add_form(struct name_part *p, const char *s, size_t n) {
+static void add_form(struct name_part *p, const char *s, size_t n)
+{
     if (!n || n >= sizeof p->forms[0]) return;
     for (size_t i = 0; i < p->nforms; i++)
         if (strlen(p->forms[i]) == n && memcmp(p->forms[i], s, n) == 0) return;
@@ -134,7 +151,8 @@ static void add_form(struct name_part *p, const char *s, size_t n) {
 
 /* The forms of one word: without hyphens (particles before it joined on), its
  * first hyphen part, its initial. */
-static void part_init(struct name_part *p, const char *prefix, const char *word) {
+static void part_init(struct name_part *p, const char *prefix, const char *word)
+{
     char full[WORD_MAX * 2];
     size_t n = 0;
     for (const char *r = prefix; *r; r++)
@@ -152,7 +170,8 @@ static void part_init(struct name_part *p, const char *prefix, const char *word)
 /* local (separators removed) is a concatenation of forms of distinct parts,
  * with whole words (not initials) of three letters or more among them. */
 static bool spells(const char *local, const struct name_part *parts, size_t n, unsigned used,
-                   size_t whole) {
+                   size_t whole)
+{
     /* one word alone is the given name: a company's "Sunrise Bakery" is no bakery@ */
     if (!*local) return whole >= 3 && ((used & (used - 1)) != 0 || used == 1u);
     for (size_t i = 0; i < n; i++) {
@@ -177,14 +196,16 @@ struct run {
     bool broken;               /* more words than a name has */
 };
 
-static void run_reset(struct run *r) {
+static void run_reset(struct run *r)
+{
     r->start = r->end = NULL;
     r->nparts = r->nwords = 0;
     r->prefix[0] = '\0';
     r->broken = false;
 }
 
-static bool run_matches(const struct run *r, const char *local) {
+static bool run_matches(const struct run *r, const char *local)
+{
     if (r->broken || r->nparts < 2 || r->prefix[0]) return false;
     char bare[64];
     size_t n = 0;
@@ -194,20 +215,23 @@ static bool run_matches(const struct run *r, const char *local) {
     return n >= 2 && spells(bare, r->parts, r->nparts, 0, 0);
 }
 
-static bool all_caps(const char *s, size_t n) {
+static bool all_caps(const char *s, size_t n)
+{
     for (size_t i = 0; i < n; i++)
         if (s[i] >= 'a' && s[i] <= 'z') return false;
     return true;
 }
 
-static bool is_break_char(char ch) {
+static bool is_break_char(char ch)
+{
     return ch == ',' || ch == ';' || ch == ':' || ch == '|' || ch == ')' || ch == '(' ||
            ch == '"' || ch == '/' || ch == '<' || ch == '>' || ch == '[' || ch == ']';
 }
 
 /* Adds the token s[0..n) to the run; false when it does not continue it (it
  * may start the next one). *ends_after: punctuation after it closes the run. */
-static bool run_add(struct run *r, const char *s, size_t n, bool *ends_after) {
+static bool run_add(struct run *r, const char *s, size_t n, bool *ends_after)
+{
     *ends_after = false;
     while (n && (s[0] == '(' || s[0] == '"')) {
         if (r->nwords) return false; /* "(Jane" opens a new clause */
@@ -251,12 +275,14 @@ struct found {
     const char *start, *end;
 };
 
-static bool is_blank_at(const char *p, const char *end) {
+static bool is_blank_at(const char *p, const char *end)
+{
     return ex_is_space((unsigned char)*p) || (*p == '\xC2' && p + 1 < end && p[1] == '\xA0');
 }
 
 /* Judges the run (it spells local: *out, *any) and starts the next one. */
-static bool judge(struct run *r, const char *local, struct found *out, bool *any) {
+static bool judge(struct run *r, const char *local, struct found *out, bool *any)
+{
     bool yes = run_matches(r, local);
     if (yes) *out = (struct found){r->start, r->end}, *any = true;
     run_reset(r);
@@ -265,7 +291,8 @@ static bool judge(struct run *r, const char *local, struct found *out, bool *any
 
 /* The name runs of text s[0..n) that spell local; *out is the last one when
  * last, else the first. */
-static bool find_name(const char *s, size_t n, const char *local, bool last, struct found *out) {
+static bool find_name(const char *s, size_t n, const char *local, bool last, struct found *out)
+{
     struct run r;
     run_reset(&r);
     bool any = false;
@@ -292,22 +319,24 @@ static bool find_name(const char *s, size_t n, const char *local, bool last, str
 
 /* ---- pairing ---- */
 
-static void add_person(struct ex_ctx *c, const struct found *f, const char *email) {
+static void add_person(struct ex_ctx *c, const struct found *f, const char *email)
+{
     if (ex_list_find(&c->people, email) != (size_t)-1) return;
     char *name = ex_collapse_ws(c->a, f->start, (size_t)(f->end - f->start));
     ex_list_add(&c->people, name, email, NULL);
 }
 
 /* The start of the line holding at, looking back no further than floor. */
-static size_t line_start(const char *text, size_t at, size_t floor) {
+static size_t line_start(const char *text, size_t at, size_t floor)
+{
     while (at > floor && text[at - 1] != '\n')
         at--;
     return at;
 }
 
 /* Where a name for the address at `at` is looked for, nearest first. */
-static bool name_near(const char *text, size_t len, size_t at, const char *local,
-                      struct found *f) {
+static bool name_near(const char *text, size_t len, size_t at, const char *local, struct found *f)
+{
     size_t from = line_start(text, at, at > SIDE_MAX ? at - SIDE_MAX : 0);
     if (find_name(text + from, at - from, local, true, f)) return true;
     size_t to = len - at > SIDE_MAX ? at + SIDE_MAX : len;
@@ -328,7 +357,8 @@ static bool name_near(const char *text, size_t len, size_t at, const char *local
     return find_name(text + ns, (nl2 ? (size_t)(nl2 - text) : ne) - ns, local, false, f);
 }
 
-void ex_people_near(struct ex_ctx *c, const char *text, size_t len, const struct ex_spots *spots) {
+void ex_people_near(struct ex_ctx *c, const char *text, size_t len, const struct ex_spots *spots)
+{
     for (size_t i = 0; i < spots->count; i++) {
         const struct ex_spot *sp = &spots->items[i];
         if (sp->at > len || ex_list_find(&c->people, sp->email) != (size_t)-1) continue;
@@ -344,7 +374,8 @@ void ex_people_near(struct ex_ctx *c, const char *text, size_t len, const struct
 
 /* ---- schema.org Person in JSON-LD ---- */
 
-static bool is_person(json_t *type) {
+static bool is_person(json_t *type)
+{
     if (json_is_string(type)) return strcmp(json_string_value(type), "Person") == 0;
     size_t i;
     json_t *t;
@@ -353,7 +384,8 @@ static bool is_person(json_t *type) {
     return false;
 }
 
-static void person_object(struct ex_ctx *c, json_t *o) {
+static void person_object(struct ex_ctx *c, json_t *o)
+{
     const char *email = json_string_value(json_object_get(o, "email"));
     if (!email) return;
     size_t en = strlen(email);
@@ -385,7 +417,8 @@ static void person_object(struct ex_ctx *c, json_t *o) {
         add_person(c, &f, arena_strndup(c->a, lower, en));
 }
 
-static void walk(struct ex_ctx *c, json_t *v, int depth, size_t *budget) {
+static void walk(struct ex_ctx *c, json_t *v, int depth, size_t *budget)
+{
     if (depth > JSON_DEPTH || !*budget) return;
     (*budget)--;
     size_t i;
@@ -399,7 +432,8 @@ static void walk(struct ex_ctx *c, json_t *v, int depth, size_t *budget) {
     }
 }
 
-void ex_people_jsonld(struct ex_ctx *c, const char *s, size_t n) {
+void ex_people_jsonld(struct ex_ctx *c, const char *s, size_t n)
+{
     if (!ex_ifind(s, n, "person") || !ex_ifind(s, n, "email")) return;
     json_t *root = json_loadb(s, n, 0, NULL);
     size_t budget = JSON_NODES;

@@ -5,20 +5,23 @@
 
 #include "extract/extract.h"
 
-static struct extract_result page(struct arena *a, const char *html) {
+static struct extract_result page(struct arena *a, const char *html)
+{
     struct extract_result r;
     extract_page(html, strlen(html), "https://acme-tools.com/team/", a, &r);
     return r;
 }
 
 /* The name paired with email, or NULL. */
-static const char *person(const struct extract_result *r, const char *email) {
+static const char *person(const struct extract_result *r, const char *email)
+{
     for (size_t i = 0; i < r->people_count; i++)
         if (strcmp(r->people[i].email, email) == 0) return r->people[i].name;
     return NULL;
 }
 
-TEST(people_pair_on_one_line_and_in_table_rows) {
+TEST(people_pair_on_one_line_and_in_table_rows)
+{
     struct arena a;
     arena_init(&a);
     struct extract_result r =
@@ -38,33 +41,36 @@ TEST(people_pair_on_one_line_and_in_table_rows) {
     arena_cleanup(&a);
 }
 
-TEST(people_pair_mailto_links_cards_and_accents) {
+TEST(people_pair_mailto_links_cards_and_accents)
+{
     struct arena a;
     arena_init(&a);
     struct extract_result r = page(
-        &a, "<ul><li><a href=\"mailto:Anna.Berg@acme-tools.com\">Anna Berg</a></li></ul>"
-            "<div class=\"card\"><h3>Dr. José Müller-Lüdenscheid</h3><p>Chief Technology "
-            "Officer</p><p>+49 89 1234567</p><a href=\"mailto:jose.muller-ludenscheid@acme-tools.com"
-            "?subject=Hi\"><i class=\"icon\"></i> Email</a></div>"
-            "<div class=\"card\"><h3>Jan van der Berg</h3><p>Sales</p>"
-            "<a href=\"mailto:j.vanderberg@acme-tools.com\">Write to me</a></div>");
+        &a,
+        "<ul><li><a href=\"mailto:Anna.Berg@acme-tools.com\">Anna Berg</a></li></ul>"
+        "<div class=\"card\"><h3>Dr. José Müller-Lüdenscheid</h3><p>Chief Technology "
+        "Officer</p><p>+49 89 1234567</p><a href=\"mailto:jose.muller-ludenscheid@acme-tools.com"
+        "?subject=Hi\"><i class=\"icon\"></i> Email</a></div>"
+        "<div class=\"card\"><h3>Jan van der Berg</h3><p>Sales</p>"
+        "<a href=\"mailto:j.vanderberg@acme-tools.com\">Write to me</a></div>");
     CHECK_STR(person(&r, "anna.berg@acme-tools.com"), "Anna Berg");
     CHECK_STR(person(&r, "jose.muller-ludenscheid@acme-tools.com"), "José Müller-Lüdenscheid");
     CHECK_STR(person(&r, "j.vanderberg@acme-tools.com"), "Jan van der Berg");
     arena_cleanup(&a);
 }
 
-TEST(people_pair_schema_org_person) {
+TEST(people_pair_schema_org_person)
+{
     struct arena a;
     arena_init(&a);
-    struct extract_result r = page(
-        &a, "<script type=\"application/ld+json\">{\"@context\":\"https://schema.org\","
-            "\"@graph\":[{\"@type\":\"Organization\",\"name\":\"Acme Tools\","
-            "\"email\":\"info@acme-tools.com\",\"employee\":[{\"@type\":\"Person\","
-            "\"name\":\"Lena Fischer\",\"email\":\"mailto:lfischer@acme-tools.com\"},"
-            "{\"@type\":[\"Person\"],\"givenName\":\"Karl\",\"familyName\":\"Weber\","
-            "\"email\":\"karl.weber@acme-tools.com\"},{\"@type\":\"Person\",\"name\":\"Ola "
-            "Nordmann\",\"email\":\"press@acme-tools.com\"}]}]}</script>");
+    struct extract_result r =
+        page(&a, "<script type=\"application/ld+json\">{\"@context\":\"https://schema.org\","
+                 "\"@graph\":[{\"@type\":\"Organization\",\"name\":\"Acme Tools\","
+                 "\"email\":\"info@acme-tools.com\",\"employee\":[{\"@type\":\"Person\","
+                 "\"name\":\"Lena Fischer\",\"email\":\"mailto:lfischer@acme-tools.com\"},"
+                 "{\"@type\":[\"Person\"],\"givenName\":\"Karl\",\"familyName\":\"Weber\","
+                 "\"email\":\"karl.weber@acme-tools.com\"},{\"@type\":\"Person\",\"name\":\"Ola "
+                 "Nordmann\",\"email\":\"press@acme-tools.com\"}]}]}</script>");
     CHECK_STR(person(&r, "lfischer@acme-tools.com"), "Lena Fischer");
     CHECK_STR(person(&r, "karl.weber@acme-tools.com"), "Karl Weber");
     CHECK(person(&r, "press@acme-tools.com") == NULL); /* the name does not spell it */
@@ -73,7 +79,8 @@ TEST(people_pair_schema_org_person) {
     arena_cleanup(&a);
 }
 
-TEST(people_near_but_unrelated_do_not_pair) {
+TEST(people_near_but_unrelated_do_not_pair)
+{
     struct arena a;
     arena_init(&a);
     struct extract_result r = page(
@@ -88,16 +95,17 @@ TEST(people_near_but_unrelated_do_not_pair) {
             "<p>KEEP IN TOUCH WITH ACME TOOLS NEWS TEAM - tools@acme-tools.com</p></footer>");
     CHECK(r.emails_count == 6);
     CHECK(person(&r, "press@acme-tools.com") == NULL);
-    CHECK(person(&r, "sales@acme-tools.com") == NULL);  /* "Contact Sales" is no name */
-    CHECK(person(&r, "mary.jones@acme-tools.com") == NULL); /* John Smith is near, not hers */
+    CHECK(person(&r, "sales@acme-tools.com") == NULL);        /* "Contact Sales" is no name */
+    CHECK(person(&r, "mary.jones@acme-tools.com") == NULL);   /* John Smith is near, not hers */
     CHECK(person(&r, "anna.schmidt@acme-tools.com") == NULL); /* four lines away */
-    CHECK(person(&r, "jd@acme-tools.com") == NULL); /* initials alone say too little */
+    CHECK(person(&r, "jd@acme-tools.com") == NULL);           /* initials alone say too little */
     CHECK(person(&r, "tools@acme-tools.com") == NULL);
     CHECK(r.people_count == 0);
     arena_cleanup(&a);
 }
 
-TEST(people_nearest_name_wins_and_merge_keeps_the_first) {
+TEST(people_nearest_name_wins_and_merge_keeps_the_first)
+{
     struct arena a;
     arena_init(&a);
     /* two people of one family: each address goes with the name beside it */
