@@ -57,5 +57,6 @@ bool api_crawl_run(struct request *req)
     if (privacy_scrub_answer(req->store, req->data, &err) != RC_OK) return req_fail_rc(req, &err);
     req->cost = crawl_data_cost(req->data);
     finder_record_sightings(req->store, "crawl", req->data, NULL);
+    finder_record_people(req->store, &r, req->data); /* the finder's, not the answer's */
     return true;
 }

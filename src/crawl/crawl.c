@@ -241,6 +241,27 @@ static void note_sources(struct crawl_result *out, const struct extract_result *
             }
 }
 
+/* The page's name pairings whose address no earlier page paired. */
+static void note_people(struct crawl_result *out, const struct extract_result *page,
+                        const char *url, struct arena *a)
+{
+    for (size_t i = 0; i < page->people_count; i++) {
+        bool seen = false;
+        for (size_t k = 0; k < out->people_count && !seen; k++)
+            seen = strcmp(out->people[k].email, page->people[i].email) == 0;
+        if (seen) continue;
+        if (out->people_count == out->people_cap) {
+            size_t cap = out->people_cap ? out->people_cap * 2 : 8;
+            struct crawl_person *grown = arena_alloc(a, cap * sizeof *grown);
+            if (out->people_count) memcpy(grown, out->people, out->people_count * sizeof *grown);
+            out->people = grown;
+            out->people_cap = cap;
+        }
+        out->people[out->people_count++] =
+            (struct crawl_person){page->people[i].name, page->people[i].email, url};
+    }
+}
+
 static bool take_page(const struct http_response *r, struct arena *a, struct crawl_result *out,
                       struct extract_result *page)
 {
@@ -251,7 +272,9 @@ static bool take_page(const struct http_response *r, struct arena *a, struct cra
     extract_result_init(page);
     if (extract_page(text, len, r->final_url, a, page) != RC_OK) return false;
     extract_merge(&out->merged, page, a);
-    note_sources(out, page, arena_strdup(a, r->final_url), a);
+    const char *url = arena_strdup(a, r->final_url);
+    note_sources(out, page, url, a);
+    note_people(out, page, url, a);
     out->pages_crawled++;
     if (out->progress)
         out->progress->page(out->progress->cls, out->pages_crawled, out->merged.emails_count);

@@ -23,6 +23,12 @@ struct crawl_source {
     size_t count;
 };
 
+/* A name a page wrote next to one of merged's emails (extract_person), with
+ * that page: the first page that paired the address. */
+struct crawl_person {
+    const char *name, *email, *url;
+};
+
 /* Told after each page is parsed (the CLI's progress line). */
 struct crawl_progress {
     void (*page)(void *cls, int pages_crawled, size_t emails_so_far);
@@ -40,6 +46,8 @@ struct crawl_result {
     size_t site_emails_count;
     struct crawl_source *sources; /* provenance of merged's emails and phones */
     size_t sources_count, sources_cap;
+    struct crawl_person *people; /* for the email finder, not part of the answer */
+    size_t people_count, people_cap;
 };
 
 struct crawl_options {

@@ -74,21 +74,42 @@ bool extract_email_valid(const char *s, size_t len) {
     return domain_has_real_suffix(domain);
 }
 
-void ex_email_add(struct ex_ctx *c, const char *s, size_t n) {
+/* Where the address at s sits in the visible text: its offset when s is in it,
+ * else the place of the markup that carried it (a mailto link). */
+static void note_spot(struct ex_ctx *c, const char *s, const char *email) {
+    struct ex_spots *sp = c->spots;
+    if (sp->count == EX_SPOTS_MAX) return;
+    bool in_text = c->spot_text && s >= c->spot_text && s < c->spot_text + c->spot_len;
+    if (sp->count == sp->cap) {
+        sp->cap = sp->cap ? sp->cap * 2 : 16;
+        sp->items = xrealloc(sp->items, sp->cap * sizeof *sp->items);
+    }
+    sp->items[sp->count++] =
+        (struct ex_spot){in_text ? (size_t)(s - c->spot_text) : c->spot_at, email};
+}
+
+const char *ex_email_add(struct ex_ctx *c, const char *s, size_t n) {
     while (n && ex_is_space((unsigned char)*s))
         s++, n--;
     while (n && ex_is_space((unsigned char)s[n - 1]))
         n--;
     if (n > 7 && ex_istarts(s, n, "mailto:")) s += 7, n -= 7;
-    if (n > EMAIL_MAX) return;
+    if (n > EMAIL_MAX) return NULL;
     char lower[EMAIL_MAX + 1];
     for (size_t i = 0; i < n; i++)
         lower[i] = ex_lower(s[i]);
     lower[n] = '\0';
-    if (ex_list_find(&c->emails, lower) != (size_t)-1) return; /* seen: valid, not junk */
-    if (!extract_email_valid(s, n) || ex_junk_email(lower, n)) return;
-    const char *copy = arena_strndup(c->a, lower, n);
-    ex_list_add(&c->emails, copy, copy, NULL);
+    size_t seen = ex_list_find(&c->emails, lower);
+    const char *email;
+    if (seen != (size_t)-1) {
+        email = c->emails.items[seen]; /* valid, not junk */
+    } else {
+        if (!extract_email_valid(s, n) || ex_junk_email(lower, n)) return NULL;
+        email = arena_strndup(c->a, lower, n);
+        ex_list_add(&c->emails, email, email, NULL);
+    }
+    if (c->spots) note_spot(c, s, email);
+    return email;
 }
 
 static bool hex4(const char *s) {

@@ -17,6 +17,12 @@
 /* Input past this size is ignored (the crawler caps pages at 2 MiB anyway). */
 #define EXTRACT_MAX_INPUT ((size_t)16 << 20)
 
+/* A name the page writes next to one of its addresses, spelling its local part. */
+struct extract_person {
+    const char *name;  /* as written, whitespace collapsed ("José Müller-Lüdenscheid") */
+    const char *email; /* as in emails */
+};
+
 struct extract_result {
     const char **emails; /* lower-cased, deduplicated, junk removed */
     size_t emails_count;
@@ -33,6 +39,12 @@ struct extract_result {
     const char *
         *links; /* <a>/<area> hrefs resolved against <base>/page URL, http(s), no fragment */
     size_t links_count;
+    /* Names paired with addresses: the name written nearest to an address (its
+     * line, up to three lines before, the line after; a mailto link's text and
+     * surroundings; schema.org Person in JSON-LD) when it spells the local part
+     * with whole words or initials ("Jane Doe": jane.doe, jdoe, doe.jane, jane). */
+    const struct extract_person *people;
+    size_t people_count;
 };
 
 /* An empty result: NULL arrays, zero counts, "" metadata. */

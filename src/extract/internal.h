@@ -50,11 +50,29 @@ struct ex_range {
     size_t start, end;
 };
 
+/* An address's place in the visible text, for pairing it with a name near it
+ * (the first EX_SPOTS_MAX of a page: a staff page has far fewer). */
+enum { EX_SPOTS_MAX = 500 };
+struct ex_spot {
+    size_t at;         /* byte offset in the visible text */
+    const char *email; /* the emails list's copy */
+};
+struct ex_spots {
+    struct ex_spot *items;
+    size_t count, cap;
+};
+
 struct ex_ctx {
     struct arena *a;
     struct ex_list emails, phones, social, links;
     const char *default_cc; /* calling code for national phone numbers, or NULL */
     bool snippet; /* text too short to carry a keyword (SERP snippets): self-evident shapes count */
+    /* While spots is set, every address added (or met again) is noted there: at
+     * its offset when it lies in spot_text[0..spot_len), else at spot_at. */
+    struct ex_spots *spots;
+    const char *spot_text;
+    size_t spot_len, spot_at;
+    struct ex_list people; /* names as written, keyed by the address they go with */
 };
 
 /* ---- text helpers (html.c) ---- */
@@ -97,8 +115,9 @@ bool ex_istarts(const char *s, size_t n, const char *lit);
 const char *ex_ifind(const char *s, size_t n, const char *lit);
 
 /* ---- emails (emails.c) ---- */
-/* Validates one candidate (exactly an address), lower-cases, junk-filters, adds. */
-void ex_email_add(struct ex_ctx *c, const char *s, size_t n);
+/* Validates one candidate (exactly an address), lower-cases, junk-filters, adds;
+ * returns the list's copy (also when it was there already), or NULL. */
+const char *ex_email_add(struct ex_ctx *c, const char *s, size_t n);
 /* Plain addresses anywhere in text. */
 void ex_emails_scan(struct ex_ctx *c, const char *s, size_t n);
 /* Spelled-out forms: [at] (at) {at}, AT/DOT, [dot]... */
@@ -141,5 +160,14 @@ void ex_social_scan_text(struct ex_ctx *c, const char *s, size_t n);
 /* The dedupe key of a profile URL in any spelling: its canonical form, lower-case but
  * YouTube channel and Spotify ids. */
 const char *ex_social_key(struct arena *a, const char *profile);
+
+/* ---- people (people.c) ---- */
+/* Pairs each spotted address with the name written nearest to it (the same
+ * line, then up to three lines before it, then the line after) when that name
+ * spells the address's local part ("Jane Doe" for jane.doe, jdoe, jane...). */
+void ex_people_near(struct ex_ctx *c, const char *text, size_t len, const struct ex_spots *spots);
+/* schema.org Person objects of one JSON-LD script: name (or givenName and
+ * familyName) with email, under the same spelling rule. */
+void ex_people_jsonld(struct ex_ctx *c, const char *s, size_t n);
 
 #endif

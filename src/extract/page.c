@@ -34,6 +34,7 @@ struct base_url {
 struct page {
     struct ex_ctx c;
     struct ex_buf text, jsonld, dec;
+    struct ex_spots spots; /* addresses' places in the text, for names near them */
     struct elem stack[STACK_MAX];
     size_t depth;
     struct ex_range *ranges;
@@ -270,6 +271,16 @@ static unsigned class_flags(struct page *pg, const char *s, size_t n) {
     return f;
 }
 
+/* Addresses markup carries (mailto links, Cloudflare's) sit where the element's text starts. */
+static void spot_here(struct page *pg) {
+    pg->c.spots = &pg->spots;
+    pg->c.spot_at = pg->text.len;
+}
+
+static void spot_off(struct page *pg) {
+    pg->c.spots = NULL;
+}
+
 static void handle_href(struct page *pg, const char *tag, const struct html_attr *at, size_t *tel_idx) {
     size_t n;
     const char *v = attr_text(pg, at, &n);
@@ -277,7 +288,9 @@ static void handle_href(struct page *pg, const char *tag, const struct html_attr
         v++, n--;
     if (!n) return;
     if (ex_istarts(v, n, "mailto:")) {
+        spot_here(pg);
         ex_emails_mailto(&pg->c, v + 7, n - 7);
+        spot_off(pg);
         return;
     }
     if (ex_istarts(v, n, "tel:")) {
@@ -289,7 +302,9 @@ static void handle_href(struct page *pg, const char *tag, const struct html_attr
     }
     const char *cf = n > 28 ? find_lit(v, n, "/cdn-cgi/l/email-protection#", 28) : NULL;
     if (cf) {
+        spot_here(pg);
         ex_emails_cloudflare(&pg->c, cf + 28, n - (size_t)(cf + 28 - v));
+        spot_off(pg);
         return;
     }
     if (ex_istarts(v, n, "javascript:")) {
@@ -406,6 +421,7 @@ static void handle_style(struct page *pg, const char *s, size_t n) {
 
 static void handle_script(struct page *pg, const struct html_attr *type, const char *s, size_t n) {
     if (type && ex_ifind(type->val, type->vlen, "ld+json")) {
+        ex_people_jsonld(&pg->c, s, n);
         ex_js_unescape(s, n, &pg->jsonld);
         ex_buf_putc(&pg->jsonld, '\n');
         return;
@@ -437,8 +453,11 @@ static void start_tag(struct page *pg, const struct html_token *tok) {
         const struct html_attr *at = &attrs[i];
         switch (at->name[0]) {
         case 'd':
-            if (strcmp(at->name, "data-cfemail") == 0)
+            if (strcmp(at->name, "data-cfemail") == 0) {
+                spot_here(pg);
                 ex_emails_cloudflare(&pg->c, at->val, at->vlen);
+                spot_off(pg);
+            }
             else if (!strncmp(at->name, "data-", 5) && at->vlen > 1 &&
                      (at->val[0] == '{' || at->val[0] == '['))
                 handle_script_attr(pg, at); /* JSON props */
@@ -544,6 +563,18 @@ static int range_cmp(const void *x, const void *y) {
     return a->start < b->start ? -1 : a->start > b->start;
 }
 
+/* The pairings whose address made the emails list (a JSON-LD Person's address is
+ * added by the JSON-LD scan, after the pairing was read). */
+static void export_people(const struct ex_ctx *c, struct extract_result *out) {
+    struct extract_person *list = arena_alloc(c->a, (c->people.count + 1) * sizeof *list);
+    size_t n = 0;
+    for (size_t i = 0; i < c->people.count; i++)
+        if (ex_list_find(&c->emails, c->people.keys[i]) != (size_t)-1)
+            list[n++] = (struct extract_person){c->people.items[i], c->people.keys[i]};
+    out->people = list;
+    out->people_count = n;
+}
+
 void extract_result_init(struct extract_result *r) {
     memset(r, 0, sizeof *r);
     r->title = r->description = r->keywords = r->image = "";
@@ -572,7 +603,12 @@ enum rc extract_page(const char *html, size_t len, const char *page_url, struct 
     /* the visible text */
     const char *t = pg->text.data ? pg->text.data : "";
     if (pg->nranges > 1) qsort(pg->ranges, pg->nranges, sizeof *pg->ranges, range_cmp);
+    pg->c.spots = &pg->spots;
+    pg->c.spot_text = t;
+    pg->c.spot_len = pg->text.len;
     ex_emails_scan(&pg->c, t, pg->text.len);
+    pg->c.spots = NULL;
+    ex_people_near(&pg->c, t, pg->text.len, &pg->spots);
     ex_emails_scan_spelled(&pg->c, t, pg->text.len);
     ex_phones_scan(&pg->c, t, pg->text.len, pg->ranges, pg->nranges);
     ex_social_scan_text(&pg->c, t, pg->text.len);
@@ -591,6 +627,7 @@ enum rc extract_page(const char *html, size_t len, const char *page_url, struct 
     out->social_count = pg->c.social.count;
     out->links = ex_list_export(&pg->c.links, a, NULL);
     out->links_count = pg->c.links.count;
+    export_people(&pg->c, out);
     out->title = pg->title && *pg->title ? pg->title : pg->og_title ? pg->og_title : "";
     out->description = pg->description && *pg->description ? pg->description
                        : pg->og_description                ? pg->og_description
@@ -602,6 +639,8 @@ enum rc extract_page(const char *html, size_t len, const char *page_url, struct 
     ex_list_free(&pg->c.phones);
     ex_list_free(&pg->c.social);
     ex_list_free(&pg->c.links);
+    ex_list_free(&pg->c.people);
+    free(pg->spots.items);
     ex_buf_free(&pg->text);
     ex_buf_free(&pg->jsonld);
     ex_buf_free(&pg->dec);
@@ -623,6 +662,25 @@ static void merge_list(const char **a_items, size_t a_n, const char **b_items, s
     *out = ex_list_export(&l, a, NULL);
     *out_n = l.count;
     ex_list_free(&l);
+}
+
+/* People keyed by address, the first name met kept. */
+static void merge_people(struct extract_result *into, const struct extract_result *from,
+                         struct arena *a) {
+    if (!from->people_count) return;
+    struct extract_person *list =
+        arena_alloc(a, (into->people_count + from->people_count) * sizeof *list);
+    size_t n = 0;
+    const struct extract_result *both[2] = {into, from};
+    for (size_t k = 0; k < 2; k++)
+        for (size_t i = 0; i < both[k]->people_count; i++) {
+            bool seen = false;
+            for (size_t j = 0; j < n && !seen; j++)
+                seen = strcmp(list[j].email, both[k]->people[i].email) == 0;
+            if (!seen) list[n++] = both[k]->people[i];
+        }
+    into->people = list;
+    into->people_count = n;
 }
 
 static const char *meta_pick(const char *mine, const char *theirs) {
@@ -648,6 +706,7 @@ void extract_merge(struct extract_result *into, const struct extract_result *fro
     into->phones = ex_list_export(&l, a, &into->phones_normalized);
     into->phones_count = ex_phones_fold(into->phones, into->phones_normalized, l.count);
     ex_list_free(&l);
+    merge_people(into, from, a);
     into->title = meta_pick(into->title, from->title);
     into->description = meta_pick(into->description, from->description);
     into->keywords = meta_pick(into->keywords, from->keywords);

@@ -135,6 +135,7 @@ static bool crawl_domain(struct store *st, struct book *b, int64_t *cost)
         return false;
     json_t *data = crawl_result_json(&r);
     finder_record_sightings(st, "crawl", data, NULL);
+    finder_record_people(st, &r, data);
     b->seen_at = clock_now();
     finder_answer_emails("crawl", data, NULL, add_from_answer, b);
     json_decref(data);

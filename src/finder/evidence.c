@@ -69,3 +69,33 @@ void finder_record_sightings(struct store *st, const char *kind, json_t *data, c
         log_warn("recording the addresses of a %s answer: %s", kind, err.msg);
     arena_cleanup(&a);
 }
+
+static bool listed(json_t *emails, const char *email)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(emails, i, e) if (json_is_string(e) &&
+                                         strcmp(json_string_value(e), email) == 0) return true;
+    return false;
+}
+
+void finder_record_people(struct store *st, const struct crawl_result *r, json_t *data)
+{
+    struct arena a;
+    arena_init(&a);
+    size_t max = r->people_count < FINDER_SIGHTINGS_MAX ? r->people_count : FINDER_SIGHTINGS_MAX;
+    struct email_sighting *rows = arena_alloc(&a, (max + 1) * sizeof *rows);
+    size_t n = 0;
+    json_t *all = json_object_get(data, "all_emails");
+    for (size_t i = 0; i < r->people_count && n < max; i++) {
+        const struct crawl_person *p = &r->people[i];
+        const char *at = strrchr(p->email, '@');
+        if (!at || !p->url || !listed(all, p->email)) continue;
+        rows[n++] = (struct email_sighting){
+            .email = p->email, .domain = at + 1, .source = p->url, .person = p->name};
+    }
+    struct err err = {0};
+    if (n && st->ops->sightings_record(st, rows, n, clock_now(), &err) != RC_OK)
+        log_warn("recording the name pairings of a crawl: %s", err.msg);
+    arena_cleanup(&a);
+}

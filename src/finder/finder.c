@@ -4,6 +4,7 @@
 #include "finder/finder.h"
 
 #include "base/clock.h"
+#include "core/privacy.h"
 #include "crawl/crawl.h"
 #include "crawl/result.h"
 
@@ -11,32 +12,45 @@
 #include <string.h>
 #include <strings.h>
 
-/* Addresses at the domain seen in public data, each with the first page that showed it. */
+/* Addresses at the domain seen in public data, each with the first page that
+ * showed it and the page that paired it with a name (which tells its pattern). */
 struct evidence {
-    const char **locals, **sources;
+    struct finder_sample *samples;
+    const char **sources, **pair_sources;
     size_t n, cap;
 };
 
 static void evidence_add(struct evidence *ev, const char *email, const char *source,
-                         const char *domain, struct arena *a) {
+                         const char *person, const char *domain, struct arena *a) {
     const char *at = strrchr(email, '@');
     if (!at || strcasecmp(at + 1, domain) != 0 || at == email) return;
     char *local = arena_strndup(a, email, (size_t)(at - email));
     for (char *c = local; *c; c++)
         if (*c >= 'A' && *c <= 'Z') *c = (char)(*c - 'A' + 'a');
-    for (size_t i = 0; i < ev->n; i++)
-        if (strcmp(ev->locals[i], local) == 0) return;
+    int paired = person && *person && source ? finder_pair_pattern(person, local, a) : -1;
+    for (size_t i = 0; i < ev->n; i++) {
+        if (strcmp(ev->samples[i].local, local) != 0) continue;
+        if (paired >= 0 && ev->samples[i].paired < 0) {
+            ev->samples[i].paired = paired;
+            ev->pair_sources[i] = arena_strdup(a, source);
+        }
+        return;
+    }
     if (ev->n == ev->cap) {
         size_t cap = ev->cap ? ev->cap * 2 : 16;
-        const char **locals = arena_alloc(a, cap * sizeof *locals);
+        struct finder_sample *samples = arena_alloc(a, cap * sizeof *samples);
         const char **sources = arena_alloc(a, cap * sizeof *sources);
+        const char **pair_sources = arena_alloc(a, cap * sizeof *pair_sources);
         if (ev->n) {
-            memcpy(locals, ev->locals, ev->n * sizeof *locals);
+            memcpy(samples, ev->samples, ev->n * sizeof *samples);
             memcpy(sources, ev->sources, ev->n * sizeof *sources);
+            memcpy(pair_sources, ev->pair_sources, ev->n * sizeof *pair_sources);
         }
-        ev->locals = locals, ev->sources = sources, ev->cap = cap;
+        ev->samples = samples, ev->sources = sources, ev->pair_sources = pair_sources;
+        ev->cap = cap;
     }
-    ev->locals[ev->n] = local;
+    ev->samples[ev->n] = (struct finder_sample){local, paired};
+    ev->pair_sources[ev->n] = paired >= 0 ? arena_strdup(a, source) : NULL;
     ev->sources[ev->n++] = source ? arena_strdup(a, source) : NULL;
 }
 
@@ -49,7 +63,7 @@ struct evidence_ctx {
 static void add_email(void *ctx, const char *email, const char *source)
 {
     struct evidence_ctx *c = ctx;
-    evidence_add(c->ev, email, source, c->domain, c->a);
+    evidence_add(c->ev, email, source, NULL, c->domain, c->a);
 }
 
 static enum rc gather(struct store *st, const struct finder_query *q, struct arena *a,
@@ -70,7 +84,7 @@ static enum rc gather(struct store *st, const struct finder_query *q, struct are
     rc = st->ops->sightings_of_domain(st, q->domain, FINDER_SIGHTINGS_MAX, a, &seen, &n, err);
     if (rc != RC_OK) return rc;
     for (size_t i = 0; i < n; i++)
-        evidence_add(ev, seen[i].email, seen[i].source, q->domain, a);
+        evidence_add(ev, seen[i].email, seen[i].source, seen[i].person, q->domain, a);
     if (ev->n > 0 || !q->crawl) return RC_OK;
     /* nothing known yet: what the site itself shows (a failed crawl is no evidence) */
     const char *url;
@@ -81,10 +95,22 @@ static enum rc gather(struct store *st, const struct finder_query *q, struct are
         crawl_site(url, implied, a, &r, &ignored) != RC_OK)
         return RC_OK;
     json_t *data = crawl_result_json(&r);
-    finder_record_sightings(st, "crawl", data, NULL);
-    finder_answer_emails("crawl", data, NULL, add_email, &ctx);
+    /* erased addresses are no evidence and are not remembered */
+    rc = privacy_scrub_answer(st, data, err);
+    if (rc == RC_OK) {
+        finder_record_sightings(st, "crawl", data, NULL);
+        finder_record_people(st, &r, data);
+        finder_answer_emails("crawl", data, NULL, add_email, &ctx);
+        json_t *all = json_object_get(data, "all_emails");
+        size_t k;
+        json_t *e;
+        for (size_t i = 0; i < r.people_count; i++)
+            json_array_foreach(all, k, e) if (strcmp(json_string_value(e), r.people[i].email) == 0)
+                evidence_add(ev, r.people[i].email, r.people[i].url, r.people[i].name, q->domain,
+                             a);
+    }
     json_decref(data);
-    return RC_OK;
+    return rc;
 }
 
 /* ---- candidates and verification ------------------------------------------ */
@@ -144,17 +170,22 @@ static int verify_batch(const char *const *emails, size_t n, const struct verify
     return first;
 }
 
+/* The pages behind pattern: those that paired a name with an address first,
+ * then the first page of each address written with it. */
 static json_t *sources_json(const struct evidence *ev, int pattern) {
     json_t *list = json_array();
-    for (size_t i = 0; i < ev->n && json_array_size(list) < FINDER_SOURCES_MAX; i++) {
-        if (finder_classify(ev->locals[i]) != pattern || !ev->sources[i]) continue;
-        bool dup = false;
-        size_t k;
-        json_t *s;
-        json_array_foreach(list, k, s) dup =
-            dup || strcmp(json_string_value(s), ev->sources[i]) == 0;
-        if (!dup) json_array_append_new(list, json_string(ev->sources[i]));
-    }
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < ev->n && json_array_size(list) < FINDER_SOURCES_MAX; i++) {
+            const struct finder_sample *s = &ev->samples[i];
+            int p = s->paired >= 0 ? s->paired : finder_classify(s->local);
+            const char *url = pass == 0 ? ev->pair_sources[i] : ev->sources[i];
+            if (p != pattern || !url) continue;
+            bool dup = false;
+            size_t k;
+            json_t *v;
+            json_array_foreach(list, k, v) dup = dup || strcmp(json_string_value(v), url) == 0;
+            if (!dup) json_array_append_new(list, json_string(url));
+        }
     return list;
 }
 
@@ -167,7 +198,7 @@ enum rc finder_find(struct store *st, const struct finder_query *q,
     size_t npatterns;
     finder_patterns(&npatterns);
     struct finder_rank *ranks = arena_alloc(a, npatterns * sizeof *ranks);
-    size_t classified = finder_rank_patterns(ev.locals, ev.n, ranks);
+    size_t classified = (size_t)finder_rank_samples(ev.samples, ev.n, ranks);
     struct candidate cands[FINDER_PROBES_MAX];
     size_t n = candidates(q, ranks, npatterns, a, cands, FINDER_PROBES_MAX);
 
@@ -196,7 +227,7 @@ enum rc finder_find(struct store *st, const struct finder_query *q,
     *data = json_pack("{s:s, s:o, s:o, s:i, s:o, s:o, s:o}", "domain", q->domain, "email",
                       *found ? json_string(cands[chosen].email) : json_null(), "pattern",
                       *found ? json_string(table[pattern].name) : json_null(), "confidence",
-                      *found ? finder_confidence(ranks[rank].count, classified, check) : 0,
+                      *found ? finder_confidence(ranks[rank].weight, classified, check) : 0,
                       "sources", *found ? sources_json(&ev, pattern) : json_array(), "verification",
                       *found && results[chosen] ? json_incref(results[chosen]) : json_null(),
                       "catch_all", n ? json_boolean(catch_all) : json_null());

@@ -13,6 +13,7 @@
 
 #include "base/mem.h"
 #include "base/rc.h"
+#include "crawl/crawl.h"
 #include "store/store.h"
 #include "verify/verify.h"
 
@@ -55,17 +56,38 @@ const char *finder_render(const char *pattern, const struct finder_name *name, s
  * addresses, digits, one unknown word). */
 int finder_classify(const char *local);
 
+/* The pattern a page that wrote the name person (as written: "Dr. José
+ * Müller-Lüdenscheid", "Jan van der Berg") next to an address with local part
+ * local spelled that address with: the most common pattern that renders the
+ * name (or its compound variants) as local; -1 when none does. */
+int finder_pair_pattern(const char *person, const char *local, struct arena *a);
+
+/* One address seen at the domain: its local part and, when a page paired it
+ * with a name, the pattern that pairing shows (else -1). */
+struct finder_sample {
+    const char *local;
+    int paired;
+};
+/* A pairing tells the pattern for certain; a bare address only by its shape,
+ * which may be misread ("xiomaraq": {f}{last} or {first}{l}?). */
+enum { FINDER_WEIGHT_ADDRESS = 1, FINDER_WEIGHT_PAIRED = 3 };
+
 struct finder_rank {
     int pattern; /* index into finder_patterns */
     int count;   /* evidence addresses written with it */
+    int paired;  /* of which a page paired with a name */
+    int weight;  /* count weighted: FINDER_WEIGHT_PAIRED per pairing, else FINDER_WEIGHT_ADDRESS */
 };
-/* Ranks every pattern by evidence count, ties and patterns without
- * evidence by prior; out holds one entry per pattern. Returns the number of
- * locals classified. */
+/* Ranks every pattern by evidence weight, then by pairings, then (ties and
+ * patterns without evidence) by prior; out holds one entry per pattern.
+ * Returns the weight of all the samples that tell a pattern. */
+int finder_rank_samples(const struct finder_sample *samples, size_t n, struct finder_rank *out);
+/* The same for bare addresses; returns the number of locals classified. */
 size_t finder_rank_patterns(const char *const *locals, size_t n, struct finder_rank *out);
-/* 0-99 from the evidence behind the chosen pattern and the verification. */
+/* 0-99 from the evidence weight behind the chosen pattern (of the total) and
+ * the verification. */
 enum finder_check { FINDER_VERIFIED, FINDER_CATCH_ALL, FINDER_UNVERIFIED };
-int finder_confidence(int pattern_count, size_t classified, enum finder_check check);
+int finder_confidence(int pattern_weight, size_t total_weight, enum finder_check check);
 
 /* ---- public evidence ------------------------------------------------------ */
 
@@ -81,6 +103,11 @@ void finder_answer_emails(const char *kind, json_t *data, const char *url, finde
  * (lowercased, with their page; at most FINDER_SIGHTINGS_MAX). A failure is
  * logged and dropped: sightings are a by-product of the answer. */
 void finder_record_sightings(struct store *st, const char *kind, json_t *data, const char *url);
+
+/* Records a crawl's name pairings (r->people) as sightings with their page and
+ * name, for the addresses data (its answer, erased addresses taken out) still
+ * lists in all_emails. Failures are logged and dropped, as above. */
+void finder_record_people(struct store *st, const struct crawl_result *r, json_t *data);
 
 /* ---- the whole search ---------------------------------------------------- */
 

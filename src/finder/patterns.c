@@ -104,22 +104,92 @@ int finder_classify(const char *local) {
 
 static int by_evidence(const void *x, const void *y) {
     const struct finder_rank *a = x, *b = y;
-    if (a->count != b->count) return b->count - a->count;
+    if (a->weight != b->weight) return b->weight - a->weight;
+    if (a->paired != b->paired) return b->paired - a->paired;
     return patterns[b->pattern].prior - patterns[a->pattern].prior;
 }
 
-size_t finder_rank_patterns(const char *const *locals, size_t n, struct finder_rank *out) {
+int finder_rank_samples(const struct finder_sample *samples, size_t n, struct finder_rank *out) {
     for (int i = 0; i < PATTERN_COUNT; i++)
         out[i] = (struct finder_rank){.pattern = i};
-    size_t classified = 0;
+    int total = 0;
     for (size_t i = 0; i < n; i++) {
-        int p = finder_classify(locals[i]);
+        bool paired = samples[i].paired >= 0 && samples[i].paired < PATTERN_COUNT;
+        int p = paired ? samples[i].paired : finder_classify(samples[i].local);
         if (p < 0) continue;
+        int w = paired ? FINDER_WEIGHT_PAIRED : FINDER_WEIGHT_ADDRESS;
         out[p].count++;
-        classified++;
+        out[p].paired += paired;
+        out[p].weight += w;
+        total += w;
     }
     qsort(out, PATTERN_COUNT, sizeof *out, by_evidence);
-    return classified;
+    return total;
+}
+
+size_t finder_rank_patterns(const char *const *locals, size_t n, struct finder_rank *out) {
+    struct finder_sample *samples = xcalloc(n ? n : 1, sizeof *samples);
+    for (size_t i = 0; i < n; i++)
+        samples[i] = (struct finder_sample){locals[i], -1};
+    int total = finder_rank_samples(samples, n, out);
+    free(samples);
+    return (size_t)total;
+}
+
+/* The words of a name as written, folded: first, middle initial (when a
+ * capitalised word or an initial sits between), last (the rest joined,
+ * particles included: "van der Berg" -> vanderberg). */
+static bool split_name(const char *person, struct finder_name *name, struct arena *a) {
+    const char *words[8];
+    size_t n = 0;
+    char *copy = arena_strdup(a, person);
+    for (char *save = NULL, *w = strtok_r(copy, " \t", &save); w && n < 8;
+         w = strtok_r(NULL, " \t", &save)) {
+        const char *ascii = finder_name_ascii(w, a);
+        bool title = ascii && (!strcmp(ascii, "dr") || !strcmp(ascii, "prof") ||
+                               !strcmp(ascii, "mr") || !strcmp(ascii, "mrs") ||
+                               !strcmp(ascii, "ms"));
+        if (ascii && !(n == 0 && title)) words[n++] = w;
+    }
+    if (n < 2) return false;
+    name->first = finder_name_ascii(words[0], a);
+    name->middle = NULL;
+    size_t from = 1;
+    bool middle = n >= 3 && ((words[1][0] >= 'A' && words[1][0] <= 'Z') ||
+                             (unsigned char)words[1][0] >= 0x80);
+    if (middle) name->middle = finder_name_ascii(words[1], a), from = 2;
+    char *last = arena_strdup(a, "");
+    for (size_t i = from; i < n; i++)
+        last = arena_sprintf(a, "%s%s%s", last, *last ? "-" : "", finder_name_ascii(words[i], a));
+    /* particles are joined on, as finder_name_ascii joins "van der Berg" */
+    if (from < n && !((words[from][0] >= 'A' && words[from][0] <= 'Z') ||
+                      (unsigned char)words[from][0] >= 0x80)) {
+        char *w = last;
+        for (const char *r = last; *r; r++)
+            if (*r != '-') *w++ = *r;
+        *w = '\0';
+    }
+    name->last = last;
+    return name->first && *last;
+}
+
+int finder_pair_pattern(const char *person, const char *local, struct arena *a) {
+    struct finder_name name;
+    if (!person || !*person || !local || !split_name(person, &name, a)) return -1;
+    /* the name as written, its compound last name joined, then its first part */
+    struct finder_name variants[3] = {name, name, name};
+    char *joined = arena_strdup(a, name.last), *w = joined;
+    for (const char *r = name.last; *r; r++)
+        if (*r != '-') *w++ = *r;
+    *w = '\0';
+    variants[1].last = joined;
+    variants[2].last = arena_strndup(a, name.last, strcspn(name.last, "-"));
+    for (int p = 0; p < PATTERN_COUNT; p++)
+        for (size_t v = 0; v < 3; v++) {
+            const char *r = finder_render(patterns[p].name, &variants[v], a);
+            if (r && strcmp(r, local) == 0) return p;
+        }
+    return -1;
 }
 
 /* Evidence strength 0-1: the pattern's share of the addresses read, damped
@@ -131,8 +201,8 @@ static double strength(int pattern_count, size_t classified) {
     return share * amount;
 }
 
-int finder_confidence(int pattern_count, size_t classified, enum finder_check check) {
-    double e = strength(pattern_count, classified);
+int finder_confidence(int pattern_weight, size_t total_weight, enum finder_check check) {
+    double e = strength(pattern_weight, total_weight);
     switch (check) {
     case FINDER_VERIFIED:
         return 90 + (int)(9 * e + 0.5); /* 90-99 */

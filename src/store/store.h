@@ -323,6 +323,7 @@ struct email_sighting {
     const char *domain; /* the part after '@' */
     const char *source; /* the page that showed it */
     int64_t first_seen, last_seen;
+    const char *person; /* the name that page showed next to it; NULL (read: "") for none */
 };
 
 struct store_ops {
@@ -492,7 +493,7 @@ struct store_ops {
                                struct err *err);
     /* Records addresses seen now (first_seen/last_seen of rows are ignored): a
      * new (email, source) pair starts at now, a known one has last_seen moved
-     * to now. One transaction. */
+     * to now (and takes the row's person unless that is NULL). One transaction. */
     enum rc (*sightings_record)(struct store *st, const struct email_sighting *rows, size_t count,
                                 int64_t now, struct err *err);
     /* The sightings at domain (lowercase), by email then first_seen, at most max. */

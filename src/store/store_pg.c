@@ -29,6 +29,7 @@ extern const char migration_postgres_007_privacy[];
 extern const char migration_postgres_008_due_order[];
 extern const char migration_postgres_009_scale[];
 extern const char migration_postgres_011_dashboard[];
+extern const char migration_postgres_012_sighting_person[];
 
 static const struct migration {
     int version;
@@ -44,6 +45,7 @@ static const struct migration {
     {8, migration_postgres_008_due_order},
     {9, migration_postgres_009_scale},
     {11, migration_postgres_011_dashboard},
+    {12, migration_postgres_012_sighting_person},
 };
 enum { MIGRATION_COUNT = sizeof migrations / sizeof migrations[0] };
 

@@ -48,10 +48,12 @@ static const char *const sql[Q_COUNT] = {
                    "AND body ILIKE $1 ESCAPE '\\' "
                    "UNION ALL SELECT 'ad', url, contact_data, last_seen FROM ads "
                    "WHERE contact_data ILIKE $1 ESCAPE '\\') m ORDER BY at DESC LIMIT $3",
-    [Q_SIGHTING] = "INSERT INTO email_sightings (email, source, domain, first_seen, last_seen) "
-                   "VALUES ($1, $2, $3, $4, $4) "
-                   "ON CONFLICT (email, source) DO UPDATE SET last_seen = excluded.last_seen",
-    [Q_SIGHTINGS] = "SELECT email, source, first_seen, last_seen FROM email_sightings "
+    [Q_SIGHTING] = "INSERT INTO email_sightings "
+                   "(email, source, domain, first_seen, last_seen, person) "
+                   "VALUES ($1, $2, $3, $4, $4, $5) "
+                   "ON CONFLICT (email, source) DO UPDATE SET last_seen = excluded.last_seen, "
+                   "person = COALESCE(excluded.person, email_sightings.person)",
+    [Q_SIGHTINGS] = "SELECT email, source, first_seen, last_seen, person FROM email_sightings "
                     "WHERE domain = $1 ORDER BY email, first_seen, source LIMIT $2",
 };
 
@@ -291,6 +293,7 @@ static enum rc sightings_record_on(struct pgc *c, const struct email_sighting *r
         pg_arg_text(&args, rows[i].source);
         pg_arg_text(&args, rows[i].domain);
         pg_arg_int(&args, now);
+        pg_arg_text(&args, rows[i].person);
         rc = EXEC(Q_SIGHTING, &args, "email sighting");
     }
     return rc;
@@ -318,7 +321,8 @@ static enum rc sightings_of_domain_on(struct pgc *c, const char *domain, size_t 
                                           .domain = domain,
                                           .source = pg_text(r, i, 1, a),
                                           .first_seen = pg_int(r, i, 2),
-                                          .last_seen = pg_int(r, i, 3)};
+                                          .last_seen = pg_int(r, i, 3),
+                                          .person = pg_text(r, i, 4, a)};
     PQclear(r);
     *out = list;
     *count = n;

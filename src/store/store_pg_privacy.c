@@ -94,7 +94,8 @@ static const char *const sql[Q_COUNT] = {
     [Q_CLEAR_ADS] = "UPDATE ads SET contact_data = NULL, contact_checked_at = 0 "
                     "WHERE " MENTIONS("contact_data"),
     [Q_REC_SIGHTINGS] = "SELECT 0, json_build_object('email', email, 'source', source, "
-                        "'first_seen', first_seen, 'last_seen', last_seen) FROM email_sightings "
+                        "'first_seen', first_seen, 'last_seen', last_seen, 'person', person) "
+                        "FROM email_sightings "
                         "WHERE email = $1 ORDER BY source",
     [Q_REC_DELIVERIES] = "SELECT user_id, json_build_object('id', id, 'url', url, 'event', event, "
                          "'body', body, 'state', state) FROM webhook_outbox WHERE "

@@ -32,6 +32,7 @@ extern const char migration_sqlite_013_privacy[];
 extern const char migration_sqlite_014_due_order[];
 extern const char migration_sqlite_015_scale[];
 extern const char migration_sqlite_017_dashboard[];
+extern const char migration_sqlite_018_sighting_person[];
 
 static const struct migration {
     int version;
@@ -52,6 +53,7 @@ static const struct migration {
     {14, migration_sqlite_014_due_order},
     {15, migration_sqlite_015_scale},
     {17, migration_sqlite_017_dashboard},
+    {18, migration_sqlite_018_sighting_person},
 };
 
 enum stmt_id {

@@ -28,10 +28,12 @@ static const char *const aq_sql[Q_COUNT] = {
                    "AND body LIKE ?1 ESCAPE '\\' "
                    "UNION ALL SELECT 'ad', url, contact_data, last_seen FROM ads "
                    "WHERE contact_data LIKE ?1 ESCAPE '\\') ORDER BY at DESC LIMIT ?3",
-    [Q_SIGHTING] = "INSERT INTO email_sightings (email, source, domain, first_seen, last_seen) "
-                   "VALUES (?1, ?2, ?3, ?4, ?4) "
-                   "ON CONFLICT (email, source) DO UPDATE SET last_seen = excluded.last_seen",
-    [Q_SIGHTINGS] = "SELECT email, source, first_seen, last_seen FROM email_sightings "
+    [Q_SIGHTING] = "INSERT INTO email_sightings "
+                   "(email, source, domain, first_seen, last_seen, person) "
+                   "VALUES (?1, ?2, ?3, ?4, ?4, ?5) "
+                   "ON CONFLICT (email, source) DO UPDATE SET last_seen = excluded.last_seen, "
+                   "person = COALESCE(excluded.person, email_sightings.person)",
+    [Q_SIGHTINGS] = "SELECT email, source, first_seen, last_seen, person FROM email_sightings "
                     "WHERE domain = ?1 ORDER BY email, first_seen, source LIMIT ?2",
 };
 
@@ -152,6 +154,7 @@ static enum rc sightings_in_tx(struct conn *c, const struct email_sighting *rows
         sq_bind_text(q, 2, rows[i].source);
         sq_bind_text(q, 3, rows[i].domain);
         sqlite3_bind_int64(q, 4, now);
+        sq_bind_text(q, 5, rows[i].person);
         rc = sq_exec(c, q, err, "email sighting");
     }
     return rc;
@@ -182,7 +185,8 @@ enum rc sq_sightings_of_domain(struct store *st, const char *domain, size_t max,
                                             .domain = domain,
                                             .source = sq_col_text(q, 1, a),
                                             .first_seen = sqlite3_column_int64(q, 2),
-                                            .last_seen = sqlite3_column_int64(q, 3)};
+                                            .last_seen = sqlite3_column_int64(q, 3),
+                                            .person = sq_col_text(q, 4, a)};
     }
     enum rc rc = r == SQLITE_DONE ? RC_OK : sq_fail(c, err, "email sightings");
     sq_done(q);

@@ -80,7 +80,8 @@ static const char *const sql[Q_COUNT] = {
     [Q_REC_ADS] = "SELECT 'ad', 0, json_object('id', id, 'url', url, 'contact_data', "
                   "contact_data) FROM ads WHERE " MENTIONS("contact_data") " ORDER BY id",
     [Q_REC_SIGHTINGS] = "SELECT 'sighting', 0, json_object('email', email, 'source', source, "
-                        "'first_seen', first_seen, 'last_seen', last_seen) FROM email_sightings "
+                        "'first_seen', first_seen, 'last_seen', last_seen, 'person', person) "
+                        "FROM email_sightings "
                         "WHERE email = ?1 ORDER BY source",
     [Q_REC_DELIVERIES] = "SELECT 'webhook_delivery', user_id, json_object('id', id, 'url', url, "
                          "'event', event, 'body', body, 'state', state) FROM webhook_outbox "

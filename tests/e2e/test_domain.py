@@ -11,14 +11,15 @@ from fakes.dns import FakeDns
 from fakes.engines import Engines, result
 from fakes.sites import Sites, page
 from fakes.smtp import Rule, SmtpFarm
-from lib import Server, assert_error, assert_success, eq
+from lib import Server, assert_error, assert_success, eq, store_sql
 
 MAIL = "127.0.0.2"
 TEAM = ["mary.smith", "tom.jones"]
 BIG = ["anna.berg", "ben.carter", "carl.dunn", "dana.evans", "eric.fox", "fiona.gale",
        "greg.hill", "helen.irwin", "ivan.jones", "julia.king", "kevin.lane", "laura.moss"]
 FRESH = ["sam.lee", "kim.park"]
-HOSTS = ("acme-widgets.com", "big-co.com", "fresh-co.com", "phones-only.com", "empty-co.com")
+HOSTS = ("acme-widgets.com", "big-co.com", "fresh-co.com", "phones-only.com", "empty-co.com",
+         "pair-co.com")
 
 
 def sites_on_port_80():
@@ -42,6 +43,13 @@ def add_sites(s):
     s.add("fresh-co.com", {"/": page(" ".join("%s@fresh-co.com" % x for x in FRESH))})
     s.add("phones-only.com", {"/": page("Telefon: +49 30 9876543")})
     s.add("empty-co.com", {"/": page("Nothing here at all.")})
+    # names beside addresses: {first}{l}, which the shape alone reads as {f}{last}
+    s.add("pair-co.com", {"/": page('<a href="/team">Team</a> <p>Sales: sales@pair-co.com</p>'),
+                          "/team": page("<table><tr><td>Xiomara Quist</td><td>Design</td>"
+                                        "<td>xiomaraq@pair-co.com</td></tr>"
+                                        '<tr><td><a href="mailto:olab@pair-co.com">Ola Berg</a>'
+                                        "</td></tr></table>"
+                                        "<p>Press: tkranz@pair-co.com, pmeyer@pair-co.com</p>")})
 
 
 class World:
@@ -63,9 +71,12 @@ class World:
         self.dns.add("big-co-com.mail.protection.outlook.com", "A", MAIL)
         self.dns.add("fresh-co.com", "MX", (10, "mx.fresh-co.com"))
         self.dns.add("mx.fresh-co.com", "A", MAIL)
+        self.dns.add("pair-co.com", "MX", (10, "mx.pair-co.com"))
+        self.dns.add("mx.pair-co.com", "A", MAIL)
         self.smtp = SmtpFarm({MAIL: Rule(mailboxes={"mary.smith@acme-widgets.com",
                                                     "secret.person@acme-widgets.com",
-                                                    "kim.park@fresh-co.com"})}).__enter__()
+                                                    "kim.park@fresh-co.com",
+                                                    "rosal@pair-co.com"})}).__enter__()
         pins = ",".join("%s:%d:%s" % (h, p, addr) for h in HOSTS for p in (80, 443))
         env = {"LEADGEN_RESOLVE": pins, "LEADGEN_ALLOW_PRIVATE_TARGETS": "1",
                "LEADGEN_DNS_SERVERS": self.dns.address, "LEADGEN_SMTP_PROBE_PORT": self.smtp.port,
@@ -232,3 +243,50 @@ def test_parameters():
                      "method_not_allowed")
         broke = w.server.add_user("broke@example.com", 0)
         assert_error(w.domain("acme-widgets.com", key=broke), 402, "insufficient_credits")
+
+
+def test_find_crawls_a_domain_nobody_knows_billed_as_find_only():
+    """find.php's own crawl: the site's name pairings decide the pattern, the
+    pairing page is a source, only find.php is billed, and the evidence stays."""
+    with World() as w:
+        r = w.server.get("find.php", domain="pair-co.com", first_name="Rosa", last_name="Lind")
+        data = assert_success(r)
+        eq((data["email"], data["pattern"]), ("rosal@pair-co.com", "{first}{l}"))
+        eq(data["verification"]["status"], "valid")
+        eq(data["sources"][0], "http://pair-co.com/team")  # the page pairing names and addresses
+        assert 90 <= data["confidence"] <= 99, data
+        eq(r.json["credits_used"], 1)
+        assert "/team" in w.sites.paths("pair-co.com"), "the site was not crawled"
+        charges = store_sql(w.server.db_path,
+                            "SELECT endpoint, amount FROM credit_ledger WHERE amount < 0 ORDER BY id")
+        eq([tuple(x) for x in charges], [("find", -1)])  # the crawl is not billed as crawl.php
+
+        # the crawl's evidence is kept: names with their page, read without crawling again
+        w.sites.clear()
+        people = store_sql(w.server.db_path,
+                           "SELECT email, source, person FROM email_sightings "
+                           "WHERE domain = 'pair-co.com' AND person IS NOT NULL ORDER BY email")
+        eq([tuple(x) for x in people],
+           [("olab@pair-co.com", "http://pair-co.com/team", "Ola Berg"),
+            ("xiomaraq@pair-co.com", "http://pair-co.com/team", "Xiomara Quist")])
+        r = w.server.get("find.php", domain="pair-co.com", first_name="Kevin",
+                         last_name="Nomail")
+        data = assert_success(r)
+        eq(data["email"], None)  # no mailbox: nothing returned, nothing charged
+        eq(r.json["credits_used"], 0)
+        eq(w.sites.paths("pair-co.com"), [])  # known now: no second crawl
+        data = assert_success(w.domain("pair-co.com", crawl="0"))
+        eq(data["crawled"], False)
+        eq(sorted(e["email"] for e in data["emails"]),
+           ["olab@pair-co.com", "pmeyer@pair-co.com", "sales@pair-co.com",
+            "tkranz@pair-co.com", "xiomaraq@pair-co.com"])
+
+
+def test_find_without_a_crawl_knows_nothing_and_charges_nothing():
+    with World() as w:
+        r = w.server.get("find.php", domain="pair-co.com", first_name="Rosa", last_name="Lind",
+                         crawl="0")
+        data = assert_success(r)
+        eq(w.sites.paths("pair-co.com"), [])
+        # the prior's five candidates miss rosal@: nothing found, nothing charged
+        eq((data["email"], data["sources"], r.json["credits_used"]), (None, [], 0))

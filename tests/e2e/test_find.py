@@ -71,7 +71,9 @@ def test_finds_the_address_in_each_domain_pattern():
         eq(set(data), KEYS)
         eq(data["email"], "mary.smith@acme-widgets.com")
         eq(data["pattern"], "{first}.{last}")
-        eq(data["sources"], [w.sites.url("acme-widgets.com")])
+        # the page that pairs "Tom Jones" with tom.jones@ first, then the crawl's
+        eq(data["sources"], [w.sites.url("acme-widgets.com", "/team"),
+                             w.sites.url("acme-widgets.com")])
         eq(data["verification"]["status"], "valid")
         eq(data["catch_all"], False)
         assert 90 <= data["confidence"] <= 99, data
