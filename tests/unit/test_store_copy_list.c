@@ -42,6 +42,19 @@ static void schema_columns(sqlite3 *db, const char *table, char *out, size_t siz
     sqlite3_finalize(q);
 }
 
+/* Whether the comma-separated list holds the name p[0..n). */
+static bool list_has(const char *list, const char *p, size_t n)
+{
+    for (const char *q = list; *q;) {
+        while (*q == ' ' || *q == ',') q++;
+        size_t m = strcspn(q, ",");
+        while (m > 0 && q[m - 1] == ' ') m--;
+        if (m == n && strncmp(q, p, n) == 0) return true;
+        q += strcspn(q, ",");
+    }
+    return false;
+}
+
 /* The same set of names, whatever the order ("a, b" and "b, a"). */
 static bool same_columns(const char *a, const char *b)
 {
@@ -50,16 +63,11 @@ static bool same_columns(const char *a, const char *b)
     for (const char *p = b; *p; p++) count_b += *p == ',';
     if (count_a != count_b) return false;
     for (const char *p = a; *p;) {
+        while (*p == ' ' || *p == ',') p++;
         size_t n = strcspn(p, ",");
-        char name[64];
-        snprintf(name, sizeof name, "%.*s", (int)n, p);
-        char padded[80];
-        snprintf(padded, sizeof padded, ", %s,", name);
-        char hay[4096];
-        snprintf(hay, sizeof hay, ", %s,", b);
-        if (!strstr(hay, padded)) return false;
-        p += n;
-        while (*p == ',' || *p == ' ') p++;
+        while (n > 0 && p[n - 1] == ' ') n--;
+        if (n && !list_has(b, p, n)) return false;
+        p += strcspn(p, ",");
     }
     return true;
 }
