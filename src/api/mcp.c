@@ -152,29 +152,6 @@ static const struct tool *tool_named(const char *name)
 
 /* ---- a tool call through the router ---------------------------------------------- */
 
-static void add_arg(struct request *req, const char *name, const char *value)
-{
-    if (req->nargs == req->args_cap) {
-        size_t cap = req->args_cap ? req->args_cap * 2 : 8;
-        struct query_arg *grown = arena_alloc(&req->arena, cap * sizeof *grown);
-        if (req->nargs) memcpy(grown, req->args, req->nargs * sizeof *grown);
-        req->args = grown;
-        req->args_cap = cap;
-    }
-    req->args[req->nargs++] = (struct query_arg){arena_strdup(&req->arena, name),
-                                                 arena_strdup(&req->arena, value)};
-}
-
-static const char *arg_text(struct arena *a, json_t *v)
-{
-    if (json_is_string(v)) return json_string_value(v);
-    if (json_is_true(v)) return "1";
-    if (json_is_false(v)) return "0";
-    char *text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-    const char *copy = arena_strdup(a, text ? text : "");
-    free(text);
-    return copy;
-}
 
 static json_t *call_tool(const struct tool *t, json_t *args, const char *api_key,
                          struct store *st)
@@ -186,11 +163,11 @@ static json_t *call_tool(const struct tool *t, json_t *args, const char *api_key
     req.method_name = t->method == M_GET ? "GET" : t->method == M_PUT ? "PUT" : "POST";
     req.url = arena_sprintf(&req.arena, "/api/v1/%s", t->file);
     str_fast_random_hex(8, req.request_id);
-    add_arg(&req, "api_key", api_key ? api_key : "");
+    req_add_arg(&req, "api_key", api_key ? api_key : "");
     const char *key;
     json_t *v;
     if (t->method == M_GET) {
-        json_object_foreach(args, key, v) add_arg(&req, key, arg_text(&req.arena, v));
+        json_object_foreach(args, key, v) req_add_arg(&req, key, req_arg_text(&req, v));
     } else {
         char *body = json_dumps(json_is_object(args) ? args : json_object(), JSON_COMPACT);
         req.body = arena_strdup(&req.arena, body);

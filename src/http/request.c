@@ -1,6 +1,8 @@
 /* Error recording and the parameter readers every handler uses. */
 #include "http/request.h"
 
+#include "base/json.h"
+
 #include "base/log.h"
 #include "base/str.h"
 
@@ -162,4 +164,26 @@ bool param_array(struct request *req, const char *name, bool required, size_t ma
                         max_items);
     *out = v;
     return true;
+}
+
+void req_add_arg(struct request *req, const char *name, const char *value)
+{
+    if (req->nargs == req->args_cap) {
+        size_t cap = req->args_cap ? req->args_cap * 2 : 8;
+        struct query_arg *grown = arena_alloc(&req->arena, cap * sizeof *grown);
+        if (req->nargs) memcpy(grown, req->args, req->nargs * sizeof *grown);
+        req->args = grown;
+        req->args_cap = cap;
+    }
+    req->args[req->nargs++] = (struct query_arg){arena_strdup(&req->arena, name),
+                                                 arena_strdup(&req->arena, value ? value : "")};
+}
+
+const char *req_arg_text(struct request *req, const json_t *v)
+{
+    if (json_is_string(v)) return json_string_value(v);
+    if (json_is_true(v)) return "1";
+    if (json_is_false(v)) return "0";
+    const char *text = arena_json_dumps(&req->arena, v, JSON_ENCODE_ANY | JSON_COMPACT);
+    return text ? text : "";
 }

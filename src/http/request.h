@@ -103,6 +103,12 @@ bool req_fail_rc(struct request *req, const struct err *err);
 /* Adds a response header (copied into the arena); past REQ_MAX_HEADERS it is dropped. */
 void req_add_header(struct request *req, const char *name, const char *value);
 
+/* Appends a query-string argument, copied into the request's arena. */
+void req_add_arg(struct request *req, const char *name, const char *value);
+/* A JSON value as a client writes it in a query string (strings as they are,
+ * booleans 1 and 0, anything else compact JSON), in the request's arena. */
+const char *req_arg_text(struct request *req, const json_t *v);
+
 /* Raw query-string value or NULL. */
 const char *req_query(const struct request *req, const char *name);
 

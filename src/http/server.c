@@ -94,15 +94,7 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const cha
     /* %00 decodes to a NUL that would silently cut the value short */
     if ((key && memchr(key, 0, key_size)) || (value && memchr(value, 0, value_size)))
         if (!req->nul_arg) req->nul_arg = arena_strdup(&req->arena, key ? key : "");
-    if (req->nargs == req->args_cap) {
-        size_t cap = req->args_cap ? req->args_cap * 2 : 8;
-        struct query_arg *grown = arena_alloc(&req->arena, cap * sizeof *grown);
-        if (req->nargs) memcpy(grown, req->args, req->nargs * sizeof *grown);
-        req->args = grown;
-        req->args_cap = cap;
-    }
-    req->args[req->nargs++] = (struct query_arg){arena_strdup(&req->arena, key),
-                                                 arena_strdup(&req->arena, value ? value : "")};
+    req_add_arg(req, key, value);
     return MHD_YES;
 }
 

@@ -9,27 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void add_arg(struct request *req, const char *name, const char *value)
-{
-    if (req->nargs == req->args_cap) {
-        size_t cap = req->args_cap ? req->args_cap * 2 : 8;
-        struct query_arg *grown = arena_alloc(&req->arena, cap * sizeof *grown);
-        if (req->nargs) memcpy(grown, req->args, req->nargs * sizeof *grown);
-        req->args = grown;
-        req->args_cap = cap;
-    }
-    req->args[req->nargs++] =
-        (struct query_arg){arena_strdup(&req->arena, name), arena_strdup(&req->arena, value)};
-}
-
-static const char *arg_text(struct arena *a, json_t *v)
-{
-    if (json_is_string(v)) return json_string_value(v);
-    char *text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-    const char *copy = arena_strdup(a, text ? text : "");
-    free(text);
-    return copy;
-}
 
 /* Keeps v until the page request ends; returns it. */
 static json_t *keep(struct web *w, json_t *v)
@@ -58,7 +37,7 @@ static void run_route(struct web *w, struct request *req, enum http_method metho
     memcpy(req->request_id, w->req->request_id, sizeof req->request_id);
     const char *key;
     json_t *v;
-    json_object_foreach(query, key, v) add_arg(req, key, arg_text(&req->arena, v));
+    json_object_foreach(query, key, v) req_add_arg(req, key, req_arg_text(req, v));
     if (body) {
         req->body = arena_strndup(&req->arena, body, len);
         req->body_len = len;
