@@ -174,3 +174,11 @@ void str_random_hex(size_t n, char *out)
     randombytes_buf(bytes, n);
     str_hex(bytes, n, out);
 }
+
+void str_printable_line(char *out, size_t size, const char *data, size_t len)
+{
+    while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == '\r')) len--;
+    if (len >= size) len = size - 1;
+    for (size_t i = 0; i < len; i++) out[i] = data[i] >= 0x20 && data[i] < 0x7f ? data[i] : '?';
+    out[len] = '\0';
+}

@@ -28,4 +28,8 @@ void str_random_hex(size_t n, char *out);
 /* Like str_random_hex but from a per-thread generator: unique ids, not secrets. */
 void str_fast_random_hex(size_t n, char *out);
 
+/* A protocol reply line fit to show: the line end dropped, any byte outside
+ * printable ASCII as '?', cut to size - 1 bytes, NUL-terminated in out. */
+void str_printable_line(char *out, size_t size, const char *data, size_t len);
+
 #endif

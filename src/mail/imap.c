@@ -7,6 +7,7 @@
 
 #include "base/buf.h"
 #include "base/mem.h"
+#include "base/str.h"
 #include "net/guard.h"
 
 #include <curl/curl.h>
@@ -228,15 +229,6 @@ struct login_notes {
     bool in_login;
 };
 
-static void note_line(char *out, size_t cap, const char *data, size_t size)
-{
-    while (size > 0 && (data[size - 1] == '\n' || data[size - 1] == '\r'))
-        size--;
-    if (size >= cap) size = cap - 1;
-    for (size_t i = 0; i < size; i++)
-        out[i] = data[i] >= 0x20 && data[i] < 0x7f ? data[i] : '?';
-    out[size] = '\0';
-}
 
 /* The greeting ("* OK ...") and the tagged answer to LOGIN or AUTHENTICATE. */
 static int on_login_debug(CURL *h, curl_infotype type, char *data, size_t size, void *userdata)
@@ -247,9 +239,10 @@ static int on_login_debug(CURL *h, curl_infotype type, char *data, size_t size, 
                                         memmem(data, size, " AUTHENTICATE ", 14)))
         n->in_login = true;
     if (type != CURLINFO_HEADER_IN || size < 2) return 0;
-    if (!n->greeting[0] && data[0] == '*') note_line(n->greeting, sizeof n->greeting, data, size);
+    if (!n->greeting[0] && data[0] == '*')
+        str_printable_line(n->greeting, sizeof n->greeting, data, size);
     else if (n->in_login && data[0] != '*' && data[0] != '+') {
-        note_line(n->login, sizeof n->login, data, size);
+        str_printable_line(n->login, sizeof n->login, data, size);
         n->in_login = false;
     }
     return 0;

@@ -4,6 +4,7 @@
 #include "mail/smtp.h"
 
 #include "base/mem.h"
+#include "base/str.h"
 #include "net/guard.h"
 
 #include <curl/curl.h>
@@ -43,18 +44,6 @@ static size_t on_read(char *dst, size_t size, size_t n, void *userdata)
     return take;
 }
 
-/* Keeps the server's last reply line: libcurl's own error text names only the
- * command and code, while the reason a user reads is in the reply. */
-static void printable_line(char *out, size_t cap, const char *data, size_t size)
-{
-    while (size > 0 && (data[size - 1] == '\n' || data[size - 1] == '\r'))
-        size--;
-    if (size >= cap) size = cap - 1;
-    for (size_t i = 0; i < size; i++)
-        out[i] = data[i] >= 0x20 && data[i] < 0x7f ? data[i] : '?';
-    out[size] = '\0';
-}
-
 /* The greeting and the end of AUTH (not its 334 challenges), for mail_login. */
 static void note_login(struct mail_session *s, curl_infotype type, const char *data, size_t size)
 {
@@ -62,28 +51,25 @@ static void note_login(struct mail_session *s, curl_infotype type, const char *d
         s->in_auth = true;
     if (type != CURLINFO_HEADER_IN || size < 4) return;
     if (!s->greeting[0] && strncmp(data, "220", 3) == 0)
-        printable_line(s->greeting, sizeof s->greeting, data, size);
+        str_printable_line(s->greeting, sizeof s->greeting, data, size);
     if (s->in_auth && strncmp(data, "334", 3) != 0) {
-        printable_line(s->auth_reply, sizeof s->auth_reply, data, size);
+        str_printable_line(s->auth_reply, sizeof s->auth_reply, data, size);
         s->in_auth = false;
     }
 }
 
+/* Keeps the server's first refusal: libcurl's own error text names only the
+ * command and code, while the reason a user reads is in the reply (the 221 to
+ * the QUIT that follows is not it). */
 static int on_debug(CURL *h, curl_infotype type, char *data, size_t size, void *userdata)
 {
     struct mail_session *s = userdata;
     (void)h;
     note_login(s, type, data, size);
-    /* the first refusal is the reason; the 221 to the QUIT that follows is not */
     if (type != CURLINFO_HEADER_IN || s->reply[0] || size == 0 ||
         (data[0] != '4' && data[0] != '5'))
         return 0;
-    while (size > 0 && (data[size - 1] == '\n' || data[size - 1] == '\r'))
-        size--;
-    if (size >= sizeof s->reply) size = sizeof s->reply - 1;
-    for (size_t i = 0; i < size; i++)
-        s->reply[i] = data[i] >= 0x20 && data[i] < 0x7f ? data[i] : '?';
-    s->reply[size] = '\0';
+    str_printable_line(s->reply, sizeof s->reply, data, size);
     return 0;
 }
 
