@@ -400,6 +400,23 @@ static enum rc simple(struct conn *c, enum stmt_id id, struct err *err)
     return st ? sq_exec(c, st, err, stmt_sql[id]) : RC_DB;
 }
 
+enum rc sq_step_texts(struct conn *c, sqlite3_stmt *st, struct arena *a, const char ***out,
+                      size_t *count, struct err *err, const char *what)
+{
+    size_t n = 0, cap = 0;
+    const char **list = NULL;
+    int r;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        list = sq_grow(a, list, n, &cap, sizeof *list);
+        list[n++] = sq_col_text(st, 0, a);
+    }
+    enum rc rc = r == SQLITE_DONE ? RC_OK : sq_fail(c, err, what);
+    sq_done(st);
+    *out = list;
+    *count = n;
+    return rc;
+}
+
 enum rc sq_step_int(struct conn *c, sqlite3_stmt *st, int64_t *out, struct err *err,
                         const char *what)
 {
@@ -853,17 +870,7 @@ static enum rc sq_credits_holders(struct store *st, struct arena *a, const char 
 {
     CONN(st, err);
     STMT(q, S_HOLDERS);
-    size_t cap = 0;
-    int r;
-    *holders = NULL;
-    *count = 0;
-    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
-        *holders = sq_grow(a, *holders, *count, &cap, sizeof **holders);
-        (*holders)[(*count)++] = sq_col_text(q, 0, a);
-    }
-    enum rc rc = r == SQLITE_DONE ? RC_OK : sq_fail(c, err, "reservation holders");
-    sq_done(q);
-    return rc;
+    return sq_step_texts(c, q, a, holders, count, err, "reservation holders");
 }
 
 static enum rc sq_credits_release_holder(struct store *st, const char *holder, int64_t *released,

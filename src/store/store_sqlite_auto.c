@@ -269,18 +269,7 @@ enum rc sq_job_runners(struct store *st, struct arena *a, const char ***out, siz
 {
     CONN(st, err);
     Q(q, A_JOB_RUNNERS);
-    size_t n = 0, cap = 0;
-    const char **list = NULL;
-    int r;
-    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
-        list = sq_grow(a, list, n, &cap, sizeof *list);
-        list[n++] = sq_col_text(q, 0, a);
-    }
-    enum rc rc = r == SQLITE_DONE ? RC_OK : sq_fail(c, err, "job runners");
-    sq_done(q);
-    *out = list;
-    *count = n;
-    return rc;
+    return sq_step_texts(c, q, a, out, count, err, "job runners");
 }
 
 /* ---- webhooks ----------------------------------------------------------------- */

@@ -41,6 +41,9 @@ void sq_bind_text(sqlite3_stmt *st, int i, const char *s); /* NULL binds NULL */
 const char *sq_col_text(sqlite3_stmt *st, int i, struct arena *a);
 /* Steps a statement whose rows are ignored. */
 enum rc sq_exec(struct conn *c, sqlite3_stmt *st, struct err *err, const char *what);
+/* Steps a query to its end, collecting column 0 of every row as text. */
+enum rc sq_step_texts(struct conn *c, sqlite3_stmt *st, struct arena *a, const char ***out,
+                      size_t *count, struct err *err, const char *what);
 /* Steps a one-row query yielding one integer; RC_NOT_FOUND when no row. */
 enum rc sq_step_int(struct conn *c, sqlite3_stmt *st, int64_t *out, struct err *err,
                     const char *what);

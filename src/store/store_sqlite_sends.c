@@ -567,18 +567,7 @@ enum rc sq_send_thread(struct store *st, int64_t recipient_id, struct arena *a, 
     CONN(st, err);
     Q(q, Q_THREAD);
     sqlite3_bind_int64(q, 1, recipient_id);
-    size_t n = 0, cap = 0;
-    const char **list = NULL;
-    int r;
-    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
-        list = sq_grow(a, list, n, &cap, sizeof *list);
-        list[n++] = sq_col_text(q, 0, a);
-    }
-    enum rc rc = r == SQLITE_DONE ? RC_OK : sq_fail(c, err, "send thread");
-    sq_done(q);
-    *ids = list;
-    *count = n;
-    return rc;
+    return sq_step_texts(c, q, a, ids, count, err, "send thread");
 }
 
 /* One row of (recipient id, campaign id, user id, status, email) into out. */
