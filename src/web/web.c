@@ -43,7 +43,10 @@ static const struct page_row {
     {M_GET, "/app/accounts/gmail/connect", true, page_gmail_connect},
     /* signed in, but checked by the page: the cookie may first need a same-site reload */
     {M_GET, "/oauth/google/callback", false, page_gmail_callback},
-    {M_GET, "/app/campaigns", true, page_not_yet},
+    {M_GET, "/app/campaigns", true, page_campaigns},
+    {M_POST, "/app/campaigns", true, page_campaigns_post},
+    {M_GET, "/app/campaigns/*", true, page_campaign},
+    {M_POST, "/app/campaigns/*", true, page_campaign_post},
     {M_GET, "/app/ads", true, page_not_yet},
 };
 

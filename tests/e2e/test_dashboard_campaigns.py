@@ -1,0 +1,157 @@
+"""The dashboard's campaigns: the create form with its step editor (add/remove steps as
+plain form buttons, the API's validation message shown), a campaign's page (status and
+counts, launch/pause/resume/cancel, recipients by state, a preview of each step for a
+chosen lead), the sender moving a campaign's progress against the local mail sink; another
+user's campaign 404 and the CSRF token required."""
+import html
+import re
+
+import lib
+from dashlib import Web, add_user
+from fakes.mailsink import MailSink
+from lib import Server, eq
+
+SENDER, PASSWORD = "sam@send.lgtest", "s3cret pw"
+ENV = {"LEADGEN_CRON_INTERVAL": "1", "LEADGEN_ALLOW_PRIVATE_TARGETS": "1"}
+
+
+def signed_in(s, email="camp@example.com"):
+    key = add_user(s, email)
+    w = Web(s)
+    eq(w.login(email)[0], 303)
+    return w, key
+
+
+def smtp_account(s, owner, sink):
+    host, port = sink.url.rsplit("//", 1)[1].split(":")
+    proc = s.cli("account", "add", "smtp", owner, "--address", SENDER, "--host", host,
+                 "--port", port, "--username", SENDER, "--password-env", "SMTP_PW", "--tls",
+                 "none", "--min-gap", "0", "--max-extra", "0", env={"SMTP_PW": PASSWORD})
+    assert proc.returncode == 0, proc.stderr
+    return int(proc.stdout.strip().splitlines()[-1])
+
+
+def project_with_leads(s, key):
+    pid = s.create_project("Ohio dentists", key=key)
+    lib.assert_success(s.add_leads(pid, [
+        {"email": "ada@acme.lgtest", "firstname": "Ada", "company": "Acme"},
+        {"email": "cy@cog.lgtest", "firstname": "Cy", "company": "Cog <b>"}], key=key))
+    return pid
+
+
+def create_form(csrf, pid, acc, steps, action="create"):
+    form = [("csrf", csrf), ("name", "Spring"), ("project_id", str(pid)),
+            ("account", "smtp:%d" % acc), ("daily_limit", "50"), ("batch_size", "5"),
+            ("action", action)]
+    for subject, body, delay in steps:
+        form += [("subject", subject), ("body", body), ("delay_days", str(delay))]
+    return form
+
+
+STEPS = [("Hi {{firstname|there}}", "<p>Hello {{company|team}} {A|B}</p>", 0),
+         ("", "<p>Following up, {{firstname}}.</p>", 2)]
+
+
+def test_create_with_invalid_step_shows_the_api_message_and_editor_buttons():
+    with MailSink(users={SENDER: PASSWORD}) as sink, Server(env=ENV) as s:
+        w, key = signed_in(s)
+        pid = project_with_leads(s, key)
+        acc = smtp_account(s, "camp@example.com", sink)
+        csrf = w.csrf("/app/campaigns")
+        bad = [("Hi {unclosed", "<p>x</p>", 0)]
+        status, _, page = w.post("/app/campaigns", create_form(csrf, pid, acc, bad))
+        eq(status, 400)
+        api = s.post("campaigns.php", {"name": "Spring", "project_id": pid, "sending_accounts":
+                                       [{"type": "smtp", "id": acc}],
+                                       "steps": [{"subject": "Hi {unclosed", "body": "<p>x</p>",
+                                                  "delay_days": 0}]}, key=key)
+        eq(api.status, 400)
+        message = api.json["message"]
+        assert html.escape(message).replace("&#x27;", "&#39;") in page, (message, page)
+        assert 'value="Hi {unclosed"' in page  # the editor keeps what was typed
+        # add and remove steps with plain form buttons
+        status, _, page = w.post("/app/campaigns", create_form(csrf, pid, acc, STEPS,
+                                                               action="add_step"))
+        eq(status, 200)
+        eq(page.count('<fieldset class="step">'), 3)
+        form = create_form(csrf, pid, acc, STEPS)
+        form = [f for f in form if f[0] != "action"] + [("remove_step", "1")]
+        status, _, page = w.post("/app/campaigns", form)
+        eq(page.count('<fieldset class="step">'), 1)
+        assert "Following up" in page and "Hello {{company|team}}" not in page
+        eq(lib.assert_success(s.get("campaigns.php", key=key))["campaigns_count"], 0)
+
+
+def test_create_launch_progress_control_and_preview():
+    with MailSink(users={SENDER: PASSWORD}) as sink, Server(env=ENV) as s:
+        w, key = signed_in(s)
+        pid = project_with_leads(s, key)
+        acc = smtp_account(s, "camp@example.com", sink)
+        csrf = w.csrf("/app/campaigns")
+        status, headers, _ = w.post("/app/campaigns", create_form(csrf, pid, acc, STEPS))
+        eq(status, 303)
+        m = re.fullmatch(r"/app/campaigns/(\d+)", headers["location"])
+        assert m, headers
+        cid = int(m.group(1))
+        status, _, page = w.get("/app/campaigns/%d" % cid)
+        eq(status, 200)
+        assert '<strong id="status">draft</strong>' in page, page
+        assert 'name="lg-refresh"' not in page
+        # the preview renders each step for the chosen lead, escaped
+        lead = re.search(r'<option value="(\d+)">cy@cog.lgtest</option>', page).group(1)
+        status, _, page = w.get("/app/campaigns/%d?lead=%s" % (cid, lead))
+        assert "Hi Cy" in page, page
+        assert "Hello Cog &lt;b&gt;" in page, page
+        assert "Following up, Cy." in page
+        eq(lib.assert_success(s.get("campaigns.php", key=key))["campaigns"][0]["name"], "Spring")
+        # launch: the sender sends, the page shows progress and reloads itself meanwhile
+        status, _, page = w.post("/app/campaigns/%d" % cid, {"csrf": csrf, "action": "launch"})
+        eq(status, 200)
+        assert "Launched to 2 recipients." in page, page
+        assert 'name="lg-refresh"' in page
+        assert lib.wait_until(lambda: len(sink.messages) >= 2, 20), sink.messages
+        assert lib.wait_until(
+            lambda: '<strong id="sent-total">2</strong>' in w.get("/app/campaigns/%d" % cid)[2],
+            20)
+        _, _, page = w.get("/app/campaigns/%d?state=in_progress" % cid)
+        eq(page.count("<td class=\"st-in_progress\">"), 2)
+        assert re.search(r'data-state="in_progress">2<', page), page
+        _, _, page = w.get("/app/campaigns/%d?state=pending" % cid)
+        assert "No recipients here." in page
+        # pause, resume, cancel; a wrong action is the API's message
+        for action, want in (("pause", "paused"), ("resume", "active"), ("cancel", "cancelled")):
+            status, _, page = w.post("/app/campaigns/%d" % cid, {"csrf": csrf, "action": action})
+            eq(status, 200)
+            assert '<strong id="status">%s</strong>' % want in page, (action, page)
+        status, _, page = w.post("/app/campaigns/%d" % cid, {"csrf": csrf, "action": "resume"})
+        eq(status, 400)
+        assert 'class="error"' in page
+        _, _, page = w.get("/app/campaigns")
+        assert re.search(r'>Spring</a></td><td class="st-cancelled">cancelled</td>'
+                         r'<td>\d+ / 50</td><td>2</td>', page), page
+
+
+def test_other_users_campaign_is_404_and_csrf_is_required():
+    with MailSink(users={SENDER: PASSWORD}) as sink, Server(env=ENV) as s:
+        w, key = signed_in(s)
+        pid = project_with_leads(s, key)
+        acc = smtp_account(s, "camp@example.com", sink)
+        cid = lib.assert_success(s.post("campaigns.php", {
+            "name": "Mine", "project_id": pid, "sending_accounts": [{"type": "smtp", "id": acc}],
+            "steps": [{"subject": "Hi", "body": "<p>x</p>", "delay_days": 0}]}, key=key))["id"]
+        other, _ = signed_in(s, "other@example.com")
+        csrf = other.csrf("/app/campaigns")
+        eq(other.get("/app/campaigns/%d" % cid)[0], 404)
+        eq(other.get("/app/campaigns/999999")[0], 404)
+        eq(other.get("/app/campaigns/abc")[0], 404)
+        eq(other.post("/app/campaigns/%d" % cid, {"csrf": csrf, "action": "launch"})[0], 404)
+        _, _, page = other.get("/app/campaigns")
+        assert "Mine" not in page
+        # a project or account of someone else cannot be used either
+        status, _, page = other.post("/app/campaigns", create_form(csrf, pid, acc, STEPS))
+        eq(status, 400)
+        # CSRF: missing or wrong token refused, nothing launched
+        eq(w.post("/app/campaigns/%d" % cid, {"action": "launch"})[0], 403)
+        eq(w.post("/app/campaigns/%d" % cid, {"csrf": "0" * 64, "action": "launch"})[0], 403)
+        eq(w.post("/app/campaigns", create_form("bad", pid, acc, STEPS))[0], 403)
+        eq(lib.assert_success(s.get("campaigns.php", id=cid, key=key))["status"], "draft")
