@@ -4,11 +4,13 @@ counts, launch/pause/resume/cancel, recipients by state, a preview of each step 
 chosen lead), the sender moving a campaign's progress against the local mail sink; another
 user's campaign 404 and the CSRF token required."""
 import html
+import json
 import re
 
 import lib
 from dashlib import Web, add_user
 from fakes.mailsink import MailSink
+from fakes.openai import OpenAiServer, content, steps_json
 from lib import Server, eq
 
 SENDER, PASSWORD = "sam@send.lgtest", "s3cret pw"
@@ -155,3 +157,40 @@ def test_other_users_campaign_is_404_and_csrf_is_required():
         eq(w.post("/app/campaigns/%d" % cid, {"csrf": "0" * 64, "action": "launch"})[0], 403)
         eq(w.post("/app/campaigns", create_form("bad", pid, acc, STEPS))[0], 403)
         eq(lib.assert_success(s.get("campaigns.php", id=cid, key=key))["status"], "draft")
+
+
+def test_generate_with_ai_fills_the_draft_editor_and_save_keeps_it():
+    with OpenAiServer() as ai, MailSink(users={SENDER: PASSWORD}) as sink, \
+            Server(env=dict(ENV, LEADGEN_AI_URL=ai.url, LEADGEN_AI_KEY=ai.key,
+                            LEADGEN_AI_MODEL="test-model")) as s:
+        ai.answer_with(content(steps_json(3, body="<p>Audit for {{company|you}}</p>")))
+        w, key = signed_in(s)
+        pid = project_with_leads(s, key)
+        acc = smtp_account(s, "camp@example.com", sink)
+        csrf = w.csrf("/app/campaigns")
+        _, headers, _ = w.post("/app/campaigns", create_form(csrf, pid, acc, STEPS[:1]))
+        path = headers["location"]
+        status, _, page = w.post(path, {"csrf": csrf, "action": "generate",
+                                        "prompt": "SEO audits for dentists", "num_followups": "2"})
+        eq(status, 200)
+        assert "Generated 3 steps" in page, page
+        eq(page.count('<fieldset class="step">'), 3)
+        assert "&lt;p&gt;Audit for {{company|you}}&lt;/p&gt;" in page
+        assert "SEO audits for dentists" in ai.requests[0]["json"]["messages"][1]["content"]
+        cid = int(path.rsplit("/", 1)[1])
+        eq(len(lib.assert_success(s.get("campaigns.php", id=cid, key=key))["steps"]), 1)
+        # saving the editor replaces the steps through steps.php; a bad one is its message
+        form = [("csrf", csrf), ("action", "save_steps")]
+        for step in json.loads(steps_json(3))["steps"]:
+            form += [("subject", step["subject"]), ("body", step["body"]),
+                     ("delay_days", str(step["delay_days"]))]
+        status, _, page = w.post(path, form)
+        eq(status, 200)
+        assert "Steps saved." in page
+        eq(len(lib.assert_success(s.get("campaigns.php", id=cid, key=key))["steps"]), 3)
+        status, _, page = w.post(path, [("csrf", csrf), ("action", "save_steps"),
+                                        ("subject", "{{nosuchfield}}"), ("body", "<p>x</p>"),
+                                        ("delay_days", "0")])
+        eq(status, 400)
+        assert 'class="error"' in page and "nosuchfield" in page, page
+        eq(len(lib.assert_success(s.get("campaigns.php", id=cid, key=key))["steps"]), 3)
