@@ -37,7 +37,6 @@ static const struct page_row {
     {M_GET, "/app/projects/*", true, page_project},
     {M_POST, "/app/projects/*", true, page_project_post},
     {M_GET, "/app/projects/*/leads.csv", true, page_project_export},
-    /* not built yet (issue 19, slices 4-6): a page that says so and where to go instead */
     {M_GET, "/app/accounts", true, page_accounts},
     {M_POST, "/app/accounts", true, page_accounts_post},
     {M_GET, "/app/accounts/gmail/connect", true, page_gmail_connect},
@@ -47,7 +46,8 @@ static const struct page_row {
     {M_POST, "/app/campaigns", true, page_campaigns_post},
     {M_GET, "/app/campaigns/*", true, page_campaign},
     {M_POST, "/app/campaigns/*", true, page_campaign_post},
-    {M_GET, "/app/ads", true, page_not_yet},
+    {M_GET, "/app/ads", true, page_ads},
+    {M_POST, "/app/ads", true, page_ads_post},
 };
 
 /* The '*' segment may be followed by the rest of the pattern ("/app/projects/ * /leads.csv"). */

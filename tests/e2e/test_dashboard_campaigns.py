@@ -1,8 +1,8 @@
 """The dashboard's campaigns: the create form with its step editor (add/remove steps as
 plain form buttons, the API's validation message shown), a campaign's page (status and
 counts, launch/pause/resume/cancel, recipients by state, a preview of each step for a
-chosen lead), the sender moving a campaign's progress against the local mail sink; another
-user's campaign 404 and the CSRF token required."""
+chosen lead, AI generation into the editor), the sender moving a campaign's progress
+against the local mail sink; another user's campaign 404 and the CSRF token required; the ad history timeline."""
 import html
 import json
 import re
@@ -11,7 +11,9 @@ import lib
 from dashlib import Web, add_user
 from fakes.mailsink import MailSink
 from fakes.openai import OpenAiServer, content, steps_json
+from fakes.sites import Sites
 from lib import Server, eq
+from test_ads import FakeSerpApi, ad, ads_server, landing_sites
 
 SENDER, PASSWORD = "sam@send.lgtest", "s3cret pw"
 ENV = {"LEADGEN_CRON_INTERVAL": "1", "LEADGEN_ALLOW_PRIVATE_TARGETS": "1"}
@@ -194,3 +196,41 @@ def test_generate_with_ai_fills_the_draft_editor_and_save_keeps_it():
         eq(status, 400)
         assert 'class="error"' in page and "nosuchfield" in page, page
         eq(len(lib.assert_success(s.get("campaigns.php", id=cid, key=key))["steps"]), 3)
+
+
+def test_ads_history_timeline_and_search_now():
+    with FakeSerpApi() as api, Sites() as sites:
+        landing_sites(sites, ["alpha-agency.com"], ["gamma-agency.com"])
+        api.ads = [ad(sites, "alpha-agency.com", "Alpha <Marketing>", 1),
+                   ad(sites, "gamma-agency.com", "Gamma Ads", 2)]
+        with ads_server(api, sites) as s:
+            w, key = signed_in(s, "ads@example.com")
+            status, _, page = w.get("/app/ads?query=Marketing+Agency")
+            eq(status, 200)
+            assert 'id="no-ads"' in page, page
+            eq(api.requests, [])  # showing the history searches nothing
+            csrf = w.csrf("/app/ads")
+            eq(w.post("/app/ads", {"query": "Marketing Agency", "action": "search"})[0], 403)
+            status, headers, _ = w.post("/app/ads", {"csrf": csrf, "query": "Marketing Agency",
+                                                     "se": "bing", "action": "history"})
+            eq(status, 303)
+            eq(headers["location"], "/app/ads?query=Marketing%20Agency&se=bing")
+            status, _, page = w.post("/app/ads", {"csrf": csrf, "query": "Marketing Agency",
+                                                  "se": "google", "action": "search"})
+            eq(status, 200)
+            assert "2 ads showing now, 0 seen before." in page, page
+            eq(len(api.requests), 1)
+            svg = re.search(r'<svg class="chart" id="ads-timeline".*?</svg>', page, re.S)
+            assert svg, page
+            eq(len(re.findall(r'<rect class="bar span"', svg.group(0))), 2)
+            assert "Alpha &lt;Marketing&gt;" in svg.group(0)
+            # the history is shown again without a search (a different case and spacing)
+            status, _, page = w.get("/app/ads?query=marketing++agency&se=google")
+            eq(len(re.findall(r'<rect class="bar span"', page)), 2)
+            eq(len(api.requests), 1)
+            _, _, page = w.get("/app/ads?query=marketing+agency&se=bing")
+            assert 'id="no-ads"' in page
+            status, _, page = w.post("/app/ads", {"csrf": csrf, "se": "google",
+                                                  "action": "search"})
+            eq(status, 400, page)
+            assert 'class="error"' in page
