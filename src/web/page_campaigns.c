@@ -233,7 +233,7 @@ static void state_chart(struct web *w, struct html *h, json_t *stats)
     long long max = 1;
     for (size_t i = 0; i < STATE_COUNT; i++)
         if (int_of(stats, states[i]) > max) max = int_of(stats, states[i]);
-    html_printf(h, "<svg class=\"chart\" id=\"state-chart\" viewBox=\"0 0 400 %d\" role=\"img\" "
+    html_printf(h, "<svg class=\"chart states\" id=\"state-chart\" viewBox=\"0 0 400 %d\" role=\"img\" "
                    "aria-label=\"Recipients by state\">",
                 (int)STATE_COUNT * 20 + 4);
     for (size_t i = 0; i < STATE_COUNT; i++) {
@@ -259,12 +259,12 @@ static void control_buttons(struct web *w, struct html *h, long long id, const c
         {"paused", "resume", "Resume"},  {"active", "cancel", "Cancel"},
         {"paused", "cancel", "Cancel"},
     };
-    html_raw(h, "<p id=\"controls\">");
+    html_raw(h, "<div id=\"controls\">");
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
         if (strcmp(rows[i].when, status) == 0)
             html_printf(h, "%s ", web_button_form(w, action, rows[i].label, "action",
                                                   rows[i].action));
-    html_raw(h, "</p>");
+    html_raw(h, "</div>");
 }
 
 static bool known_state(const char *s)
@@ -441,11 +441,28 @@ static bool campaign_page(struct web *w, json_t *c, int status, json_t *steps, c
     return web_page(w, status, str_of(c, "name"), h.data);
 }
 
+/* The outcome of a change, from the address the change redirected to. */
+static const char *done_text(struct web *w)
+{
+    const char *done = req_query(w->req, "done");
+    if (!done) return NULL;
+    if (strncmp(done, "launched-", 9) == 0)
+        return arena_sprintf(w->a, "Launched to %lld recipients.", atoll(done + 9));
+    static const char *const texts[][2] = {
+        {"saved", "Steps saved."},         {"paused", "Campaign paused."},
+        {"active", "Campaign active."},    {"cancelled", "Campaign cancelled."},
+        {"completed", "Campaign completed."},
+    };
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+        if (strcmp(done, texts[i][0]) == 0) return texts[i][1];
+    return NULL;
+}
+
 bool page_campaign(struct web *w)
 {
     json_t *c = own_campaign(w);
     if (!c) return web_not_found(w);
-    return campaign_page(w, c, 200, NULL, NULL, NULL);
+    return campaign_page(w, c, 200, NULL, done_text(w), NULL);
 }
 
 static bool generate(struct web *w, json_t *c)
@@ -471,21 +488,22 @@ static bool change(struct web *w, json_t *c, const char *action)
     if (strcmp(action, "launch") == 0) {
         r = web_api(w, M_POST, "campaigns/launch.php", json_pack("{s:I}", "campaign_id", id),
                     &err);
-        done = r ? arena_sprintf(w->a, "Launched to %lld recipients.", int_of(r, "recipients"))
-                 : NULL;
+        done = r ? arena_sprintf(w->a, "launched-%lld", int_of(r, "recipients")) : NULL;
     } else if (strcmp(action, "save_steps") == 0) {
         r = web_api(w, M_PUT, "campaigns/steps.php",
                     json_pack("{s:I, s:o}", "campaign_id", id, "steps", form_steps(w, 0, false)),
                     &err);
-        done = "Steps saved.";
+        done = "saved";
         if (!r) return campaign_page(w, c, 400, form_steps(w, 0, false), NULL, err);
     } else {
         r = web_api(w, M_POST, "campaigns/control.php",
                     json_pack("{s:I, s:s}", "campaign_id", id, "action", action), &err);
-        done = r ? arena_sprintf(w->a, "Campaign %s.", str_of(r, "status")) : NULL;
+        done = r ? html_esc(w->a, str_of(r, "status")) : NULL;
     }
-    json_t *again = own_campaign(w);
-    return campaign_page(w, again ? again : c, r ? 200 : 400, NULL, r ? done : NULL, err);
+    if (!r) return campaign_page(w, c, 400, NULL, NULL, err);
+    /* a GET after the change: the page reloads itself while active, never re-posting */
+    return web_redirect(w, arena_sprintf(w->a, "/app/campaigns/%lld?done=%s", (long long)id,
+                                         done));
 }
 
 bool page_campaign_post(struct web *w)

@@ -35,6 +35,16 @@ def smtp_account(s, owner, sink):
     return int(proc.stdout.strip().splitlines()[-1])
 
 
+def post_then_get(w, path, form):
+    """A change answers 303 to the campaign's page (so its self-reload never re-posts)."""
+    status, headers, page = w.post(path, form)
+    if status != 303:
+        return status, page
+    assert headers["location"].startswith(path + "?done="), headers
+    status, _, page = w.get(headers["location"])
+    return status, page
+
+
 def project_with_leads(s, key):
     pid = s.create_project("Ohio dentists", key=key)
     lib.assert_success(s.add_leads(pid, [
@@ -109,7 +119,8 @@ def test_create_launch_progress_control_and_preview():
         assert "Following up, Cy." in page
         eq(lib.assert_success(s.get("campaigns.php", key=key))["campaigns"][0]["name"], "Spring")
         # launch: the sender sends, the page shows progress and reloads itself meanwhile
-        status, _, page = w.post("/app/campaigns/%d" % cid, {"csrf": csrf, "action": "launch"})
+        status, page = post_then_get(w, "/app/campaigns/%d" % cid,
+                                     {"csrf": csrf, "action": "launch"})
         eq(status, 200)
         assert "Launched to 2 recipients." in page, page
         assert 'name="lg-refresh"' in page
@@ -124,7 +135,8 @@ def test_create_launch_progress_control_and_preview():
         assert "No recipients here." in page
         # pause, resume, cancel; a wrong action is the API's message
         for action, want in (("pause", "paused"), ("resume", "active"), ("cancel", "cancelled")):
-            status, _, page = w.post("/app/campaigns/%d" % cid, {"csrf": csrf, "action": action})
+            status, page = post_then_get(w, "/app/campaigns/%d" % cid,
+                                         {"csrf": csrf, "action": action})
             eq(status, 200)
             assert '<strong id="status">%s</strong>' % want in page, (action, page)
         status, _, page = w.post("/app/campaigns/%d" % cid, {"csrf": csrf, "action": "resume"})
@@ -186,7 +198,7 @@ def test_generate_with_ai_fills_the_draft_editor_and_save_keeps_it():
         for step in json.loads(steps_json(3))["steps"]:
             form += [("subject", step["subject"]), ("body", step["body"]),
                      ("delay_days", str(step["delay_days"]))]
-        status, _, page = w.post(path, form)
+        status, page = post_then_get(w, path, form)
         eq(status, 200)
         assert "Steps saved." in page
         eq(len(lib.assert_success(s.get("campaigns.php", id=cid, key=key))["steps"]), 3)
