@@ -14,10 +14,11 @@ enum { TIMELINE_MAX = 100, ROW = 20, LABEL_W = 220, BAR_W = 360, DAY_SECONDS = 8
 
 static const char *message_html(struct web *w, const char *ok, const char *error)
 {
-    if (error) return arena_sprintf(w->a, "<p class=\"error\" role=\"alert\">%s</p>",
-                                    html_esc(w->a, error));
-    if (ok) return arena_sprintf(w->a, "<p class=\"ok\" role=\"status\">%s</p>",
-                                 html_esc(w->a, ok));
+    if (error)
+        return arena_sprintf(w->a, "<p class=\"error\" role=\"alert\">%s</p>",
+                             html_esc(w->a, error));
+    if (ok)
+        return arena_sprintf(w->a, "<p class=\"ok\" role=\"status\">%s</p>", html_esc(w->a, ok));
     return "";
 }
 
@@ -25,7 +26,8 @@ static const char *message_html(struct web *w, const char *ok, const char *error
 static const char *shortened(struct web *w, const char *s, size_t n)
 {
     if (!s || strlen(s) <= n) return s ? s : "";
-    while (n && ((unsigned char)s[n] & 0xC0) == 0x80) n--;
+    while (n && ((unsigned char)s[n] & 0xC0) == 0x80)
+        n--;
     return arena_sprintf(w->a, "%.*s…", (int)n, s);
 }
 
@@ -38,8 +40,9 @@ static void timeline(struct web *w, struct html *h, const struct ad *ads, size_t
         if (ads[i].last_seen > t1) t1 = ads[i].last_seen;
     }
     if (t1 - t0 < DAY_SECONDS) t1 = t0 + DAY_SECONDS; /* a first search: one day wide */
-    html_printf(h, "<svg class=\"chart\" id=\"ads-timeline\" viewBox=\"0 0 %d %zu\" role=\"img\" "
-                   "aria-label=\"Ads seen, first to last\">",
+    html_printf(h,
+                "<svg class=\"chart\" id=\"ads-timeline\" viewBox=\"0 0 %d %zu\" role=\"img\" "
+                "aria-label=\"Ads seen, first to last\">",
                 LABEL_W + BAR_W + 10, n * ROW + 24);
     for (size_t i = 0; i < n; i++) {
         const struct ad *ad = &ads[i];
@@ -53,8 +56,9 @@ static void timeline(struct web *w, struct html *h, const struct ad *ads, size_t
                     width < 3 ? 3 : width, (long long)ad->id, html_esc(w->a, ad->title),
                     html_time(w->a, ad->first_seen), html_time(w->a, ad->last_seen));
     }
-    html_printf(h, "<text x=\"%d\" y=\"%zu\">%s</text><text x=\"%d\" y=\"%zu\" "
-                   "text-anchor=\"end\">%s</text></svg>",
+    html_printf(h,
+                "<text x=\"%d\" y=\"%zu\">%s</text><text x=\"%d\" y=\"%zu\" "
+                "text-anchor=\"end\">%s</text></svg>",
                 LABEL_W, n * ROW + 18, html_time(w->a, t0), LABEL_W + BAR_W, n * ROW + 18,
                 html_time(w->a, t1));
 }
@@ -70,8 +74,8 @@ static void ads_table(struct web *w, struct html *h, const struct ad *ads, size_
     html_raw(h, "</tbody></table></div>");
 }
 
-static bool ads_page(struct web *w, int status, const char *query, const char *se,
-                     const char *ok, const char *error)
+static bool ads_page(struct web *w, int status, const char *query, const char *se, const char *ok,
+                     const char *error)
 {
     enum serp_engine engine = SERP_GOOGLE;
     if (se && !serp_engine_from_name(se, &engine)) se = NULL;
@@ -79,8 +83,10 @@ static bool ads_page(struct web *w, int status, const char *query, const char *s
     size_t n = 0;
     struct err err = {0};
     struct store *st = w->req->store;
-    if (query && st->ops->ads_history(st, ads_query_key(query, w->a), serp_engine_name(engine),
-                                      w->a, &ads, &n, &err) != RC_OK && !error)
+    if (query &&
+        st->ops->ads_history(st, ads_query_key(query, w->a), serp_engine_name(engine), w->a, &ads,
+                             &n, &err) != RC_OK &&
+        !error)
         error = err.msg;
     bool bing = engine == SERP_BING;
     struct html h;
@@ -138,10 +144,10 @@ bool page_ads_post(struct web *w)
     if (se) json_object_set_new(args, "se", json_string(se));
     json_t *r = web_api(w, M_GET, "ads.php", args, &err);
     if (!r) return ads_page(w, 400, query, se, NULL, err);
-    return ads_page(w, 200, query, se,
-                    arena_sprintf(w->a, "%lld ads showing now, %lld seen before.",
-                                  (long long)json_integer_value(json_object_get(r, "fresh_count")),
-                                  (long long)json_integer_value(
-                                      json_object_get(r, "historical_count"))),
-                    NULL);
+    return ads_page(
+        w, 200, query, se,
+        arena_sprintf(w->a, "%lld ads showing now, %lld seen before.",
+                      (long long)json_integer_value(json_object_get(r, "fresh_count")),
+                      (long long)json_integer_value(json_object_get(r, "historical_count"))),
+        NULL);
 }

@@ -13,16 +13,17 @@
 
 enum { STEPS_EDIT_MAX = 10, RECIPIENTS_PAGE = 50, PREVIEW_LEADS = 50 };
 
-static const char *const states[] = {"pending", "in_progress", "completed", "replied",
+static const char *const states[] = {"pending", "in_progress",  "completed", "replied",
                                      "bounced", "unsubscribed", "failed"};
 enum { STATE_COUNT = sizeof states / sizeof states[0] };
 
 static const char *message_html(struct web *w, const char *ok, const char *error)
 {
-    if (error) return arena_sprintf(w->a, "<p class=\"error\" role=\"alert\">%s</p>",
-                                    html_esc(w->a, error));
-    if (ok) return arena_sprintf(w->a, "<p class=\"ok\" role=\"status\">%s</p>",
-                                 html_esc(w->a, ok));
+    if (error)
+        return arena_sprintf(w->a, "<p class=\"error\" role=\"alert\">%s</p>",
+                             html_esc(w->a, error));
+    if (ok)
+        return arena_sprintf(w->a, "<p class=\"ok\" role=\"status\">%s</p>", html_esc(w->a, ok));
     return "";
 }
 
@@ -66,8 +67,9 @@ static void step_editor(struct web *w, struct html *h, json_t *steps, const char
 {
     json_t *s;
     size_t i;
-    html_printf(h, "<button type=\"submit\" name=\"action\" value=\"%s\" class=\"default\" "
-                   "tabindex=\"-1\" aria-hidden=\"true\"></button><div id=\"steps\">",
+    html_printf(h,
+                "<button type=\"submit\" name=\"action\" value=\"%s\" class=\"default\" "
+                "tabindex=\"-1\" aria-hidden=\"true\"></button><div id=\"steps\">",
                 default_action);
     json_array_foreach(steps, i, s)
         html_printf(h,
@@ -148,8 +150,9 @@ static void create_form(struct web *w, struct html *h, json_t *steps)
     json_array_foreach(json_object_get(accounts, "accounts"), i, a)
     {
         const char *v = arena_sprintf(w->a, "%s:%lld", str_of(a, "type"), int_of(a, "id"));
-        html_printf(h, "<label><input type=\"checkbox\" name=\"account\" value=\"%s\"%s> %s (%s)"
-                       "</label>",
+        html_printf(h,
+                    "<label><input type=\"checkbox\" name=\"account\" value=\"%s\"%s> %s (%s)"
+                    "</label>",
                     html_esc(w->a, v), picked(chosen, nchosen, v) ? " checked" : "",
                     html_esc(w->a, str_of(a, "email")), html_esc(w->a, str_of(a, "type")));
     }
@@ -182,9 +185,8 @@ static bool campaigns_page(struct web *w, int status, json_t *steps, const char 
 
 bool page_campaigns(struct web *w)
 {
-    return campaigns_page(w, 200, json_pack("[{s:s, s:s, s:i}]", "subject", "", "body", "",
-                                            "delay_days", 0),
-                          NULL);
+    return campaigns_page(
+        w, 200, json_pack("[{s:s, s:s, s:i}]", "subject", "", "body", "", "delay_days", 0), NULL);
 }
 
 static json_t *form_accounts(struct web *w)
@@ -214,8 +216,9 @@ bool page_campaigns_post(struct web *w)
     if (drop) return campaigns_page(w, 200, form_steps(w, atoll(drop), false), NULL);
     if (action && strcmp(action, "add_step") == 0)
         return campaigns_page(w, 200, form_steps(w, 0, true), NULL);
-    json_t *body = json_pack("{s:s?, s:o, s:o}", "name", form_get(&w->form, "name"),
-                             "sending_accounts", form_accounts(w), "steps", form_steps(w, 0, false));
+    json_t *body =
+        json_pack("{s:s?, s:o, s:o}", "name", form_get(&w->form, "name"), "sending_accounts",
+                  form_accounts(w), "steps", form_steps(w, 0, false));
     set_int_field(w, body, "project_id");
     set_int_field(w, body, "daily_limit");
     set_int_field(w, body, "batch_size");
@@ -233,9 +236,11 @@ static void state_chart(struct web *w, struct html *h, json_t *stats)
     long long max = 1;
     for (size_t i = 0; i < STATE_COUNT; i++)
         if (int_of(stats, states[i]) > max) max = int_of(stats, states[i]);
-    html_printf(h, "<svg class=\"chart states\" id=\"state-chart\" viewBox=\"0 0 400 %d\" role=\"img\" "
-                   "aria-label=\"Recipients by state\">",
-                (int)STATE_COUNT * 20 + 4);
+    html_printf(
+        h,
+        "<svg class=\"chart states\" id=\"state-chart\" viewBox=\"0 0 400 %d\" role=\"img\" "
+        "aria-label=\"Recipients by state\">",
+        (int)STATE_COUNT * 20 + 4);
     for (size_t i = 0; i < STATE_COUNT; i++) {
         long long n = int_of(stats, states[i]);
         html_printf(h,
@@ -255,15 +260,15 @@ static void control_buttons(struct web *w, struct html *h, long long id, const c
     static const struct {
         const char *when, *action, *label;
     } rows[] = {
-        {"draft", "launch", "Launch"},   {"active", "pause", "Pause"},
-        {"paused", "resume", "Resume"},  {"active", "cancel", "Cancel"},
+        {"draft", "launch", "Launch"},  {"active", "pause", "Pause"},
+        {"paused", "resume", "Resume"}, {"active", "cancel", "Cancel"},
         {"paused", "cancel", "Cancel"},
     };
     html_raw(h, "<div id=\"controls\">");
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
         if (strcmp(rows[i].when, status) == 0)
-            html_printf(h, "%s ", web_button_form(w, action, rows[i].label, "action",
-                                                  rows[i].action));
+            html_printf(h, "%s ",
+                        web_button_form(w, action, rows[i].label, "action", rows[i].action));
     html_raw(h, "</div>");
 }
 
@@ -285,29 +290,31 @@ static void recipients_table(struct web *w, struct html *h, long long id)
         json_object_set_new(args, "after_id", json_integer((json_int_t)atoll(after)));
     const char *err = NULL;
     json_t *data = web_api(w, M_GET, "campaigns/recipients.php", args, &err);
-    html_printf(h, "<section class=\"card\"><h2>Recipients</h2>%s<p class=\"filters\">"
-                   "<a href=\"/app/campaigns/%lld\">all</a>",
+    html_printf(h,
+                "<section class=\"card\"><h2>Recipients</h2>%s<p class=\"filters\">"
+                "<a href=\"/app/campaigns/%lld\">all</a>",
                 message_html(w, NULL, err), id);
     for (size_t i = 0; i < STATE_COUNT; i++)
         html_printf(h, " · <a href=\"/app/campaigns/%lld?state=%s\"%s>%s</a>", id, states[i],
-                    state && strcmp(state, states[i]) == 0 ? " class=\"current\"" : "",
-                    states[i]);
+                    state && strcmp(state, states[i]) == 0 ? " class=\"current\"" : "", states[i]);
     html_raw(h, "</p><div class=\"scroll\"><table id=\"recipients\"><thead><tr><th>Email</th>"
                 "<th>State</th><th>Step</th><th>Last sent</th><th>Next</th><th>Note</th></tr>"
                 "</thead><tbody>");
     json_t *r;
     size_t i;
     json_array_foreach(json_object_get(data, "recipients"), i, r)
-        html_printf(h, "<tr><td>%s</td><td class=\"st-%s\">%s</td><td>%lld</td><td>%s</td>"
-                       "<td>%s</td><td>%s</td></tr>",
+        html_printf(h,
+                    "<tr><td>%s</td><td class=\"st-%s\">%s</td><td>%lld</td><td>%s</td>"
+                    "<td>%s</td><td>%s</td></tr>",
                     html_esc(w->a, str_of(r, "email")), html_esc(w->a, str_of(r, "status")),
                     html_esc(w->a, str_of(r, "status")), int_of(r, "current_step"),
                     html_esc(w->a, str_of(r, "last_sent_at")),
                     html_esc(w->a, str_of(r, "next_send_at")), html_esc(w->a, str_of(r, "reason")));
     if (!json_array_size(json_object_get(data, "recipients")))
         html_raw(h, "<tr><td colspan=\"6\" class=\"muted\">No recipients here.</td></tr>");
-    html_printf(h, "</tbody></table></div><p class=\"pager\"><span class=\"muted\">%lld in all"
-                   "</span>",
+    html_printf(h,
+                "</tbody></table></div><p class=\"pager\"><span class=\"muted\">%lld in all"
+                "</span>",
                 int_of(data, "total"));
     json_t *next = json_object_get(data, "next_after_id");
     if (json_is_integer(next))
@@ -319,15 +326,16 @@ static void recipients_table(struct web *w, struct html *h, long long id)
 
 /* ---- the preview of each step for a chosen lead -------------------------------------- */
 
-static void preview_step(struct web *w, struct html *h, json_t *campaign, json_t *lead,
-                         size_t step, json_t *s, const char **first_subject)
+static void preview_step(struct web *w, struct html *h, json_t *campaign, json_t *lead, size_t step,
+                         json_t *s, const char **first_subject)
 {
     static const char *const fields[TPL_FIELD_COUNT] = {
-        [TPL_FIRSTNAME] = "firstname", [TPL_LASTNAME] = "lastname", [TPL_COMPANY] = "company",
-        [TPL_WEBSITE] = "website",     [TPL_EMAIL] = "email",       [TPL_PHONES] = "phones",
+        [TPL_FIRSTNAME] = "firstname",    [TPL_LASTNAME] = "lastname", [TPL_COMPANY] = "company",
+        [TPL_WEBSITE] = "website",        [TPL_EMAIL] = "email",       [TPL_PHONES] = "phones",
         [TPL_DESCRIPTION] = "description"};
     struct msg_input in = {.subject = str_of(s, "subject"), .body_html = str_of(s, "body")};
-    for (size_t f = 0; f < TPL_FIELD_COUNT; f++) in.lead.values[f] = str_of(lead, fields[f]);
+    for (size_t f = 0; f < TPL_FIELD_COUNT; f++)
+        in.lead.values[f] = str_of(lead, fields[f]);
     json_t *account = json_array_get(json_object_get(campaign, "sending_accounts"), 0);
     in.from_addr = account ? str_of(account, "email") : "preview@example.com";
     in.from_name = account ? str_of(account, "name") : "";
@@ -346,23 +354,25 @@ static void preview_step(struct web *w, struct html *h, json_t *campaign, json_t
         return;
     }
     if (!step) *first_subject = out.subject;
-    html_printf(h, "<p><strong>Subject:</strong> <span class=\"subject\">%s</span></p>"
-                   "<pre class=\"body\">%s</pre></div>",
+    html_printf(h,
+                "<p><strong>Subject:</strong> <span class=\"subject\">%s</span></p>"
+                "<pre class=\"body\">%s</pre></div>",
                 html_esc(w->a, out.subject), html_esc(w->a, out.text));
 }
 
 static void preview(struct web *w, struct html *h, json_t *campaign)
 {
     const char *err = NULL, *chosen = req_query(w->req, "lead");
-    json_t *data = web_api(w, M_GET, "leads.php",
-                           json_pack("{s:I, s:I}", "project_id",
-                                     (json_int_t)int_of(campaign, "project_id"), "limit",
-                                     (json_int_t)PREVIEW_LEADS),
-                           &err);
+    json_t *data =
+        web_api(w, M_GET, "leads.php",
+                json_pack("{s:I, s:I}", "project_id", (json_int_t)int_of(campaign, "project_id"),
+                          "limit", (json_int_t)PREVIEW_LEADS),
+                &err);
     json_t *leads = json_object_get(data, "leads"), *l, *lead = json_array_get(leads, 0);
     long long id = int_of(campaign, "id");
-    html_printf(h, "<section class=\"card\" id=\"preview\"><h2>Preview</h2><form method=\"get\" "
-                   "action=\"/app/campaigns/%lld\"><label>Rendered for <select name=\"lead\">",
+    html_printf(h,
+                "<section class=\"card\" id=\"preview\"><h2>Preview</h2><form method=\"get\" "
+                "action=\"/app/campaigns/%lld\"><label>Rendered for <select name=\"lead\">",
                 id);
     size_t i;
     json_array_foreach(leads, i, l)
@@ -398,8 +408,7 @@ static json_t *own_campaign(struct web *w)
 {
     int64_t id = web_arg_id(w);
     const char *err = NULL;
-    return id ? web_api(w, M_GET, "campaigns.php", json_pack("{s:I}", "id", (json_int_t)id),
-                        &err)
+    return id ? web_api(w, M_GET, "campaigns.php", json_pack("{s:I}", "id", (json_int_t)id), &err)
               : NULL;
 }
 
@@ -419,9 +428,9 @@ static bool campaign_page(struct web *w, json_t *c, int status, json_t *steps, c
                 "<p>Sent today <strong id=\"sent-today\">%lld</strong> of %lld · sent in all "
                 "<strong id=\"sent-total\">%lld</strong> · recipients left <strong "
                 "id=\"left\">%lld</strong></p>",
-                html_esc(w->a, str_of(c, "name")), message_html(w, ok, error),
-                html_esc(w->a, st), html_esc(w->a, str_of(c, "status_reason")),
-                int_of(c, "sent_today"), int_of(c, "daily_limit"), int_of(c, "sent_total"),
+                html_esc(w->a, str_of(c, "name")), message_html(w, ok, error), html_esc(w->a, st),
+                html_esc(w->a, str_of(c, "status_reason")), int_of(c, "sent_today"),
+                int_of(c, "daily_limit"), int_of(c, "sent_total"),
                 int_of(stats, "pending") + int_of(stats, "in_progress"));
     control_buttons(w, &h, id, st);
     state_chart(w, &h, stats);
@@ -429,8 +438,9 @@ static bool campaign_page(struct web *w, json_t *c, int status, json_t *steps, c
     recipients_table(w, &h, id);
     preview(w, &h, c);
     if (editable) {
-        html_printf(&h, "<section class=\"card\"><h2>Steps</h2><form method=\"post\" "
-                        "action=\"/app/campaigns/%lld\" id=\"steps-form\">%s",
+        html_printf(&h,
+                    "<section class=\"card\"><h2>Steps</h2><form method=\"post\" "
+                    "action=\"/app/campaigns/%lld\" id=\"steps-form\">%s",
                     id, web_csrf_input(w));
         step_editor(w, &h, steps ? steps : json_object_get(c, "steps"), "save_steps");
         html_raw(&h, "<p><button type=\"submit\" name=\"action\" value=\"save_steps\" "
@@ -449,8 +459,10 @@ static const char *done_text(struct web *w)
     if (strncmp(done, "launched-", 9) == 0)
         return arena_sprintf(w->a, "Launched to %lld recipients.", atoll(done + 9));
     static const char *const texts[][2] = {
-        {"saved", "Steps saved."},         {"paused", "Campaign paused."},
-        {"active", "Campaign active."},    {"cancelled", "Campaign cancelled."},
+        {"saved", "Steps saved."},
+        {"paused", "Campaign paused."},
+        {"active", "Campaign active."},
+        {"cancelled", "Campaign cancelled."},
         {"completed", "Campaign completed."},
     };
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
@@ -473,10 +485,10 @@ static bool generate(struct web *w, json_t *c)
     json_t *r = web_api(w, M_POST, "campaigns/generate.php", args, &err);
     if (!r) return campaign_page(w, c, 400, NULL, NULL, err);
     json_t *steps = json_incref(json_object_get(r, "steps"));
-    return campaign_page(w, c, 200, steps,
-                         arena_sprintf(w->a, "Generated %zu steps: review them and save.",
-                                       json_array_size(steps)),
-                         NULL);
+    return campaign_page(
+        w, c, 200, steps,
+        arena_sprintf(w->a, "Generated %zu steps: review them and save.", json_array_size(steps)),
+        NULL);
 }
 
 /* Runs a launch, control or steps call; the page is reloaded with its outcome. */
@@ -486,8 +498,7 @@ static bool change(struct web *w, json_t *c, const char *action)
     const char *err = NULL, *done;
     json_t *r;
     if (strcmp(action, "launch") == 0) {
-        r = web_api(w, M_POST, "campaigns/launch.php", json_pack("{s:I}", "campaign_id", id),
-                    &err);
+        r = web_api(w, M_POST, "campaigns/launch.php", json_pack("{s:I}", "campaign_id", id), &err);
         done = r ? arena_sprintf(w->a, "launched-%lld", int_of(r, "recipients")) : NULL;
     } else if (strcmp(action, "save_steps") == 0) {
         r = web_api(w, M_PUT, "campaigns/steps.php",
@@ -502,8 +513,7 @@ static bool change(struct web *w, json_t *c, const char *action)
     }
     if (!r) return campaign_page(w, c, 400, NULL, NULL, err);
     /* a GET after the change: the page reloads itself while active, never re-posting */
-    return web_redirect(w, arena_sprintf(w->a, "/app/campaigns/%lld?done=%s", (long long)id,
-                                         done));
+    return web_redirect(w, arena_sprintf(w->a, "/app/campaigns/%lld?done=%s", (long long)id, done));
 }
 
 bool page_campaign_post(struct web *w)

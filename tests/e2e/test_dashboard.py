@@ -3,8 +3,8 @@ playwright-core (tests/browser/, installed by scripts/setup.sh) against a server
 started here: sign in (a wrong password first), rotate the key, create a project,
 add a lead by form and verify it, create a campaign with a second step and launch it
 through an SMTP account against the local mail sink, watch its page reload itself while
-the sent count moves, pause it, look at an ad history, sign out. Every page's screenshot is saved under
-build/screenshots/. Skips when node, chromium or playwright-core is missing."""
+the sent count moves, pause it, look at an ad history, sign out. Every page's screenshot
+is saved under build/screenshots/. Skips when node, chromium or playwright-core is missing."""
 import json
 import os
 import shutil

@@ -2,7 +2,8 @@
 plain form buttons, the API's validation message shown), a campaign's page (status and
 counts, launch/pause/resume/cancel, recipients by state, a preview of each step for a
 chosen lead, AI generation into the editor), the sender moving a campaign's progress
-against the local mail sink; another user's campaign 404 and the CSRF token required; the ad history timeline."""
+against the local mail sink; another user's campaign 404 and the CSRF token required;
+the ad history timeline."""
 import html
 import json
 import re
@@ -133,6 +134,11 @@ def test_create_launch_progress_control_and_preview():
         assert re.search(r'data-state="in_progress">2<', page), page
         _, _, page = w.get("/app/campaigns/%d?state=pending" % cid)
         assert "No recipients here." in page
+        # keyset paging: after the first lead's id, only the second
+        first = min(r["lead_id"] for r in lib.assert_success(s.get(
+            "campaigns/recipients.php", campaign_id=cid, key=key))["recipients"])
+        _, _, page = w.get("/app/campaigns/%d?after=%d" % (cid, first))
+        assert "cy@cog.lgtest" in page and "<td>ada@acme.lgtest</td>" not in page, page
         # pause, resume, cancel; a wrong action is the API's message
         for action, want in (("pause", "paused"), ("resume", "active"), ("cancel", "cancelled")):
             status, page = post_then_get(w, "/app/campaigns/%d" % cid,
