@@ -146,27 +146,3 @@ bool page_key_post(struct web *w)
                                   "</section>",
                                   key));
 }
-
-/* Sections the dashboard does not have yet point to the API and CLI that do the work. */
-bool page_not_yet(struct web *w)
-{
-    static const struct {
-        const char *path, *title, *instead;
-    } sections[] = {
-        {"/app/accounts", "Sending accounts",
-         "<code>leadgen account add smtp|gmail</code>, <code>account list</code> and "
-         "<code>account remove</code>, or <code>GET /api/v1/accounts.php</code>"},
-        {"/app/campaigns", "Campaigns", "<code>/api/v1/campaigns.php</code> and "
-                                        "<code>campaigns/*.php</code>"},
-        {"/app/ads", "Ads", "<code>GET /api/v1/ads.php</code>"},
-    };
-    for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++)
-        if (strcmp(w->req->url, sections[i].path) == 0)
-            return web_page(w, 200, sections[i].title,
-                            arena_sprintf(w->a,
-                                          "<h1>%s</h1><section class=\"card\"><p "
-                                          "id=\"not-yet\">This page is not in the dashboard "
-                                          "yet. Until it is, use %s.</p></section>",
-                                          sections[i].title, sections[i].instead));
-    return web_not_found(w);
-}

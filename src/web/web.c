@@ -37,14 +37,17 @@ static const struct page_row {
     {M_GET, "/app/projects/*", true, page_project},
     {M_POST, "/app/projects/*", true, page_project_post},
     {M_GET, "/app/projects/*/leads.csv", true, page_project_export},
-    /* not built yet (issue 19, slices 4-6): a page that says so and where to go instead */
     {M_GET, "/app/accounts", true, page_accounts},
     {M_POST, "/app/accounts", true, page_accounts_post},
     {M_GET, "/app/accounts/gmail/connect", true, page_gmail_connect},
     /* signed in, but checked by the page: the cookie may first need a same-site reload */
     {M_GET, "/oauth/google/callback", false, page_gmail_callback},
-    {M_GET, "/app/campaigns", true, page_not_yet},
-    {M_GET, "/app/ads", true, page_not_yet},
+    {M_GET, "/app/campaigns", true, page_campaigns},
+    {M_POST, "/app/campaigns", true, page_campaigns_post},
+    {M_GET, "/app/campaigns/*", true, page_campaign},
+    {M_POST, "/app/campaigns/*", true, page_campaign_post},
+    {M_GET, "/app/ads", true, page_ads},
+    {M_POST, "/app/ads", true, page_ads_post},
 };
 
 /* The '*' segment may be followed by the rest of the pattern ("/app/projects/ * /leads.csv"). */

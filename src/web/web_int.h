@@ -90,7 +90,6 @@ bool page_home(struct web *w);
 bool page_key_get(struct web *w);
 bool page_key_post(struct web *w);
 bool page_static(struct web *w);
-bool page_not_yet(struct web *w);
 bool page_projects(struct web *w);
 bool page_projects_post(struct web *w);
 bool page_project(struct web *w);
@@ -100,6 +99,12 @@ bool page_accounts(struct web *w);
 bool page_accounts_post(struct web *w);
 bool page_gmail_connect(struct web *w);
 bool page_gmail_callback(struct web *w);
+bool page_campaigns(struct web *w);
+bool page_campaigns_post(struct web *w);
+bool page_campaign(struct web *w);
+bool page_campaign_post(struct web *w);
+bool page_ads(struct web *w);
+bool page_ads_post(struct web *w);
 
 /* Calls an API route as the signed-in user (args: the query for GET, else the JSON body;
  * taken). The data object (kept until the page is answered), or NULL with *error set to

@@ -1,7 +1,7 @@
 // Drives the leadgen dashboard in a real headless chromium (Debian's, through
 // playwright-core) the way a person would, saving a screenshot of every page.
 // Run by tests/e2e/test_dashboard.py, which starts the server; configured by
-// LG_BASE, LG_EMAIL, LG_PASSWORD, LG_SHOTS, LG_LEAD. Prints one JSON line of
+// LG_BASE, LG_EMAIL, LG_PASSWORD, LG_SHOTS, LG_LEAD, LG_LEAD2, LG_SENDER. Prints one JSON line of
 // what it saw; exits non-zero on the first step that fails.
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
@@ -80,6 +80,63 @@ try {
   await shot('project-verified');
   await page.click('a[href="/app/projects"]');
   await expectText('#projects', 'Browser project');
+
+  // a campaign from the project, sent through the SMTP account (LG_SENDER) to a second lead
+  await page.goto(`${base}${seen.projectUrl}`);
+  await page.fill('form:has(#add-lead) input[name=email]', process.env.LG_LEAD2);
+  await page.fill('form:has(#add-lead) input[name=firstname]', 'Ann');
+  await page.click('#add-lead');
+  await expectText('.ok', 'Lead added.');
+  await page.click('header a[href="/app/campaigns"]');
+  await shot('campaigns');
+  await page.fill('#create-form input[name=name]', 'Browser campaign');
+  await page.selectOption('#create-form select[name=project_id]', { label: 'Browser project' });
+  await page.check(`#create-form label:has-text("${process.env.LG_SENDER}") input`);
+  await page.fill('#create-form input[name=subject]', 'Hello {{firstname|there}}');
+  await page.fill('#create-form textarea[name=body]', '<p>{Hi|Hello} {{firstname|there}}.</p>');
+  await page.click('#add-step'); // a plain form button: the editor comes back with two steps
+  const bodies = page.locator('#create-form textarea[name=body]');
+  if ((await bodies.count()) !== 2) throw new Error('add step did not add a step');
+  await bodies.nth(1).fill('<p>Following up.</p>');
+  await page.click('#create-campaign');
+  await page.waitForURL(/\/app\/campaigns\/\d+$/);
+  seen.campaignUrl = page.url().replace(base, '');
+  await expectText('#status', 'draft');
+  await page.selectOption('#preview select[name=lead]', { label: process.env.LG_LEAD2 });
+  await page.click('#show-preview');
+  await expectText('#preview-1 .subject', 'Hello Ann');
+  await shot('campaign-draft');
+  await page.click('#controls button:has-text("Launch")');
+  await expectText('.ok', 'Launched to');
+  seen.launched = (await page.textContent('.ok')).trim();
+  await shot('campaign-launched');
+  // the page reloads itself (app.js, meta lg-refresh) while the campaign is active
+  let loads = 0;
+  page.on('load', () => { loads += 1; });
+  const deadline = Date.now() + 30000;
+  seen.sentTotal = 0;
+  while (Date.now() < deadline && (seen.sentTotal < 1 || loads < 1)) {
+    await page.waitForTimeout(500);
+    try {
+      seen.sentTotal = +(await page.textContent('#sent-total', { timeout: 1000 }));
+    } catch (e) { /* between two loads */ }
+  }
+  seen.selfReloads = loads;
+  seen.progressErrors = await page.locator('.error').count(); // a reload never re-posts
+  await page.waitForSelector('#state-chart');
+  await shot('campaign-progress');
+  await page.click('#controls button:has-text("Pause")');
+  await expectText('#status', 'paused');
+  seen.paused = true;
+  await shot('campaign-paused');
+
+  // the ad history of a query (nothing searched yet: the empty timeline)
+  await page.click('header a[href="/app/ads"]');
+  await page.fill('input[name=query]', 'Marketing agency');
+  await page.click('#show-history');
+  await page.waitForURL(/\/app\/ads\?query=/);
+  await page.waitForSelector('#no-ads');
+  await shot('ads');
 
   // sign out: the session is gone
   await page.click('header button[type=submit]');

@@ -1,8 +1,10 @@
 """The dashboard end to end in a real headless browser: Debian's chromium driven by
 playwright-core (tests/browser/, installed by scripts/setup.sh) against a server
 started here: sign in (a wrong password first), rotate the key, create a project,
-add a lead by form and verify it, sign out. Every page's screenshot is saved under
-build/screenshots/. Skips when node, chromium or playwright-core is missing."""
+add a lead by form and verify it, create a campaign with a second step and launch it
+through an SMTP account against the local mail sink, watch its page reload itself while
+the sent count moves, pause it, look at an ad history, sign out. Every page's screenshot
+is saved under build/screenshots/. Skips when node, chromium or playwright-core is missing."""
 import json
 import os
 import shutil
@@ -10,10 +12,12 @@ import subprocess
 
 from dashlib import PASSWORD, add_user
 from fakes.dns import FakeDns
+from fakes.mailsink import MailSink
 from lib import REPO, Server, Skip, eq
 
 BROWSER_DIR = os.path.join(REPO, "tests", "browser")
 CHROMIUM = os.environ.get("LEADGEN_TEST_CHROMIUM", "/usr/bin/chromium")
+SENDER, SENDER_PASSWORD = "sam@send.lgtest", "smtp-pa55word"
 
 
 def browser_available():
@@ -29,15 +33,23 @@ def test_dashboard_in_a_browser():
     browser_available()
     shots = os.path.join(REPO, "build", "screenshots")
     shutil.rmtree(shots, ignore_errors=True)
-    with FakeDns() as dns:
+    with FakeDns() as dns, MailSink(users={SENDER: SENDER_PASSWORD}) as sink:
         dns.add("nullmx.lgtest", "MX", (0, "."))
         env = {"LEADGEN_DNS_SERVERS": dns.address, "LEADGEN_DNS_TIMEOUT": "1",
-               "LEADGEN_SMTP_PROBE": "off"}
+               "LEADGEN_SMTP_PROBE": "off", "LEADGEN_CRON_INTERVAL": "1",
+               "LEADGEN_ALLOW_PRIVATE_TARGETS": "1"}
         with Server(env=env) as s:
             old_key = add_user(s, "browser@example.com", credits=250)
+            host, port = sink.url.rsplit("//", 1)[1].split(":")
+            proc = s.cli("account", "add", "smtp", "browser@example.com", "--address", SENDER,
+                         "--host", host, "--port", port, "--username", SENDER,
+                         "--password-env", "SMTP_PW", "--tls", "none", "--min-gap", "0",
+                         "--max-extra", "0", env={"SMTP_PW": SENDER_PASSWORD})
+            assert proc.returncode == 0, proc.stderr
             run_env = dict(os.environ, LG_BASE="http://127.0.0.1:%d" % s.port,
                            LG_EMAIL="browser@example.com", LG_PASSWORD=PASSWORD,
                            LG_SHOTS=shots, LG_LEAD="jane.doe@nullmx.lgtest",
+                           LG_LEAD2="ann@acme.lgtest", LG_SENDER=SENDER,
                            LG_CHROMIUM=CHROMIUM)
             for proxy in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
                 run_env.pop(proxy, None)
@@ -57,6 +69,13 @@ def test_dashboard_in_a_browser():
             eq(s.get("projects.php", key=old_key).status, 401)
             names = [p["name"] for p in seen["pages"]]
             eq(names, ["login", "login-failed", "home", "key-confirm", "key-new", "projects",
-                       "project-lead-added", "project-verified", "signed-out"])
+                       "project-lead-added", "project-verified", "campaigns", "campaign-draft",
+                       "campaign-launched", "campaign-progress", "campaign-paused", "ads",
+                       "signed-out"])
+            # the campaign went out through the sink and its page showed the count move
+            assert seen["launched"].startswith("Launched to"), seen
+            assert seen["sentTotal"] >= 1 and seen["selfReloads"] >= 1, seen
+            eq(seen["progressErrors"], 0)
+            assert any("ann@acme.lgtest" in str(m) for m in sink.messages), sink.messages
             for p in seen["pages"]:
                 assert os.path.getsize(p["file"]) > 1000, p
