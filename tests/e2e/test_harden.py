@@ -35,13 +35,18 @@ def _connect_from(address, port):
 
 
 def _get_status(sock, path):
-    sock.sendall(("GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % path).encode())
+    """The status of one request, or None when the server closed the connection
+    unanswered (seen as end of file or, when our request crossed its close, a reset)."""
     data = b""
-    while b"\r\n" not in data:
-        chunk = sock.recv(4096)
-        if not chunk:
-            return None
-        data += chunk
+    try:
+        sock.sendall(("GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % path).encode())
+        while b"\r\n" not in data:
+            chunk = sock.recv(4096)
+            if not chunk:
+                return None
+            data += chunk
+    except (ConnectionResetError, BrokenPipeError):
+        return None
     return int(data.split()[1])
 
 
