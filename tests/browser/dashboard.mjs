@@ -1,8 +1,11 @@
 // Drives the leadgen dashboard in a real headless chromium (Debian's, through
 // playwright-core) the way a person would, saving a screenshot of every page.
 // Run by tests/e2e/test_dashboard.py, which starts the server; configured by
-// LG_BASE, LG_EMAIL, LG_PASSWORD, LG_SHOTS, LG_LEAD, LG_LEAD2, LG_SENDER. Prints one JSON line of
-// what it saw; exits non-zero on the first step that fails.
+// LG_BASE, LG_EMAIL, LG_PASSWORD, LG_SHOTS, LG_LEAD, LG_LEAD2, LG_SENDER, and for the
+// sending-accounts page LG_FORM_SENDER, LG_FORM_PASSWORD, LG_SMTP_PORT, LG_IMAP_PORT (the
+// local mail sink and IMAP server) and LG_GMAIL (the address the fake OAuth provider
+// consents as). Prints one JSON line of what it saw; exits non-zero on the first step
+// that fails.
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 
@@ -58,6 +61,46 @@ try {
   await page.click('#rotate');
   seen.newKey = (await page.textContent('#new-key')).trim();
   await shot('key-new');
+
+  // sending accounts: an SMTP account added by the form, tested against the local servers
+  await page.click('header a[href="/app/accounts"]');
+  await page.waitForURL(`${base}/app/accounts`);
+  await page.waitForSelector('#add-account');
+  await shot('accounts');
+  const sender = process.env.LG_FORM_SENDER;
+  const form = 'form:has(#add-account)';
+  await page.fill(`${form} input[name=address]`, sender);
+  await page.fill(`${form} input[name=name]`, 'Pat from the browser');
+  await page.fill(`${form} input[name=host]`, '127.0.0.1');
+  await page.fill(`${form} input[name=port]`, process.env.LG_SMTP_PORT);
+  await page.selectOption(`${form} select[name=tls]`, 'none');
+  await page.fill(`${form} input[name=username]`, sender);
+  await page.fill(`${form} input[name=password]`, process.env.LG_FORM_PASSWORD);
+  await page.fill(`${form} input[name=imap_host]`, '127.0.0.1');
+  await page.fill(`${form} input[name=imap_port]`, process.env.LG_IMAP_PORT);
+  await page.click('#add-account');
+  await expectText('.ok', `Added ${sender}.`);
+  seen.accountAdded = (await page.textContent('.ok')).trim();
+  const row = page.locator('#accounts tr', { has: page.locator(`td:text-is("${sender}")`) });
+  if ((await row.count()) !== 1) throw new Error(`${sender} is not listed once`);
+  await shot('account-added');
+  await row.locator('button:has-text("Test")').click();
+  await page.waitForSelector('#test-result');
+  await expectText('#test-result h2', sender);
+  seen.accountTest = await page.$$eval('#test-result dd',
+    (dds) => dds.map((d) => ({ cls: d.className, text: d.textContent })));
+  seen.accountTestHtml = await page.innerHTML('#test-result');
+  await shot('account-tested');
+
+  // Connect Gmail: to the (fake) provider, whose consent redirects back with a code
+  await page.click('#connect-gmail');
+  await page.waitForURL(/\/app\/accounts\?connected=/);
+  await expectText('.ok', `Connected ${process.env.LG_GMAIL}.`);
+  seen.gmailMessage = (await page.textContent('.ok')).trim();
+  seen.gmailUrl = page.url().replace(base, '');
+  seen.gmailRow = await page.locator('#accounts tr',
+    { has: page.locator(`td:text-is("${process.env.LG_GMAIL}")`) }).innerText();
+  await shot('gmail-connected');
 
   // a project, a lead added by form, verification of the selected lead
   await page.click('a[href="/app/projects"]');
