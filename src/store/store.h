@@ -107,6 +107,12 @@ struct recipient_stats {
     int64_t pending, in_progress, completed, replied, bounced, unsubscribed, failed;
 };
 
+/* One UTC day of a campaign's sends (by claimed_at), for the dashboard's daily chart. */
+struct campaign_day {
+    int64_t day; /* days since the epoch: claimed_at / 86400 */
+    int64_t sent, bounced, failed;
+};
+
 struct campaign {
     int64_t id, project_id;
     const char *name, *status;
@@ -698,6 +704,12 @@ struct store_ops {
     /* Replaces the user's own (locally issued) API keys with key_hash, in one transaction. */
     enum rc (*key_rotate)(struct store *st, int64_t user_id, const char *key_hash, int64_t now,
                           struct err *err);
+    /* The user's campaign's sends claimed at or after since, counted per UTC day by outcome
+     * (sent, bounced, failed), oldest day first; days without sends are left out, and another
+     * user's campaign (or an unknown one) gives no days. */
+    enum rc (*campaign_daily)(struct store *st, int64_t user_id, int64_t campaign_id,
+                              int64_t since, struct arena *a, struct campaign_day **out,
+                              size_t *count, struct err *err);
 };
 
 struct store {

@@ -396,10 +396,14 @@ enum rc pg_session_take_state(struct store *st, const char *token_hash, const ch
                               struct err *err);
 enum rc pg_key_rotate(struct store *st, int64_t user_id, const char *key_hash, int64_t now,
                       struct err *err);
+enum rc pg_campaign_daily(struct store *st, int64_t user_id, int64_t campaign_id, int64_t since,
+                          struct arena *a, struct campaign_day **out, size_t *count,
+                          struct err *err);
 #define PG_WEB_OPS                                                                                 \
     .user_set_password = pg_user_set_password, .user_password = pg_user_password,                 \
     .session_create = pg_session_create, .session_get = pg_session_get,                            \
     .session_delete = pg_session_delete, .session_set_state = pg_session_set_state,                \
-    .session_take_state = pg_session_take_state, .key_rotate = pg_key_rotate,
+    .session_take_state = pg_session_take_state, .key_rotate = pg_key_rotate,                      \
+    .campaign_daily = pg_campaign_daily,
 
 #endif

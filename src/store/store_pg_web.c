@@ -14,6 +14,7 @@ enum webq {
     Q_STATE_TAKE,
     Q_KEYS_DROP,
     Q_KEY_ADD,
+    Q_DAILY,
     Q_COUNT
 };
 
@@ -35,6 +36,13 @@ static const char *const sql[Q_COUNT] = {
     [Q_KEYS_DROP] = "DELETE FROM api_keys WHERE user_id = $1::bigint AND source = 0",
     [Q_KEY_ADD] = "INSERT INTO api_keys (key_hash, user_id, source, checked_at, created_at) "
                   "VALUES ($1, $2::bigint, 0, 0, $3::bigint)",
+    /* the join scopes it to the owner; sends_campaign (campaign_id, claimed_at) serves it */
+    [Q_DAILY] = "SELECT s.claimed_at / 86400 AS day, COUNT(*) FILTER (WHERE s.state = 'sent'), "
+                "COUNT(*) FILTER (WHERE s.state = 'bounced'), "
+                "COUNT(*) FILTER (WHERE s.state = 'failed') FROM sends s "
+                "JOIN campaigns c ON c.id = s.campaign_id "
+                "WHERE s.campaign_id = $1::bigint AND c.user_id = $2::bigint "
+                "AND s.claimed_at >= $3::bigint GROUP BY 1 ORDER BY 1",
 };
 
 #define RUN(id_, args_, what_) pg_run(c, PG_WEB_BASE + (id_), sql[id_], (args_), err, (what_))
@@ -187,4 +195,37 @@ enum rc pg_key_rotate(struct store *st, int64_t user_id, const char *key_hash, i
                       struct err *err)
 {
     PG_TX(st, err, key_rotate_on(c, user_id, key_hash, now, err));
+}
+
+static enum rc daily_on(struct pgc *c, int64_t user_id, int64_t campaign_id, int64_t since,
+                        struct arena *a, struct campaign_day **out, size_t *count, struct err *err)
+{
+    struct pg_args args = {0};
+    pg_arg_int(&args, campaign_id);
+    pg_arg_int(&args, user_id);
+    pg_arg_int(&args, since);
+    *out = NULL;
+    *count = 0;
+    PGresult *r = RUN(Q_DAILY, &args, "campaign daily");
+    if (!r) return RC_DB;
+    size_t n = 0, cap = 0;
+    struct campaign_day *list = NULL;
+    for (int i = 0; i < PQntuples(r); i++) {
+        list = pg_grow(a, list, n, &cap, sizeof *list);
+        list[n++] = (struct campaign_day){.day = pg_int(r, i, 0),
+                                          .sent = pg_int(r, i, 1),
+                                          .bounced = pg_int(r, i, 2),
+                                          .failed = pg_int(r, i, 3)};
+    }
+    PQclear(r);
+    *out = list;
+    *count = n;
+    return RC_OK;
+}
+
+enum rc pg_campaign_daily(struct store *st, int64_t user_id, int64_t campaign_id, int64_t since,
+                          struct arena *a, struct campaign_day **out, size_t *count,
+                          struct err *err)
+{
+    PG_OP(st, err, daily_on(c, user_id, campaign_id, since, a, out, count, err));
 }

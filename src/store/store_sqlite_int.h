@@ -306,10 +306,14 @@ enum rc sq_session_take_state(struct store *st, const char *token_hash, const ch
                               struct err *err);
 enum rc sq_key_rotate(struct store *st, int64_t user_id, const char *key_hash, int64_t now,
                       struct err *err);
+enum rc sq_campaign_daily(struct store *st, int64_t user_id, int64_t campaign_id, int64_t since,
+                          struct arena *a, struct campaign_day **out, size_t *count,
+                          struct err *err);
 #define SQ_WEB_OPS                                                                                 \
     .user_set_password = sq_user_set_password, .user_password = sq_user_password,                 \
     .session_create = sq_session_create, .session_get = sq_session_get,                            \
     .session_delete = sq_session_delete, .session_set_state = sq_session_set_state,                \
-    .session_take_state = sq_session_take_state, .key_rotate = sq_key_rotate,
+    .session_take_state = sq_session_take_state, .key_rotate = sq_key_rotate,                      \
+    .campaign_daily = sq_campaign_daily,
 
 #endif

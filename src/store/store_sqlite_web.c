@@ -16,6 +16,7 @@ enum wq {
     W_STATE_TAKE,
     W_KEYS_DROP,
     W_KEY_ADD,
+    W_DAILY,
     W_COUNT
 };
 
@@ -34,6 +35,12 @@ static const char *const wq_sql[W_COUNT] = {
     [W_KEYS_DROP] = "DELETE FROM api_keys WHERE user_id = ?1 AND source = 0",
     [W_KEY_ADD] = "INSERT INTO api_keys (key_hash, user_id, source, checked_at, created_at) "
                   "VALUES (?1, ?2, 0, 0, ?3)",
+    /* the join scopes it to the owner; sends_campaign (campaign_id, claimed_at) serves it */
+    [W_DAILY] = "SELECT s.claimed_at / 86400 AS day, SUM(s.state = 'sent'), "
+                "SUM(s.state = 'bounced'), SUM(s.state = 'failed') FROM sends s "
+                "JOIN campaigns c ON c.id = s.campaign_id "
+                "WHERE s.campaign_id = ?1 AND c.user_id = ?2 AND s.claimed_at >= ?3 "
+                "GROUP BY day ORDER BY day",
 };
 
 _Static_assert((int)SQ_WEB_BASE + (int)W_COUNT <= (int)SQ_SLOTS,
@@ -167,5 +174,31 @@ enum rc sq_key_rotate(struct store *st, int64_t user_id, const char *key_hash, i
     CONN(st, err);
     enum rc rc = sq_begin(c, err);
     if (rc == RC_OK) rc = sq_end(c, key_rotate_on(c, user_id, key_hash, now, err), err);
+    return rc;
+}
+
+enum rc sq_campaign_daily(struct store *st, int64_t user_id, int64_t campaign_id, int64_t since,
+                          struct arena *a, struct campaign_day **out, size_t *count,
+                          struct err *err)
+{
+    CONN(st, err);
+    Q(q, W_DAILY);
+    sqlite3_bind_int64(q, 1, campaign_id);
+    sqlite3_bind_int64(q, 2, user_id);
+    sqlite3_bind_int64(q, 3, since);
+    size_t n = 0, cap = 0;
+    struct campaign_day *list = NULL;
+    int r;
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        list = sq_grow(a, list, n, &cap, sizeof *list);
+        list[n++] = (struct campaign_day){.day = sqlite3_column_int64(q, 0),
+                                          .sent = sqlite3_column_int64(q, 1),
+                                          .bounced = sqlite3_column_int64(q, 2),
+                                          .failed = sqlite3_column_int64(q, 3)};
+    }
+    enum rc rc = r == SQLITE_DONE ? RC_OK : sq_fail(c, err, "campaign daily");
+    sq_done(q);
+    *out = list;
+    *count = n;
     return rc;
 }

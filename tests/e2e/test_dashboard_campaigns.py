@@ -7,6 +7,7 @@ the ad history timeline."""
 import html
 import json
 import re
+import time
 
 import lib
 from dashlib import Web, add_user
@@ -97,6 +98,16 @@ def test_create_with_invalid_step_shows_the_api_message_and_editor_buttons():
         eq(lib.assert_success(s.get("campaigns.php", key=key))["campaigns_count"], 0)
 
 
+def daily_chart(page):
+    """The daily chart's columns as (day, sent, bounced, failed), oldest first."""
+    m = re.search(r'<svg class="chart daily" id="daily-chart"[^>]*role="img" aria-label="[^"]+">'
+                  r'<title[^>]*>[^<]+</title>(.*?)</svg>', page, re.S)
+    assert m, page
+    return [(d, int(a), int(b), int(c)) for d, a, b, c in re.findall(
+        r'<g class="day" data-day="([\d-]+)" data-sent="(\d+)" data-bounced="(\d+)" '
+        r'data-failed="(\d+)">', m.group(1))]
+
+
 def test_create_launch_progress_control_and_preview():
     with MailSink(users={SENDER: PASSWORD}) as sink, Server(env=ENV) as s:
         w, key = signed_in(s)
@@ -112,6 +123,8 @@ def test_create_launch_progress_control_and_preview():
         eq(status, 200)
         assert '<strong id="status">draft</strong>' in page, page
         assert 'name="lg-refresh"' not in page
+        # before any send the daily chart shows today, empty
+        eq(daily_chart(page), [(time.strftime("%Y-%m-%d", time.gmtime()), 0, 0, 0)])
         # the preview renders each step for the chosen lead, escaped
         lead = re.search(r'<option value="(\d+)">cy@cog.lgtest</option>', page).group(1)
         status, _, page = w.get("/app/campaigns/%d?lead=%s" % (cid, lead))
@@ -129,6 +142,9 @@ def test_create_launch_progress_control_and_preview():
         assert lib.wait_until(
             lambda: '<strong id="sent-total">2</strong>' in w.get("/app/campaigns/%d" % cid)[2],
             20)
+        # the daily chart (issue 19): today's column counts the two sends
+        _, _, page = w.get("/app/campaigns/%d" % cid)
+        eq(daily_chart(page)[-1], (time.strftime("%Y-%m-%d", time.gmtime()), 2, 0, 0))
         _, _, page = w.get("/app/campaigns/%d?state=in_progress" % cid)
         eq(page.count("<td class=\"st-in_progress\">"), 2)
         assert re.search(r'data-state="in_progress">2<', page), page

@@ -333,3 +333,55 @@ TEST(campaign_launch_in_batches_adds_every_eligible_lead_once)
     CHECK(counts_agree(&f, campaign, "second launch"));
     fixture_close(&f);
 }
+
+/* The dashboard's daily chart (issue 19): sends per UTC day by outcome, for the owner only. */
+TEST(campaign_daily_counts_sends_per_day_for_the_owner)
+{
+    struct fixture f;
+    CHECK(fixture_init(&f));
+    int64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0;
+    CHECK(claim(&f, f.campaign, 0, T0 + 10, &s0));
+    CHECK(record(&f, s0, SEND_OUTCOME_SENT, T0 + 11));
+    CHECK(claim(&f, f.campaign, 1, T0 + 12, &s1));
+    CHECK(record(&f, s1, SEND_OUTCOME_SENT, T0 + 13));
+    CHECK(claim(&f, f.campaign, 2, T0 + 14, &s2));
+    CHECK(record(&f, s2, SEND_OUTCOME_BOUNCED, T0 + 15));
+    CHECK(claim(&f, f.campaign, 3, T0 + 16, &s3)); /* left 'sending': no outcome yet */
+    CHECK(claim(&f, f.other, 4, T0 + 17, &s4));    /* another campaign's */
+    CHECK(record(&f, s4, SEND_OUTCOME_SENT, T0 + 18));
+    /* the next day, a deferral that has used up its retries fails */
+    CHECK(claim(&f, f.campaign, 5, T0 + DAY + 10, &s5));
+    struct send_progress p = {.send_id = s5, .steps_count = 2, .next_delay_days = 3,
+                              .attempts = CAMPAIGN_RETRY_MAX - 1};
+    struct send_result r;
+    campaign_outcome(&p, SEND_OUTCOME_DEFERRED, 421, "", T0 + DAY + 11, &r);
+    CHECK_STR(r.state, "failed");
+    CHECK(f.st->ops->send_record(f.st, &r, NULL) == RC_OK);
+
+    struct campaign_day *days;
+    size_t n = 0;
+    struct err err = {0};
+    CHECK(f.st->ops->campaign_daily(f.st, f.user, f.campaign, 0, &f.a, &days, &n, &err) ==
+          RC_OK);
+    CHECK_INT(n, 2);
+    CHECK_INT(days[0].day, T0 / DAY);
+    CHECK_INT(days[0].sent, 2);
+    CHECK_INT(days[0].bounced, 1);
+    CHECK_INT(days[0].failed, 0);
+    CHECK_INT(days[1].day, T0 / DAY + 1);
+    CHECK_INT(days[1].sent, 0);
+    CHECK_INT(days[1].failed, 1);
+    /* since leaves out the earlier days */
+    CHECK(f.st->ops->campaign_daily(f.st, f.user, f.campaign, T0 + DAY, &f.a, &days, &n, &err) ==
+          RC_OK);
+    CHECK_INT(n, 1);
+    CHECK_INT(days[0].failed, 1);
+    /* another user sees nothing of the campaign */
+    int64_t stranger = 0;
+    CHECK(f.st->ops->user_create(f.st, "stranger@x.com", 0, "stranger-hash", &stranger, &err) ==
+          RC_OK);
+    CHECK(f.st->ops->campaign_daily(f.st, stranger, f.campaign, 0, &f.a, &days, &n, &err) ==
+          RC_OK);
+    CHECK_INT(n, 0);
+    fixture_close(&f);
+}
