@@ -97,6 +97,12 @@ def test_gmail_sends_by_xoauth2_and_a_revoked_grant_stops_the_account():
         assert "needs authorising again" in listed and "gmail (OAuth)" in listed, listed
 
 
+def settled(s, cid):
+    """Every recipient sent, or waiting for the retry of a send the kill cut short."""
+    return all(r["status"] == "completed" or (r["status"] == "pending" and r["attempts"] > 0)
+               for r in recipients(s, cid).values())
+
+
 def test_a_crash_in_the_middle_of_a_batch_sends_no_step_twice_and_loses_none():
     """kill -9 while messages are in their SMTP transactions; on restart the
     interrupted sends are reconciled against Gmail's sent folder (here: the
@@ -112,10 +118,14 @@ def test_a_crash_in_the_middle_of_a_batch_sends_no_step_twice_and_loses_none():
             cid = gmail_campaign(s, [add_gmail(s, GMAIL, "1//good")], leads=leads)
             sink.wait_for(3)
             kill(s)                               # kill -9 in the middle of the batch
+        sink.wait_idle()                         # a message in flight is taken, or never
         for m in sink.messages:                  # what Gmail would keep as sent
             imap.add(m.data, seen=True, box="[Gmail]/Sent Mail")
-        # an hour later the interrupted claims are stale and reconciled
+        # an hour later the interrupted claims are stale and reconciled: those in the
+        # sent folder count as sent; one the kill cut short waits for its retry
         with later(1 / 24, db, key, extra=env) as s:
+            assert lib.wait_until(lambda: settled(s, cid), 30), recipients(s, cid)
+        with later(1 / 24 + 16 / 1440, db, key, extra=env) as s:  # past the 15-minute retry
             st = wait_status(s, cid, lambda st: st["campaign"]["status"] == "completed", 30)
             got = sorted(m.rcpt_to[0] for m in sink.messages)
             eq(got, sorted(l["email"] for l in leads))   # each exactly once, none lost

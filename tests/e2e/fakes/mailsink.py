@@ -114,6 +114,7 @@ class MailSink:
         self.refused = []
         self.commands = []       # every command line, in order, across connections
         self.connections = 0
+        self.open = 0            # sessions still running
         self._rules = {}         # address -> [stage, reply or None (disconnect), times left]
         self._lock = threading.Condition()
         self._tmp = None
@@ -159,6 +160,17 @@ class MailSink:
                 self._lock.wait(left)
             return list(self.messages)
 
+    def wait_idle(self, timeout=20.0):
+        """Once every session has ended (a client killed mid-transaction included),
+        so that what was accepted is all there will be; AssertionError at timeout."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while self.open:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError("sink still has %d sessions" % self.open)
+                self._lock.wait(left)
+
     def to(self, address):
         """The accepted messages whose envelope recipients include address."""
         with self._lock:
@@ -182,11 +194,16 @@ class MailSink:
             def handle(self):
                 with sink._lock:
                     sink.connections += 1
+                    sink.open += 1
                     number = sink.connections
                 try:
                     _Session(sink, self, number).run()
                 except (OSError, ssl.SSLError, ValueError):
                     pass
+                finally:
+                    with sink._lock:
+                        sink.open -= 1
+                        sink._lock.notify_all()
 
         self._server = _Server(("127.0.0.1", 0), Handler)
         self.port = self._server.server_address[1]
