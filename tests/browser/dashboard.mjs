@@ -121,6 +121,21 @@ try {
   await expectText('.ok', 'Verified 1');
   seen.verification = (await page.textContent('#leads td.vbad')) || '';
   await shot('project-verified');
+
+  // a CSV import: the column mapping previewed, then imported and listed
+  await page.setInputFiles('#csv input[name=file]', {
+    name: 'leads.csv', mimeType: 'text/csv',
+    buffer: Buffer.from('Email,First Name,Company\r\ncsv.one@acme.lgtest,Una,Acme\r\n' +
+                        'csv.two@acme.lgtest,Dos,Acme\r\nnot-an-address,Bad,Acme\r\n'),
+  });
+  await page.click('#csv-preview');
+  await page.waitForSelector('#csv-mapping');
+  seen.csvSummary = (await page.textContent('#csv-summary')).trim();
+  await shot('csv-preview');
+  await page.click('#csv-import');
+  await expectText('#leads', 'csv.two@acme.lgtest');
+  seen.csvImported = (await page.textContent('.ok')).trim();
+  await shot('csv-imported');
   await page.click('a[href="/app/projects"]');
   await expectText('#projects', 'Browser project');
 

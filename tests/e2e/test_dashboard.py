@@ -4,10 +4,11 @@ started here: sign in (a wrong password first), rotate the key; on Sending accou
 an SMTP account by its form against the local mail sink and IMAP server, press Test and
 check both servers' login answers shown, and Connect Gmail through the fake OAuth server
 on loopback (its consent redirects back to the server, which lists the address); create
-a project, add a lead by form and verify it, create a campaign with a second step and
-launch it through an SMTP account against the local mail sink (added by the CLI: it
-sends with no gap between messages, which the page's form does not set), watch its page
-reload itself while the sent count moves, pause it, look at an ad history, sign out.
+a project, add a lead by form and verify it, import a CSV (its mapping previewed first),
+create a campaign with a second step and launch it through an SMTP account against the
+local mail sink (added by the CLI: it sends with no gap between messages, which the
+page's form does not set), watch its page reload itself while the sent count moves,
+pause it, look at an ad history, sign out.
 Every page's screenshot is saved under build/screenshots/. Skips when node, chromium or
 playwright-core is missing."""
 import json
@@ -103,9 +104,12 @@ def test_dashboard_in_a_browser():
             names = [p["name"] for p in seen["pages"]]
             eq(names, ["login", "login-failed", "home", "key-confirm", "key-new", "accounts",
                        "account-added", "account-tested", "gmail-connected", "projects",
-                       "project-lead-added", "project-verified", "campaigns", "campaign-draft",
-                       "campaign-launched", "campaign-progress", "campaign-paused", "ads",
-                       "signed-out"])
+                       "project-lead-added", "project-verified", "csv-preview", "csv-imported",
+                       "campaigns", "campaign-draft", "campaign-launched", "campaign-progress",
+                       "campaign-paused", "ads", "signed-out"])
+            # the CSV previewed its mapping and imported what it said it would
+            eq(seen["csvSummary"], "2 rows ready to import, 1 refused.")
+            assert seen["csvImported"].startswith("Imported: 2 added"), seen["csvImported"]
             # the account added by the page's form, its test: both servers' logins accepted
             assert seen["accountAdded"].startswith("Added %s." % FORM_SENDER), seen
             smtp, imap_login = seen["accountTest"]
