@@ -73,6 +73,17 @@ static json_t *answer_data(struct web *w, struct request *req, const char **erro
     return data;
 }
 
+const char *api_str(json_t *obj, const char *name)
+{
+    const char *s = json_string_value(json_object_get(obj, name));
+    return s ? s : "";
+}
+
+long long api_int(json_t *obj, const char *name)
+{
+    return (long long)json_integer_value(json_object_get(obj, name));
+}
+
 json_t *web_api(struct web *w, enum http_method method, const char *file, json_t *args,
                 const char **error)
 {

@@ -74,6 +74,14 @@ const char *html_time(struct arena *a, int64_t unix_seconds)
     return arena_strdup(a, t);
 }
 
+const char *html_message(struct arena *a, const char *ok, const char *error)
+{
+    if (error)
+        return arena_sprintf(a, "<p class=\"error\" role=\"alert\">%s</p>", html_esc(a, error));
+    if (ok) return arena_sprintf(a, "<p class=\"ok\" role=\"status\">%s</p>", html_esc(a, ok));
+    return "";
+}
+
 /* ---- the answer ---------------------------------------------------------- */
 
 void web_security_headers(struct request *req)

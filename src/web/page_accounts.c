@@ -14,15 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *message_html(struct web *w, const char *ok, const char *error)
-{
-    if (error) return arena_sprintf(w->a, "<p class=\"error\" role=\"alert\">%s</p>",
-                                    html_esc(w->a, error));
-    if (ok) return arena_sprintf(w->a, "<p class=\"ok\" role=\"status\">%s</p>",
-                                 html_esc(w->a, ok));
-    return "";
-}
-
 static bool gmail_configured(void)
 {
     const struct web_options *o = web_options();
@@ -86,7 +77,7 @@ static bool accounts_page(struct web *w, int status, const char *ok, const char 
     struct html h;
     html_init(&h, w->a);
     html_printf(&h, "<h1>Sending accounts</h1>%s%s<section class=\"card\">",
-                message_html(w, ok, error), extra ? extra : "");
+                html_message(w->a, ok, error), extra ? extra : "");
     account_rows(w, &h, list, n);
     html_raw(&h, "</section><section class=\"card\"><h2>Gmail</h2>");
     if (gmail_configured())

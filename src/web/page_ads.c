@@ -12,16 +12,6 @@
 
 enum { TIMELINE_MAX = 100, ROW = 20, LABEL_W = 220, BAR_W = 360, DAY_SECONDS = 86400 };
 
-static const char *message_html(struct web *w, const char *ok, const char *error)
-{
-    if (error)
-        return arena_sprintf(w->a, "<p class=\"error\" role=\"alert\">%s</p>",
-                             html_esc(w->a, error));
-    if (ok)
-        return arena_sprintf(w->a, "<p class=\"ok\" role=\"status\">%s</p>", html_esc(w->a, ok));
-    return "";
-}
-
 /* The first n characters of s (bytes, not cutting a UTF-8 sequence), with "…" when cut. */
 static const char *shortened(struct web *w, const char *s, size_t n)
 {
@@ -100,7 +90,7 @@ static bool ads_page(struct web *w, int status, const char *query, const char *s
                 "value=\"history\" id=\"show-history\">Show history</button> <button "
                 "type=\"submit\" name=\"action\" value=\"search\" id=\"search-now\">Search "
                 "now (up to 10 credits)</button>%s</form></section>",
-                message_html(w, ok, error), html_esc(w->a, query), bing ? " selected" : "",
+                html_message(w->a, ok, error), html_esc(w->a, query), bing ? " selected" : "",
                 web_csrf_input(w));
     if (query) {
         html_printf(&h, "<section class=\"card\"><h2>Ads seen for “%s” on %s (%zu)</h2>",

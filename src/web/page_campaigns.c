@@ -17,27 +17,6 @@ static const char *const states[] = {"pending", "in_progress",  "completed", "re
                                      "bounced", "unsubscribed", "failed"};
 enum { STATE_COUNT = sizeof states / sizeof states[0] };
 
-static const char *message_html(struct web *w, const char *ok, const char *error)
-{
-    if (error)
-        return arena_sprintf(w->a, "<p class=\"error\" role=\"alert\">%s</p>",
-                             html_esc(w->a, error));
-    if (ok)
-        return arena_sprintf(w->a, "<p class=\"ok\" role=\"status\">%s</p>", html_esc(w->a, ok));
-    return "";
-}
-
-static const char *str_of(json_t *obj, const char *name)
-{
-    const char *s = json_string_value(json_object_get(obj, name));
-    return s ? s : "";
-}
-
-static long long int_of(json_t *obj, const char *name)
-{
-    return (long long)json_integer_value(json_object_get(obj, name));
-}
-
 /* ---- the step editor -------------------------------------------------------------- */
 
 /* The steps as the form sent them ([{subject, body, delay_days}]), one dropped (drop, from
@@ -80,8 +59,8 @@ static void step_editor(struct web *w, struct html *h, json_t *steps, const char
                     "name=\"delay_days\" value=\"%lld\" min=\"0\" max=\"365\"></label>"
                     "<button type=\"submit\" name=\"remove_step\" value=\"%zu\" "
                     "formnovalidate>Remove step %zu</button></fieldset>",
-                    i + 1, html_esc(w->a, str_of(s, "subject")), html_esc(w->a, str_of(s, "body")),
-                    int_of(s, "delay_days"), i + 1, i + 1);
+                    i + 1, html_esc(w->a, api_str(s, "subject")), html_esc(w->a, api_str(s, "body")),
+                    api_int(s, "delay_days"), i + 1, i + 1);
     html_raw(h, "</div><p class=\"muted\">Spintax <code>{Hi|Hello}</code> and merge fields "
                 "<code>{{firstname|there}}</code>, <code>{{company}}</code>, "
                 "<code>{{website}}</code>, <code>{{email}}</code>. A follow-up with an empty "
@@ -105,10 +84,10 @@ static void campaign_rows(struct web *w, struct html *h, json_t *list)
         html_printf(h,
                     "<tr><td><a href=\"/app/campaigns/%lld\">%s</a></td><td class=\"st-%s\">%s"
                     "</td><td>%lld / %lld</td><td>%lld</td><td>%lld</td></tr>",
-                    int_of(c, "id"), html_esc(w->a, str_of(c, "name")),
-                    html_esc(w->a, str_of(c, "status")), html_esc(w->a, str_of(c, "status")),
-                    int_of(c, "sent_today"), int_of(c, "daily_limit"), int_of(c, "sent_total"),
-                    int_of(st, "pending") + int_of(st, "in_progress"));
+                    api_int(c, "id"), html_esc(w->a, api_str(c, "name")),
+                    html_esc(w->a, api_str(c, "status")), html_esc(w->a, api_str(c, "status")),
+                    api_int(c, "sent_today"), api_int(c, "daily_limit"), api_int(c, "sent_total"),
+                    api_int(st, "pending") + api_int(st, "in_progress"));
     }
     if (!json_array_size(list))
         html_raw(h, "<tr><td colspan=\"5\" class=\"muted\">No campaigns yet.</td></tr>");
@@ -141,20 +120,20 @@ static void create_form(struct web *w, struct html *h, json_t *steps)
     size_t i;
     json_array_foreach(json_object_get(projects, "projects"), i, p)
     {
-        const char *id = arena_sprintf(w->a, "%lld", int_of(p, "id"));
+        const char *id = arena_sprintf(w->a, "%lld", api_int(p, "id"));
         html_printf(h, "<option value=\"%s\"%s>%s</option>", id,
                     project && strcmp(project, id) == 0 ? " selected" : "",
-                    html_esc(w->a, str_of(p, "name")));
+                    html_esc(w->a, api_str(p, "name")));
     }
     html_raw(h, "</select></label><fieldset><legend>Sending accounts</legend>");
     json_array_foreach(json_object_get(accounts, "accounts"), i, a)
     {
-        const char *v = arena_sprintf(w->a, "%s:%lld", str_of(a, "type"), int_of(a, "id"));
+        const char *v = arena_sprintf(w->a, "%s:%lld", api_str(a, "type"), api_int(a, "id"));
         html_printf(h,
                     "<label><input type=\"checkbox\" name=\"account\" value=\"%s\"%s> %s (%s)"
                     "</label>",
                     html_esc(w->a, v), picked(chosen, nchosen, v) ? " checked" : "",
-                    html_esc(w->a, str_of(a, "email")), html_esc(w->a, str_of(a, "type")));
+                    html_esc(w->a, api_str(a, "email")), html_esc(w->a, api_str(a, "type")));
     }
     if (!json_array_size(json_object_get(accounts, "accounts")))
         html_raw(h, "<p class=\"muted\">No sending accounts yet: <a href=\"/app/accounts\">add "
@@ -176,7 +155,7 @@ static bool campaigns_page(struct web *w, int status, json_t *steps, const char 
     json_t *data = web_api(w, M_GET, "campaigns.php", json_object(), &err);
     struct html h;
     html_init(&h, w->a);
-    html_printf(&h, "<h1>Campaigns</h1>%s", message_html(w, NULL, error ? error : err));
+    html_printf(&h, "<h1>Campaigns</h1>%s", html_message(w->a, NULL, error ? error : err));
     campaign_rows(w, &h, json_object_get(data, "campaigns"));
     create_form(w, &h, steps);
     json_decref(steps);
@@ -225,7 +204,7 @@ bool page_campaigns_post(struct web *w)
     const char *err = NULL;
     json_t *created = web_api(w, M_POST, "campaigns.php", body, &err);
     if (!created) return campaigns_page(w, 400, form_steps(w, 0, false), err);
-    return web_redirect(w, arena_sprintf(w->a, "/app/campaigns/%lld", int_of(created, "id")));
+    return web_redirect(w, arena_sprintf(w->a, "/app/campaigns/%lld", api_int(created, "id")));
 }
 
 /* ---- one campaign ------------------------------------------------------------------ */
@@ -235,14 +214,14 @@ static void state_chart(struct web *w, struct html *h, json_t *stats)
 {
     long long max = 1;
     for (size_t i = 0; i < STATE_COUNT; i++)
-        if (int_of(stats, states[i]) > max) max = int_of(stats, states[i]);
+        if (api_int(stats, states[i]) > max) max = api_int(stats, states[i]);
     html_printf(
         h,
         "<svg class=\"chart states\" id=\"state-chart\" viewBox=\"0 0 400 %d\" role=\"img\" "
         "aria-label=\"Recipients by state\">",
         (int)STATE_COUNT * 20 + 4);
     for (size_t i = 0; i < STATE_COUNT; i++) {
-        long long n = int_of(stats, states[i]);
+        long long n = api_int(stats, states[i]);
         html_printf(h,
                     "<text x=\"0\" y=\"%zu\">%s</text><rect class=\"bar\" x=\"90\" y=\"%zu\" "
                     "width=\"%lld\" height=\"14\"><title>%s: %lld</title></rect>"
@@ -385,7 +364,7 @@ static void recipients_table(struct web *w, struct html *h, long long id)
     html_printf(h,
                 "<section class=\"card\"><h2>Recipients</h2>%s<p class=\"filters\">"
                 "<a href=\"/app/campaigns/%lld\">all</a>",
-                message_html(w, NULL, err), id);
+                html_message(w->a, NULL, err), id);
     for (size_t i = 0; i < STATE_COUNT; i++)
         html_printf(h, " · <a href=\"/app/campaigns/%lld?state=%s\"%s>%s</a>", id, states[i],
                     state && strcmp(state, states[i]) == 0 ? " class=\"current\"" : "", states[i]);
@@ -398,16 +377,16 @@ static void recipients_table(struct web *w, struct html *h, long long id)
         html_printf(h,
                     "<tr><td>%s</td><td class=\"st-%s\">%s</td><td>%lld</td><td>%s</td>"
                     "<td>%s</td><td>%s</td></tr>",
-                    html_esc(w->a, str_of(r, "email")), html_esc(w->a, str_of(r, "status")),
-                    html_esc(w->a, str_of(r, "status")), int_of(r, "current_step"),
-                    html_esc(w->a, str_of(r, "last_sent_at")),
-                    html_esc(w->a, str_of(r, "next_send_at")), html_esc(w->a, str_of(r, "reason")));
+                    html_esc(w->a, api_str(r, "email")), html_esc(w->a, api_str(r, "status")),
+                    html_esc(w->a, api_str(r, "status")), api_int(r, "current_step"),
+                    html_esc(w->a, api_str(r, "last_sent_at")),
+                    html_esc(w->a, api_str(r, "next_send_at")), html_esc(w->a, api_str(r, "reason")));
     if (!json_array_size(json_object_get(data, "recipients")))
         html_raw(h, "<tr><td colspan=\"6\" class=\"muted\">No recipients here.</td></tr>");
     html_printf(h,
                 "</tbody></table></div><p class=\"pager\"><span class=\"muted\">%lld in all"
                 "</span>",
-                int_of(data, "total"));
+                api_int(data, "total"));
     json_t *next = json_object_get(data, "next_after_id");
     if (json_is_integer(next))
         html_printf(h, " <a id=\"next\" href=\"/app/campaigns/%lld?%s%s%safter=%lld\">Next →</a>",
@@ -425,14 +404,14 @@ static void preview_step(struct web *w, struct html *h, json_t *campaign, json_t
         [TPL_FIRSTNAME] = "firstname",    [TPL_LASTNAME] = "lastname", [TPL_COMPANY] = "company",
         [TPL_WEBSITE] = "website",        [TPL_EMAIL] = "email",       [TPL_PHONES] = "phones",
         [TPL_DESCRIPTION] = "description"};
-    struct msg_input in = {.subject = str_of(s, "subject"), .body_html = str_of(s, "body")};
+    struct msg_input in = {.subject = api_str(s, "subject"), .body_html = api_str(s, "body")};
     for (size_t f = 0; f < TPL_FIELD_COUNT; f++)
-        in.lead.values[f] = str_of(lead, fields[f]);
+        in.lead.values[f] = api_str(lead, fields[f]);
     json_t *account = json_array_get(json_object_get(campaign, "sending_accounts"), 0);
-    in.from_addr = account ? str_of(account, "email") : "preview@example.com";
-    in.from_name = account ? str_of(account, "name") : "";
-    in.to_addr = str_of(lead, "email");
-    in.seed = msg_seed(int_of(campaign, "id"), int_of(lead, "id"), (int)step);
+    in.from_addr = account ? api_str(account, "email") : "preview@example.com";
+    in.from_name = account ? api_str(account, "name") : "";
+    in.to_addr = api_str(lead, "email");
+    in.seed = msg_seed(api_int(campaign, "id"), api_int(lead, "id"), (int)step);
     in.first_subject = step ? *first_subject : NULL;
     in.message_id = msg_make_id(w->a, in.from_addr);
     in.unsubscribe_url = arena_sprintf(w->a, "%s/u/preview", web_options()->base_url);
@@ -457,11 +436,11 @@ static void preview(struct web *w, struct html *h, json_t *campaign)
     const char *err = NULL, *chosen = req_query(w->req, "lead");
     json_t *data =
         web_api(w, M_GET, "leads.php",
-                json_pack("{s:I, s:I}", "project_id", (json_int_t)int_of(campaign, "project_id"),
+                json_pack("{s:I, s:I}", "project_id", (json_int_t)api_int(campaign, "project_id"),
                           "limit", (json_int_t)PREVIEW_LEADS),
                 &err);
     json_t *leads = json_object_get(data, "leads"), *l, *lead = json_array_get(leads, 0);
-    long long id = int_of(campaign, "id");
+    long long id = api_int(campaign, "id");
     html_printf(h,
                 "<section class=\"card\" id=\"preview\"><h2>Preview</h2><form method=\"get\" "
                 "action=\"/app/campaigns/%lld\"><label>Rendered for <select name=\"lead\">",
@@ -469,10 +448,10 @@ static void preview(struct web *w, struct html *h, json_t *campaign)
     size_t i;
     json_array_foreach(leads, i, l)
     {
-        bool is = chosen && atoll(chosen) == int_of(l, "id");
+        bool is = chosen && atoll(chosen) == api_int(l, "id");
         if (is) lead = l;
-        html_printf(h, "<option value=\"%lld\"%s>%s</option>", int_of(l, "id"),
-                    is ? " selected" : "", html_esc(w->a, str_of(l, "email")));
+        html_printf(h, "<option value=\"%lld\"%s>%s</option>", api_int(l, "id"),
+                    is ? " selected" : "", html_esc(w->a, api_str(l, "email")));
     }
     html_raw(h, "</select></label><button type=\"submit\" id=\"show-preview\">Show</button>"
                 "</form>");
@@ -507,8 +486,8 @@ static json_t *own_campaign(struct web *w)
 static bool campaign_page(struct web *w, json_t *c, int status, json_t *steps, const char *ok,
                           const char *error)
 {
-    long long id = int_of(c, "id");
-    const char *st = str_of(c, "status");
+    long long id = api_int(c, "id");
+    const char *st = api_str(c, "status");
     bool editable = strcmp(st, "draft") == 0 || strcmp(st, "paused") == 0;
     struct html h;
     html_init(&h, w->a);
@@ -520,10 +499,10 @@ static bool campaign_page(struct web *w, json_t *c, int status, json_t *steps, c
                 "<p>Sent today <strong id=\"sent-today\">%lld</strong> of %lld · sent in all "
                 "<strong id=\"sent-total\">%lld</strong> · recipients left <strong "
                 "id=\"left\">%lld</strong></p>",
-                html_esc(w->a, str_of(c, "name")), message_html(w, ok, error), html_esc(w->a, st),
-                html_esc(w->a, str_of(c, "status_reason")), int_of(c, "sent_today"),
-                int_of(c, "daily_limit"), int_of(c, "sent_total"),
-                int_of(stats, "pending") + int_of(stats, "in_progress"));
+                html_esc(w->a, api_str(c, "name")), html_message(w->a, ok, error), html_esc(w->a, st),
+                html_esc(w->a, api_str(c, "status_reason")), api_int(c, "sent_today"),
+                api_int(c, "daily_limit"), api_int(c, "sent_total"),
+                api_int(stats, "pending") + api_int(stats, "in_progress"));
     control_buttons(w, &h, id, st);
     state_chart(w, &h, stats);
     daily_chart(w, &h, id);
@@ -541,7 +520,7 @@ static bool campaign_page(struct web *w, json_t *c, int status, json_t *steps, c
         html_printf(&h, generate_form, id, web_csrf_input(w));
     }
     json_decref(steps);
-    return web_page(w, status, str_of(c, "name"), h.data);
+    return web_page(w, status, api_str(c, "name"), h.data);
 }
 
 /* The outcome of a change, from the address the change redirected to. */
@@ -587,12 +566,12 @@ static bool generate(struct web *w, json_t *c)
 /* Runs a launch, control or steps call; the page is reloaded with its outcome. */
 static bool change(struct web *w, json_t *c, const char *action)
 {
-    json_int_t id = (json_int_t)int_of(c, "id");
+    json_int_t id = (json_int_t)api_int(c, "id");
     const char *err = NULL, *done;
     json_t *r;
     if (strcmp(action, "launch") == 0) {
         r = web_api(w, M_POST, "campaigns/launch.php", json_pack("{s:I}", "campaign_id", id), &err);
-        done = r ? arena_sprintf(w->a, "launched-%lld", int_of(r, "recipients")) : NULL;
+        done = r ? arena_sprintf(w->a, "launched-%lld", api_int(r, "recipients")) : NULL;
     } else if (strcmp(action, "save_steps") == 0) {
         r = web_api(w, M_PUT, "campaigns/steps.php",
                     json_pack("{s:I, s:o}", "campaign_id", id, "steps", form_steps(w, 0, false)),
@@ -602,7 +581,7 @@ static bool change(struct web *w, json_t *c, const char *action)
     } else {
         r = web_api(w, M_POST, "campaigns/control.php",
                     json_pack("{s:I, s:s}", "campaign_id", id, "action", action), &err);
-        done = r ? html_esc(w->a, str_of(r, "status")) : NULL;
+        done = r ? html_esc(w->a, api_str(r, "status")) : NULL;
     }
     if (!r) return campaign_page(w, c, 400, NULL, NULL, err);
     /* a GET after the change: the page reloads itself while active, never re-posting */

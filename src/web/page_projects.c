@@ -12,26 +12,6 @@
 
 enum { PAGE_SIZE = 50, SELECT_MAX = PAGE_SIZE };
 
-static const char *message_html(struct web *w, const char *ok, const char *error)
-{
-    if (error) return arena_sprintf(w->a, "<p class=\"error\" role=\"alert\">%s</p>",
-                                    html_esc(w->a, error));
-    if (ok) return arena_sprintf(w->a, "<p class=\"ok\" role=\"status\">%s</p>",
-                                 html_esc(w->a, ok));
-    return "";
-}
-
-static const char *str_of(json_t *obj, const char *name)
-{
-    const char *s = json_string_value(json_object_get(obj, name));
-    return s ? s : "";
-}
-
-static long long int_of(json_t *obj, const char *name)
-{
-    return (long long)json_integer_value(json_object_get(obj, name));
-}
-
 /* ---- the list ------------------------------------------------------------------ */
 
 static bool projects_page(struct web *w, int status, const char *search, const char *error)
@@ -46,7 +26,7 @@ static bool projects_page(struct web *w, int status, const char *search, const c
                 "action=\"/app/projects\"><label>Search by name <input type=\"search\" "
                 "name=\"search\" value=\"%s\"></label><button type=\"submit\">Search</button>"
                 "</form></section>",
-                message_html(w, NULL, error ? error : err), html_esc(w->a, search));
+                html_message(w->a, NULL, error ? error : err), html_esc(w->a, search));
     html_raw(&h, "<section class=\"card\"><table id=\"projects\"><thead><tr><th>Name</th>"
                  "<th>Type</th><th>Campaigns</th></tr></thead><tbody>");
     json_t *list = json_object_get(data, "projects"), *p;
@@ -54,8 +34,8 @@ static bool projects_page(struct web *w, int status, const char *search, const c
     json_array_foreach(list, i, p)
         html_printf(&h, "<tr><td><a href=\"/app/projects/%lld\">%s</a></td><td>%s</td>"
                         "<td>%zu</td></tr>",
-                    int_of(p, "id"), html_esc(w->a, str_of(p, "name")),
-                    html_esc(w->a, str_of(p, "type")),
+                    api_int(p, "id"), html_esc(w->a, api_str(p, "name")),
+                    html_esc(w->a, api_str(p, "type")),
                     json_array_size(json_object_get(p, "campaigns")));
     if (!json_array_size(list))
         html_raw(&h, "<tr><td colspan=\"3\" class=\"muted\">No projects yet.</td></tr>");
@@ -79,7 +59,7 @@ bool page_projects_post(struct web *w)
     json_t *created = web_api(w, M_POST, "projects.php",
                               json_pack("{s:s?}", "name", name), &err);
     if (!created) return projects_page(w, 400, NULL, err);
-    return web_redirect(w, arena_sprintf(w->a, "/app/projects/%lld", int_of(created, "id")));
+    return web_redirect(w, arena_sprintf(w->a, "/app/projects/%lld", api_int(created, "id")));
 }
 
 /* ---- one project ---------------------------------------------------------------- */
@@ -99,7 +79,7 @@ static void leads_table(struct web *w, struct html *h, int64_t project_id, json_
                         int64_t page)
 {
     json_t *leads = json_object_get(data, "leads"), *l;
-    long long total = int_of(data, "total");
+    long long total = api_int(data, "total");
     html_printf(h,
                 "<section class=\"card\"><h2>Leads (%lld)</h2><form method=\"post\" "
                 "action=\"/app/projects/%lld\">%s<input type=\"hidden\" name=\"action\" "
@@ -117,9 +97,9 @@ static void leads_table(struct web *w, struct html *h, int64_t project_id, json_
                     "<tr><td><input type=\"checkbox\" name=\"lead_ids\" value=\"%lld\" "
                     "aria-label=\"Select\"></td><td>%s</td><td>%s %s</td><td>%s</td>"
                     "<td>%s</td><td class=\"v%s\">%s</td></tr>",
-                    int_of(l, "id"), html_esc(w->a, str_of(l, "email")),
-                    html_esc(w->a, str_of(l, "firstname")), html_esc(w->a, str_of(l, "lastname")),
-                    html_esc(w->a, str_of(l, "company")), html_esc(w->a, str_of(l, "website")),
+                    api_int(l, "id"), html_esc(w->a, api_str(l, "email")),
+                    html_esc(w->a, api_str(l, "firstname")), html_esc(w->a, api_str(l, "lastname")),
+                    html_esc(w->a, api_str(l, "company")), html_esc(w->a, api_str(l, "website")),
                     v > 0 ? "ok" : v < 0 ? "bad" : "none", verified_text(v));
     }
     if (!json_array_size(leads))
@@ -180,7 +160,7 @@ static bool project_page(struct web *w, const struct project *p, int64_t page, c
     struct html h;
     html_init(&h, w->a);
     html_printf(&h, "<p><a href=\"/app/projects\">← Projects</a></p><h1>%s</h1>%s",
-                html_esc(w->a, p->name), message_html(w, ok, error ? error : err));
+                html_esc(w->a, p->name), html_message(w->a, ok, error ? error : err));
     leads_table(w, &h, p->id, data, page);
     html_printf(&h, add_form, (long long)p->id, web_csrf_input(w), (long long)p->id,
                 web_csrf_input(w), (long long)p->id);
@@ -207,8 +187,8 @@ static bool add_lead(struct web *w, const struct project *p)
                         json_pack("{s:I, s:[o]}", "project_id", (json_int_t)p->id, "leads", lead),
                         &err);
     if (!r) return project_page(w, p, 1, NULL, err);
-    const char *msg = int_of(r, "added") ? "Lead added."
-                      : int_of(r, "duplicates") ? "That address is already in this project."
+    const char *msg = api_int(r, "added") ? "Lead added."
+                      : api_int(r, "duplicates") ? "That address is already in this project."
                                                 : NULL;
     if (!msg) return project_page(w, p, 1, NULL, "That is not a valid email address.");
     return project_page(w, p, 1, msg, NULL);
@@ -232,9 +212,9 @@ static bool verify_selected(struct web *w, const struct project *p)
     size_t i;
     json_array_foreach(json_object_get(data, "leads"), i, l)
         for (size_t k = 0; k < n; k++)
-            if (atoll(picked[k]) == int_of(l, "id")) {
-                json_array_append_new(emails, json_string(str_of(l, "email")));
-                json_array_append_new(ids, json_integer(int_of(l, "id")));
+            if (atoll(picked[k]) == api_int(l, "id")) {
+                json_array_append_new(emails, json_string(api_str(l, "email")));
+                json_array_append_new(ids, json_integer(api_int(l, "id")));
                 break;
             }
     if (!json_array_size(ids)) {
@@ -249,8 +229,8 @@ static bool verify_selected(struct web *w, const struct project *p)
     json_array_foreach(json_object_get(r, "results"), i, l)
     {
         total++;
-        valid += strcmp(str_of(l, "status"), "valid") == 0;
-        invalid += strcmp(str_of(l, "status"), "invalid") == 0;
+        valid += strcmp(api_str(l, "status"), "valid") == 0;
+        invalid += strcmp(api_str(l, "status"), "invalid") == 0;
     }
     return project_page(w, p, page,
                         arena_sprintf(w->a, "Verified %zu: %zu valid, %zu invalid, %zu unknown.",
@@ -323,8 +303,8 @@ static bool csv_import(struct web *w, const struct project *p)
                         arena_sprintf(w->a,
                                       "Imported: %lld added, %lld already in the project, "
                                       "%lld invalid, %lld on your suppression list.",
-                                      int_of(r, "added"), int_of(r, "duplicates"),
-                                      int_of(r, "invalid"), int_of(r, "suppressed")),
+                                      api_int(r, "added"), api_int(r, "duplicates"),
+                                      api_int(r, "invalid"), api_int(r, "suppressed")),
                         NULL);
 }
 

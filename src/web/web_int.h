@@ -25,6 +25,9 @@ void html_text(struct html *h, const char *s);
 const char *html_esc(struct arena *a, const char *s);
 /* "YYYY-MM-DD HH:MM" UTC. */
 const char *html_time(struct arena *a, int64_t unix_seconds);
+/* A page's outcome line: the error (an alert) when there is one, else ok (a
+ * status), else nothing; both escaped. */
+const char *html_message(struct arena *a, const char *ok, const char *error);
 
 /* A submitted application/x-www-form-urlencoded body (or query string). */
 struct form_field {
@@ -110,6 +113,9 @@ bool page_ads_post(struct web *w);
  * taken). The data object (kept until the page is answered), or NULL with *error set to
  * the API's message. Only for routes that do not wait on the network, unless the page is
  * itself on the job pool (a POST). */
+/* A member of an API answer: "" for a missing or non-string one, 0 for a non-integer. */
+const char *api_str(json_t *obj, const char *name);
+long long api_int(json_t *obj, const char *name);
 json_t *web_api(struct web *w, enum http_method method, const char *file, json_t *args,
                 const char **error);
 /* As web_api with a body of another type (a CSV file); query: the query string's
