@@ -9,21 +9,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 /* Keeps v until the page request ends; returns it. */
 static json_t *keep(struct web *w, json_t *v)
 {
     if (!w->req->data) w->req->data = json_object();
-    json_object_set_new(w->req->data, arena_sprintf(w->a, "call%zu",
-                                                    json_object_size(w->req->data)), v);
+    json_object_set_new(w->req->data,
+                        arena_sprintf(w->a, "call%zu", json_object_size(w->req->data)), v);
     return v;
 }
 
 /* Runs file as the signed-in user on req (initialised here; the caller cleans it up):
  * query's members become the query string, body (of type) the request body. */
-static void run_route(struct web *w, struct request *req, enum http_method method,
-                      const char *file, json_t *query, const char *body, size_t len,
-                      const char *type)
+static void run_route(struct web *w, struct request *req, enum http_method method, const char *file,
+                      json_t *query, const char *body, size_t len, const char *type)
 {
     *req = (struct request){0};
     arena_init(&req->arena);

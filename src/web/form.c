@@ -4,6 +4,7 @@
 
 #include "base/str.h"
 
+#include <curl/curl.h>
 #include <string.h>
 #include <strings.h>
 
@@ -21,7 +22,8 @@ static char *decode(struct arena *a, const char *s, size_t n)
     char *out = arena_alloc(a, n + 1), *o = out;
     for (size_t i = 0; i < n; i++) {
         int hi, lo;
-        if (s[i] == '+') *o++ = ' ';
+        if (s[i] == '+')
+            *o++ = ' ';
         else if (s[i] == '%' && i + 2 < n && (hi = hex_digit(s[i + 1])) >= 0 &&
                  (lo = hex_digit(s[i + 2])) >= 0) {
             *o++ = (char)(hi * 16 + lo);
@@ -39,7 +41,8 @@ void form_parse(struct arena *a, const char *body, size_t len, struct form *out)
     *out = (struct form){0};
     if (!body || !len) return;
     size_t fields = 1;
-    for (size_t i = 0; i < len; i++) fields += body[i] == '&';
+    for (size_t i = 0; i < len; i++)
+        fields += body[i] == '&';
     out->fields = arena_alloc(a, fields * sizeof *out->fields);
     const char *p = body, *end = body + len;
     while (p < end) {
@@ -81,8 +84,8 @@ static void multipart_parse(struct arena *a, const char *body, size_t len, const
     while (p) {
         p += dlen - 2;
         if (end - p < 2 || memcmp(p, "--", 2) == 0) break;
-        const char *headers = p + 2, *blank = memmem(headers, (size_t)(end - headers),
-                                                     "\r\n\r\n", 4);
+        const char *headers = p + 2,
+                   *blank = memmem(headers, (size_t)(end - headers), "\r\n\r\n", 4);
         if (!blank) break;
         const char *value = blank + 4, *next = memmem(value, (size_t)(end - value), delim, dlen);
         if (!next) break;
@@ -123,7 +126,8 @@ const char *cookie_get(struct request *req, const char *name)
 {
     size_t n = strlen(name);
     for (const char *p = req->cookie; p && *p;) {
-        while (*p == ' ' || *p == ';') p++;
+        while (*p == ' ' || *p == ';')
+            p++;
         const char *end = strchr(p, ';');
         if (!end) end = p + strlen(p);
         if ((size_t)(end - p) > n && strncmp(p, name, n) == 0 && p[n] == '=')
@@ -139,4 +143,12 @@ size_t form_values(const struct form *f, const char *name, const char **out, siz
     for (size_t i = 0; i < f->count && n < max; i++)
         if (strcmp(f->fields[i].name, name) == 0) out[n++] = f->fields[i].value;
     return n;
+}
+
+const char *url_escape(struct arena *a, const char *s)
+{
+    char *e = curl_easy_escape(NULL, s, 0);
+    const char *copy = arena_strdup(a, e ? e : "");
+    curl_free(e);
+    return copy;
 }

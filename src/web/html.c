@@ -17,7 +17,8 @@ static void reserve(struct html *h, size_t more)
 {
     if (h->len + more + 1 <= h->cap) return;
     size_t cap = h->cap;
-    while (h->len + more + 1 > cap) cap *= 2;
+    while (h->len + more + 1 > cap)
+        cap *= 2;
     char *grown = arena_alloc(h->a, cap);
     memcpy(grown, h->data, h->len + 1);
     h->data = grown;
@@ -57,10 +58,16 @@ const char *html_esc(struct arena *a, const char *s)
     if (!s) return "";
     char *out = arena_alloc(a, strlen(s) * 6 + 1), *o = out;
     for (const char *p = s; *p; p++) {
-        const char *ent = *p == '&' ? "&amp;" : *p == '<' ? "&lt;" : *p == '>' ? "&gt;"
-                          : *p == '"' ? "&quot;" : *p == '\'' ? "&#39;" : NULL;
-        if (ent) o = stpcpy(o, ent);
-        else *o++ = *p;
+        const char *ent = *p == '&'    ? "&amp;"
+                          : *p == '<'  ? "&lt;"
+                          : *p == '>'  ? "&gt;"
+                          : *p == '"'  ? "&quot;"
+                          : *p == '\'' ? "&#39;"
+                                       : NULL;
+        if (ent)
+            o = stpcpy(o, ent);
+        else
+            *o++ = *p;
     }
     *o = '\0';
     return out;
@@ -118,8 +125,11 @@ static const char head_fmt[] =
 static const struct {
     const char *href, *label;
 } nav[] = {
-    {"/app/", "Home"},         {"/app/projects", "Projects"}, {"/app/accounts", "Sending accounts"},
-    {"/app/campaigns", "Campaigns"}, {"/app/ads", "Ads"},
+    {"/app/", "Home"},
+    {"/app/projects", "Projects"},
+    {"/app/accounts", "Sending accounts"},
+    {"/app/campaigns", "Campaigns"},
+    {"/app/ads", "Ads"},
 };
 
 bool web_bare_page(struct web *w, int status, const char *title, const char *body)

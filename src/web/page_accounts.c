@@ -9,7 +9,6 @@
 #include "core/secrets.h"
 #include "mail/oauth.h"
 
-#include <curl/curl.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,14 +30,17 @@ static void account_rows(struct web *w, struct html *h, const struct account *li
         const struct account *a = &list[i];
         bool gmail = strcmp(a->type, "gmail") == 0, ok = strcmp(a->state, "ok") == 0;
         const char *id = arena_sprintf(w->a, "%lld", (long long)a->id);
-        html_printf(h, "<tr id=\"account-%s\"><td>%s</td><td>%s</td><td>%s</td>"
-                       "<td class=\"%s\">%s</td><td>%s %s%s</td></tr>",
+        html_printf(h,
+                    "<tr id=\"account-%s\"><td>%s</td><td>%s</td><td>%s</td>"
+                    "<td class=\"%s\">%s</td><td>%s %s%s</td></tr>",
                     id, html_esc(w->a, a->address), gmail ? "Gmail (OAuth)" : "SMTP",
-                    gmail ? "Google" : html_esc(w->a, arena_sprintf(w->a, "%s:%lld", a->smtp_host,
-                                                                     (long long)a->smtp_port)),
+                    gmail ? "Google"
+                          : html_esc(w->a, arena_sprintf(w->a, "%s:%lld", a->smtp_host,
+                                                         (long long)a->smtp_port)),
                     ok ? "vok" : "vbad",
-                    ok ? "ok" : html_esc(w->a, arena_sprintf(w->a, "needs authorising again: %s",
-                                                              a->state_reason)),
+                    ok ? "ok"
+                       : html_esc(w->a, arena_sprintf(w->a, "needs authorising again: %s",
+                                                      a->state_reason)),
                     web_button_form(w, "/app/accounts", "Test", "test", id),
                     web_button_form(w, "/app/accounts", "Remove", "remove", id),
                     gmail && !ok ? " <a href=\"/app/accounts/gmail/connect\">Reconnect</a>" : "");
@@ -112,8 +114,8 @@ static struct account *own_account(struct web *w, const char *id_text)
     size_t n = 0;
     struct err err = {0};
     int64_t id = id_text ? atoll(id_text) : 0;
-    if (w->req->store->ops->account_list(w->req->store, w->user_id, NULL, w->a, &list, &n,
-                                         &err) != RC_OK)
+    if (w->req->store->ops->account_list(w->req->store, w->user_id, NULL, w->a, &list, &n, &err) !=
+        RC_OK)
         log_error("web accounts: %s", err.msg);
     for (size_t i = 0; id > 0 && i < n; i++)
         if (list[i].id == id) return &list[i];
@@ -133,22 +135,28 @@ static char *seal(struct web *w, const char *type, const char *address, const ch
 {
     unsigned char key[SECRETS_KEY_LEN];
     if (secrets_key(w->req->store, key, err) != RC_OK) return NULL;
-    char *sealed = secrets_seal(key, secret, arena_sprintf(w->a, "account:%lld:%s:%s",
-                                                           (long long)w->user_id, type, address));
+    char *sealed = secrets_seal(
+        key, secret,
+        arena_sprintf(w->a, "account:%lld:%s:%s", (long long)w->user_id, type, address));
     sodium_memzero(key, sizeof key);
     return sealed;
 }
 
 static bool add_smtp(struct web *w)
 {
-    struct account acc = {
-        .type = "smtp", .address = form_get(&w->form, "address"),
-        .display_name = form_get(&w->form, "name"), .smtp_host = form_get(&w->form, "host"),
-        .tls_mode = form_get(&w->form, "tls"), .username = form_get(&w->form, "username"),
-        .imap_host = form_get(&w->form, "imap_host"),
-        .smtp_port = form_int(w, "port", 587, 1, 65535),
-        .daily_limit = form_int(w, "daily_limit", 50, 1, 10000), .send_window = "",
-        .timezone = "UTC", .min_gap = 10, .max_extra = 20};
+    struct account acc = {.type = "smtp",
+                          .address = form_get(&w->form, "address"),
+                          .display_name = form_get(&w->form, "name"),
+                          .smtp_host = form_get(&w->form, "host"),
+                          .tls_mode = form_get(&w->form, "tls"),
+                          .username = form_get(&w->form, "username"),
+                          .imap_host = form_get(&w->form, "imap_host"),
+                          .smtp_port = form_int(w, "port", 587, 1, 65535),
+                          .daily_limit = form_int(w, "daily_limit", 50, 1, 10000),
+                          .send_window = "",
+                          .timezone = "UTC",
+                          .min_gap = 10,
+                          .max_extra = 20};
     acc.imap_port = acc.imap_host ? form_int(w, "imap_port", 993, 1, 65535) : 0;
     if (!acc.display_name) acc.display_name = "";
     if (!acc.tls_mode || (strcmp(acc.tls_mode, "none") && strcmp(acc.tls_mode, "starttls") &&
@@ -168,19 +176,23 @@ static bool add_smtp(struct web *w)
     if (rc == RC_CONFLICT)
         return accounts_page(w, 400, NULL, "That address is already one of your accounts.", NULL);
     if (rc != RC_OK) return accounts_page(w, 400, NULL, err.msg, NULL);
-    return accounts_page(w, 200, arena_sprintf(w->a, "Added %s. Test it to check the login.",
-                                               acc.address), NULL, NULL);
+    return accounts_page(w, 200,
+                         arena_sprintf(w->a, "Added %s. Test it to check the login.", acc.address),
+                         NULL, NULL);
 }
 
 static struct sender_options sender_options(void)
 {
     const struct web_options *o = web_options();
-    return (struct sender_options){
-        .oauth = {.token_url = o->oauth_token_url, .client_id = o->google_client_id,
-                  .client_secret = o->google_client_secret, .timeout_ms = o->mail_timeout_ms},
-        .gmail_smtp = o->gmail_smtp, .gmail_imap = o->gmail_imap,
-        .timeout_ms = o->mail_timeout_ms, .guard_private = o->guard_private,
-        .resolve = o->resolve};
+    return (struct sender_options){.oauth = {.token_url = o->oauth_token_url,
+                                             .client_id = o->google_client_id,
+                                             .client_secret = o->google_client_secret,
+                                             .timeout_ms = o->mail_timeout_ms},
+                                   .gmail_smtp = o->gmail_smtp,
+                                   .gmail_imap = o->gmail_imap,
+                                   .timeout_ms = o->mail_timeout_ms,
+                                   .guard_private = o->guard_private,
+                                   .resolve = o->resolve};
 }
 
 static bool test_account(struct web *w, struct account *acc)
@@ -188,8 +200,8 @@ static bool test_account(struct web *w, struct account *acc)
     struct sender_options so = sender_options();
     struct account_check check;
     struct err err = {0};
-    if (w->req->store->ops->account_secret(w->req->store, w->user_id, acc->id, w->a,
-                                           &acc->secret, &err) != RC_OK ||
+    if (w->req->store->ops->account_secret(w->req->store, w->user_id, acc->id, w->a, &acc->secret,
+                                           &err) != RC_OK ||
         sender_account_check(w->req->store, &so, acc, &check, &err) != RC_OK)
         return accounts_page(w, 200, NULL, arena_sprintf(w->a, "%s: %s", acc->address, err.msg),
                              NULL);
@@ -200,11 +212,13 @@ static bool test_account(struct web *w, struct account *acc)
         "</dd></dl></section>",
         html_esc(w->a, acc->address), check.smtp_ok ? "vok" : "vbad",
         check.smtp_ok ? "accepted" : "refused", html_esc(w->a, check.smtp),
-        !check.has_imap ? "muted" : check.imap_ok ? "vok" : "vbad",
-        !check.has_imap ? "no IMAP server set: replies and bounces are not read"
-                        : html_esc(w->a, arena_sprintf(w->a, "%s: %s",
-                                                       check.imap_ok ? "accepted" : "refused",
-                                                       check.imap)));
+        !check.has_imap ? "muted"
+        : check.imap_ok ? "vok"
+                        : "vbad",
+        !check.has_imap
+            ? "no IMAP server set: replies and bounces are not read"
+            : html_esc(w->a, arena_sprintf(w->a, "%s: %s", check.imap_ok ? "accepted" : "refused",
+                                           check.imap)));
     return accounts_page(w, 200, NULL, NULL, result);
 }
 
@@ -219,8 +233,10 @@ bool page_accounts_post(struct web *w)
     struct err err = {0};
     enum rc rc = w->req->store->ops->account_remove(w->req->store, w->user_id, acc->id, &err);
     if (rc == RC_CONFLICT)
-        return accounts_page(w, 409, NULL, "A campaign sends from this account: remove it from "
-                                           "the campaign first.", NULL);
+        return accounts_page(w, 409, NULL,
+                             "A campaign sends from this account: remove it from "
+                             "the campaign first.",
+                             NULL);
     if (rc != RC_OK) return accounts_page(w, 400, NULL, err.msg, NULL);
     return accounts_page(w, 200, arena_sprintf(w->a, "Removed %s.", acc->address), NULL, NULL);
 }
@@ -230,14 +246,6 @@ bool page_accounts_post(struct web *w)
 static const char *redirect_uri(struct web *w)
 {
     return arena_sprintf(w->a, "%s/oauth/google/callback", web_options()->base_url);
-}
-
-static const char *escaped(struct web *w, const char *s)
-{
-    char *e = curl_easy_escape(NULL, s, 0);
-    const char *copy = arena_strdup(w->a, e ? e : "");
-    curl_free(e);
-    return copy;
 }
 
 bool page_gmail_connect(struct web *w)
@@ -256,8 +264,8 @@ bool page_gmail_connect(struct web *w)
                          "%s%sclient_id=%s&redirect_uri=%s&response_type=code&scope=%s"
                          "&access_type=offline&prompt=consent&state=%s",
                          o->oauth_auth_url, strchr(o->oauth_auth_url, '?') ? "&" : "?",
-                         escaped(w, o->google_client_id), escaped(w, redirect_uri(w)),
-                         escaped(w, "https://mail.google.com/ email"), state));
+                         url_escape(w->a, o->google_client_id), url_escape(w->a, redirect_uri(w)),
+                         url_escape(w->a, "https://mail.google.com/ email"), state));
 }
 
 /* Stores the connected account: a new one, or the user's account of that address
@@ -279,9 +287,15 @@ static enum rc store_gmail(struct web *w, const char *address, const char *refre
             sender_token_forget(list[i].id);
         }
     if (rc == RC_OK && !*again) {
-        struct account acc = {.type = "gmail", .address = address, .display_name = "",
-                              .tls_mode = "tls", .daily_limit = 50, .send_window = "",
-                              .timezone = "UTC", .min_gap = 10, .max_extra = 20,
+        struct account acc = {.type = "gmail",
+                              .address = address,
+                              .display_name = "",
+                              .tls_mode = "tls",
+                              .daily_limit = 50,
+                              .send_window = "",
+                              .timezone = "UTC",
+                              .min_gap = 10,
+                              .max_extra = 20,
                               .secret = sealed};
         int64_t id;
         rc = st->ops->account_add(st, w->user_id, &acc, &id, err);
@@ -300,10 +314,10 @@ static bool reload_same_site(struct web *w)
     html_init(&h, w->a);
     html_raw(&h, "?");
     for (size_t i = 0; i < w->req->nargs; i++)
-        html_printf(&h, "%s%s=%s", i ? "&" : "", escaped(w, w->req->args[i].name),
-                    escaped(w, w->req->args[i].value));
-    const char *again = arena_sprintf(w->a, "%s%s%sagain=1", w->req->url, h.data,
-                                      w->req->nargs ? "&" : "");
+        html_printf(&h, "%s%s=%s", i ? "&" : "", url_escape(w->a, w->req->args[i].name),
+                    url_escape(w->a, w->req->args[i].value));
+    const char *again =
+        arena_sprintf(w->a, "%s%s%sagain=1", w->req->url, h.data, w->req->nargs ? "&" : "");
     return web_bare_page(w, 200, "Connecting",
                          arena_sprintf(w->a,
                                        "<meta http-equiv=\"refresh\" content=\"0;url=%s\">"
@@ -319,15 +333,16 @@ bool page_gmail_callback(struct web *w)
     const char *state = req_query(w->req, "state"), *code = req_query(w->req, "code");
     struct err err = {0};
     /* the state is taken whatever follows: a second use of it is refused */
-    if (!state || w->req->store->ops->session_take_state(w->req->store, w->token_hash, state,
-                                                         &err) != RC_OK)
+    if (!state ||
+        w->req->store->ops->session_take_state(w->req->store, w->token_hash, state, &err) != RC_OK)
         return web_forbidden(w, "This authorisation did not start here, or was already used. "
                                 "Start again from Sending accounts.");
     const char *denied = req_query(w->req, "error");
     if (denied || !code)
         return accounts_page(w, 400, NULL,
                              arena_sprintf(w->a, "Google did not authorise the account (%s).",
-                                           denied ? denied : "no code"), NULL);
+                                           denied ? denied : "no code"),
+                             NULL);
     const struct web_options *o = web_options();
     struct oauth_client client = {.token_url = o->oauth_token_url,
                                   .client_id = o->google_client_id,
@@ -337,8 +352,8 @@ bool page_gmail_callback(struct web *w)
     bool again = false;
     enum rc rc = oauth_exchange_code(&client, code, redirect_uri(w), w->a, &access, &refresh, &err);
     if (rc == RC_OK)
-        rc = oauth_userinfo_email(o->oauth_userinfo_url, access, o->mail_timeout_ms, w->a,
-                                  &address, &err);
+        rc = oauth_userinfo_email(o->oauth_userinfo_url, access, o->mail_timeout_ms, w->a, &address,
+                                  &err);
     if (rc == RC_OK) rc = store_gmail(w, address, refresh, &again, &err);
     if (refresh) sodium_memzero(refresh, strlen(refresh));
     if (rc != RC_OK)
@@ -346,5 +361,6 @@ bool page_gmail_callback(struct web *w)
                              arena_sprintf(w->a, "Connecting Gmail failed: %s", err.msg), NULL);
     log_info("web: user %lld %s Gmail account %s", (long long)w->user_id,
              again ? "reconnected" : "connected", address);
-    return web_redirect(w, arena_sprintf(w->a, "/app/accounts?connected=%s", escaped(w, address)));
+    return web_redirect(
+        w, arena_sprintf(w->a, "/app/accounts?connected=%s", url_escape(w->a, address)));
 }

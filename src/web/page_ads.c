@@ -7,7 +7,6 @@
 #include "base/clock.h"
 #include "serp/serp.h"
 
-#include <curl/curl.h>
 #include <string.h>
 
 enum { TIMELINE_MAX = 100, ROW = 20, LABEL_W = 220, BAR_W = 360, DAY_SECONDS = 86400 };
@@ -112,14 +111,6 @@ bool page_ads(struct web *w)
     return ads_page(w, 200, req_query(w->req, "query"), req_query(w->req, "se"), NULL, NULL);
 }
 
-static const char *escaped(struct web *w, const char *s)
-{
-    char *e = curl_easy_escape(NULL, s, 0);
-    const char *copy = arena_strdup(w->a, e ? e : "");
-    curl_free(e);
-    return copy;
-}
-
 bool page_ads_post(struct web *w)
 {
     const char *query = form_get(&w->form, "query"), *se = form_get(&w->form, "se"), *err = NULL;
@@ -127,8 +118,9 @@ bool page_ads_post(struct web *w)
     /* the history alone is a GET (a link to keep); the form posts so that its CSRF token
      * never goes into an address */
     if (query && (!action || strcmp(action, "search") != 0))
-        return web_redirect(w, arena_sprintf(w->a, "/app/ads?query=%s&se=%s", escaped(w, query),
-                                             escaped(w, se ? se : "google")));
+        return web_redirect(w,
+                            arena_sprintf(w->a, "/app/ads?query=%s&se=%s", url_escape(w->a, query),
+                                          url_escape(w->a, se ? se : "google")));
     json_t *args = json_object();
     if (query) json_object_set_new(args, "query", json_string(query));
     if (se) json_object_set_new(args, "se", json_string(se));

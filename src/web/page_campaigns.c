@@ -59,8 +59,8 @@ static void step_editor(struct web *w, struct html *h, json_t *steps, const char
                     "name=\"delay_days\" value=\"%lld\" min=\"0\" max=\"365\"></label>"
                     "<button type=\"submit\" name=\"remove_step\" value=\"%zu\" "
                     "formnovalidate>Remove step %zu</button></fieldset>",
-                    i + 1, html_esc(w->a, api_str(s, "subject")), html_esc(w->a, api_str(s, "body")),
-                    api_int(s, "delay_days"), i + 1, i + 1);
+                    i + 1, html_esc(w->a, api_str(s, "subject")),
+                    html_esc(w->a, api_str(s, "body")), api_int(s, "delay_days"), i + 1, i + 1);
     html_raw(h, "</div><p class=\"muted\">Spintax <code>{Hi|Hello}</code> and merge fields "
                 "<code>{{firstname|there}}</code>, <code>{{company}}</code>, "
                 "<code>{{website}}</code>, <code>{{email}}</code>. A follow-up with an empty "
@@ -253,7 +253,8 @@ static struct campaign_day *daily_fill(struct web *w, const struct campaign_day 
 {
     size_t days = (size_t)(last - first + 1);
     struct campaign_day *out = arena_alloc(w->a, days * sizeof *out);
-    for (size_t i = 0; i < days; i++) out[i] = (struct campaign_day){.day = first + (int64_t)i};
+    for (size_t i = 0; i < days; i++)
+        out[i] = (struct campaign_day){.day = first + (int64_t)i};
     for (size_t i = 0; i < n; i++)
         if (rows[i].day >= first && rows[i].day <= last) out[rows[i].day - first] = rows[i];
     return out;
@@ -293,8 +294,8 @@ static void daily_chart(struct web *w, struct html *h, long long id)
     size_t n = 0;
     struct err err = {0};
     struct store *st = w->req->store;
-    if (st->ops->campaign_daily(st, w->user_id, id, first * DAY_SECONDS, w->a, &rows, &n,
-                                &err) != RC_OK)
+    if (st->ops->campaign_daily(st, w->user_id, id, first * DAY_SECONDS, w->a, &rows, &n, &err) !=
+        RC_OK)
         n = 0; /* the chart is extra: the page stands without it */
     if (n > 0 && rows[0].day > first) first = rows[0].day;
     if (n == 0) first = today;
@@ -316,13 +317,14 @@ static void daily_chart(struct web *w, struct html *h, long long id)
                 (long long)max);
     for (size_t i = 0; i < count; i++)
         daily_column(w, h, &days[i], 36 + (int)i * step, width, max);
-    html_printf(h,
-                "<text x=\"36\" y=\"134\">%s</text><text x=\"396\" y=\"134\" "
-                "text-anchor=\"end\">%s</text></svg><p class=\"legend muted\">"
-                "<span class=\"swatch sent\">■</span> sent · <span class=\"swatch bounced\">■</span> "
-                "bounced · <span class=\"swatch failed\">■</span> failed. Replies are not charted: "
-                "they are kept without a time.</p>",
-                day_text(w, first), day_text(w, today));
+    html_printf(
+        h,
+        "<text x=\"36\" y=\"134\">%s</text><text x=\"396\" y=\"134\" "
+        "text-anchor=\"end\">%s</text></svg><p class=\"legend muted\">"
+        "<span class=\"swatch sent\">■</span> sent · <span class=\"swatch bounced\">■</span> "
+        "bounced · <span class=\"swatch failed\">■</span> failed. Replies are not charted: "
+        "they are kept without a time.</p>",
+        day_text(w, first), day_text(w, today));
 }
 
 static void control_buttons(struct web *w, struct html *h, long long id, const char *status)
@@ -373,14 +375,14 @@ static void recipients_table(struct web *w, struct html *h, long long id)
                 "</thead><tbody>");
     json_t *r;
     size_t i;
-    json_array_foreach(json_object_get(data, "recipients"), i, r)
-        html_printf(h,
-                    "<tr><td>%s</td><td class=\"st-%s\">%s</td><td>%lld</td><td>%s</td>"
-                    "<td>%s</td><td>%s</td></tr>",
-                    html_esc(w->a, api_str(r, "email")), html_esc(w->a, api_str(r, "status")),
-                    html_esc(w->a, api_str(r, "status")), api_int(r, "current_step"),
-                    html_esc(w->a, api_str(r, "last_sent_at")),
-                    html_esc(w->a, api_str(r, "next_send_at")), html_esc(w->a, api_str(r, "reason")));
+    json_array_foreach(json_object_get(data, "recipients"), i, r) html_printf(
+        h,
+        "<tr><td>%s</td><td class=\"st-%s\">%s</td><td>%lld</td><td>%s</td>"
+        "<td>%s</td><td>%s</td></tr>",
+        html_esc(w->a, api_str(r, "email")), html_esc(w->a, api_str(r, "status")),
+        html_esc(w->a, api_str(r, "status")), api_int(r, "current_step"),
+        html_esc(w->a, api_str(r, "last_sent_at")), html_esc(w->a, api_str(r, "next_send_at")),
+        html_esc(w->a, api_str(r, "reason")));
     if (!json_array_size(json_object_get(data, "recipients")))
         html_raw(h, "<tr><td colspan=\"6\" class=\"muted\">No recipients here.</td></tr>");
     html_printf(h,
@@ -499,9 +501,9 @@ static bool campaign_page(struct web *w, json_t *c, int status, json_t *steps, c
                 "<p>Sent today <strong id=\"sent-today\">%lld</strong> of %lld · sent in all "
                 "<strong id=\"sent-total\">%lld</strong> · recipients left <strong "
                 "id=\"left\">%lld</strong></p>",
-                html_esc(w->a, api_str(c, "name")), html_message(w->a, ok, error), html_esc(w->a, st),
-                html_esc(w->a, api_str(c, "status_reason")), api_int(c, "sent_today"),
-                api_int(c, "daily_limit"), api_int(c, "sent_total"),
+                html_esc(w->a, api_str(c, "name")), html_message(w->a, ok, error),
+                html_esc(w->a, st), html_esc(w->a, api_str(c, "status_reason")),
+                api_int(c, "sent_today"), api_int(c, "daily_limit"), api_int(c, "sent_total"),
                 api_int(stats, "pending") + api_int(stats, "in_progress"));
     control_buttons(w, &h, id, st);
     state_chart(w, &h, stats);

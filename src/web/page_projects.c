@@ -31,12 +31,12 @@ static bool projects_page(struct web *w, int status, const char *search, const c
                  "<th>Type</th><th>Campaigns</th></tr></thead><tbody>");
     json_t *list = json_object_get(data, "projects"), *p;
     size_t i;
-    json_array_foreach(list, i, p)
-        html_printf(&h, "<tr><td><a href=\"/app/projects/%lld\">%s</a></td><td>%s</td>"
-                        "<td>%zu</td></tr>",
-                    api_int(p, "id"), html_esc(w->a, api_str(p, "name")),
-                    html_esc(w->a, api_str(p, "type")),
-                    json_array_size(json_object_get(p, "campaigns")));
+    json_array_foreach(list, i, p) html_printf(
+        &h,
+        "<tr><td><a href=\"/app/projects/%lld\">%s</a></td><td>%s</td>"
+        "<td>%zu</td></tr>",
+        api_int(p, "id"), html_esc(w->a, api_str(p, "name")), html_esc(w->a, api_str(p, "type")),
+        json_array_size(json_object_get(p, "campaigns")));
     if (!json_array_size(list))
         html_raw(&h, "<tr><td colspan=\"3\" class=\"muted\">No projects yet.</td></tr>");
     html_printf(&h,
@@ -56,8 +56,7 @@ bool page_projects(struct web *w)
 bool page_projects_post(struct web *w)
 {
     const char *name = form_get(&w->form, "name"), *err = NULL;
-    json_t *created = web_api(w, M_POST, "projects.php",
-                              json_pack("{s:s?}", "name", name), &err);
+    json_t *created = web_api(w, M_POST, "projects.php", json_pack("{s:s?}", "name", name), &err);
     if (!created) return projects_page(w, 400, NULL, err);
     return web_redirect(w, arena_sprintf(w->a, "/app/projects/%lld", api_int(created, "id")));
 }
@@ -100,7 +99,10 @@ static void leads_table(struct web *w, struct html *h, int64_t project_id, json_
                     api_int(l, "id"), html_esc(w->a, api_str(l, "email")),
                     html_esc(w->a, api_str(l, "firstname")), html_esc(w->a, api_str(l, "lastname")),
                     html_esc(w->a, api_str(l, "company")), html_esc(w->a, api_str(l, "website")),
-                    v > 0 ? "ok" : v < 0 ? "bad" : "none", verified_text(v));
+                    v > 0   ? "ok"
+                    : v < 0 ? "bad"
+                            : "none",
+                    verified_text(v));
     }
     if (!json_array_size(leads))
         html_raw(h, "<tr><td colspan=\"6\" class=\"muted\">No leads on this page.</td></tr>");
@@ -112,9 +114,8 @@ static void leads_table(struct web *w, struct html *h, int64_t project_id, json_
     if (page * PAGE_SIZE < total)
         html_printf(h, "<a href=\"/app/projects/%lld?page=%lld\" id=\"next\">Next →</a>",
                     (long long)project_id, (long long)page + 1);
-    html_printf(h, "<span class=\"muted\">Page %lld of %lld</span></p></section>",
-                (long long)page, (total + PAGE_SIZE - 1) / PAGE_SIZE > 0
-                                     ? (total + PAGE_SIZE - 1) / PAGE_SIZE : 1);
+    html_printf(h, "<span class=\"muted\">Page %lld of %lld</span></p></section>", (long long)page,
+                (total + PAGE_SIZE - 1) / PAGE_SIZE > 0 ? (total + PAGE_SIZE - 1) / PAGE_SIZE : 1);
 }
 
 static const char add_form[] =
@@ -140,8 +141,7 @@ static bool own_project(struct web *w, struct project *p)
 {
     int64_t id = web_arg_id(w);
     struct err err = {0};
-    enum rc rc = id ? w->req->store->ops->project_get(w->req->store, w->user_id, id, w->a, p,
-                                                      &err)
+    enum rc rc = id ? w->req->store->ops->project_get(w->req->store, w->user_id, id, w->a, p, &err)
                     : RC_NOT_FOUND;
     if (rc == RC_OK) return true;
     if (rc != RC_NOT_FOUND) log_error("web project: %s", err.msg);
@@ -152,11 +152,11 @@ static bool project_page(struct web *w, const struct project *p, int64_t page, c
                          const char *error)
 {
     const char *err = NULL;
-    json_t *data = web_api(w, M_GET, "leads.php",
-                           json_pack("{s:I, s:I, s:I}", "project_id", (json_int_t)p->id, "limit",
-                                     (json_int_t)PAGE_SIZE, "offset",
-                                     (json_int_t)((page - 1) * PAGE_SIZE)),
-                           &err);
+    json_t *data =
+        web_api(w, M_GET, "leads.php",
+                json_pack("{s:I, s:I, s:I}", "project_id", (json_int_t)p->id, "limit",
+                          (json_int_t)PAGE_SIZE, "offset", (json_int_t)((page - 1) * PAGE_SIZE)),
+                &err);
     struct html h;
     html_init(&h, w->a);
     html_printf(&h, "<p><a href=\"/app/projects\">← Projects</a></p><h1>%s</h1>%s",
@@ -183,13 +183,13 @@ static bool add_lead(struct web *w, const struct project *p)
         if (v) json_object_set_new(lead, fields[i], json_string(v));
     }
     const char *err = NULL;
-    json_t *r = web_api(w, M_POST, "leads.php",
-                        json_pack("{s:I, s:[o]}", "project_id", (json_int_t)p->id, "leads", lead),
-                        &err);
+    json_t *r =
+        web_api(w, M_POST, "leads.php",
+                json_pack("{s:I, s:[o]}", "project_id", (json_int_t)p->id, "leads", lead), &err);
     if (!r) return project_page(w, p, 1, NULL, err);
-    const char *msg = api_int(r, "added") ? "Lead added."
+    const char *msg = api_int(r, "added")        ? "Lead added."
                       : api_int(r, "duplicates") ? "That address is already in this project."
-                                                : NULL;
+                                                 : NULL;
     if (!msg) return project_page(w, p, 1, NULL, "That is not a valid email address.");
     return project_page(w, p, 1, msg, NULL);
 }
@@ -203,20 +203,20 @@ static bool verify_selected(struct web *w, const struct project *p)
     size_t n = form_values(&w->form, "lead_ids", picked, SELECT_MAX);
     if (!n) return project_page(w, p, page, NULL, "Select the leads to verify first.");
     const char *err = NULL;
-    json_t *data = web_api(w, M_GET, "leads.php",
-                           json_pack("{s:I, s:I, s:I}", "project_id", (json_int_t)p->id, "limit",
-                                     (json_int_t)PAGE_SIZE, "offset",
-                                     (json_int_t)((page - 1) * PAGE_SIZE)),
-                           &err);
+    json_t *data =
+        web_api(w, M_GET, "leads.php",
+                json_pack("{s:I, s:I, s:I}", "project_id", (json_int_t)p->id, "limit",
+                          (json_int_t)PAGE_SIZE, "offset", (json_int_t)((page - 1) * PAGE_SIZE)),
+                &err);
     json_t *emails = json_array(), *ids = json_array(), *l;
     size_t i;
-    json_array_foreach(json_object_get(data, "leads"), i, l)
-        for (size_t k = 0; k < n; k++)
-            if (atoll(picked[k]) == api_int(l, "id")) {
-                json_array_append_new(emails, json_string(api_str(l, "email")));
-                json_array_append_new(ids, json_integer(api_int(l, "id")));
-                break;
-            }
+    json_array_foreach(json_object_get(data, "leads"), i,
+                       l) for (size_t k = 0; k < n; k++) if (atoll(picked[k]) == api_int(l, "id"))
+    {
+        json_array_append_new(emails, json_string(api_str(l, "email")));
+        json_array_append_new(ids, json_integer(api_int(l, "id")));
+        break;
+    }
     if (!json_array_size(ids)) {
         json_decref(emails);
         json_decref(ids);
@@ -271,12 +271,13 @@ static bool csv_preview_page(struct web *w, const struct project *p)
         return project_page(w, p, 1, NULL, err.msg);
     struct html h;
     html_init(&h, w->a);
-    html_printf(&h, "<p><a href=\"/app/projects/%lld\">← %s</a></p><h1>Import into %s</h1>"
-                    "<section class=\"card\"><h2>Column mapping</h2>",
+    html_printf(&h,
+                "<p><a href=\"/app/projects/%lld\">← %s</a></p><h1>Import into %s</h1>"
+                "<section class=\"card\"><h2>Column mapping</h2>",
                 (long long)p->id, html_esc(w->a, p->name), html_esc(w->a, p->name));
     preview_table(w, &h, &pv);
-    html_printf(&h, "<p id=\"csv-summary\">%zu rows ready to import, %lld refused.</p>",
-                in.count, (long long)in.invalid);
+    html_printf(&h, "<p id=\"csv-summary\">%zu rows ready to import, %lld refused.</p>", in.count,
+                (long long)in.invalid);
     for (size_t i = 0; i < in.rejected_count; i++)
         html_printf(&h, "<p class=\"muted\">Row %zu: %s</p>", in.rejected[i].row,
                     html_esc(w->a, in.rejected[i].reason));
@@ -295,9 +296,9 @@ static bool csv_import(struct web *w, const struct project *p)
 {
     const char *csv = form_get(&w->form, "file"), *err = NULL;
     if (!csv) return project_page(w, p, 1, NULL, "Choose a CSV file to import.");
-    json_t *r = web_api_raw(w, M_POST, "leads.php",
-                            json_pack("{s:I}", "project_id", (json_int_t)p->id), csv,
-                            strlen(csv), "text/csv", &err);
+    json_t *r =
+        web_api_raw(w, M_POST, "leads.php", json_pack("{s:I}", "project_id", (json_int_t)p->id),
+                    csv, strlen(csv), "text/csv", &err);
     if (!r) return project_page(w, p, 1, NULL, err);
     return project_page(w, p, 1,
                         arena_sprintf(w->a,

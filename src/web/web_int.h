@@ -29,6 +29,8 @@ const char *html_time(struct arena *a, int64_t unix_seconds);
  * status), else nothing; both escaped. */
 const char *html_message(struct arena *a, const char *ok, const char *error);
 
+/* s percent-encoded for a URL's query (an arena copy). */
+const char *url_escape(struct arena *a, const char *s);
 /* A submitted application/x-www-form-urlencoded body (or query string). */
 struct form_field {
     const char *name, *value;
@@ -55,7 +57,7 @@ struct web {
     const char *token_hash; /* the session's */
     const char *csrf;       /* the session's CSRF token */
     const char *oauth_state;
-    const char *arg;        /* the path's '*' part: an id, a file name */
+    const char *arg; /* the path's '*' part: an id, a file name */
 };
 
 /* Answers with a page in the layout (title and body are trusted markup). */
