@@ -2,6 +2,7 @@
 """End-to-end test runner.
 
     python3 tests/e2e/run.py --bin build/leadgen [-k SUBSTRING] [-j N]
+    python3 tests/e2e/run.py -j N --run NAME=BIN[@STORE_URL] --run ...
 
 Imports every tests/e2e/test_*.py, runs each function named test_* in file
 order, prints `ok   module.test`, `skip module.test: why` or `FAIL module.test`
@@ -11,6 +12,12 @@ Exits 1 when anything failed.
 With -j N (N > 1) each module runs in its own process, N at a time; a
 module's lines are printed together when it ends, and the closing line adds
 them all up. Modules in SERIAL run alone, after the others.
+
+Each --run names a configuration (a binary, and a store URL template for
+LEADGEN_E2E_DB, or none for SQLite); every module runs once per configuration,
+all of them in one pool of -j processes, so one configuration's slowest module
+overlaps the others' instead of ending a pass of its own. Lines of a failure
+name the configuration: `FAIL [asan] module.test`.
 """
 import argparse
 import faulthandler
@@ -99,17 +106,53 @@ def selected(name, module, pattern):
     return any(pattern in "%s.%s" % (name, t) for t, _ in test_functions(module))
 
 
-def module_process(args, name):
+class Config:
+    """One way to run the suite: a binary, and the store template its servers get."""
+
+    def __init__(self, name, binary, store):
+        self.name, self.binary, self.store = name, binary, store
+
+    @staticmethod
+    def parse(text):
+        """NAME=BIN[@STORE_URL], as --run takes it."""
+        name, sep, rest = text.partition("=")
+        if not sep or not name or not rest:
+            raise argparse.ArgumentTypeError("--run takes NAME=BIN[@STORE_URL]: %r" % text)
+        binary, _, store = rest.partition("@")
+        return Config(name, binary, store)
+
+    def env(self):
+        """The environment of a module's process: the store template, or none for SQLite."""
+        env = dict(os.environ)
+        env.pop("LEADGEN_E2E_DB", None)
+        if self.store:
+            env["LEADGEN_E2E_DB"] = self.store
+        return env
+
+
+def module_process(args, config, name):
     """Starts `run.py` for one module; its output goes to a temp file, read at the end."""
     out = tempfile.TemporaryFile()
-    cmd = [sys.executable, os.path.abspath(__file__), "--bin", args.bin, "-k", args.k,
+    cmd = [sys.executable, os.path.abspath(__file__), "--bin", config.binary, "-k", args.k,
            "--module", name]
-    return subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT,
+    return subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=config.env(),
                             stdin=subprocess.DEVNULL), out, time.monotonic()
 
 
-def finish_module(name, proc, out, started, counts):
+def labelled(line, tag):
+    """A child's line with the configuration named in failures and timings."""
+    if not tag or line.startswith("ok   "):
+        return line
+    for word in ("FAIL ", "skip "):
+        if line.startswith(word):
+            return word + tag + line[len(word):]
+    return line
+
+
+def finish_module(task, proc, out, started, counts):
     """Prints a finished module's lines and adds its closing line to counts."""
+    config, name = task
+    tag = "[%s] " % config.name if config.name else ""
     out.seek(0)
     text = out.read().decode("utf-8", "replace")
     out.close()
@@ -117,67 +160,95 @@ def finish_module(name, proc, out, started, counts):
     match = RESULT_LINE.match(lines[-1]) if lines else None
     body = lines[:-1] if match else lines
     if body:
-        print("\n".join(body), flush=True)
-    if match:
-        counts["passed"] += int(match.group(1))
-        counts["failed"] += int(match.group(2))
-        counts["skipped"] += int(match.group(3) or 0)
+        print("\n".join(labelled(line, tag) for line in body), flush=True)
+    mine = counts.setdefault(config.name, {"passed": 0, "failed": 0, "skipped": 0})
+    for c in (counts["all"], mine):
+        if match:
+            c["passed"] += int(match.group(1))
+            c["failed"] += int(match.group(2))
+            c["skipped"] += int(match.group(3) or 0)
+        if not match or (proc.returncode != 0 and not int(match.group(2))):
+            c["failed"] += 1
     if not match or (proc.returncode != 0 and not int(match.group(2))):
-        print("FAIL %s: the module's process exited %s without a result line"
-              % (name, proc.returncode), flush=True)
-        counts["failed"] += 1
-    print("   %s: %.1fs" % (name, time.monotonic() - started), flush=True)
+        print("FAIL %s%s: the module's process exited %s without a result line"
+              % (tag, name, proc.returncode), flush=True)
+    print("   %s%s: %.1fs" % (tag, name, time.monotonic() - started), flush=True)
 
 
-def run_parallel(modules, args, counts):
-    """Runs each selected module in its own process, args.j at a time; the
-    biggest files first, so a long module does not start last."""
+# An ASan+UBSan binary runs its modules about this much slower (for the order only).
+SANITIZER_WEIGHT = 1.5
+
+
+def run_parallel(modules, args, configs, counts):
+    """Runs each selected module once per configuration in its own process, args.j
+    at a time; the heaviest first, so a long module does not start last."""
     names = [name for name, module in modules if selected(name, module, args.k)]
     size = lambda n: os.path.getsize(os.path.join(HERE, n + ".py"))
-    queue = sorted((n for n in names if n not in SERIAL), key=size, reverse=True)
-    serial = [n for n in names if n in SERIAL]
+    weight = lambda c: SANITIZER_WEIGHT if "asan" in c.binary else 1.0
+    tasks = [(c, n) for n in names for c in configs]
+    queue = sorted((t for t in tasks if t[1] not in SERIAL),
+                   key=lambda t: size(t[1]) * weight(t[0]), reverse=True)
+    serial = [t for t in tasks if t[1] in SERIAL]
     running = {}
     while queue or serial or running:
         limit = args.j if queue else 1
         while (queue or (serial and not running)) and len(running) < limit:
-            name = queue.pop(0) if queue else serial.pop(0)
-            running[name] = module_process(args, name)
+            task = queue.pop(0) if queue else serial.pop(0)
+            running[task] = module_process(args, *task)
         time.sleep(0.05)
-        for name in [n for n, (proc, _, _) in running.items() if proc.poll() is not None]:
-            finish_module(name, *running.pop(name), counts)
+        for task in [t for t, (proc, _, _) in running.items() if proc.poll() is not None]:
+            finish_module(task, *running.pop(task), counts)
+
+
+ZERO = {"passed": 0, "failed": 0, "skipped": 0}
+
+
+def result_line(c):
+    line = "%d passed, %d failed" % (c["passed"], c["failed"])
+    if c["skipped"]:
+        line += ", %d skipped" % c["skipped"]
+    return line
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--bin", required=True, help="the leadgen binary to test")
+    parser.add_argument("--bin", help="the leadgen binary to test")
+    parser.add_argument("--run", action="append", type=Config.parse, default=[],
+                        metavar="NAME=BIN[@STORE_URL]",
+                        help="a configuration to run the suite in (repeatable; needs -j)")
     parser.add_argument("-k", default="", help="run only tests whose module.test contains this")
     parser.add_argument("-j", type=int, default=1, help="modules run at once, each in a process")
     parser.add_argument("--module", help=argparse.SUPPRESS)  # -j's child: this module only
     args = parser.parse_args()
+    configs = args.run or ([Config("", args.bin, os.environ.get("LEADGEN_E2E_DB", ""))]
+                           if args.bin else [])
+    if not configs or (args.run and (args.bin or args.j < 2)):
+        parser.error("give --bin, or --run with -j 2 or more")
 
-    lib.BIN = os.path.abspath(args.bin)
-    if not os.access(lib.BIN, os.X_OK):
-        print("FAIL setup: %s is not an executable" % lib.BIN)
-        print("0 passed, 1 failed")
-        return 1
+    for config in configs:
+        if not os.access(config.binary, os.X_OK):
+            print("FAIL setup: %s is not an executable" % config.binary)
+            print("0 passed, 1 failed")
+            return 1
+    lib.BIN = os.path.abspath(configs[0].binary)
 
-    counts = {"passed": 0, "failed": 0, "skipped": 0}
+    counts = {"all": {"passed": 0, "failed": 0, "skipped": 0}}
     started = time.monotonic()
     modules = discover()
     if args.module:
-        run_serial([m for m in modules if m[0] == args.module], args.k, counts)
+        run_serial([m for m in modules if m[0] == args.module], args.k, counts["all"])
     elif args.j > 1:
-        run_parallel(modules, args, counts)
+        run_parallel(modules, args, configs, counts)
     else:
-        run_serial(modules, args.k, counts)
+        run_serial(modules, args.k, counts["all"])
 
     if not args.module:
-        print("e2e against %s took %.1fs" % (lib.BIN, time.monotonic() - started))
-    line = "%d passed, %d failed" % (counts["passed"], counts["failed"])
-    if counts["skipped"]:
-        line += ", %d skipped" % counts["skipped"]
-    print(line)
-    return 1 if counts["failed"] else 0
+        print("e2e (%s) took %.1fs" % (", ".join(c.name or c.binary for c in configs),
+                                       time.monotonic() - started))
+        for config in configs if args.run else []:
+            print("   %s: %s" % (config.name, result_line(counts.get(config.name, ZERO))))
+    print(result_line(counts["all"]))
+    return 1 if counts["all"]["failed"] else 0
 
 
 if __name__ == "__main__":
