@@ -107,10 +107,13 @@ struct recipient_stats {
     int64_t pending, in_progress, completed, replied, bounced, unsubscribed, failed;
 };
 
-/* One UTC day of a campaign's sends (by claimed_at), for the dashboard's daily chart. */
+/* One UTC day of a campaign, for the dashboard's daily chart: its sends by
+ * outcome (by claimed_at) and the recipients who replied or unsubscribed
+ * that day (by changed_at, the time of their last status change). */
 struct campaign_day {
-    int64_t day; /* days since the epoch: claimed_at / 86400 */
+    int64_t day; /* days since the epoch: claimed_at or changed_at / 86400 */
     int64_t sent, bounced, failed;
+    int64_t replied, unsubscribed;
 };
 
 struct campaign {
@@ -704,9 +707,10 @@ struct store_ops {
     /* Replaces the user's own (locally issued) API keys with key_hash, in one transaction. */
     enum rc (*key_rotate)(struct store *st, int64_t user_id, const char *key_hash, int64_t now,
                           struct err *err);
-    /* The user's campaign's sends claimed at or after since, counted per UTC day by outcome
-     * (sent, bounced, failed), oldest day first; days without sends are left out, and another
-     * user's campaign (or an unknown one) gives no days. */
+    /* The user's campaign per UTC day from since on, oldest day first: its sends by outcome
+     * (sent, bounced, failed; by claimed_at) and its recipients now replied or unsubscribed
+     * (by changed_at). Days with none of these are left out, and another user's campaign (or
+     * an unknown one) gives no days. */
     enum rc (*campaign_daily)(struct store *st, int64_t user_id, int64_t campaign_id,
                               int64_t since, struct arena *a, struct campaign_day **out,
                               size_t *count, struct err *err);

@@ -52,8 +52,8 @@ static const struct store_table store_tables[] = {
     {"campaign_accounts", "campaign_id, account_id, position", "iii", 2, NULL, false},
     {"recipients",
      "id, campaign_id, lead_id, email, status, current_step, attempts, reason, last_sent_at, "
-     "next_send_at",
-     "iiittiitii", 1, "id", false},
+     "next_send_at, changed_at",
+     "iiittiitiii", 1, "id", false},
     {"sends",
      "id, campaign_id, recipient_id, account_id, step, message_id, state, ledger_id, smtp_code, "
      "reason, claimed_at, finished_at",

@@ -30,6 +30,7 @@ extern const char migration_postgres_008_due_order[];
 extern const char migration_postgres_009_scale[];
 extern const char migration_postgres_011_dashboard[];
 extern const char migration_postgres_012_sighting_person[];
+extern const char migration_postgres_013_recipient_changed_at[];
 
 static const struct migration {
     int version;
@@ -46,6 +47,7 @@ static const struct migration {
     {9, migration_postgres_009_scale},
     {11, migration_postgres_011_dashboard},
     {12, migration_postgres_012_sighting_person},
+    {13, migration_postgres_013_recipient_changed_at},
 };
 enum { MIGRATION_COUNT = sizeof migrations / sizeof migrations[0] };
 

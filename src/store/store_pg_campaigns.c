@@ -106,7 +106,8 @@ static const char *const sql[Q_COUNT] = {
     /* one batch of a launch: the project's leads with lo < id <= hi (a lead
      * already a recipient is skipped: a resumed launch adds only the rest) */
     [Q_POPULATE] = "INSERT INTO recipients (campaign_id, lead_id, email, status, current_step, "
-                   "next_send_at) SELECT c.id, l.id, l.email, 'pending', 0, $2 FROM campaigns c "
+                   "next_send_at, changed_at) SELECT c.id, l.id, l.email, 'pending', 0, "
+                   "$2::bigint, $2::bigint FROM campaigns c "
                    "JOIN leads l ON l.project_id = c.project_id WHERE c.id = $1 "
                    "AND l.id > $3 AND l.id <= $4 AND l.verified <> -1 AND NOT "
                    PG_SUPPRESSED("c.user_id", "l") " ORDER BY l.id "

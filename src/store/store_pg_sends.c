@@ -100,7 +100,10 @@ static const char *const sql[Q_COUNT] = {
     [Q_SEND_INSERT] = "INSERT INTO sends (campaign_id, recipient_id, account_id, step, message_id, "
                       "state, ledger_id, claimed_at) "
                       "VALUES ($1, $2, $3, $4, $5, 'sending', $6, $7) RETURNING id",
-    [Q_RECIPIENT_CLAIMED] = "UPDATE recipients SET status = $2, next_send_at = NULL WHERE id = $1",
+    /* changed_at moves only with the status (the right side reads the old row) */
+    [Q_RECIPIENT_CLAIMED] = "UPDATE recipients SET status = $2, next_send_at = NULL, "
+                            "changed_at = CASE WHEN status = $2 THEN changed_at "
+                            "ELSE $3::bigint END WHERE id = $1",
     [Q_SEND_LOCK] = "SELECT recipient_id, state, COALESCE(ledger_id, 0) FROM sends WHERE id = $1 "
                     "FOR UPDATE",
     [Q_SEND_FINISH] = "UPDATE sends SET state = $2, smtp_code = $3, reason = $4, finished_at = $5 "
@@ -108,7 +111,8 @@ static const char *const sql[Q_COUNT] = {
     [Q_RECIPIENT_RECORD] = "UPDATE recipients SET status = $2, current_step = $3, attempts = $4, "
                            "reason = $5, next_send_at = NULLIF($6::bigint, 0), "
                            "last_sent_at = CASE WHEN $7::bigint > 0 THEN $7::bigint "
-                           "ELSE last_sent_at END WHERE id = $1",
+                           "ELSE last_sent_at END, changed_at = CASE WHEN status = $2 "
+                           "THEN changed_at ELSE $8::bigint END WHERE id = $1",
     /* gives back the charge and closes its ledger row, once */
     [Q_REFUND] = "WITH l AS (SELECT id, user_id, amount FROM credit_ledger "
                  "WHERE id = $1 AND state = 'charged' FOR UPDATE), "
@@ -120,7 +124,9 @@ static const char *const sql[Q_COUNT] = {
                      "JOIN campaigns c ON c.id = s.campaign_id "
                      "JOIN recipients r ON r.id = s.recipient_id "
                      "WHERE s.state = 'sending' ORDER BY s.id LIMIT $1",
-    [Q_STOP] = "UPDATE recipients SET status = $2, reason = $3, next_send_at = NULL WHERE id = $1",
+    [Q_STOP] = "UPDATE recipients SET status = $2, reason = $3, next_send_at = NULL, "
+               "changed_at = CASE WHEN status = $2 THEN changed_at ELSE $4::bigint END "
+               "WHERE id = $1",
     [Q_UNSUBSCRIBE] = "INSERT INTO suppressions (user_id, value, reason, created_at) "
                       "SELECT c.user_id, l.email_key, 'unsubscribe', $2 FROM recipients r "
                       "JOIN campaigns c ON c.id = r.campaign_id JOIN leads l ON l.id = r.lead_id "
@@ -493,6 +499,7 @@ static enum rc claim_on(struct pgc *c, const struct send_claim *in, int64_t *sen
     struct pg_args mark = {0};
     pg_arg_int(&mark, in->recipient_id);
     pg_arg_text(&mark, in->recipient_status);
+    pg_arg_int(&mark, in->now);
     return EXEC(Q_RECIPIENT_CLAIMED, &mark, NULL, "recipient claim");
 }
 
@@ -542,6 +549,7 @@ static enum rc record_on(struct pgc *c, const struct send_result *in, struct err
     pg_arg_text(&rec, in->reason ? in->reason : "");
     pg_arg_int(&rec, in->next_send_at);
     pg_arg_int(&rec, in->last_sent_at);
+    pg_arg_int(&rec, in->now);
     rc = EXEC(Q_RECIPIENT_RECORD, &rec, NULL, "recipient record");
     if (rc != RC_OK || !in->refund || !ledger_id) return rc;
     struct pg_args back = {0};
@@ -561,6 +569,7 @@ static enum rc stop_on(struct pgc *c, int64_t recipient_id, const char *status,
     pg_arg_int(&args, recipient_id);
     pg_arg_text(&args, status);
     pg_arg_text(&args, reason ? reason : "");
+    pg_arg_int(&args, now);
     int64_t changed = 0;
     enum rc rc = EXEC(Q_STOP, &args, &changed, "recipient stop");
     if (rc != RC_OK) return rc;

@@ -37,12 +37,21 @@ static const char *const sql[Q_COUNT] = {
     [Q_KEY_ADD] = "INSERT INTO api_keys (key_hash, user_id, source, checked_at, created_at) "
                   "VALUES ($1, $2::bigint, 0, 0, $3::bigint)",
     /* the join scopes it to the owner; sends_campaign (campaign_id, claimed_at) serves it */
-    [Q_DAILY] = "SELECT s.claimed_at / 86400 AS day, COUNT(*) FILTER (WHERE s.state = 'sent'), "
-                "COUNT(*) FILTER (WHERE s.state = 'bounced'), "
-                "COUNT(*) FILTER (WHERE s.state = 'failed') FROM sends s "
+    /* sends by claim day and stopped recipients by change day, merged per day */
+    [Q_DAILY] = "SELECT day, COUNT(*) FILTER (WHERE what = 'sent'), "
+                "COUNT(*) FILTER (WHERE what = 'bounced'), "
+                "COUNT(*) FILTER (WHERE what = 'failed'), "
+                "COUNT(*) FILTER (WHERE what = 'replied'), "
+                "COUNT(*) FILTER (WHERE what = 'unsubscribed') "
+                "FROM (SELECT s.claimed_at / 86400 AS day, s.state AS what FROM sends s "
                 "JOIN campaigns c ON c.id = s.campaign_id "
                 "WHERE s.campaign_id = $1::bigint AND c.user_id = $2::bigint "
-                "AND s.claimed_at >= $3::bigint GROUP BY 1 ORDER BY 1",
+                "AND s.claimed_at >= $3::bigint "
+                "UNION ALL SELECT r.changed_at / 86400, r.status FROM recipients r "
+                "JOIN campaigns c ON c.id = r.campaign_id "
+                "WHERE r.campaign_id = $1::bigint AND c.user_id = $2::bigint "
+                "AND r.status IN ('replied', 'unsubscribed') AND r.changed_at >= $3::bigint) d "
+                "GROUP BY 1 ORDER BY 1",
 };
 
 #define RUN(id_, args_, what_) pg_run(c, PG_WEB_BASE + (id_), sql[id_], (args_), err, (what_))
@@ -215,7 +224,9 @@ static enum rc daily_on(struct pgc *c, int64_t user_id, int64_t campaign_id, int
         list[n++] = (struct campaign_day){.day = pg_int(r, i, 0),
                                           .sent = pg_int(r, i, 1),
                                           .bounced = pg_int(r, i, 2),
-                                          .failed = pg_int(r, i, 3)};
+                                          .failed = pg_int(r, i, 3),
+                                          .replied = pg_int(r, i, 4),
+                                          .unsubscribed = pg_int(r, i, 5)};
     }
     PQclear(r);
     *out = list;

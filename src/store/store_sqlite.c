@@ -33,6 +33,7 @@ extern const char migration_sqlite_014_due_order[];
 extern const char migration_sqlite_015_scale[];
 extern const char migration_sqlite_017_dashboard[];
 extern const char migration_sqlite_018_sighting_person[];
+extern const char migration_sqlite_019_recipient_changed_at[];
 
 static const struct migration {
     int version;
@@ -54,6 +55,7 @@ static const struct migration {
     {15, migration_sqlite_015_scale},
     {17, migration_sqlite_017_dashboard},
     {18, migration_sqlite_018_sighting_person},
+    {19, migration_sqlite_019_recipient_changed_at},
 };
 
 enum stmt_id {

@@ -97,7 +97,8 @@ static const char *const cq_sql[Q_COUNT] = {
     /* one batch of a launch: the project's leads with lo < id <= hi (a lead
      * already a recipient is skipped: a resumed launch adds only the rest) */
     [Q_POPULATE] = "INSERT OR IGNORE INTO recipients (campaign_id, lead_id, email, status, "
-                   "current_step, next_send_at) SELECT c.id, l.id, l.email, 'pending', 0, ?2 "
+                   "current_step, next_send_at, changed_at) "
+                   "SELECT c.id, l.id, l.email, 'pending', 0, ?2, ?2 "
                    "FROM campaigns c JOIN leads l ON l.project_id = c.project_id WHERE c.id = ?1 "
                    "AND l.id > ?3 AND l.id <= ?4 AND l.verified <> -1 AND NOT "
                    SQ_SUPPRESSED("c.user_id", "l") " ORDER BY l.id",

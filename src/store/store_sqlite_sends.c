@@ -79,13 +79,17 @@ static const char *const sendq_sql[Q_COUNT] = {
     [Q_SEND_INSERT] = "INSERT INTO sends (campaign_id, recipient_id, account_id, step, message_id, "
                       "state, ledger_id, claimed_at) "
                       "VALUES (?1, ?2, ?3, ?4, ?5, 'sending', ?6, ?7) RETURNING id",
-    [Q_RECIPIENT_CLAIMED] = "UPDATE recipients SET status = ?2, next_send_at = NULL WHERE id = ?1",
+    /* changed_at moves only with the status (the right side reads the old row) */
+    [Q_RECIPIENT_CLAIMED] = "UPDATE recipients SET status = ?2, next_send_at = NULL, "
+                            "changed_at = CASE WHEN status = ?2 THEN changed_at ELSE ?3 END "
+                            "WHERE id = ?1",
     [Q_SEND_GET] = "SELECT recipient_id, state, COALESCE(ledger_id, 0) FROM sends WHERE id = ?1",
     [Q_SEND_FINISH] = "UPDATE sends SET state = ?2, smtp_code = ?3, reason = ?4, finished_at = ?5 "
                       "WHERE id = ?1",
     [Q_RECIPIENT_RECORD] = "UPDATE recipients SET status = ?2, current_step = ?3, attempts = ?4, "
                            "reason = ?5, next_send_at = NULLIF(?6, 0), "
-                           "last_sent_at = CASE WHEN ?7 > 0 THEN ?7 ELSE last_sent_at END "
+                           "last_sent_at = CASE WHEN ?7 > 0 THEN ?7 ELSE last_sent_at END, "
+                           "changed_at = CASE WHEN status = ?2 THEN changed_at ELSE ?8 END "
                            "WHERE id = ?1",
     [Q_REFUND] = "UPDATE users SET credits = credits - l.amount FROM credit_ledger l "
                  "WHERE l.id = ?1 AND l.state = 'charged' AND users.id = l.user_id",
@@ -96,7 +100,8 @@ static const char *const sendq_sql[Q_COUNT] = {
                      "JOIN campaigns c ON c.id = s.campaign_id "
                      "JOIN recipients r ON r.id = s.recipient_id "
                      "WHERE s.state = 'sending' ORDER BY s.id LIMIT ?1",
-    [Q_STOP] = "UPDATE recipients SET status = ?2, reason = ?3, next_send_at = NULL WHERE id = ?1",
+    [Q_STOP] = "UPDATE recipients SET status = ?2, reason = ?3, next_send_at = NULL, "
+               "changed_at = CASE WHEN status = ?2 THEN changed_at ELSE ?4 END WHERE id = ?1",
     [Q_UNSUBSCRIBE] = "INSERT INTO suppressions (user_id, value, reason, created_at) "
                       "SELECT c.user_id, l.email_key, 'unsubscribe', ?2 FROM recipients r "
                       "JOIN campaigns c ON c.id = r.campaign_id JOIN leads l ON l.id = r.lead_id "
@@ -456,6 +461,7 @@ static enum rc claim_in_tx(struct conn *c, const struct send_claim *in, int64_t 
     Q(mark, Q_RECIPIENT_CLAIMED);
     sqlite3_bind_int64(mark, 1, in->recipient_id);
     sq_bind_text(mark, 2, in->recipient_status);
+    sqlite3_bind_int64(mark, 3, in->now);
     return sq_exec(c, mark, err, "recipient claim");
 }
 
@@ -519,6 +525,7 @@ static enum rc record_in_tx(struct conn *c, const struct send_result *in, struct
     sq_bind_text(rec, 5, in->reason ? in->reason : "");
     sqlite3_bind_int64(rec, 6, in->next_send_at);
     sqlite3_bind_int64(rec, 7, in->last_sent_at);
+    sqlite3_bind_int64(rec, 8, in->now);
     rc = sq_exec(c, rec, err, "recipient record");
     if (rc == RC_OK && in->refund) rc = refund(c, ledger_id, err);
     return rc;
@@ -539,6 +546,7 @@ static enum rc stop_in_tx(struct conn *c, int64_t recipient_id, const char *stat
     sqlite3_bind_int64(stop, 1, recipient_id);
     sq_bind_text(stop, 2, status);
     sq_bind_text(stop, 3, reason ? reason : "");
+    sqlite3_bind_int64(stop, 4, now);
     enum rc rc = sq_exec(c, stop, err, "recipient stop");
     if (rc != RC_OK) return rc;
     if (sqlite3_changes(sq_db(c)) == 0)

@@ -35,11 +35,20 @@ static const char *const wq_sql[W_COUNT] = {
     [W_KEYS_DROP] = "DELETE FROM api_keys WHERE user_id = ?1 AND source = 0",
     [W_KEY_ADD] = "INSERT INTO api_keys (key_hash, user_id, source, checked_at, created_at) "
                   "VALUES (?1, ?2, 0, 0, ?3)",
-    /* the join scopes it to the owner; sends_campaign (campaign_id, claimed_at) serves it */
-    [W_DAILY] = "SELECT s.claimed_at / 86400 AS day, SUM(s.state = 'sent'), "
-                "SUM(s.state = 'bounced'), SUM(s.state = 'failed') FROM sends s "
+    /* sends by claim day and stopped recipients by change day, merged per day; the join
+     * scopes it to the owner; sends_campaign (campaign_id, claimed_at) and recipients_status
+     * (campaign_id, status) serve the two halves */
+    [W_DAILY] = "SELECT day, SUM(sent), SUM(bounced), SUM(failed), SUM(replied), "
+                "SUM(unsubscribed) FROM (SELECT s.claimed_at / 86400 AS day, "
+                "s.state = 'sent' AS sent, s.state = 'bounced' AS bounced, "
+                "s.state = 'failed' AS failed, 0 AS replied, 0 AS unsubscribed FROM sends s "
                 "JOIN campaigns c ON c.id = s.campaign_id "
                 "WHERE s.campaign_id = ?1 AND c.user_id = ?2 AND s.claimed_at >= ?3 "
+                "UNION ALL SELECT r.changed_at / 86400, 0, 0, 0, r.status = 'replied', "
+                "r.status = 'unsubscribed' FROM recipients r "
+                "JOIN campaigns c ON c.id = r.campaign_id "
+                "WHERE r.campaign_id = ?1 AND c.user_id = ?2 "
+                "AND r.status IN ('replied', 'unsubscribed') AND r.changed_at >= ?3) "
                 "GROUP BY day ORDER BY day",
 };
 
@@ -194,7 +203,9 @@ enum rc sq_campaign_daily(struct store *st, int64_t user_id, int64_t campaign_id
         list[n++] = (struct campaign_day){.day = sqlite3_column_int64(q, 0),
                                           .sent = sqlite3_column_int64(q, 1),
                                           .bounced = sqlite3_column_int64(q, 2),
-                                          .failed = sqlite3_column_int64(q, 3)};
+                                          .failed = sqlite3_column_int64(q, 3),
+                                          .replied = sqlite3_column_int64(q, 4),
+                                          .unsubscribed = sqlite3_column_int64(q, 5)};
     }
     enum rc rc = r == SQLITE_DONE ? RC_OK : sq_fail(c, err, "campaign daily");
     sq_done(q);

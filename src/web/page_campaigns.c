@@ -5,6 +5,7 @@
  * change goes through the API's campaign routes (web_api), so its rules apply unchanged. */
 #include "web/web_int.h"
 
+#include "base/clock.h"
 #include "campaign/message.h"
 
 #include <stdlib.h>
@@ -233,7 +234,7 @@ static void state_chart(struct web *w, struct html *h, json_t *stats)
     (void)w;
 }
 
-/* ---- sends per day ---------------------------------------------------------------- */
+/* ---- recipients by state per day --------------------------------------------------------- */
 
 enum { DAILY_DAYS = 30, DAY_SECONDS = 86400 };
 
@@ -247,7 +248,7 @@ static const char *day_text(struct web *w, int64_t day)
 }
 
 /* The days from first to last (at most DAILY_DAYS), each with its counts; days the store
- * left out (no sends) stay zero. */
+ * left out (nothing happened) stay zero. */
 static struct campaign_day *daily_fill(struct web *w, const struct campaign_day *rows, size_t n,
                                        int64_t first, int64_t last)
 {
@@ -260,36 +261,69 @@ static struct campaign_day *daily_fill(struct web *w, const struct campaign_day 
     return out;
 }
 
-/* One day's column: bars stacked bottom up (sent, bounced, failed) on a 100-high plot whose
+/* The chart's series, bottom up: sends by outcome, then recipients who stopped that day. */
+enum { SERIES_COUNT = 5 };
+static const char *const series[SERIES_COUNT] = {"sent", "bounced", "failed", "replied",
+                                                 "unsubscribed"};
+
+static void day_parts(const struct campaign_day *d, int64_t parts[SERIES_COUNT])
+{
+    parts[0] = d->sent, parts[1] = d->bounced, parts[2] = d->failed;
+    parts[3] = d->replied, parts[4] = d->unsubscribed;
+}
+
+static int64_t day_total(const struct campaign_day *d)
+{
+    int64_t parts[SERIES_COUNT], total = 0;
+    day_parts(d, parts);
+    for (size_t i = 0; i < SERIES_COUNT; i++)
+        total += parts[i];
+    return total;
+}
+
+/* One day's column: bars stacked bottom up (in series order) on a 100-high plot whose
  * baseline is y=120; the numbers ride along as data attributes and a tooltip. */
 static void daily_column(struct web *w, struct html *h, const struct campaign_day *d, int x,
                          int width, int64_t max)
 {
-    html_printf(h,
-                "<g class=\"day\" data-day=\"%s\" data-sent=\"%lld\" data-bounced=\"%lld\" "
-                "data-failed=\"%lld\"><title>%s: %lld sent, %lld bounced, %lld failed</title>",
-                day_text(w, d->day), (long long)d->sent, (long long)d->bounced,
-                (long long)d->failed, day_text(w, d->day), (long long)d->sent,
-                (long long)d->bounced, (long long)d->failed);
-    const int64_t parts[] = {d->sent, d->bounced, d->failed};
-    static const char *const classes[] = {"sent", "bounced", "failed"};
+    int64_t parts[SERIES_COUNT];
+    day_parts(d, parts);
+    html_printf(h, "<g class=\"day\" data-day=\"%s\"", day_text(w, d->day));
+    for (size_t i = 0; i < SERIES_COUNT; i++)
+        html_printf(h, " data-%s=\"%lld\"", series[i], (long long)parts[i]);
+    html_printf(h, "><title>%s:", day_text(w, d->day));
+    for (size_t i = 0; i < SERIES_COUNT; i++)
+        html_printf(h, "%s %lld %s", i ? "," : "", (long long)parts[i], series[i]);
+    html_raw(h, "</title>");
     int64_t below = 0;
-    for (size_t i = 0; i < 3; i++) {
+    for (size_t i = 0; i < SERIES_COUNT; i++) {
         int y0 = 120 - (int)(below * 100 / max), y1 = 120 - (int)((below + parts[i]) * 100 / max);
         if (y0 > y1)
             html_printf(h, "<rect class=\"%s\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\"/>",
-                        classes[i], x, y1, width, y0 - y1);
+                        series[i], x, y1, width, y0 - y1);
         below += parts[i];
     }
     html_raw(h, "</g>");
 }
 
-/* Sends per UTC day by outcome over the campaign's sending life (its last DAILY_DAYS days
- * at most), as stacked columns drawn here. Replies are not charted: the schema keeps no
- * time for them. */
+/* The swatches naming each series' colour (the CSS gives .legend .<series> its fill). */
+static void daily_legend(struct html *h)
+{
+    html_raw(h, "<p class=\"legend muted\">");
+    for (size_t i = 0; i < SERIES_COUNT; i++)
+        html_printf(h, "%s<span class=\"swatch %s\">■</span> %s", i ? " · " : "", series[i],
+                    series[i]);
+    html_raw(h, ". Sends count by the day they were made; replies and unsubscribes by the day "
+                "the recipient's state changed.</p>");
+}
+
+/* Recipients by state per UTC day over the campaign's sending life (its last DAILY_DAYS days
+ * at most), as stacked columns drawn here: sends by outcome, and the recipients who replied
+ * or unsubscribed that day (the store keeps when each recipient's state last changed). */
 static void daily_chart(struct web *w, struct html *h, long long id)
 {
-    int64_t today = (int64_t)time(NULL) / DAY_SECONDS, first = today - (DAILY_DAYS - 1);
+    /* the app clock, as the stored times are (LEADGEN_TIME_OFFSET moves both) */
+    int64_t today = clock_now() / DAY_SECONDS, first = today - (DAILY_DAYS - 1);
     struct campaign_day *rows = NULL;
     size_t n = 0;
     struct err err = {0};
@@ -303,28 +337,24 @@ static void daily_chart(struct web *w, struct html *h, long long id)
     size_t count = (size_t)(today - first + 1);
     int64_t max = 1;
     for (size_t i = 0; i < count; i++)
-        if (days[i].sent + days[i].bounced + days[i].failed > max)
-            max = days[i].sent + days[i].bounced + days[i].failed;
+        if (day_total(&days[i]) > max) max = day_total(&days[i]);
     int step = 360 / (int)count, width = step > 2 ? step - 2 : 1;
     html_printf(h,
-                "<h3 id=\"daily-caption\">Sends per day (UTC), last %zu day%s</h3>"
+                "<h3 id=\"daily-caption\">Recipients by state per day (UTC), last %zu day%s</h3>"
                 "<svg class=\"chart daily\" id=\"daily-chart\" viewBox=\"0 0 400 140\" "
-                "role=\"img\" aria-label=\"Sends per day by "
-                "outcome: sent, bounced, failed\"><title id=\"daily-title\">Sends per day by "
-                "outcome (sent, bounced, failed), %s to %s; replies are not charted</title>"
+                "role=\"img\" aria-label=\"Recipients by state per day: sent, bounced, failed, "
+                "replied, unsubscribed\"><title id=\"daily-title\">Recipients by state per day "
+                "(sent, bounced, failed, replied, unsubscribed), %s to %s</title>"
                 "<text x=\"0\" y=\"10\">%lld</text><text x=\"0\" y=\"120\">0</text>",
                 count, count == 1 ? "" : "s", day_text(w, first), day_text(w, today),
                 (long long)max);
     for (size_t i = 0; i < count; i++)
         daily_column(w, h, &days[i], 36 + (int)i * step, width, max);
-    html_printf(
-        h,
-        "<text x=\"36\" y=\"134\">%s</text><text x=\"396\" y=\"134\" "
-        "text-anchor=\"end\">%s</text></svg><p class=\"legend muted\">"
-        "<span class=\"swatch sent\">■</span> sent · <span class=\"swatch bounced\">■</span> "
-        "bounced · <span class=\"swatch failed\">■</span> failed. Replies are not charted: "
-        "they are kept without a time.</p>",
-        day_text(w, first), day_text(w, today));
+    html_printf(h,
+                "<text x=\"36\" y=\"134\">%s</text><text x=\"396\" y=\"134\" "
+                "text-anchor=\"end\">%s</text></svg>",
+                day_text(w, first), day_text(w, today));
+    daily_legend(h);
 }
 
 static void control_buttons(struct web *w, struct html *h, long long id, const char *status)

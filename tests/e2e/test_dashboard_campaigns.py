@@ -2,15 +2,18 @@
 plain form buttons, the API's validation message shown), a campaign's page (status and
 counts, launch/pause/resume/cancel, recipients by state, a preview of each step for a
 chosen lead, AI generation into the editor), the sender moving a campaign's progress
-against the local mail sink; another user's campaign 404 and the CSRF token required;
-the ad history timeline."""
+against the local mail sink, a reply (by IMAP) and an unsubscribe (by the link) charted on
+their day; another user's campaign 404 and the CSRF token required; the ad history
+timeline."""
 import html
 import json
 import re
 import time
+import urllib.parse
 
 import lib
 from dashlib import Web, add_user
+from fakes.imapd import ImapServer, reply_message
 from fakes.mailsink import MailSink
 from fakes.openai import OpenAiServer, content, steps_json
 from fakes.sites import Sites
@@ -28,11 +31,12 @@ def signed_in(s, email="camp@example.com"):
     return w, key
 
 
-def smtp_account(s, owner, sink):
+def smtp_account(s, owner, sink, imap=None):
     host, port = sink.url.rsplit("//", 1)[1].split(":")
+    inbox = ["--imap-host", "127.0.0.1", "--imap-port", str(imap.port)] if imap else []
     proc = s.cli("account", "add", "smtp", owner, "--address", SENDER, "--host", host,
                  "--port", port, "--username", SENDER, "--password-env", "SMTP_PW", "--tls",
-                 "none", "--min-gap", "0", "--max-extra", "0", env={"SMTP_PW": PASSWORD})
+                 "none", "--min-gap", "0", "--max-extra", "0", *inbox, env={"SMTP_PW": PASSWORD})
     assert proc.returncode == 0, proc.stderr
     return int(proc.stdout.strip().splitlines()[-1])
 
@@ -99,20 +103,38 @@ def test_create_with_invalid_step_shows_the_api_message_and_editor_buttons():
 
 
 def daily_chart(page):
-    """The daily chart's columns as (day, sent, bounced, failed), oldest first."""
+    """The daily chart's columns as (day, sent, bounced, failed, replied, unsubscribed),
+    oldest first."""
     m = re.search(r'<svg class="chart daily" id="daily-chart"[^>]*role="img" aria-label="[^"]+">'
                   r'<title[^>]*>[^<]+</title>(.*?)</svg>', page, re.S)
     assert m, page
-    return [(d, int(a), int(b), int(c)) for d, a, b, c in re.findall(
+    return [(d, *map(int, counts)) for d, *counts in re.findall(
         r'<g class="day" data-day="([\d-]+)" data-sent="(\d+)" data-bounced="(\d+)" '
-        r'data-failed="(\d+)">', m.group(1))]
+        r'data-failed="(\d+)" data-replied="(\d+)" data-unsubscribed="(\d+)">', m.group(1))]
+
+
+def mail_to(sink, address):
+    return [m.email for m in sink.messages if m.rcpt_to == [address]][0]
+
+
+def unsubscribe(s, sink, address):
+    """The one-click POST to the List-Unsubscribe link of the mail sent to address."""
+    link = urllib.parse.urlsplit(mail_to(sink, address)["List-Unsubscribe"].strip()[1:-1])
+    eq(s.request("POST", link.path, key=None, body="List-Unsubscribe=One-Click").status, 200)
+
+
+def wait_daily(w, cid, want):
+    """Waits for the daily chart's last column (today) to be want."""
+    chart = lambda: daily_chart(w.get("/app/campaigns/%d" % cid)[2])  # noqa: E731
+    assert lib.wait_until(lambda: chart()[-1] == want, 20), chart()
 
 
 def test_create_launch_progress_control_and_preview():
-    with MailSink(users={SENDER: PASSWORD}) as sink, Server(env=ENV) as s:
+    with MailSink(users={SENDER: PASSWORD}) as sink, \
+            ImapServer(users={SENDER: PASSWORD}) as imap, Server(env=ENV) as s:
         w, key = signed_in(s)
         pid = project_with_leads(s, key)
-        acc = smtp_account(s, "camp@example.com", sink)
+        acc = smtp_account(s, "camp@example.com", sink, imap)
         csrf = w.csrf("/app/campaigns")
         status, headers, _ = w.post("/app/campaigns", create_form(csrf, pid, acc, STEPS))
         eq(status, 303)
@@ -124,7 +146,10 @@ def test_create_launch_progress_control_and_preview():
         assert '<strong id="status">draft</strong>' in page, page
         assert 'name="lg-refresh"' not in page
         # before any send the daily chart shows today, empty
-        eq(daily_chart(page), [(time.strftime("%Y-%m-%d", time.gmtime()), 0, 0, 0)])
+        eq(daily_chart(page), [(time.strftime("%Y-%m-%d", time.gmtime()), 0, 0, 0, 0, 0)])
+        assert "Recipients by state per day" in page and "not charted" not in page, page
+        for series in ("sent", "bounced", "failed", "replied", "unsubscribed"):
+            assert '<span class="swatch %s">' % series in page, (series, page)
         # the preview renders each step for the chosen lead, escaped
         lead = re.search(r'<option value="(\d+)">cy@cog.lgtest</option>', page).group(1)
         status, _, page = w.get("/app/campaigns/%d?lead=%s" % (cid, lead))
@@ -144,7 +169,7 @@ def test_create_launch_progress_control_and_preview():
             20)
         # the daily chart (issue 19): today's column counts the two sends once both
         # are recorded (the sent total counts them from their claim)
-        today = (time.strftime("%Y-%m-%d", time.gmtime()), 2, 0, 0)
+        today = (time.strftime("%Y-%m-%d", time.gmtime()), 2, 0, 0, 0, 0)
         assert lib.wait_until(
             lambda: daily_chart(w.get("/app/campaigns/%d" % cid)[2])[-1] == today, 20)
         _, _, page = w.get("/app/campaigns/%d?state=in_progress" % cid)
@@ -157,6 +182,11 @@ def test_create_launch_progress_control_and_preview():
             "campaigns/recipients.php", campaign_id=cid, key=key))["recipients"])
         _, _, page = w.get("/app/campaigns/%d?after=%d" % (cid, first))
         assert "cy@cog.lgtest" in page and "<td>ada@acme.lgtest</td>" not in page, page
+        # Ada's reply, read by IMAP, joins today's column (Cy still waits for step 2, so
+        # the campaign stays active for the controls below)
+        imap.add(reply_message("Ada <ada@acme.lgtest>", SENDER,
+                               mail_to(sink, "ada@acme.lgtest")["Message-ID"]))
+        wait_daily(w, cid, today[:4] + (1, 0))
         # pause, resume, cancel; a wrong action is the API's message
         for action, want in (("pause", "paused"), ("resume", "active"), ("cancel", "cancelled")):
             status, page = post_then_get(w, "/app/campaigns/%d" % cid,
@@ -166,6 +196,9 @@ def test_create_launch_progress_control_and_preview():
         status, _, page = w.post("/app/campaigns/%d" % cid, {"csrf": csrf, "action": "resume"})
         eq(status, 400)
         assert 'class="error"' in page
+        # Cy's unsubscribe by the link (which holds after a cancel) joins it too
+        unsubscribe(s, sink, "cy@cog.lgtest")
+        wait_daily(w, cid, today[:4] + (1, 1))
         _, _, page = w.get("/app/campaigns")
         assert re.search(r'>Spring</a></td><td class="st-cancelled">cancelled</td>'
                          r'<td>\d+ / 50</td><td>2</td>', page), page

@@ -2,7 +2,8 @@
  * mixed sequence of the operations that add, move or delete recipients and
  * sends (launch, claim, record, reply, unsubscribe, erasure), what
  * campaign_get and campaign_list report equals a real COUNT over the rows,
- * read through a connection of the test's own. Runs on whichever backend
+ * read through a connection of the test's own; and the recipients' changed_at
+ * and the daily chart's rows built on it. Runs on whichever backend
  * LEADGEN_TEST_STORE names. */
 #include "test.h"
 
@@ -222,13 +223,55 @@ static bool record(struct fixture *f, int64_t send_id, enum send_outcome outcome
     return f->st->ops->send_record(f->st, &r, NULL) == RC_OK;
 }
 
-static bool stop(struct fixture *f, int64_t campaign, int i, const char *status, bool unsubscribe)
+static bool stop_at(struct fixture *f, int64_t campaign, int i, const char *status,
+                    bool unsubscribe, int64_t now)
 {
     struct send_match m;
     struct err err = {0};
     return f->st->ops->recipient_by_lead(f->st, campaign, f->lead[i], &f->a, &m, &err) == RC_OK &&
-           f->st->ops->recipient_stop(f->st, m.recipient_id, status, "", unsubscribe, T0 + 60,
+           f->st->ops->recipient_stop(f->st, m.recipient_id, status, "", unsubscribe, now,
                                       &err) == RC_OK;
+}
+
+static bool stop(struct fixture *f, int64_t campaign, int i, const char *status, bool unsubscribe)
+{
+    return stop_at(f, campaign, i, status, unsubscribe, T0 + 60);
+}
+
+/* Lead i's recipient's changed_at in campaign, read around the store; -1 on failure. */
+static int64_t changed_at(struct fixture *f, int64_t campaign, int i)
+{
+    char cid[32], lid[32];
+    snprintf(cid, sizeof cid, "%lld", (long long)campaign);
+    snprintf(lid, sizeof lid, "%lld", (long long)f->lead[i]);
+    int64_t out = -1;
+    if (store_is_postgres(f->url)) {
+        PGconn *pg = PQconnectdb(f->url);
+        const char *args[2] = {cid, lid};
+        PGresult *r = PQexecParams(pg,
+                                   "SELECT changed_at FROM recipients "
+                                   "WHERE campaign_id = $1 AND lead_id = $2",
+                                   2, NULL, args, NULL, NULL, 0);
+        if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+            out = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+        PQclear(r);
+        PQfinish(pg);
+        return out;
+    }
+    sqlite3 *db;
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_open_v2(f->url, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(db,
+                           "SELECT changed_at FROM recipients "
+                           "WHERE campaign_id = ?1 AND lead_id = ?2",
+                           -1, &q, NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(q, 1, campaign);
+        sqlite3_bind_int64(q, 2, f->lead[i]);
+        if (sqlite3_step(q) == SQLITE_ROW) out = sqlite3_column_int64(q, 0);
+    }
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return out;
 }
 
 TEST(campaign_counts_match_real_counts_through_a_mixed_sequence)
@@ -377,6 +420,77 @@ TEST(campaign_daily_counts_sends_per_day_for_the_owner)
     CHECK_INT(n, 1);
     CHECK_INT(days[0].failed, 1);
     /* another user sees nothing of the campaign */
+    int64_t stranger = 0;
+    CHECK(f.st->ops->user_create(f.st, "stranger@x.com", 0, "stranger-hash", &stranger, &err) ==
+          RC_OK);
+    CHECK(f.st->ops->campaign_daily(f.st, stranger, f.campaign, 0, &f.a, &days, &n, &err) ==
+          RC_OK);
+    CHECK_INT(n, 0);
+    fixture_close(&f);
+}
+
+/* Each recipient status change stamps changed_at with the caller's now (launch, claim,
+ * record, stop); a change to the same status keeps the first time. */
+TEST(recipient_changed_at_follows_status_changes)
+{
+    struct fixture f;
+    CHECK(fixture_init(&f));
+    CHECK_INT(changed_at(&f, f.campaign, 0), T0); /* pending since the launch */
+    int64_t s0 = 0, s1 = 0;
+    CHECK(claim(&f, f.campaign, 0, T0 + 10, &s0));
+    CHECK_INT(changed_at(&f, f.campaign, 0), T0 + 10); /* in_progress */
+    CHECK(record(&f, s0, SEND_OUTCOME_SENT, T0 + 11)); /* still in_progress: step 2 waits */
+    CHECK_INT(changed_at(&f, f.campaign, 0), T0 + 10);
+    CHECK(claim(&f, f.campaign, 1, T0 + 12, &s1));
+    CHECK(record(&f, s1, SEND_OUTCOME_BOUNCED, T0 + 13));
+    CHECK_INT(changed_at(&f, f.campaign, 1), T0 + 13);
+    CHECK(stop_at(&f, f.campaign, 0, "replied", false, T0 + DAY));
+    CHECK_INT(changed_at(&f, f.campaign, 0), T0 + DAY);
+    CHECK(stop_at(&f, f.campaign, 0, "replied", false, T0 + 2 * DAY)); /* a second reply */
+    CHECK_INT(changed_at(&f, f.campaign, 0), T0 + DAY);
+    CHECK_INT(changed_at(&f, f.other, 0), T0); /* the other campaign's recipient is untouched */
+    fixture_close(&f);
+}
+
+/* Replies and unsubscribes count on the UTC day the recipient's state changed, merged with
+ * the days' sends; a day with only an unsubscribe is a row of its own. */
+TEST(campaign_daily_counts_replies_and_unsubscribes_by_their_day)
+{
+    struct fixture f;
+    CHECK(fixture_init(&f));
+    int64_t s0 = 0;
+    CHECK(claim(&f, f.campaign, 0, T0 + 10, &s0));
+    CHECK(record(&f, s0, SEND_OUTCOME_SENT, T0 + 11));
+    CHECK(stop_at(&f, f.campaign, 0, "replied", false, T0 + 2 * DAY + 5));
+    CHECK(stop_at(&f, f.campaign, 1, "unsubscribed", true, T0 + 2 * DAY + 6));
+    CHECK(stop_at(&f, f.campaign, 2, "unsubscribed", true, T0 + 3 * DAY));
+    CHECK(stop_at(&f, f.campaign, 0, "replied", false, T0 + 4 * DAY)); /* again: no new day */
+    CHECK(stop_at(&f, f.other, 3, "replied", false, T0 + 2 * DAY));    /* another campaign */
+    CHECK(stop_at(&f, f.campaign, 4, "bounced", false, T0 + 2 * DAY)); /* not a send */
+
+    struct campaign_day *days;
+    size_t n = 0;
+    struct err err = {0};
+    CHECK(f.st->ops->campaign_daily(f.st, f.user, f.campaign, 0, &f.a, &days, &n, &err) ==
+          RC_OK);
+    CHECK_INT(n, 3);
+    CHECK_INT(days[0].day, T0 / DAY);
+    CHECK_INT(days[0].sent, 1);
+    CHECK_INT(days[0].replied, 0);
+    CHECK_INT(days[1].day, T0 / DAY + 2);
+    CHECK_INT(days[1].sent, 0);
+    CHECK_INT(days[1].bounced, 0);
+    CHECK_INT(days[1].replied, 1);
+    CHECK_INT(days[1].unsubscribed, 1);
+    CHECK_INT(days[2].day, T0 / DAY + 3);
+    CHECK_INT(days[2].replied, 0);
+    CHECK_INT(days[2].unsubscribed, 1);
+    /* since applies to the change days too */
+    CHECK(f.st->ops->campaign_daily(f.st, f.user, f.campaign, T0 + 3 * DAY, &f.a, &days, &n,
+                                    &err) == RC_OK);
+    CHECK_INT(n, 1);
+    CHECK_INT(days[0].unsubscribed, 1);
+    /* another user sees none of them */
     int64_t stranger = 0;
     CHECK(f.st->ops->user_create(f.st, "stranger@x.com", 0, "stranger-hash", &stranger, &err) ==
           RC_OK);
