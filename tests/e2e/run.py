@@ -69,6 +69,7 @@ def discover():
 
 def run_one(label, fn, counts):
     faulthandler.dump_traceback_later(TEST_WATCHDOG, exit=True)
+    started = time.monotonic()
     try:
         fn()
     except lib.Skip as why:
@@ -83,7 +84,7 @@ def run_one(label, fn, counts):
     finally:
         faulthandler.cancel_dump_traceback_later()
     counts["passed"] += 1
-    print("ok   %s" % label, flush=True)
+    print("ok   %s (%.1fs)" % (label, time.monotonic() - started), flush=True)
 
 
 def run_serial(modules, pattern, counts):
