@@ -3,7 +3,8 @@
  * the numbered migrations under migrations/postgres/, and recovery from a lost
  * database: a broken connection is replaced on its next use, and while the
  * database cannot be reached operations fail at once (RC_DB) during a
- * doubling back-off instead of waiting on it. */
+ * doubling back-off instead of waiting on it. A thread's lock-wait bound
+ * (store_lock_bound) becomes the session's lock_timeout (lock_bound_on). */
 #include "store/store_int.h"
 #include "store/store_pg_int.h"
 
