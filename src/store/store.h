@@ -728,7 +728,8 @@ const char *store_holder(void);
  * since store_lock_bound (running a request again must not repeat a write).
  * 0, the default: the full wait (SQLite's busy timeout, PostgreSQL's
  * lock_timeout). SQLite bounds its busy handler; PostgreSQL runs the
- * statement with lock_timeout set to the bound. */
+ * statement with lock_timeout set to the bound, and bounds the wait for a
+ * pooled connection too (all may be held by statements waiting for a lock). */
 void store_lock_bound(unsigned ms);
 bool store_lock_cut_short(void);
 

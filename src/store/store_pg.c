@@ -208,12 +208,24 @@ static struct pgc *free_conn(struct pg_store *s)
     return idle;
 }
 
+static struct timespec deadline_in(unsigned ms)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    long ns = t.tv_nsec + (long)(ms % 1000) * 1000000L;
+    t.tv_sec += (time_t)(ms / 1000) + ns / 1000000000L;
+    t.tv_nsec = ns % 1000000000L;
+    return t;
+}
+
 struct pgc *pg_acquire(struct store *st, struct err *err)
 {
     struct pg_store *s = (struct pg_store *)st;
-    struct timespec deadline;
-    clock_gettime(CLOCK_REALTIME, &deadline);
-    deadline.tv_sec += POOL_WAIT_MS / 1000;
+    /* a thread with a lock-wait bound (store_lock_bound) waits no longer for a
+     * connection: all of them may be held by statements waiting for another
+     * session's lock, and /healthz must still answer */
+    unsigned bound = store_lock_wait_bound();
+    struct timespec deadline = deadline_in(bound ? bound : POOL_WAIT_MS);
     pthread_mutex_lock(&s->lock);
     struct pgc *c;
     while (!(c = free_conn(s)))
@@ -221,6 +233,7 @@ struct pgc *pg_acquire(struct store *st, struct err *err)
     if (c) c->busy = true;
     pthread_mutex_unlock(&s->lock);
     if (!c) {
+        if (bound) store_note_cut_short();
         err_set(err, RC_DB, "all %zu database connections stayed busy", s->size);
         return NULL;
     }

@@ -3,7 +3,8 @@ for it must not stall the other requests an event thread serves, and /healthz
 answers at once; the write goes through, once, when the lock is released. On
 SQLite the other process holds the whole file; on PostgreSQL a psql session
 holds the user's row (which the project insert's foreign-key check must
-share), or the whole projects table."""
+share), or the whole projects table, or, with a pool of two connections, the
+row that the two writes holding both connections wait for."""
 import contextlib
 import sqlite3
 import subprocess
@@ -129,3 +130,29 @@ def test_a_table_locked_by_another_session_stalls_only_its_readers():
         assert_success(answers["write"])
         assert_success(answers["read"])
         eq(s.project_names(), ["Before", "During"])  # the waiting write, once
+
+
+def test_healthz_answers_while_every_connection_waits_for_a_lock():
+    if not lib.on_postgres():
+        raise lib.Skip("PostgreSQL only: SQLite has no connection pool")
+    # two connections: the two writes the job pool runs hold both while they wait
+    with Server(env={"LEADGEN_THREADS": "1", "LEADGEN_DB_POOL": "2"}) as s:
+        pid = s.create_project("Before")
+        statuses = []
+        writers = [threading.Thread(target=lambda name=name: statuses.append(
+                       s.post("projects.php", {"name": name}).status)) for name in ("A", "B", "C")]
+        with _holding_user_of(s, pid):
+            for t in writers:
+                t.start()
+            time.sleep(0.5)  # the writes have arrived and wait for the lock
+            health, health_s = _timed(lambda: s.get("/healthz", key=None))
+            print("with every connection waiting for the lock: /healthz %.3f s %s"
+                  % (health_s, health.body[:100]))
+            eq(health.status, 200)
+            eq(health.json["data"]["state"], "busy")
+            assert health_s < BOUND_S, health_s
+        for t in writers:
+            t.join(15)
+            assert not t.is_alive()
+        eq(statuses, [200, 200, 200])
+        eq(s.project_names(), ["A", "B", "Before", "C"])  # each waiting write, once
