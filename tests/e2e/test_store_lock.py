@@ -32,10 +32,9 @@ def _psql_holding(db, sql):
     try:
         proc.stdin.write("BEGIN;\n%s;\n\\echo held\n" % sql)
         proc.stdin.flush()
-        for line in proc.stdout:  # the lock is held once psql got this far
-            if line.strip() == "held":
-                break
-        assert proc.poll() is None, "psql could not take the lock"
+        # the lock is held once psql got this far (at EOF it had stopped on an error)
+        held = any(line.strip() == "held" for line in proc.stdout)
+        assert held, "psql could not take the lock"
         yield
     finally:
         if proc.poll() is None:
