@@ -730,7 +730,10 @@ const char *store_holder(void);
  * store_lock_cut_short() then says so, for the caller to hand the request to
  * a thread that may wait. The bound holds only until the thread's first write
  * since store_lock_bound (running a request again must not repeat a write).
- * 0, the default: the full busy timeout. SQLite; PostgreSQL ignores it. */
+ * 0, the default: the full wait (SQLite's busy timeout, PostgreSQL's
+ * lock_timeout). SQLite bounds its busy handler; PostgreSQL runs the
+ * statement with lock_timeout set to the bound, and bounds the wait for a
+ * pooled connection too (all may be held by statements waiting for a lock). */
 void store_lock_bound(unsigned ms);
 bool store_lock_cut_short(void);
 

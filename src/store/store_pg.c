@@ -3,7 +3,8 @@
  * the numbered migrations under migrations/postgres/, and recovery from a lost
  * database: a broken connection is replaced on its next use, and while the
  * database cannot be reached operations fail at once (RC_DB) during a
- * doubling back-off instead of waiting on it. */
+ * doubling back-off instead of waiting on it. A thread's lock-wait bound
+ * (store_lock_bound) becomes the session's lock_timeout (lock_bound_on). */
 #include "store/store_int.h"
 #include "store/store_pg_int.h"
 
@@ -12,6 +13,7 @@
 #include "base/str.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -66,14 +68,26 @@ static const char *const connect_keys[] = {"connect_timeout", "keepalives", "kee
                                            "tcp_user_timeout", "application_name", "dbname", NULL};
 static const char *const connect_values[] = {"2", "1", "10", "3", "3", "5000", "leadgen", NULL,
                                              NULL};
-/* No statement, lock wait or forgotten transaction holds a request for long. */
+/* No statement, lock wait or forgotten transaction holds a request for long;
+ * the lock_timeout they leave is read back in the same round trip (see
+ * lock_bound_on). */
 static const char session_settings[] = "SET statement_timeout = 30000; SET lock_timeout = 15000; "
-                                       "SET idle_in_transaction_session_timeout = 60000";
+                                       "SET idle_in_transaction_session_timeout = 60000; "
+                                       "SHOW lock_timeout";
+/* A URL that sets statement_timeout brings its own settings. */
+static const char session_show[] = "SHOW lock_timeout";
+
+/* lock_ms of a connection whose lock_timeout is not known (setting it failed). */
+#define LOCK_UNKNOWN UINT_MAX
 
 struct pgc {
     PGconn *db; /* NULL until connected, and after it broke */
     struct pg_store *owner;
     bool busy, in_tx;
+    /* the session's lock_timeout: a thread's bound (store_lock_bound) in ms,
+     * or 0 for lock_normal, the one the session was configured with */
+    unsigned lock_ms, lock_ms_at_begin; /* a rollback undoes a SET since BEGIN */
+    char lock_normal[32];
     bool prepared[PG_SLOTS];
 };
 
@@ -110,7 +124,20 @@ static void log_notice(void *arg, const char *message)
     log_warn("postgres: %s", msg);
 }
 
-static PGconn *connect_db(const char *url, struct err *err)
+/* Applies the session settings (unless the URL has its own) and copies the
+ * lock_timeout the session then has into lock_normal (may be NULL). */
+static bool configure(PGconn *db, const char *url, char *lock_normal, size_t len, char *msg,
+                      size_t msglen)
+{
+    PGresult *r = PQexec(db, strstr(url, "statement_timeout") ? session_show : session_settings);
+    bool ok = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
+    if (!ok) copy_message(msg, msglen, PQresultErrorMessage(r));
+    if (ok && lock_normal) snprintf(lock_normal, len, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return ok;
+}
+
+static PGconn *connect_db(const char *url, char *lock_normal, size_t len, struct err *err)
 {
     const char *values[sizeof connect_values / sizeof connect_values[0]];
     memcpy(values, connect_values, sizeof values);
@@ -124,16 +151,10 @@ static PGconn *connect_db(const char *url, struct err *err)
         return NULL;
     }
     PQsetNoticeProcessor(db, log_notice, NULL);
-    if (!strstr(url, "statement_timeout")) {
-        PGresult *r = PQexec(db, session_settings);
-        bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-        if (!ok) copy_message(msg, sizeof msg, PQresultErrorMessage(r));
-        PQclear(r);
-        if (!ok) {
-            err_set(err, RC_DB, "configuring the PostgreSQL session: %s", msg);
-            PQfinish(db);
-            return NULL;
-        }
+    if (!configure(db, url, lock_normal, len, msg, sizeof msg)) {
+        err_set(err, RC_DB, "configuring the PostgreSQL session: %s", msg);
+        PQfinish(db);
+        return NULL;
     }
     return db;
 }
@@ -157,7 +178,7 @@ static enum rc conn_ready(struct pgc *c, struct err *err)
     pthread_mutex_unlock(&s->lock);
     if (wait) return err_set(err, RC_DB, "database unreachable (retrying): %s", reason);
     struct err why = {0};
-    c->db = connect_db(s->url, &why);
+    c->db = connect_db(s->url, c->lock_normal, sizeof c->lock_normal, &why);
     pthread_mutex_lock(&s->lock);
     if (c->db) {
         s->backoff_ms = 0;
@@ -171,6 +192,7 @@ static enum rc conn_ready(struct pgc *c, struct err *err)
     pthread_mutex_unlock(&s->lock);
     if (!c->db) return err_copy(err, &why);
     memset(c->prepared, 0, sizeof c->prepared);
+    c->lock_ms = 0;
     return RC_OK;
 }
 
@@ -188,12 +210,24 @@ static struct pgc *free_conn(struct pg_store *s)
     return idle;
 }
 
+static struct timespec deadline_in(unsigned ms)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    long ns = t.tv_nsec + (long)(ms % 1000) * 1000000L;
+    t.tv_sec += (time_t)(ms / 1000) + ns / 1000000000L;
+    t.tv_nsec = ns % 1000000000L;
+    return t;
+}
+
 struct pgc *pg_acquire(struct store *st, struct err *err)
 {
     struct pg_store *s = (struct pg_store *)st;
-    struct timespec deadline;
-    clock_gettime(CLOCK_REALTIME, &deadline);
-    deadline.tv_sec += POOL_WAIT_MS / 1000;
+    /* a thread with a lock-wait bound (store_lock_bound) waits no longer for a
+     * connection: all of them may be held by statements waiting for another
+     * session's lock, and /healthz must still answer */
+    unsigned bound = store_lock_wait_bound();
+    struct timespec deadline = deadline_in(bound ? bound : POOL_WAIT_MS);
     pthread_mutex_lock(&s->lock);
     struct pgc *c;
     while (!(c = free_conn(s)))
@@ -201,6 +235,7 @@ struct pgc *pg_acquire(struct store *st, struct err *err)
     if (c) c->busy = true;
     pthread_mutex_unlock(&s->lock);
     if (!c) {
+        if (bound) store_note_cut_short();
         err_set(err, RC_DB, "all %zu database connections stayed busy", s->size);
         return NULL;
     }
@@ -247,6 +282,10 @@ static enum rc fail(struct pgc *c, const PGresult *r, struct err *err, const cha
     copy_message(msg, sizeof msg, r ? PQresultErrorMessage(r) : PQerrorMessage(c->db));
     /* class 23: a unique, check or foreign-key rule refused the row */
     enum rc rc = state && strncmp(state, "23", 2) == 0 ? RC_CONFLICT : RC_DB;
+    /* lock_not_available under the thread's bound: the caller hands the request
+     * to a thread that may wait (store_lock_cut_short) */
+    if (state && strcmp(state, "55P03") == 0 && c->lock_ms && c->lock_ms != LOCK_UNKNOWN)
+        store_note_cut_short();
     return err_set(err, rc, "%s: %s", what, msg);
 }
 
@@ -255,8 +294,42 @@ static bool lost(const struct pgc *c)
     return !c->db || PQstatus(c->db) != CONNECTION_OK;
 }
 
+/* Gives the session the lock_timeout the calling thread asks for: its bound
+ * (store_lock_bound) until it writes, then the configured one. A round trip
+ * only when that differs from what the session has: an event thread's
+ * statements run with the bound, a job thread's with the full wait. Inside a
+ * transaction the SET lasts past COMMIT, and ROLLBACK undoes it (pg_end). */
+static PGresult *lock_bound_on(struct pgc *c)
+{
+    unsigned want = store_lock_wait_bound();
+    if (c->lock_ms == want) return NULL;
+    char sql[64];
+    if (want)
+        snprintf(sql, sizeof sql, "SET lock_timeout = %u", want);
+    else
+        snprintf(sql, sizeof sql, "SET lock_timeout = '%s'", c->lock_normal);
+    PGresult *r = PQexec(c->db, sql);
+    bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    c->lock_ms = ok ? want : LOCK_UNKNOWN;
+    if (ok) PQclear(r);
+    return ok ? NULL : r;
+}
+
+/* A statement that succeeded and was no plain SELECT wrote: from now on this
+ * thread's lock waits are not cut short (store_lock_bound). Bumps the
+ * generation the hot cache compares. */
+static void note_write(struct pgc *c, const char *sql)
+{
+    /* everything but a plain SELECT writes (a WITH ... SELECT settles credits) */
+    if (strncmp(sql, "SELECT", 6) == 0) return;
+    atomic_fetch_add(&c->owner->generation, 1);
+    store_note_write();
+}
+
 static PGresult *run_once(struct pgc *c, int slot, const char *sql, const struct pg_args *args)
 {
+    PGresult *set = lock_bound_on(c);
+    if (set) return set;
     char name[16];
     snprintf(name, sizeof name, "s%d", slot);
     if (!c->prepared[slot]) {
@@ -288,8 +361,7 @@ PGresult *pg_run(struct pgc *c, int slot, const char *sql, const struct pg_args 
         PQclear(r);
         return NULL;
     }
-    /* everything but a plain SELECT writes (a WITH ... SELECT settles credits) */
-    if (strncmp(sql, "SELECT", 6) != 0) atomic_fetch_add(&c->owner->generation, 1);
+    note_write(c, sql);
     return r;
 }
 
@@ -344,9 +416,14 @@ void *pg_grow(struct arena *a, void *items, size_t count, size_t *cap, size_t si
 PGresult *pg_run_text(struct pgc *c, const char *sql, const struct pg_args *args,
                       struct err *err, const char *what)
 {
-    PGresult *r = PQexecParams(c->db, sql, args ? args->n : 0, NULL, args ? args->v : NULL,
-                               NULL, NULL, 0);
-    if (result_ok(r)) return r;
+    PGresult *r = lock_bound_on(c);
+    if (!r)
+        r = PQexecParams(c->db, sql, args ? args->n : 0, NULL, args ? args->v : NULL, NULL, NULL,
+                         0);
+    if (result_ok(r)) {
+        note_write(c, sql);
+        return r;
+    }
     fail(c, r, err, what);
     PQclear(r);
     return NULL;
@@ -355,7 +432,8 @@ PGresult *pg_run_text(struct pgc *c, const char *sql, const struct pg_args *args
 enum rc pg_copy_in(struct pgc *c, const char *sql, const char *data, size_t len,
                    struct err *err, const char *what)
 {
-    PGresult *r = PQexec(c->db, sql);
+    PGresult *r = lock_bound_on(c);
+    if (!r) r = PQexec(c->db, sql);
     bool started = PQresultStatus(r) == PGRES_COPY_IN;
     if (!started) fail(c, r, err, what);
     PQclear(r);
@@ -367,7 +445,7 @@ enum rc pg_copy_in(struct pgc *c, const char *sql, const char *data, size_t len,
         if (rc == RC_OK && PQresultStatus(r) != PGRES_COMMAND_OK) rc = fail(c, r, err, what);
         PQclear(r);
     }
-    if (rc == RC_OK) atomic_fetch_add(&c->owner->generation, 1);
+    if (rc == RC_OK) note_write(c, sql);
     return rc;
 }
 
@@ -383,7 +461,11 @@ static enum rc simple(struct pgc *c, const char *sql, struct err *err)
 
 enum rc pg_command(struct pgc *c, const char *sql, struct err *err)
 {
-    return simple(c, sql, err);
+    PGresult *set = lock_bound_on(c);
+    if (!set) return simple(c, sql, err);
+    enum rc rc = fail(c, set, err, sql);
+    PQclear(set);
+    return rc;
 }
 
 enum rc pg_begin(struct pgc *c, struct err *err)
@@ -398,6 +480,7 @@ enum rc pg_begin(struct pgc *c, struct err *err)
         err_copy(err, &first);
     }
     c->in_tx = rc == RC_OK;
+    c->lock_ms_at_begin = c->lock_ms;
     return rc;
 }
 
@@ -408,9 +491,11 @@ enum rc pg_end(struct pgc *c, enum rc rc, struct err *err)
         rc = simple(c, "COMMIT", err);
         /* a reader that raced the transaction cached under the old generation */
         if (rc == RC_OK) atomic_fetch_add(&c->owner->generation, 1);
-        return rc;
+    } else if (!lost(c)) {
+        simple(c, "ROLLBACK", NULL);
     }
-    if (!lost(c)) simple(c, "ROLLBACK", NULL);
+    /* a transaction that did not commit undid the SETs made in it */
+    if (rc != RC_OK) c->lock_ms = c->lock_ms_at_begin;
     return rc;
 }
 
@@ -514,7 +599,7 @@ enum rc store_pg_plan(const char *url, struct store_plan *out, struct err *err)
 {
     int known[MIGRATION_COUNT], applied[STORE_PLAN_MAX];
     for (size_t i = 0; i < MIGRATION_COUNT; i++) known[i] = migrations[i].version;
-    PGconn *db = connect_db(url, err);
+    PGconn *db = connect_db(url, NULL, 0, err);
     if (!db) return RC_DB;
     size_t napplied = 0;
     enum rc rc = exec_text(db, "SET client_min_messages = error", err, "plan");
@@ -597,7 +682,7 @@ static const struct store_ops pg_ops = {
 
 struct store *store_pg_open(const char *url, unsigned pool, struct err *err)
 {
-    PGconn *db = connect_db(url, err);
+    PGconn *db = connect_db(url, NULL, 0, err);
     if (!db) return NULL;
     enum rc rc = migrate(db, err);
     PQfinish(db);

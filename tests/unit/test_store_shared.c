@@ -2,7 +2,9 @@
  * store handles on one database (as two `serve` processes have) never
  * overspend a balance, and (PostgreSQL) connections the server drops are
  * replaced without the caller seeing more than one failure, an unreachable
- * server fails fast, and LEADGEN_DB_POOL-sized pools serve more threads. */
+ * server fails fast, LEADGEN_DB_POOL-sized pools serve more threads, and a
+ * lock another session holds is waited for only as long as the thread's bound
+ * allows (store_lock_bound) until it writes. */
 #include "test.h"
 
 #include "base/clock.h"
@@ -196,4 +198,66 @@ TEST(a_small_pool_serves_many_threads)
     }
     store_close(st);
     CHECK_INT(failures, 0);
+}
+
+/* Another session holding user's row lock (FOR UPDATE), which a new
+ * project's foreign-key check and a credit reservation wait for. */
+static PGconn *hold_user_row(const char *url, int64_t user)
+{
+    PGconn *db = PQconnectdb(url);
+    char id[24];
+    snprintf(id, sizeof id, "%lld", (long long)user);
+    const char *args[] = {id};
+    PGresult *r = PQexec(db, "BEGIN");
+    PQclear(r);
+    r = PQexecParams(db, "SELECT id FROM users WHERE id = $1 FOR UPDATE", 1, NULL, args, NULL,
+                     NULL, 0);
+    bool ok = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
+    PQclear(r);
+    if (ok) return db;
+    PQfinish(db);
+    return NULL;
+}
+
+static void *release_later(void *p)
+{
+    usleep(300 * 1000);
+    PQclear(PQexec(p, "ROLLBACK"));
+    return NULL;
+}
+
+TEST(pg_bounded_lock_waits_give_up_until_the_first_write)
+{
+    char url[1024];
+    test_store_url("bound", url, sizeof url);
+    if (!on_postgres(url)) return; /* SQLite's busy handler: tests/e2e/test_store_lock.py */
+    struct err err = {0};
+    struct store *st = store_open(url, &err);
+    CHECK(st);
+    int64_t user = make_user(st, "bound@example.com", 10);
+    int64_t other = make_user(st, "other@example.com", 1);
+    PGconn *holder = hold_user_row(url, user);
+    CHECK(holder);
+    /* a write statement and a transaction's locking read each give up after about the bound */
+    store_lock_bound(20);
+    int64_t id = 0, reserved = 0, reservation = 0;
+    double start = clock_mono_ms();
+    CHECK_INT(st->ops->project_create(st, user, "Waits", 1, &id, &err), RC_DB);
+    CHECK(store_lock_cut_short());
+    store_lock_bound(20);
+    CHECK_INT(st->ops->credits_reserve(st, user, "t", 1, "r", &reserved, &reservation, &err),
+              RC_DB);
+    CHECK(store_lock_cut_short());
+    CHECK(clock_mono_ms() - start < 5000); /* not 2 x 15 s: generous for a loaded machine */
+    /* once the thread wrote, the rest of its request waits for the lock */
+    store_lock_bound(20);
+    CHECK_INT(st->ops->project_create(st, other, "Free", 1, &id, &err), RC_OK);
+    pthread_t t;
+    pthread_create(&t, NULL, release_later, holder);
+    CHECK_INT(st->ops->project_create(st, user, "Waited", 1, &id, &err), RC_OK);
+    pthread_join(t, NULL);
+    CHECK(!store_lock_cut_short());
+    store_lock_bound(0);
+    PQfinish(holder);
+    store_close(st);
 }
