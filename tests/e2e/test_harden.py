@@ -232,4 +232,5 @@ def test_internationalised_domain_is_crawled_in_its_idna_form():
             r = s.get("crawl.php", domain="http://пример.com:%d" % sites.port)
             data = assert_success(r)
             eq(data["emails"], ["info@xn--e1afmkfd.com"])
-            eq(sites.paths("xn--e1afmkfd.com")[:1], ["/"])
+            # the home page was asked for under the IDNA name (robots.txt may come first)
+            assert "/" in sites.paths("xn--e1afmkfd.com"), sites.paths("xn--e1afmkfd.com")
