@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 
 JOBS=$(nproc 2>/dev/null || echo 2)
 # e2e modules mostly wait on servers and fakes, so more run at once than there are cores
-E2E_JOBS=${E2E_JOBS:-5}
+E2E_JOBS=${E2E_JOBS:-6}
 WERROR=${WERROR:-0}
 total_pass=0
 total_fail=0

@@ -298,6 +298,12 @@ enum rc window_zone_check(const char *zone, struct err *err)
                    "unknown time zone \"%s\" (use an IANA name, e.g. Europe/Berlin)", zone);
 }
 
+enum rc window_check(const char *spec, const char *zone, struct err *err)
+{
+    struct window w;
+    return spec && *spec ? window_parse(spec, zone, &w, err) : window_zone_check(zone, err);
+}
+
 /* ---- the clock ---- */
 
 /* Years 1 to 9999: keeps at * 1000 exact in a double and inside ICU's range. */

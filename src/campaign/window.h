@@ -54,6 +54,11 @@ enum rc window_parse(const char *spec, const char *zone, struct window *out, str
  * `unknown time zone "..."` and, when only the letter case is wrong, the right spelling. */
 enum rc window_zone_check(const char *zone, struct err *err);
 
+/* An account's window spec (empty: always open) and zone checked as the sender will read
+ * them, so that a typo is refused where it is typed: window_parse's or window_zone_check's
+ * answer. */
+enum rc window_check(const char *spec, const char *zone, struct err *err);
+
 /* *open is whether the window is open at Unix second at. Instants outside years 1 to 9999 are
  * RC_INVALID, as is a zone in w that window_zone_check refuses. */
 enum rc window_is_open(const struct window *w, int64_t at, bool *open, struct err *err);

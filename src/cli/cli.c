@@ -460,11 +460,8 @@ static bool sending_window(const struct options *o, struct account *acc)
 {
     acc->send_window = option(o, "--window") ? option(o, "--window") : "";
     acc->timezone = option(o, "--timezone") ? option(o, "--timezone") : "UTC";
-    struct window w;
     struct err err = {0};
-    enum rc rc = *acc->send_window ? window_parse(acc->send_window, acc->timezone, &w, &err)
-                                   : window_zone_check(acc->timezone, &err);
-    if (rc == RC_OK) return true;
+    if (window_check(acc->send_window, acc->timezone, &err) == RC_OK) return true;
     fprintf(stderr, "leadgen: %s\n", err.msg);
     return false;
 }

@@ -35,6 +35,8 @@ enum { EVENT_LOCK_WAIT_MS = 5 };
  * memory is set well above these limits, which are answered in the API's
  * envelope, so only requests beyond CONNECTION_MEMORY still get MHD's page. */
 enum { MAX_URI = 8 * 1024, MAX_HEADERS = 16 * 1024, CONNECTION_MEMORY = 32 * 1024 };
+/* How often the slow-client guard looks at the connections. */
+enum { GUARD_PERIOD_MS = 250 };
 
 /* One per TCP connection: the slow-client guard's view of it. */
 struct conn_watch {
@@ -57,6 +59,8 @@ struct server {
     pthread_mutex_t watch_lock;
     struct conn_watch *watched;
     pthread_t guard;
+    pthread_mutex_t guard_lock; /* with guard_wake: server_stop wakes the guard at once */
+    pthread_cond_t guard_wake;
     _Atomic bool stopping;
     bool starting;         /* MHD_start_daemon runs: its messages explain a failure */
     char start_error[512]; /* libmicrohttpd's last message while starting */
@@ -375,27 +379,59 @@ static size_t find_hangups(struct server *srv, uint64_t **tickets)
     return gone;
 }
 
+/* One look at the watched connections: slow clients cut off, gone ones' jobs dropped. */
+static void guard_pass(struct server *srv)
+{
+    double now = clock_mono_ms();
+    uint64_t *tickets = NULL;
+    pthread_mutex_lock(&srv->watch_lock);
+    for (struct conn_watch *w = srv->watched; w; w = w->next)
+        if (!w->in_request && w->fd >= 0 && now - w->phase_start_ms > srv->deadline_ms) {
+            shutdown(w->fd, SHUT_RDWR);
+            w->phase_start_ms = now + 1e9; /* once is enough */
+        }
+    size_t gone = find_hangups(srv, &tickets);
+    pthread_mutex_unlock(&srv->watch_lock);
+    /* outside the lock: a dropped job resumes its connection, and MHD then
+     * reports the close to on_connection, which takes the lock */
+    for (size_t i = 0; i < gone; i++) jobs_cancel(srv->jobs, tickets[i]);
+    free(tickets);
+}
+
+static void guard_init(struct server *srv)
+{
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC); /* wall-clock steps do not stretch it */
+    pthread_cond_init(&srv->guard_wake, &attr);
+    pthread_condattr_destroy(&attr);
+    pthread_mutex_init(&srv->guard_lock, NULL);
+}
+
+static void guard_destroy(struct server *srv)
+{
+    pthread_cond_destroy(&srv->guard_wake);
+    pthread_mutex_destroy(&srv->guard_lock);
+}
+
+/* A pass every GUARD_PERIOD_MS; the wait is a timed condition wait rather than a sleep so
+ * that stopping does not wait out the period (a test suite stops hundreds of servers). */
 static void *guard_loop(void *arg)
 {
     struct server *srv = arg;
+    pthread_mutex_lock(&srv->guard_lock);
     while (!srv->stopping) {
-        struct timespec pause = {0, 250 * 1000 * 1000};
-        nanosleep(&pause, NULL);
-        double now = clock_mono_ms();
-        uint64_t *tickets = NULL;
-        pthread_mutex_lock(&srv->watch_lock);
-        for (struct conn_watch *w = srv->watched; w; w = w->next)
-            if (!w->in_request && w->fd >= 0 && now - w->phase_start_ms > srv->deadline_ms) {
-                shutdown(w->fd, SHUT_RDWR);
-                w->phase_start_ms = now + 1e9; /* once is enough */
-            }
-        size_t gone = find_hangups(srv, &tickets);
-        pthread_mutex_unlock(&srv->watch_lock);
-        /* outside the lock: a dropped job resumes its connection, and MHD then
-         * reports the close to on_connection, which takes the lock */
-        for (size_t i = 0; i < gone; i++) jobs_cancel(srv->jobs, tickets[i]);
-        free(tickets);
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        until.tv_nsec += GUARD_PERIOD_MS * 1000000L;
+        if (until.tv_nsec >= 1000000000L) until.tv_sec++, until.tv_nsec -= 1000000000L;
+        pthread_cond_timedwait(&srv->guard_wake, &srv->guard_lock, &until);
+        if (srv->stopping) break;
+        pthread_mutex_unlock(&srv->guard_lock);
+        guard_pass(srv);
+        pthread_mutex_lock(&srv->guard_lock);
     }
+    pthread_mutex_unlock(&srv->guard_lock);
     return NULL;
 }
 
@@ -658,6 +694,7 @@ struct server *server_start(struct store *st, const struct server_options *opt, 
     srv->user_inflight = opt->user_inflight;
     srv->deadline_ms = opt->client_timeout * 1000.0;
     pthread_mutex_init(&srv->watch_lock, NULL);
+    guard_init(srv);
     unsigned threads = opt->threads;
     if (!threads) {
         /* one core is left for job threads, SQLite and the kernel's network work:
@@ -699,6 +736,7 @@ struct server *server_start(struct store *st, const struct server_options *opt, 
                 *srv->start_error ? srv->start_error : "address in use, or not permitted");
         jobs_stop(srv->jobs);
         jobs_free(srv->jobs);
+        guard_destroy(srv);
         pthread_mutex_destroy(&srv->watch_lock);
         free(srv);
         return NULL;
@@ -719,8 +757,12 @@ void server_stop(struct server *srv)
     /* No MHD_quiesce_daemon: with an epoll thread pool it races the workers
      * over the listen socket and can abort (libmicrohttpd 0.9.75). Requests
      * that arrive while stopping run their jobs inline instead. */
+    pthread_mutex_lock(&srv->guard_lock);
     srv->stopping = true;
+    pthread_cond_signal(&srv->guard_wake);
+    pthread_mutex_unlock(&srv->guard_lock);
     pthread_join(srv->guard, NULL);
+    guard_destroy(srv);
     jobs_stop(srv->jobs); /* suspended connections resume as their jobs finish */
     MHD_stop_daemon(srv->daemon);
     jobs_free(srv->jobs);

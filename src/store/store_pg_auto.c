@@ -135,22 +135,32 @@ enum rc pg_usage_by_day(struct store *st, int64_t user_id, int64_t since, struct
     PG_OP(st, err, usage_on(c, user_id, since, a, out, count, err));
 }
 
-static enum rc secret_on(struct pgc *c, int64_t user_id, const char *fresh, int64_t now,
-                         struct arena *a, char **secret, struct err *err)
+/* The user's secret, or NULL in *secret when none is kept yet. */
+static enum rc secret_get(struct pgc *c, int64_t user_id, struct arena *a, char **secret,
+                          struct err *err)
 {
-    struct pg_args args = {0};
-    pg_arg_int(&args, user_id);
-    pg_arg_text(&args, fresh);
-    pg_arg_int(&args, now);
-    enum rc rc = EXEC(Q_SECRET_PUT, &args, NULL, "webhook secret");
-    if (rc != RC_OK) return rc;
     struct pg_args get = {0};
     pg_arg_int(&get, user_id);
     PGresult *r = RUN(Q_SECRET_GET, &get, "webhook secret");
     if (!r) return RC_DB;
-    if (PQntuples(r) == 1) *secret = (char *)pg_text(r, 0, 0, a);
-    else rc = err_set(err, RC_DB, "webhook secret vanished");
+    *secret = PQntuples(r) == 1 ? (char *)pg_text(r, 0, 0, a) : NULL;
     PQclear(r);
+    return RC_OK;
+}
+
+/* Read first: account.php asks on every call, and only the first one may write. */
+static enum rc secret_on(struct pgc *c, int64_t user_id, const char *fresh, int64_t now,
+                         struct arena *a, char **secret, struct err *err)
+{
+    enum rc rc = secret_get(c, user_id, a, secret, err);
+    if (rc != RC_OK || *secret) return rc;
+    struct pg_args args = {0};
+    pg_arg_int(&args, user_id);
+    pg_arg_text(&args, fresh);
+    pg_arg_int(&args, now);
+    rc = EXEC(Q_SECRET_PUT, &args, NULL, "webhook secret");
+    if (rc == RC_OK) rc = secret_get(c, user_id, a, secret, err); /* another writer may have won */
+    if (rc == RC_OK && !*secret) rc = err_set(err, RC_DB, "webhook secret vanished");
     return rc;
 }
 

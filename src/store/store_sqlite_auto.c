@@ -126,22 +126,35 @@ enum rc sq_usage_by_day(struct store *st, int64_t user_id, int64_t since, struct
     return rc;
 }
 
+/* The user's secret, or NULL in *secret when none is kept yet. */
+static enum rc secret_get(struct conn *c, int64_t user_id, struct arena *a, char **secret,
+                          struct err *err)
+{
+    Q(get, A_SECRET_GET);
+    sqlite3_bind_int64(get, 1, user_id);
+    int r = sqlite3_step(get);
+    enum rc rc = RC_OK;
+    *secret = NULL;
+    if (r == SQLITE_ROW) *secret = (char *)sq_col_text(get, 0, a);
+    else if (r != SQLITE_DONE) rc = sq_fail(c, err, "webhook secret");
+    sq_done(get);
+    return rc;
+}
+
+/* Read first: account.php asks on every call, and only the first one may write. */
 enum rc sq_webhook_secret(struct store *st, int64_t user_id, const char *fresh, int64_t now,
                           struct arena *a, char **secret, struct err *err)
 {
     CONN(st, err);
+    enum rc rc = secret_get(c, user_id, a, secret, err);
+    if (rc != RC_OK || *secret) return rc;
     Q(put, A_SECRET_PUT);
     sqlite3_bind_int64(put, 1, user_id);
     sq_bind_text(put, 2, fresh);
     sqlite3_bind_int64(put, 3, now);
-    enum rc rc = sq_exec(c, put, err, "webhook secret");
-    if (rc != RC_OK) return rc;
-    Q(get, A_SECRET_GET);
-    sqlite3_bind_int64(get, 1, user_id);
-    int r = sqlite3_step(get);
-    if (r == SQLITE_ROW) *secret = (char *)sq_col_text(get, 0, a);
-    else rc = sq_fail(c, err, "webhook secret");
-    sq_done(get);
+    rc = sq_exec(c, put, err, "webhook secret");
+    if (rc == RC_OK) rc = secret_get(c, user_id, a, secret, err); /* another writer may have won */
+    if (rc == RC_OK && !*secret) rc = err_set(err, RC_DB, "webhook secret vanished");
     return rc;
 }
 

@@ -62,7 +62,8 @@ static const char *const sql[Q_COUNT] = {
     [Q_REC_RECIPIENTS] = "SELECT 'recipient', c.user_id, json_object('id', r.id, 'campaign_id', "
                          "r.campaign_id, 'lead_id', r.lead_id, 'email', r.email, 'status', "
                          "r.status, 'current_step', r.current_step, 'last_sent_at', "
-                         "r.last_sent_at, 'reason', r.reason) FROM recipients r "
+                         "r.last_sent_at, 'changed_at', r.changed_at, 'reason', r.reason) "
+                         "FROM recipients r "
                          "JOIN campaigns c ON c.id = r.campaign_id WHERE " RECIPIENT_OF
                          " ORDER BY r.id",
     [Q_REC_SENDS] = "SELECT 'send', c.user_id, json_object('id', s.id, 'campaign_id', "

@@ -6,6 +6,7 @@
 
 #include "base/log.h"
 #include "campaign/sender.h"
+#include "campaign/window.h"
 #include "core/secrets.h"
 #include "mail/oauth.h"
 
@@ -65,7 +66,12 @@ static const char smtp_form[] =
     "<label>IMAP port <input type=\"number\" name=\"imap_port\" value=\"993\" min=\"1\" "
     "max=\"65535\"></label><label>Daily limit <input type=\"number\" name=\"daily_limit\" "
     "value=\"50\" min=\"1\" max=\"10000\"></label>"
-    "<button type=\"submit\" id=\"add-account\">Add account</button></form></section>";
+    "<label>Sending window <input name=\"window\" placeholder=\"Mon-Fri 08:00-17:30\"></label>"
+    "<label>Time zone <input name=\"timezone\" value=\"UTC\" placeholder=\"Europe/Berlin\">"
+    "</label><label>Seconds between emails <input type=\"number\" name=\"min_gap\" "
+    "value=\"10\" min=\"0\" max=\"86400\"></label><label>Up to this many more, at random "
+    "<input type=\"number\" name=\"max_extra\" value=\"20\" min=\"0\" max=\"86400\">"
+    "</label><button type=\"submit\" id=\"add-account\">Add account</button></form></section>";
 
 static bool accounts_page(struct web *w, int status, const char *ok, const char *error,
                           const char *extra)
@@ -142,6 +148,18 @@ static char *seal(struct web *w, const char *type, const char *address, const ch
     return sealed;
 }
 
+/* The sending window and time zone as the sender will read them, checked now so that a
+ * typo is answered here rather than found by the sender; NULL when they are good. */
+static const char *window_problem(struct web *w, struct account *acc)
+{
+    if (!acc->send_window) acc->send_window = "";
+    if (!acc->timezone || !*acc->timezone) acc->timezone = "UTC";
+    struct err err = {0};
+    return window_check(acc->send_window, acc->timezone, &err) == RC_OK
+               ? NULL
+               : arena_strdup(w->a, err.msg);
+}
+
 static bool add_smtp(struct web *w)
 {
     struct account acc = {.type = "smtp",
@@ -153,10 +171,12 @@ static bool add_smtp(struct web *w)
                           .imap_host = form_get(&w->form, "imap_host"),
                           .smtp_port = form_int(w, "port", 587, 1, 65535),
                           .daily_limit = form_int(w, "daily_limit", 50, 1, 10000),
-                          .send_window = "",
-                          .timezone = "UTC",
-                          .min_gap = 10,
-                          .max_extra = 20};
+                          .send_window = form_get(&w->form, "window"),
+                          .timezone = form_get(&w->form, "timezone"),
+                          .min_gap = form_int(w, "min_gap", 10, 0, 86400),
+                          .max_extra = form_int(w, "max_extra", 20, 0, 86400)};
+    const char *bad_window = window_problem(w, &acc);
+    if (bad_window) return accounts_page(w, 400, NULL, bad_window, NULL);
     acc.imap_port = acc.imap_host ? form_int(w, "imap_port", 993, 1, 65535) : 0;
     if (!acc.display_name) acc.display_name = "";
     if (!acc.tls_mode || (strcmp(acc.tls_mode, "none") && strcmp(acc.tls_mode, "starttls") &&

@@ -124,6 +124,35 @@ def free_port():
         return s.getsockname()[1]
 
 
+def listens_on(pid, port):
+    """True when process pid holds the socket listening on loopback port: a port picked
+    free may be bound by another test's server first, whose /healthz must not pass for
+    ours (Linux: /proc/net/tcp names the socket's inode, /proc/PID/fd the process's)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as f:
+                rows = f.read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            cols = row.split()
+            if cols[3] == "0A" and int(cols[1].rsplit(":", 1)[1], 16) == port:  # LISTEN
+                inodes.add("socket:[%s]" % cols[9])
+    fd_dir = "/proc/%d/fd" % pid
+    try:
+        fds = os.listdir(fd_dir)
+    except OSError:
+        return False
+    for fd in fds:
+        try:
+            if os.readlink(os.path.join(fd_dir, fd)) in inodes:
+                return True
+        except OSError:
+            pass
+    return False
+
+
 def wait_until(pred, timeout, interval=0.05):
     """Polls pred() until it returns something truthy; returns it, or None at timeout."""
     deadline = time.monotonic() + timeout
@@ -332,6 +361,8 @@ class Server:
         def healthy():
             if self.proc.poll() is not None:
                 return "exited"
+            if not listens_on(self.proc.pid, self.port):
+                return None  # not bound yet, or another server holds the port (we will exit)
             try:
                 conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
                 try:
@@ -340,7 +371,7 @@ class Server:
                     conn.close()
             except OSError:
                 return None
-        return wait_until(healthy, START_TIMEOUT) == "ok"
+        return wait_until(healthy, START_TIMEOUT, interval=0.01) == "ok"
 
     def _first_user_key(self):
         """The key is alone on the last stdout line printed before listening

@@ -22,6 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from fakes.sites import Sites, page
 from lib import Server, assert_error, assert_success
+from fakes import serve_in_thread
 
 ADMIN = "admin@localhost.localdomain"
 DAY = 86400
@@ -62,7 +63,7 @@ class FakeSerpApi:
 
         self._httpd = _Server(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
-        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+        serve_in_thread(self._httpd)
         self.url = "http://127.0.0.1:%d/search.json" % self._httpd.server_address[1]
         return self
 

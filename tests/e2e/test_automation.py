@@ -15,6 +15,7 @@ import time
 
 from fakes.places import PlacesApi, place, review
 from lib import Server, assert_error, assert_success, eq, wait_until
+from fakes import serve_in_thread
 
 PLACES_KEY = "automation-places-key"
 WHEN = "2024-01-15T14:50:00Z"
@@ -219,7 +220,7 @@ class Receiver:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        serve_in_thread(self.httpd)
         self.url = "http://127.0.0.1:%d/hook" % self.httpd.server_address[1]
         return self
 

@@ -3,6 +3,7 @@ login against the local fakes, the servers' answers shown), remove it; Connect G
 through the fake OAuth server (authorisation-code flow, single-use state bound to the
 session), a reconnect clearing the reauth state; forged and reused states refused,
 other users' accounts 404."""
+import html
 import http.client
 import re
 import urllib.parse
@@ -72,6 +73,28 @@ def test_smtp_account_add_test_remove():
         text = re.search(r'id="test-result">.*?</section>', page, re.S).group(0)
         assert re.search(r'<dd class="vbad">refused: login refused \(535\)', text), text
         assert '<dd class="vbad">refused:' in text.split("IMAP login")[1], text
+
+
+def test_sending_window_time_zone_and_gaps_from_the_form():
+    with Server() as s:
+        w, key = signed_in(s)
+        csrf = w.csrf("/app/accounts")
+        form = {"csrf": csrf, "action": "add", "address": "win@send.lgtest", "host": "mail.lgtest",
+                "tls": "tls", "window": "Mon-Fri 08:00-17:30", "timezone": "Europe/Berlin",
+                "min_gap": "30", "max_extra": "0"}
+        # a typo is refused where it is typed, with the sender's own words
+        status, _, page = w.post("/app/accounts", dict(form, timezone="europe/berlin"))
+        eq(status, 400)
+        assert "unknown time zone" in page and "Europe/Berlin" in page, page
+        status, _, page = w.post("/app/accounts", dict(form, window="Mon-Fry 08:00-17:30"))
+        eq(status, 400)
+        assert "Fry" in html.unescape(page), page
+        eq(s.get("accounts.php", key=key).json["data"]["accounts"], [])
+        status, _, page = w.post("/app/accounts", form)
+        eq(status, 200)
+        [acc] = s.get("accounts.php", key=key).json["data"]["accounts"]
+        eq((acc["window"], acc["timezone"], acc["min_gap"], acc["max_extra"]),
+           ("Mon-Fri 08:00-17:30", "Europe/Berlin", 30, 0))
 
 
 def test_accounts_of_another_user_are_404_and_forms_need_csrf():

@@ -199,6 +199,12 @@ def test_create_launch_progress_control_and_preview():
         # Cy's unsubscribe by the link (which holds after a cancel) joins it too
         unsubscribe(s, sink, "cy@cog.lgtest")
         wait_daily(w, cid, today[:4] + (1, 1))
+        # the time of the change is the person's data too: a subject export shows it
+        exported = s.cli("subject", "export", "ada@acme.lgtest")
+        assert exported.returncode == 0, exported.stderr
+        ada = [r for r in json.loads(exported.stdout)["records"] if r["kind"] == "recipient"]
+        eq([r["record"]["status"] for r in ada], ["replied"])
+        assert ada[0]["record"]["changed_at"] // 86400 == int(time.time()) // 86400, ada
         _, _, page = w.get("/app/campaigns")
         assert re.search(r'>Spring</a></td><td class="st-cancelled">cancelled</td>'
                          r'<td>\d+ / 50</td><td>2</td>', page), page

@@ -10,10 +10,10 @@ import os
 import re
 import socket
 import tempfile
-import threading
 
 import lib
 from lib import Server, assert_error, assert_success, eq, last_line
+from fakes import serve_in_thread
 
 
 def _cli_ok(s, *args):
@@ -262,7 +262,7 @@ class _Site(http.server.BaseHTTPRequestHandler):
 
 def test_crawl_is_quiet_on_stderr_when_piped():
     site = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Site)
-    threading.Thread(target=site.serve_forever, daemon=True).start()
+    serve_in_thread(site)
     try:
         proc = lib.cli(lib.BIN, "crawl", "http://127.0.0.1:%d/" % site.server_port,
                        env={"LEADGEN_ALLOW_PRIVATE_TARGETS": "1", "LEADGEN_OBEY_ROBOTS": "0"})

@@ -30,8 +30,10 @@ def test_replies_and_bounces_read_by_imap_stop_their_recipients():
                                 r["cy@cog.lgtest"]["status"] == "bounced")
             eq(r["x7q@bolt.lgtest"]["status"], "in_progress")    # an auto-reply is not a reply
             assert "5.1.1" in r["cy@cog.lgtest"]["reason"], r["cy@cog.lgtest"]
-            # the poller left unread mail unread in the user's mailbox
-            assert all("\\Seen" not in m[2] for m in imap.mailbox), imap.mailbox
+            # the poller left unread mail unread in the user's mailbox (fetching marks a
+            # message read, and the poller unmarks it once the message is handled)
+            assert lib.wait_until(lambda: all("\\Seen" not in m[2] for m in imap.mailbox), 10), \
+                imap.mailbox
         with later(3.001, db, key) as s:
             follow = lib.wait_until(lambda: len(sink.messages) >= 4 and sink.messages, 15)
             assert follow, sink.messages
@@ -142,7 +144,7 @@ def test_a_send_interrupted_on_a_plain_smtp_server_is_counted_never_repeated():
             key = s.key
             cid = campaign(s, [add_smtp(s, sink)], leads=LEADS, steps=(FIRST,))
             # the first message's data is in, the server waits for the reply: kill it
-            kill(s, when=lambda: "DATA" in sink.commands)
+            kill(s, when=lambda: sink.received)
         first = sink.wait_for(1)[0].rcpt_to[0]     # the sink took it after all
         sink.delay = 0
         with later(1 / 24, db, key) as s:
@@ -164,7 +166,7 @@ def test_a_gmail_send_missing_from_the_sent_folder_is_sent_again():
         with doomed_server(env, db) as s:
             key = s.key
             cid = gmail_campaign(s, [add_gmail(s, GMAIL, "1//good")], leads=LEADS[:2])
-            kill(s, when=lambda: "DATA" in sink.commands)
+            kill(s, when=lambda: sink.received)
         lost = sink.wait_for(1)[0].rcpt_to[0]
         sink.clear()                      # Gmail never took it: not sent, not in Sent Mail
         sink.delay = 0

@@ -34,6 +34,7 @@ import time
 import zlib
 
 from fakes.mailsink import sasl_plain, sasl_xoauth2
+from fakes import serve_in_thread
 
 
 def reply_message(sender, to, in_reply_to, subject="Re: hello", body="Sounds good, call me.",
@@ -138,9 +139,7 @@ class ImapServer:
 
         self._server = _Server(("127.0.0.1", 0), Handler)
         self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
+        self._thread = serve_in_thread(self._server)
         return self
 
     def stop(self):

@@ -18,6 +18,7 @@ import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from fakes import serve_in_thread
 
 
 class _Server(ThreadingHTTPServer):
@@ -98,8 +99,7 @@ class LicenceService:
         self._httpd = _Server(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
         self.port = self._httpd.server_address[1]
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
-        self._thread.start()
+        self._thread = serve_in_thread(self._httpd)
         return self
 
     def stop(self):

@@ -39,6 +39,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from fakes import serve_in_thread
 
 CODE_TEXT = {
     550: "550 5.1.1 <%s>: Recipient address rejected: User unknown",
@@ -113,6 +114,7 @@ class MailSink:
         self.auths = []
         self.refused = []
         self.commands = []       # every command line, in order, across connections
+        self.received = []       # each message body read in full (before the delay and reply)
         self.connections = 0
         self.open = 0            # sessions still running
         self._rules = {}         # address -> [stage, reply or None (disconnect), times left]
@@ -147,6 +149,7 @@ class MailSink:
             self.auths.clear()
             self.refused.clear()
             self.commands.clear()
+            self.received.clear()
 
     def wait_for(self, count, timeout=20.0):
         """The messages once at least count were accepted; AssertionError at timeout."""
@@ -207,9 +210,7 @@ class MailSink:
 
         self._server = _Server(("127.0.0.1", 0), Handler)
         self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
+        self._thread = serve_in_thread(self._server)
         return self
 
     def stop(self):
@@ -390,6 +391,7 @@ class _Session:
                 break
             lines.append(raw[1:] if raw.startswith(b".") else raw)   # RFC 5321 4.5.2
         data = b"".join(lines)
+        self.sink._record("received", len(data))
         if self.sink.delay:
             time.sleep(self.sink.delay)
         refusal = None

@@ -22,8 +22,8 @@ uses it, with accounts={"me@gmail.com": "1//good"} (address -> refresh token iss
 Standard library only."""
 import http.server
 import json
-import threading
 import urllib.parse
+from fakes import serve_in_thread
 
 
 class TokenServer:
@@ -129,8 +129,7 @@ class TokenServer:
 
         self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
+        self._thread = serve_in_thread(self._server)
         return self
 
     def stop(self):

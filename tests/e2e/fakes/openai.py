@@ -14,6 +14,7 @@ import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from fakes import serve_in_thread
 
 
 class _Server(ThreadingHTTPServer):
@@ -121,7 +122,7 @@ class OpenAiServer:
 
         self._httpd = _Server(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
-        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+        serve_in_thread(self._httpd)
         self.url = "http://127.0.0.1:%d/v1" % self._httpd.server_address[1]
         return self
 

@@ -19,6 +19,7 @@ import threading
 import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from fakes import serve_in_thread
 
 
 class _Server(ThreadingHTTPServer):
@@ -197,7 +198,7 @@ class PlacesApi:
 
         self._httpd = _Server(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
-        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+        serve_in_thread(self._httpd)
         self.url = "http://127.0.0.1:%d" % self._httpd.server_address[1]
         return self
 

@@ -14,6 +14,7 @@ sites.holding(host) counts the requests waiting there.
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from fakes import serve_in_thread
 
 HOLD_LIMIT = 120  # seconds a held request waits at most, so a failed test cannot hang
 
@@ -124,7 +125,7 @@ class Sites:
         self._httpd = _Server(self.bind, Handler)
         self._httpd.daemon_threads = True
         self.port = self._httpd.server_address[1]
-        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+        serve_in_thread(self._httpd)
         return self
 
     def __exit__(self, *exc):
