@@ -87,6 +87,7 @@ fi
 
 e2e_out=$(python3 tests/e2e/run.py -j "$E2E_JOBS" "${runs[@]}" 2>&1)
 e2e_status=$?
+echo "$e2e_out" >build/e2e.log # every test's line and time, for a run that went wrong
 wait
 for i in "${!bg_names[@]}"; do
   count "${bg_names[$i]}" "$(cat "${bg_files[$i]}")" "$(cat "${bg_files[$i]}.rc")"
