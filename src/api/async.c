@@ -5,6 +5,7 @@
 
 #include "api/api.h"
 #include "base/clock.h"
+#include "base/json.h"
 #include "base/log.h"
 #include "base/str.h"
 #include "core/jobs.h"
@@ -72,10 +73,8 @@ static void request_from_job(struct request *req, struct store *st, const struct
             arena_strdup(&req->arena, json_string_value(json_array_get(pair, 1)))};
     req->args_cap = req->nargs;
     if (json_is_object(body)) {
-        char *text = json_dumps(body, JSON_COMPACT);
-        req->body = arena_strdup(&req->arena, text);
-        req->body_len = strlen(text);
-        free(text);
+        req->body = arena_json_dumps(&req->arena, body, JSON_COMPACT);
+        req->body_len = req->body ? strlen(req->body) : 0;
     }
     json_decref(args);
 }

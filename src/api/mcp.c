@@ -5,6 +5,7 @@
  * the router, so auth, credits and the cache are the REST pipeline's. */
 #include "api/api.h"
 
+#include "base/json.h"
 #include "base/str.h"
 #include "core/auth.h"
 
@@ -169,10 +170,8 @@ static json_t *call_tool(const struct tool *t, json_t *args, const char *api_key
     if (t->method == M_GET) {
         json_object_foreach(args, key, v) req_add_arg(&req, key, req_arg_text(&req, v));
     } else {
-        char *body = json_dumps(json_is_object(args) ? args : json_object(), JSON_COMPACT);
-        req.body = arena_strdup(&req.arena, body);
-        req.body_len = strlen(body);
-        free(body);
+        req.body = json_is_object(args) ? arena_json_dumps(&req.arena, args, JSON_COMPACT) : "{}";
+        req.body_len = req.body ? strlen(req.body) : 0;
     }
     if (router_begin(&(struct route_table){api_routes, api_routes_count}, &req) == ROUTER_ASYNC)
         router_finish(&req);
@@ -184,10 +183,10 @@ static json_t *call_tool(const struct tool *t, json_t *args, const char *api_key
     json_t *result;
     if (req.error == E_NONE) {
         json_t *data = json_object_get(doc, "data");
-        char *data_text = json_dumps(data, JSON_COMPACT);
+        const char *data_text = arena_json_dumps(&req.arena, data, JSON_COMPACT);
         result = json_pack("{s:[{s:s, s:s}], s:O, s:b}", "content", "type", "text", "text",
-                           data_text, "structuredContent", data, "isError", false);
-        free(data_text);
+                           data_text ? data_text : "null", "structuredContent", data, "isError",
+                           false);
     } else {
         char *msg = arena_sprintf(&req.arena, "%s: %s", errors_code(req.error), req.error_msg);
         result = json_pack("{s:[{s:s, s:s}], s:b}", "content", "type", "text", "text", msg,
@@ -238,14 +237,21 @@ static json_t *dispatch(json_t *msg, const char *api_key, struct store *st)
     return rpc_error(id, -32601, "Method not found");
 }
 
-char *api_mcp_handle(const char *text, size_t len, const char *api_key, struct store *st)
+/* The answer to one JSON-RPC message, or NULL for a notification. */
+static json_t *answer_of(const char *text, size_t len, const char *api_key, struct store *st)
 {
     json_t *msg = json_loadb(text, len, 0, NULL);
     json_t *answer = json_is_object(msg) ? dispatch(msg, api_key, st)
                                          : rpc_error(NULL, -32700, "Parse error");
+    json_decref(msg);
+    return answer;
+}
+
+char *api_mcp_handle(const char *text, size_t len, const char *api_key, struct store *st)
+{
+    json_t *answer = answer_of(text, len, api_key, st);
     char *out = answer ? json_dumps(answer, JSON_COMPACT) : NULL;
     json_decref(answer);
-    json_decref(msg);
     return out;
 }
 
@@ -262,16 +268,17 @@ bool api_mcp_run(struct request *req)
         return req_fail(req, E_INVALID_API_KEY,
                         "API key is invalid, expired, or user could not be resolved.");
     if (who == AUTH_STORE_ERROR) return req_fail_rc(req, &err);
-    char *out = api_mcp_handle(req->body ? req->body : "", req->body_len, auth + 7, req->store);
+    json_t *answer = answer_of(req->body ? req->body : "", req->body_len, auth + 7, req->store);
     req->data = json_object();
-    if (!out) {
+    if (!answer) {
         req->raw_status = 202;
         req->raw_body = "{}"; /* an acknowledged notification */
         req->raw_len = 2;
         return true;
     }
-    req->raw_body = arena_strdup(&req->arena, out);
-    req->raw_len = strlen(out);
-    free(out);
+    req->raw_body = arena_json_dumps(&req->arena, answer, JSON_COMPACT);
+    json_decref(answer);
+    if (!req->raw_body) return req_fail(req, E_INTERNAL, "The MCP answer could not be written.");
+    req->raw_len = strlen(req->raw_body);
     return true;
 }

@@ -4,6 +4,7 @@
 #include "web/web_int.h"
 
 #include "api/api.h"
+#include "base/json.h"
 #include "base/str.h"
 
 #include <stdlib.h>
@@ -87,11 +88,10 @@ json_t *web_api(struct web *w, enum http_method method, const char *file, json_t
 {
     struct request req;
     bool get = method == M_GET;
-    char *body = get ? NULL : json_dumps(args, JSON_COMPACT);
+    const char *body = get ? NULL : arena_json_dumps(w->a, args, JSON_COMPACT);
     const char *text = get ? NULL : body ? body : "{}";
     run_route(w, &req, method, file, get ? args : NULL, text, text ? strlen(text) : 0,
               get ? NULL : "application/json");
-    free(body);
     json_decref(args);
     json_t *data = answer_data(w, &req, error);
     cleanup(&req);

@@ -128,6 +128,8 @@ class Config:
         env.pop("LEADGEN_E2E_DB", None)
         if self.store:
             env["LEADGEN_E2E_DB"] = self.store
+        if self.name:  # for what a test keeps, such as screenshots, apart per configuration
+            env["LEADGEN_E2E_CONFIG"] = self.name
         return env
 
 

@@ -9,8 +9,9 @@ create a campaign with a second step and launch it through an SMTP account again
 local mail sink (added by the CLI: it sends with no gap between messages, which the
 page's form does not set), watch its page reload itself while the sent count moves,
 pause it, look at an ad history, sign out.
-Every page's screenshot is saved under build/screenshots/. Skips when node, chromium or
-playwright-core is missing."""
+Every page's screenshot is saved under build/screenshots/ (in a folder per
+configuration when run.py runs several, e.g. build/screenshots/release/). Skips
+when node, chromium or playwright-core is missing."""
 import json
 import os
 import re
@@ -53,7 +54,8 @@ def browser_available():
 
 def test_dashboard_in_a_browser():
     browser_available()
-    shots = os.path.join(REPO, "build", "screenshots")
+    # one folder a configuration: run.py runs this module in several at once
+    shots = os.path.join(REPO, "build", "screenshots", os.environ.get("LEADGEN_E2E_CONFIG", ""))
     shutil.rmtree(shots, ignore_errors=True)
     with FakeDns() as dns, \
             MailSink(users={SENDER: SENDER_PASSWORD, FORM_SENDER: FORM_PASSWORD},
