@@ -224,7 +224,7 @@ def test_valid_mailbox_every_field():
         assert checks["catch_all"] is False
         smtp_of(r, host="mx.normal.lgtest", tls=TLS, deliverable=True, code=250,
                 enhanced="2.1.5", message="Ok")
-        (session,) = w.smtp.sessions(NORMAL)
+        (session,) = w.smtp.closed_sessions(NORMAL)
         verbs = [c.split(" ")[0].split(":")[0] for c in session["commands"]]
         tls_steps = ["STARTTLS", "EHLO"] if TLS else []
         assert verbs == ["EHLO"] + tls_steps + ["MAIL", "RCPT", "RCPT", "QUIT"], verbs

@@ -7,7 +7,8 @@ port, each with its own behaviour, for the mailbox-probe tests.
     with SmtpFarm(rules) as farm:
         env = {"LEADGEN_SMTP_PROBE_PORT": farm.port}
         ...
-        farm.sessions("127.0.0.2")   # [{"peer": "127.0.0.1", "commands": [...], "tls": bool}, ...]
+        farm.sessions("127.0.0.2")   # [{"peer": "127.0.0.1", "commands": [...], "tls": bool,
+                                     #   "open": bool}, ...]
 
 Rule fields: mailboxes (addresses that exist, compared case-insensitively),
 full (addresses whose mailbox is full: 452 4.2.2), catch_all (every RCPT
@@ -132,6 +133,14 @@ class SmtpFarm:
             return [dict(s, commands=list(s["commands"])) for s in self.log
                     if ip is None or s["ip"] == ip]
 
+    def closed_sessions(self, ip, timeout=10.0):
+        """ip's sessions once each has ended: the client's last command (QUIT) may still
+        be on its way when its answer to the test is already out."""
+        deadline = time.monotonic() + timeout
+        while any(s["open"] for s in self.sessions(ip)) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return self.sessions(ip)
+
     def commands(self, ip, verb=None):
         """Every command received by ip (optionally only those starting with verb)."""
         out = []
@@ -155,7 +164,7 @@ class SmtpFarm:
             except OSError:
                 return
             session = {"ip": ip, "peer": peer[0], "commands": [], "tls": False,
-                       "pipelined": False}
+                       "pipelined": False, "open": True}
             with self.lock:
                 self.log.append(session)
             threading.Thread(target=self._serve, args=(conn, self.rules[ip], session),
@@ -175,6 +184,8 @@ class SmtpFarm:
                 conn.close()
             except OSError:
                 pass
+            with self.lock:
+                session["open"] = False
 
     def _wait_for_close(self, conn):
         deadline = time.monotonic() + 30
