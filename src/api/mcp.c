@@ -1,4 +1,4 @@
-/* The MCP server (Model Context Protocol, revision 2025-06-18): JSON-RPC over
+/* The MCP server (Model Context Protocol, revisions 2025-06-18 and 2025-03-26): JSON-RPC over
  * stdio (`leadgen mcp`) or Streamable HTTP (POST /mcp). Each tool is a route
  * of the API; its inputSchema comes from the route's parameter rows (the ones
  * a unit test holds the parse functions to), and a call is a request through
@@ -12,7 +12,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char PROTOCOL[] = "2025-06-18";
+/* The revisions spoken, newest first: what 2025-06-18 added (structuredContent) is
+ * extra to a 2025-03-26 client, which is also what a request without the
+ * MCP-Protocol-Version header is taken to speak. */
+static const char *const PROTOCOLS[] = {"2025-06-18", "2025-03-26"};
+enum { PROTOCOLS_COUNT = sizeof PROTOCOLS / sizeof PROTOCOLS[0] };
+
+static bool protocol_spoken(const char *version)
+{
+    for (size_t i = 0; version && i < PROTOCOLS_COUNT; i++)
+        if (strcmp(version, PROTOCOLS[i]) == 0) return true;
+    return false;
+}
 
 /* A tool is a route; its parameters are the route's (router.h: struct route_param),
  * with one variant: a tool may make one of them required, or leave some out. */
@@ -219,10 +230,13 @@ static json_t *dispatch(json_t *msg, const char *api_key, struct store *st)
     json_t *params = json_object_get(msg, "params");
     if (!method) return id ? rpc_error(id, -32600, "Invalid Request") : NULL;
     if (!id) return NULL; /* a notification (notifications/initialized, ...): no answer */
-    if (strcmp(method, "initialize") == 0)
+    if (strcmp(method, "initialize") == 0) { /* the client's revision if spoken, else ours */
+        const char *asked = json_string_value(json_object_get(params, "protocolVersion"));
         return rpc_result(id, json_pack("{s:s, s:{s:{s:b}}, s:{s:s, s:s}}", "protocolVersion",
-                                        PROTOCOL, "capabilities", "tools", "listChanged", false,
+                                        protocol_spoken(asked) ? asked : PROTOCOLS[0],
+                                        "capabilities", "tools", "listChanged", false,
                                         "serverInfo", "name", "leadgen", "version", "1.0.0"));
+    }
     if (strcmp(method, "ping") == 0) return rpc_result(id, json_object());
     if (strcmp(method, "tools/list") == 0) {
         json_t *list = json_array();
@@ -268,6 +282,10 @@ bool api_mcp_run(struct request *req)
         return req_fail(req, E_INVALID_API_KEY,
                         "API key is invalid, expired, or user could not be resolved.");
     if (who == AUTH_STORE_ERROR) return req_fail_rc(req, &err);
+    if (req->mcp_version && !protocol_spoken(req->mcp_version))
+        return req_fail(req, E_INVALID_PARAM,
+                        "MCP-Protocol-Version '%s' is not spoken here: use %s or %s.",
+                        req->mcp_version, PROTOCOLS[0], PROTOCOLS[1]);
     json_t *answer = answer_of(req->body ? req->body : "", req->body_len, auth + 7, req->store);
     req->data = json_object();
     if (!answer) {

@@ -79,6 +79,7 @@ struct request {
     unsigned retry_after; /* seconds for a Retry-After header; 0: none */
     /* automation (the router's generic parameters and headers) */
     const char *authorization; /* the Authorization header (POST /mcp), or NULL */
+    const char *mcp_version;   /* the MCP-Protocol-Version header (POST /mcp), or NULL */
     bool preauthenticated; /* user_id is set by the caller (a stored async job): no api_key */
     bool dry_run, no_cache, async;
     const char *webhook_url; /* with async: where the finished job is POSTed */

@@ -138,6 +138,8 @@ static struct conn_ctx *ctx_new(struct server *srv, struct MHD_Connection *conn,
     MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, collect_arg, req);
     const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
     if (auth) req->authorization = arena_strdup(&req->arena, auth);
+    const char *mcp = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "MCP-Protocol-Version");
+    if (mcp) req->mcp_version = arena_strdup(&req->arena, mcp);
     const char *type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
     req->content_type = type ? arena_strdup(&req->arena, type) : NULL;
     const char *cookie = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Cookie");

@@ -537,6 +537,21 @@ def test_mcp_over_http():
         wrong = s.request("POST", "/mcp", body={"jsonrpc": "2.0", "id": 1, "method": "ping"},
                           key=None, headers={"Authorization": "Bearer nope"})
         eq(wrong.status, 401)
+        # the revision: an earlier one spoken here is echoed, any other answered with ours;
+        # a request naming one not spoken is refused (no header: 2025-03-26 is assumed)
+        call = http_caller(s, key)
+        eq(call("initialize", {"protocolVersion": "2025-03-26", "capabilities": {},
+                               "clientInfo": {"name": "t", "version": "1"}}
+                )["result"]["protocolVersion"], "2025-03-26")
+        eq(call("initialize", {"protocolVersion": "2099-01-01", "capabilities": {},
+                               "clientInfo": {"name": "t", "version": "1"}}
+                )["result"]["protocolVersion"], "2025-06-18")
+        for version, status in (("2025-06-18", 200), ("2025-03-26", 200), ("2099-01-01", 400)):
+            r = s.request("POST", "/mcp", body={"jsonrpc": "2.0", "id": 1, "method": "ping"},
+                          key=None, headers={"Authorization": "Bearer " + key,
+                                             "MCP-Protocol-Version": version})
+            eq(r.status, status, version)
+        assert "2099-01-01" in r.json["message"] and "2025-06-18" in r.json["message"], r.json
         # no server-initiated stream: GET (and DELETE: no sessions) are 405, as the
         # 2025-06-18 Streamable HTTP transport allows
         for method in ("GET", "DELETE"):
