@@ -413,6 +413,22 @@ void *pg_grow(struct arena *a, void *items, size_t count, size_t *cap, size_t si
     return bigger;
 }
 
+void *pg_rows(PGresult *r, struct arena *a, size_t size, pg_row_fn *fn, size_t *count)
+{
+    int n = PQntuples(r);
+    char *items = arena_alloc(a, (size_t)(n ? n : 1) * size);
+    for (int i = 0; i < n; i++)
+        fn(r, i, a, items + (size_t)i * size);
+    PQclear(r);
+    *count = (size_t)n;
+    return items;
+}
+
+void pg_text_item(const PGresult *r, int row, struct arena *a, void *item)
+{
+    *(const char **)item = pg_text(r, row, 0, a);
+}
+
 PGresult *pg_run_text(struct pgc *c, const char *sql, const struct pg_args *args,
                       struct err *err, const char *what)
 {

@@ -33,22 +33,22 @@ static const char *const sql[Q_COUNT] = {
 #define ONE(id_, args_, out_, what_)                                                               \
     pg_one_int(c, PG_ADMIN_BASE + (id_), sql[id_], (args_), (out_), err, (what_))
 
+static void user_summary_item(const PGresult *r, int i, struct arena *a, void *item)
+{
+    struct user_summary *it = item;
+    *it = (struct user_summary){.id = pg_int(r, i, 0),
+                                .email = pg_text(r, i, 1, a),
+                                .credits = pg_int(r, i, 2),
+                                .created_at = pg_int(r, i, 3),
+                                .keys = pg_int(r, i, 4)};
+}
+
 static enum rc user_list_on(struct pgc *c, struct arena *a, struct user_summary **out,
                             size_t *count, struct err *err)
 {
     PGresult *r = RUN(Q_USERS, NULL, "user list");
     if (!r) return RC_DB;
-    int n = PQntuples(r);
-    struct user_summary *list = arena_alloc(a, (size_t)(n ? n : 1) * sizeof *list);
-    for (int i = 0; i < n; i++)
-        list[i] = (struct user_summary){.id = pg_int(r, i, 0),
-                                        .email = pg_text(r, i, 1, a),
-                                        .credits = pg_int(r, i, 2),
-                                        .created_at = pg_int(r, i, 3),
-                                        .keys = pg_int(r, i, 4)};
-    PQclear(r);
-    *out = list;
-    *count = (size_t)n;
+    *out = pg_rows(r, a, sizeof **out, user_summary_item, count);
     return RC_OK;
 }
 
@@ -58,6 +58,16 @@ enum rc pg_user_list(struct store *st, struct arena *a, struct user_summary **ou
     PG_OP(st, err, user_list_on(c, a, out, count, err));
 }
 
+static void key_info_item(const PGresult *r, int i, struct arena *a, void *item)
+{
+    (void)a;
+    struct key_info *it = item;
+    snprintf(it->id, sizeof it->id, "%s", PQgetvalue(r, i, 0));
+    it->source = pg_int(r, i, 1) ? KEY_EXTERNAL : KEY_LOCAL;
+    it->created_at = pg_int(r, i, 2);
+    it->last_used_at = pg_int(r, i, 3);
+}
+
 static enum rc key_list_on(struct pgc *c, int64_t user_id, struct arena *a,
                            struct key_info **out, size_t *count, struct err *err)
 {
@@ -65,17 +75,7 @@ static enum rc key_list_on(struct pgc *c, int64_t user_id, struct arena *a,
     pg_arg_int(&args, user_id);
     PGresult *r = RUN(Q_KEYS, &args, "key list");
     if (!r) return RC_DB;
-    int n = PQntuples(r);
-    struct key_info *list = arena_alloc(a, (size_t)(n ? n : 1) * sizeof *list);
-    for (int i = 0; i < n; i++) {
-        snprintf(list[i].id, sizeof list[i].id, "%s", PQgetvalue(r, i, 0));
-        list[i].source = pg_int(r, i, 1) ? KEY_EXTERNAL : KEY_LOCAL;
-        list[i].created_at = pg_int(r, i, 2);
-        list[i].last_used_at = pg_int(r, i, 3);
-    }
-    PQclear(r);
-    *out = list;
-    *count = (size_t)n;
+    *out = pg_rows(r, a, sizeof **out, key_info_item, count);
     return RC_OK;
 }
 
@@ -119,6 +119,18 @@ enum rc pg_key_used(struct store *st, const char *key_hash, int64_t now, struct 
     PG_OP(st, err, key_used_on(c, key_hash, now, err));
 }
 
+static void ledger_entry_item(const PGresult *r, int i, struct arena *a, void *item)
+{
+    struct ledger_entry *it = item;
+    *it = (struct ledger_entry){.id = pg_int(r, i, 0),
+                                .endpoint = pg_text(r, i, 1, a),
+                                .amount = pg_int(r, i, 2),
+                                .reserved = pg_int(r, i, 3),
+                                .state = pg_text(r, i, 4, a),
+                                .request_id = pg_text(r, i, 5, a),
+                                .created_at = pg_int(r, i, 6)};
+}
+
 static enum rc ledger_on(struct pgc *c, int64_t user_id, int64_t limit, struct arena *a,
                          struct ledger_entry **out, size_t *count, struct err *err)
 {
@@ -127,19 +139,7 @@ static enum rc ledger_on(struct pgc *c, int64_t user_id, int64_t limit, struct a
     pg_arg_int(&args, limit);
     PGresult *r = RUN(Q_LEDGER, &args, "ledger");
     if (!r) return RC_DB;
-    int n = PQntuples(r);
-    struct ledger_entry *list = arena_alloc(a, (size_t)(n ? n : 1) * sizeof *list);
-    for (int i = 0; i < n; i++)
-        list[i] = (struct ledger_entry){.id = pg_int(r, i, 0),
-                                        .endpoint = pg_text(r, i, 1, a),
-                                        .amount = pg_int(r, i, 2),
-                                        .reserved = pg_int(r, i, 3),
-                                        .state = pg_text(r, i, 4, a),
-                                        .request_id = pg_text(r, i, 5, a),
-                                        .created_at = pg_int(r, i, 6)};
-    PQclear(r);
-    *out = list;
-    *count = (size_t)n;
+    *out = pg_rows(r, a, sizeof **out, ledger_entry_item, count);
     return RC_OK;
 }
 

@@ -108,6 +108,15 @@ enum rc pg_user_get(struct store *st, int64_t user_id, struct arena *a, struct u
     PG_OP(st, err, user_get_on(c, user_id, a, out, err));
 }
 
+static void usage_row_item(const PGresult *r, int i, struct arena *a, void *item)
+{
+    struct usage_row *it = item;
+    *it = (struct usage_row){.date = pg_text(r, i, 0, a),
+                             .endpoint = pg_text(r, i, 1, a),
+                             .requests = pg_int(r, i, 2),
+                             .credits = pg_int(r, i, 3)};
+}
+
 static enum rc usage_on(struct pgc *c, int64_t user_id, int64_t since, struct arena *a,
                         struct usage_row **out, size_t *count, struct err *err)
 {
@@ -116,14 +125,7 @@ static enum rc usage_on(struct pgc *c, int64_t user_id, int64_t since, struct ar
     pg_arg_int(&args, since);
     PGresult *r = RUN(Q_USAGE, &args, "usage");
     if (!r) return RC_DB;
-    size_t n = (size_t)PQntuples(r);
-    struct usage_row *rows = arena_alloc(a, (n ? n : 1) * sizeof *rows);
-    for (int i = 0; i < (int)n; i++)
-        rows[i] = (struct usage_row){.date = pg_text(r, i, 0, a), .endpoint = pg_text(r, i, 1, a),
-                                     .requests = pg_int(r, i, 2), .credits = pg_int(r, i, 3)};
-    PQclear(r);
-    *out = rows;
-    *count = n;
+    *out = pg_rows(r, a, sizeof **out, usage_row_item, count);
     return RC_OK;
 }
 
@@ -177,9 +179,9 @@ static const char *text_or_null(const PGresult *r, int row, int col, struct aren
     return pg_null(r, row, col) ? NULL : pg_text(r, row, col, a);
 }
 
-static void job_from_row(const PGresult *r, int i, struct arena *a, struct async_job *out)
+static void job_from_row(const PGresult *r, int i, struct arena *a, void *item)
 {
-    *out = (struct async_job){
+    *(struct async_job *)item = (struct async_job){
         .id = pg_text(r, i, 0, a),
         .user_id = pg_int(r, i, 1),
         .endpoint = pg_text(r, i, 2, a),
@@ -249,12 +251,7 @@ static enum rc job_list_on(struct pgc *c, int64_t user_id, int64_t limit, struct
     pg_arg_int(&args, limit);
     PGresult *r = RUN(Q_JOB_LIST, &args, "jobs");
     if (!r) return RC_DB;
-    size_t n = (size_t)PQntuples(r);
-    struct async_job *jobs = arena_alloc(a, (n ? n : 1) * sizeof *jobs);
-    for (int i = 0; i < (int)n; i++) job_from_row(r, i, a, &jobs[i]);
-    PQclear(r);
-    *out = jobs;
-    *count = n;
+    *out = pg_rows(r, a, sizeof **out, job_from_row, count);
     return RC_OK;
 }
 
@@ -319,12 +316,7 @@ static enum rc job_runners_on(struct pgc *c, struct arena *a, const char ***out,
 {
     PGresult *r = RUN(Q_JOB_RUNNERS, NULL, "job runners");
     if (!r) return RC_DB;
-    size_t n = (size_t)PQntuples(r);
-    const char **list = arena_alloc(a, (n ? n : 1) * sizeof *list);
-    for (int i = 0; i < (int)n; i++) list[i] = pg_text(r, i, 0, a);
-    PQclear(r);
-    *out = list;
-    *count = n;
+    *out = pg_rows(r, a, sizeof **out, pg_text_item, count);
     return RC_OK;
 }
 
@@ -355,6 +347,15 @@ enum rc pg_webhook_add(struct store *st, int64_t user_id, const char *url, const
     PG_OP(st, err, hook_add_on(c, user_id, url, events, now, id, err));
 }
 
+static void webhook_item(const PGresult *r, int i, struct arena *a, void *item)
+{
+    struct webhook *it = item;
+    *it = (struct webhook){.id = pg_int(r, i, 0),
+                           .url = pg_text(r, i, 1, a),
+                           .events = pg_text(r, i, 2, a),
+                           .created_at = pg_int(r, i, 3)};
+}
+
 static enum rc hook_list_on(struct pgc *c, int64_t user_id, struct arena *a,
                             struct webhook **out, size_t *count, struct err *err)
 {
@@ -362,14 +363,7 @@ static enum rc hook_list_on(struct pgc *c, int64_t user_id, struct arena *a,
     pg_arg_int(&args, user_id);
     PGresult *r = RUN(Q_HOOK_LIST, &args, "webhooks");
     if (!r) return RC_DB;
-    size_t n = (size_t)PQntuples(r);
-    struct webhook *list = arena_alloc(a, (n ? n : 1) * sizeof *list);
-    for (int i = 0; i < (int)n; i++)
-        list[i] = (struct webhook){.id = pg_int(r, i, 0), .url = pg_text(r, i, 1, a),
-                                   .events = pg_text(r, i, 2, a), .created_at = pg_int(r, i, 3)};
-    PQclear(r);
-    *out = list;
-    *count = n;
+    *out = pg_rows(r, a, sizeof **out, webhook_item, count);
     return RC_OK;
 }
 

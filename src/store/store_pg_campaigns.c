@@ -143,9 +143,9 @@ static const char *const sql[Q_COUNT] = {
 
 /* ---- accounts --------------------------------------------------------------- */
 
-void pg_account_from_row(const PGresult *r, int row, struct arena *a, struct account *out)
+void pg_account_from_row(const PGresult *r, int row, struct arena *a, void *item)
 {
-    *out = (struct account){
+    *(struct account *)item = (struct account){
         .id = pg_int(r, row, 0),
         .type = pg_text(r, row, 1, a),
         .address = pg_text(r, row, 2, a),
@@ -208,12 +208,7 @@ enum rc pg_account_add(struct store *st, int64_t user_id, const struct account *
 static enum rc read_accounts(PGresult *r, struct arena *a, struct account **out, size_t *count)
 {
     if (!r) return RC_DB;
-    size_t n = (size_t)PQntuples(r);
-    struct account *list = arena_alloc(a, (n ? n : 1) * sizeof *list);
-    for (size_t i = 0; i < n; i++) pg_account_from_row(r, (int)i, a, &list[i]);
-    PQclear(r);
-    *out = list;
-    *count = n;
+    *out = pg_rows(r, a, sizeof **out, pg_account_from_row, count);
     return RC_OK;
 }
 
@@ -329,9 +324,9 @@ enum rc pg_campaign_create(struct store *st, int64_t user_id, const struct campa
 
 /* ---- read ------------------------------------------------------------------- */
 
-static void campaign_from_row(const PGresult *r, int row, struct arena *a, struct campaign *out)
+static void campaign_from_row(const PGresult *r, int row, struct arena *a, void *item)
 {
-    *out = (struct campaign){
+    *(struct campaign *)item = (struct campaign){
         .id = pg_int(r, row, 0),
         .project_id = pg_int(r, row, 1),
         .name = pg_text(r, row, 2, a),
@@ -383,15 +378,10 @@ static enum rc campaign_list_on(struct pgc *c, int64_t user_id, int64_t day_star
     pg_arg_int(&args, user_id);
     PGresult *r = RUN(Q_CAMPAIGN_LIST, &args, "campaign list");
     if (!r) return RC_DB;
-    size_t n = (size_t)PQntuples(r);
-    struct campaign *list = arena_alloc(a, (n ? n : 1) * sizeof *list);
-    for (size_t i = 0; i < n; i++) campaign_from_row(r, (int)i, a, &list[i]);
-    PQclear(r);
-    *out = list;
-    *count = n;
-    if (n == 0) return RC_OK;
+    *out = pg_rows(r, a, sizeof **out, campaign_from_row, count);
+    if (*count == 0) return RC_OK;
     pg_arg_int(&args, day_start);
-    return attach_stats(RUN(Q_STATS_USER, &args, "campaign counts"), list, n);
+    return attach_stats(RUN(Q_STATS_USER, &args, "campaign counts"), *out, *count);
 }
 
 enum rc pg_campaign_list(struct store *st, int64_t user_id, int64_t day_start, struct arena *a,
@@ -650,6 +640,21 @@ static enum rc recipients_total(struct pgc *c, int64_t id, const char *status, i
     return RC_OK;
 }
 
+static void recipient_item(const PGresult *r, int i, struct arena *a, void *item)
+{
+    struct recipient *it = item;
+    *it = (struct recipient){
+        .lead_id = pg_int(r, i, 0),
+        .email = pg_text(r, i, 1, a),
+        .status = pg_text(r, i, 2, a),
+        .current_step = pg_int(r, i, 3),
+        .last_sent_at = pg_int(r, i, 4),
+        .next_send_at = pg_int(r, i, 5),
+        .attempts = pg_int(r, i, 6),
+        .reason = pg_text(r, i, 7, a),
+    };
+}
+
 /* A page by offset (after_id < 0) or by lead_id (keyset). */
 static enum rc recipients_on(struct pgc *c, int64_t user_id, int64_t id, const char *status,
                              int64_t after_id, int64_t limit, int64_t offset, struct arena *a,
@@ -670,22 +675,7 @@ static enum rc recipients_on(struct pgc *c, int64_t user_id, int64_t id, const c
                              : (status ? Q_RECIPIENTS_AFTER_OF_STATUS : Q_RECIPIENTS_AFTER);
     PGresult *r = RUN(which, &args, "recipients");
     if (!r) return RC_DB;
-    size_t n = (size_t)PQntuples(r);
-    struct recipient *list = arena_alloc(a, (n ? n : 1) * sizeof *list);
-    for (size_t i = 0; i < n; i++)
-        list[i] = (struct recipient){
-            .lead_id = pg_int(r, (int)i, 0),
-            .email = pg_text(r, (int)i, 1, a),
-            .status = pg_text(r, (int)i, 2, a),
-            .current_step = pg_int(r, (int)i, 3),
-            .last_sent_at = pg_int(r, (int)i, 4),
-            .next_send_at = pg_int(r, (int)i, 5),
-            .attempts = pg_int(r, (int)i, 6),
-            .reason = pg_text(r, (int)i, 7, a),
-        };
-    PQclear(r);
-    *out = list;
-    *count = n;
+    *out = pg_rows(r, a, sizeof **out, recipient_item, count);
     return RC_OK;
 }
 

@@ -679,9 +679,9 @@ enum rc pg_project_get(struct store *st, int64_t user_id, int64_t project_id, st
 
 /* ---- leads ------------------------------------------------------------------ */
 
-void pg_lead_from_row(const PGresult *r, int row, struct arena *a, struct lead *l)
+void pg_lead_from_row(const PGresult *r, int row, struct arena *a, void *item)
 {
-    *l = (struct lead){
+    *(struct lead *)item = (struct lead){
         .id = pg_int(r, row, 0),
         .email = pg_text(r, row, 1, a),
         .firstname = pg_text(r, row, 2, a),
@@ -710,12 +710,7 @@ static enum rc leads_list_on(struct pgc *c, int64_t user_id, int64_t project_id,
     pg_arg_int(&args, offset);
     PGresult *r = RUN(Q_LEADS_LIST, &args, "leads list");
     if (!r) return RC_DB;
-    size_t n = (size_t)PQntuples(r);
-    struct lead *list = arena_alloc(a, (n ? n : 1) * sizeof *list);
-    for (size_t i = 0; i < n; i++) pg_lead_from_row(r, (int)i, a, &list[i]);
-    PQclear(r);
-    *out = list;
-    *count = n;
+    *out = pg_rows(r, a, sizeof **out, pg_lead_from_row, count);
     return RC_OK;
 }
 

@@ -73,6 +73,13 @@ const char *pg_text(const PGresult *r, int row, int col, struct arena *a); /* NU
 bool pg_null(const PGresult *r, int row, int col);
 /* Room for one more item in a growing arena array (see sq_grow). */
 void *pg_grow(struct arena *a, void *items, size_t count, size_t *cap, size_t size);
+/* Fills item (a list's element) from row `row` of r (pg_rows). */
+typedef void pg_row_fn(const PGresult *r, int row, struct arena *a, void *item);
+/* Every row of r, which it clears, mapped by fn into an arena array of size-byte items;
+ * *count gets their number. Never NULL: one zeroed item when r has no row. */
+void *pg_rows(PGresult *r, struct arena *a, size_t size, pg_row_fn *fn, size_t *count);
+/* A list of strings: the row's first column (a pg_row_fn). */
+void pg_text_item(const PGresult *r, int row, struct arena *a, void *item);
 
 /* One operation: `call` runs on connection c (declared here). */
 #define PG_OP(st_, err_, call_)                                                                    \
@@ -96,7 +103,7 @@ void *pg_grow(struct arena *a, void *items, size_t count, size_t *cap, size_t si
 #define PG_LEAD_COLUMNS                                                                            \
     "id, email, firstname, lastname, company, website, phones, description, verified, "          \
     "created_at, source"
-void pg_lead_from_row(const PGresult *r, int row, struct arena *a, struct lead *l);
+void pg_lead_from_row(const PGresult *r, int row, struct arena *a, void *item); /* pg_row_fn */
 /* Whether a lead of user u at address k (domain d, tombstone t; parameter
  * names) is refused: suppressed by address or domain, or erased. */
 #define PG_LEAD_REFUSED(u_, k_, d_, t_)                                                            \
@@ -114,7 +121,7 @@ void pg_lead_from_row(const PGresult *r, int row, struct arena *a, struct lead *
     "a.timezone, a.min_gap, a.max_extra, a.state, a.state_reason, a.imap_uidvalidity, "           \
     "a.imap_last_uid"
 enum { PG_ACCOUNT_NCOLS = 21 };
-void pg_account_from_row(const PGresult *r, int row, struct arena *a, struct account *out);
+void pg_account_from_row(const PGresult *r, int row, struct arena *a, void *item); /* pg_row_fn */
 
 /* The ops of each file, spliced into the ops table (store_pg.c). */
 enum rc pg_meta_get(struct store *st, const char *key, struct arena *a, char **value,

@@ -92,6 +92,25 @@ enum rc pg_ads_record(struct store *st, const char *query_key, const char *engin
     PG_TX(st, err, ads_record_on(c, query_key, engine, ads, count, now, err));
 }
 
+static void ad_item(const PGresult *r, int i, struct arena *a, void *item)
+{
+    struct ad *it = item;
+    *it = (struct ad){
+        .id = pg_int(r, i, 0),
+        .domain = pg_text(r, i, 1, a),
+        .title_key = pg_text(r, i, 2, a),
+        .title = pg_text(r, i, 3, a),
+        .url = pg_text(r, i, 4, a),
+        .display_url = pg_text(r, i, 5, a),
+        .ad_text = pg_text(r, i, 6, a),
+        .position = pg_int(r, i, 7),
+        .first_seen = pg_int(r, i, 8),
+        .last_seen = pg_int(r, i, 9),
+        .contact_data = pg_null(r, i, 10) ? NULL : pg_text(r, i, 10, a),
+        .contact_checked_at = pg_int(r, i, 11),
+    };
+}
+
 static enum rc ads_history_on(struct pgc *c, const char *query_key, const char *engine,
                               struct arena *a, struct ad **out, size_t *count, struct err *err)
 {
@@ -100,26 +119,7 @@ static enum rc ads_history_on(struct pgc *c, const char *query_key, const char *
     pg_arg_text(&args, engine);
     PGresult *r = RUN(Q_AD_HISTORY, &args, "ad history");
     if (!r) return RC_DB;
-    size_t n = (size_t)PQntuples(r);
-    struct ad *list = arena_alloc(a, (n ? n : 1) * sizeof *list);
-    for (int i = 0; i < (int)n; i++)
-        list[i] = (struct ad){
-            .id = pg_int(r, i, 0),
-            .domain = pg_text(r, i, 1, a),
-            .title_key = pg_text(r, i, 2, a),
-            .title = pg_text(r, i, 3, a),
-            .url = pg_text(r, i, 4, a),
-            .display_url = pg_text(r, i, 5, a),
-            .ad_text = pg_text(r, i, 6, a),
-            .position = pg_int(r, i, 7),
-            .first_seen = pg_int(r, i, 8),
-            .last_seen = pg_int(r, i, 9),
-            .contact_data = pg_null(r, i, 10) ? NULL : pg_text(r, i, 10, a),
-            .contact_checked_at = pg_int(r, i, 11),
-        };
-    PQclear(r);
-    *out = list;
-    *count = n;
+    *out = pg_rows(r, a, sizeof **out, ad_item, count);
     return RC_OK;
 }
 
@@ -149,9 +149,9 @@ enum rc pg_ads_set_contact(struct store *st, int64_t ad_id, const char *contact_
 
 /* ---- recipes ---------------------------------------------------------------- */
 
-static void recipe_from_row(const PGresult *r, int row, struct arena *a, struct recipe *out)
+static void recipe_from_row(const PGresult *r, int row, struct arena *a, void *item)
 {
-    *out = (struct recipe){
+    *(struct recipe *)item = (struct recipe){
         .code = pg_text(r, row, 0, a),
         .name = pg_text(r, row, 1, a),
         .template = pg_text(r, row, 2, a),
@@ -164,12 +164,7 @@ static enum rc recipe_list_on(struct pgc *c, struct arena *a, struct recipe **ou
 {
     PGresult *r = RUN(Q_RECIPE_LIST, NULL, "recipes");
     if (!r) return RC_DB;
-    size_t n = (size_t)PQntuples(r);
-    struct recipe *list = arena_alloc(a, (n ? n : 1) * sizeof *list);
-    for (int i = 0; i < (int)n; i++) recipe_from_row(r, i, a, &list[i]);
-    PQclear(r);
-    *out = list;
-    *count = n;
+    *out = pg_rows(r, a, sizeof **out, recipe_from_row, count);
     return RC_OK;
 }
 
@@ -250,6 +245,14 @@ enum rc pg_leads_set_verified(struct store *st, int64_t user_id, const int64_t *
 
 /* ---- public mentions (the email finder's evidence) -------------------------- */
 
+static void public_mention_item(const PGresult *r, int i, struct arena *a, void *item)
+{
+    struct public_mention *it = item;
+    *it = (struct public_mention){.kind = pg_text(r, i, 0, a),
+                                  .url = pg_null(r, i, 1) ? NULL : pg_text(r, i, 1, a),
+                                  .json = pg_text(r, i, 2, a)};
+}
+
 static enum rc public_mentions_on(struct pgc *c, const char *domain, int64_t now, size_t max,
                                   struct arena *a, struct public_mention **out, size_t *count,
                                   struct err *err)
@@ -260,15 +263,7 @@ static enum rc public_mentions_on(struct pgc *c, const char *domain, int64_t now
     pg_arg_int(&args, (int64_t)max);
     PGresult *r = RUN(Q_MENTIONS, &args, "public mentions");
     if (!r) return RC_DB;
-    size_t n = (size_t)PQntuples(r);
-    struct public_mention *list = arena_alloc(a, (n ? n : 1) * sizeof *list);
-    for (int i = 0; i < (int)n; i++)
-        list[i] = (struct public_mention){.kind = pg_text(r, i, 0, a),
-                                          .url = pg_null(r, i, 1) ? NULL : pg_text(r, i, 1, a),
-                                          .json = pg_text(r, i, 2, a)};
-    PQclear(r);
-    *out = list;
-    *count = n;
+    *out = pg_rows(r, a, sizeof **out, public_mention_item, count);
     return RC_OK;
 }
 
@@ -305,6 +300,16 @@ enum rc pg_sightings_record(struct store *st, const struct email_sighting *rows,
     PG_TX(st, err, sightings_record_on(c, rows, count, now, err));
 }
 
+static void email_sighting_item(const PGresult *r, int i, struct arena *a, void *item)
+{
+    struct email_sighting *it = item;
+    *it = (struct email_sighting){.email = pg_text(r, i, 0, a),
+                                  .source = pg_text(r, i, 1, a),
+                                  .first_seen = pg_int(r, i, 2),
+                                  .last_seen = pg_int(r, i, 3),
+                                  .person = pg_text(r, i, 4, a)};
+}
+
 static enum rc sightings_of_domain_on(struct pgc *c, const char *domain, size_t max,
                                       struct arena *a, struct email_sighting **out, size_t *count,
                                       struct err *err)
@@ -314,18 +319,9 @@ static enum rc sightings_of_domain_on(struct pgc *c, const char *domain, size_t 
     pg_arg_int(&args, (int64_t)max);
     PGresult *r = RUN(Q_SIGHTINGS, &args, "email sightings");
     if (!r) return RC_DB;
-    size_t n = (size_t)PQntuples(r);
-    struct email_sighting *list = arena_alloc(a, (n ? n : 1) * sizeof *list);
-    for (int i = 0; i < (int)n; i++)
-        list[i] = (struct email_sighting){.email = pg_text(r, i, 0, a),
-                                          .domain = domain,
-                                          .source = pg_text(r, i, 1, a),
-                                          .first_seen = pg_int(r, i, 2),
-                                          .last_seen = pg_int(r, i, 3),
-                                          .person = pg_text(r, i, 4, a)};
-    PQclear(r);
-    *out = list;
-    *count = n;
+    *out = pg_rows(r, a, sizeof **out, email_sighting_item, count);
+    for (size_t i = 0; i < *count; i++)
+        (*out)[i].domain = domain; /* the one asked for */
     return RC_OK;
 }
 

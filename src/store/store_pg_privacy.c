@@ -144,12 +144,7 @@ static enum rc leads_after_on(struct pgc *c, int64_t user_id, int64_t project_id
     pg_arg_int(&args, limit);
     PGresult *r = RUN(Q_LEADS_AFTER, &args, "leads page");
     if (!r) return RC_DB;
-    size_t n = (size_t)PQntuples(r);
-    struct lead *list = arena_alloc(a, (n ? n : 1) * sizeof *list);
-    for (size_t i = 0; i < n; i++) pg_lead_from_row(r, (int)i, a, &list[i]);
-    PQclear(r);
-    *out = list;
-    *count = n;
+    *out = pg_rows(r, a, sizeof **out, pg_lead_from_row, count);
     return RC_OK;
 }
 
@@ -162,6 +157,13 @@ enum rc pg_leads_after(struct store *st, int64_t user_id, int64_t project_id, in
 
 /* ---- the suppression list --------------------------------------------------- */
 
+static void suppression_item(const PGresult *r, int i, struct arena *a, void *item)
+{
+    struct suppression *it = item;
+    *it = (struct suppression){
+        .value = pg_text(r, i, 0, a), .reason = pg_text(r, i, 1, a), .created_at = pg_int(r, i, 2)};
+}
+
 static enum rc suppression_list_on(struct pgc *c, int64_t user_id, struct arena *a,
                                    struct suppression **out, size_t *count, struct err *err)
 {
@@ -169,15 +171,7 @@ static enum rc suppression_list_on(struct pgc *c, int64_t user_id, struct arena 
     pg_arg_int(&args, user_id);
     PGresult *r = RUN(Q_SUPP_LIST, &args, "suppression list");
     if (!r) return RC_DB;
-    size_t n = (size_t)PQntuples(r);
-    struct suppression *list = arena_alloc(a, (n ? n : 1) * sizeof *list);
-    for (size_t i = 0; i < n; i++)
-        list[i] = (struct suppression){.value = pg_text(r, (int)i, 0, a),
-                                       .reason = pg_text(r, (int)i, 1, a),
-                                       .created_at = pg_int(r, (int)i, 2)};
-    PQclear(r);
-    *out = list;
-    *count = n;
+    *out = pg_rows(r, a, sizeof **out, suppression_item, count);
     return RC_OK;
 }
 

@@ -169,6 +169,19 @@ static const char *const sql[Q_COUNT] = {
 
 /* ---- reading ---------------------------------------------------------------- */
 
+static void send_campaign_item(const PGresult *r, int i, struct arena *a, void *item)
+{
+    struct send_campaign *it = item;
+    *it = (struct send_campaign){
+        .id = pg_int(r, i, 0),
+        .user_id = pg_int(r, i, 1),
+        .steps = pg_text(r, i, 2, a),
+        .daily_limit = pg_int(r, i, 3),
+        .batch_size = pg_int(r, i, 4),
+        .claimed_today = pg_int(r, i, 5),
+    };
+}
+
 static enum rc due_on(struct pgc *c, const char *status, int64_t now, int64_t day_start,
                       int64_t limit, struct arena *a, struct send_campaign **out, size_t *count,
                       struct err *err)
@@ -180,20 +193,7 @@ static enum rc due_on(struct pgc *c, const char *status, int64_t now, int64_t da
     pg_arg_int(&args, limit);
     PGresult *r = RUN(Q_DUE, &args, "due campaigns");
     if (!r) return RC_DB;
-    size_t n = (size_t)PQntuples(r);
-    struct send_campaign *list = arena_alloc(a, (n ? n : 1) * sizeof *list);
-    for (int i = 0; i < (int)n; i++)
-        list[i] = (struct send_campaign){
-            .id = pg_int(r, i, 0),
-            .user_id = pg_int(r, i, 1),
-            .steps = pg_text(r, i, 2, a),
-            .daily_limit = pg_int(r, i, 3),
-            .batch_size = pg_int(r, i, 4),
-            .claimed_today = pg_int(r, i, 5),
-        };
-    PQclear(r);
-    *out = list;
-    *count = n;
+    *out = pg_rows(r, a, sizeof **out, send_campaign_item, count);
     return RC_OK;
 }
 
@@ -206,32 +206,33 @@ enum rc pg_send_due(struct store *st, const char *status, int64_t now, int64_t d
     PG_OP(st, err, due_on(c, status, now, day_start, limit, a, out, count, err));
 }
 
+static void send_recipient_item(const PGresult *r, int i, struct arena *a, void *item)
+{
+    struct send_recipient *it = item;
+    *it = (struct send_recipient){
+        .id = pg_int(r, i, 0),
+        .lead_id = pg_int(r, i, 1),
+        .step = pg_int(r, i, 2),
+        .attempts = pg_int(r, i, 3),
+        .email = pg_text(r, i, 4, a),
+        .firstname = pg_text(r, i, 5, a),
+        .lastname = pg_text(r, i, 6, a),
+        .company = pg_text(r, i, 7, a),
+        .website = pg_text(r, i, 8, a),
+        .phones = pg_text(r, i, 9, a),
+        .description = pg_text(r, i, 10, a),
+        .suppressed = strcmp(PQgetvalue(r, i, 11), "t") == 0,
+        .due_at = pg_int(r, i, 12),
+    };
+}
+
 /* The rows of Q_DUE_RECIPIENTS or Q_LEASE (consumes r). */
 static void read_due(PGresult *r, int64_t lease_until, struct arena *a,
                      struct send_recipient **out, size_t *count)
 {
-    size_t n = (size_t)PQntuples(r);
-    struct send_recipient *list = arena_alloc(a, (n ? n : 1) * sizeof *list);
-    for (int i = 0; i < (int)n; i++)
-        list[i] = (struct send_recipient){
-            .id = pg_int(r, i, 0),
-            .lead_id = pg_int(r, i, 1),
-            .step = pg_int(r, i, 2),
-            .attempts = pg_int(r, i, 3),
-            .email = pg_text(r, i, 4, a),
-            .firstname = pg_text(r, i, 5, a),
-            .lastname = pg_text(r, i, 6, a),
-            .company = pg_text(r, i, 7, a),
-            .website = pg_text(r, i, 8, a),
-            .phones = pg_text(r, i, 9, a),
-            .description = pg_text(r, i, 10, a),
-            .suppressed = strcmp(PQgetvalue(r, i, 11), "t") == 0,
-            .due_at = pg_int(r, i, 12),
-            .lease_until = lease_until,
-        };
-    PQclear(r);
-    *out = list;
-    *count = n;
+    *out = pg_rows(r, a, sizeof **out, send_recipient_item, count);
+    for (size_t i = 0; i < *count; i++)
+        (*out)[i].lease_until = lease_until;
 }
 
 static enum rc recipients_on(struct pgc *c, int64_t campaign_id, int64_t now, int64_t limit,
@@ -303,6 +304,15 @@ enum rc pg_send_release(struct store *st, const struct send_recipient *list, siz
     PG_TX(st, err, release_on(c, list, count, err));
 }
 
+static void send_account_item(const PGresult *r, int i, struct arena *a, void *item)
+{
+    struct send_account *sa = item;
+    pg_account_from_row(r, i, a, &sa->account);
+    sa->account.secret = pg_text(r, i, PG_ACCOUNT_NCOLS, a);
+    sa->claimed_today = pg_int(r, i, PG_ACCOUNT_NCOLS + 1);
+    sa->last_claimed_at = pg_int(r, i, PG_ACCOUNT_NCOLS + 2);
+}
+
 static enum rc accounts_on(struct pgc *c, int64_t campaign_id, int64_t day_start,
                            struct arena *a, struct send_account **out, size_t *count,
                            struct err *err)
@@ -312,18 +322,7 @@ static enum rc accounts_on(struct pgc *c, int64_t campaign_id, int64_t day_start
     pg_arg_int(&args, day_start);
     PGresult *r = RUN(Q_ACCOUNTS, &args, "sending accounts");
     if (!r) return RC_DB;
-    size_t n = (size_t)PQntuples(r);
-    struct send_account *list = arena_alloc(a, (n ? n : 1) * sizeof *list);
-    for (int i = 0; i < (int)n; i++) {
-        struct send_account *sa = &list[i];
-        pg_account_from_row(r, i, a, &sa->account);
-        sa->account.secret = pg_text(r, i, PG_ACCOUNT_NCOLS, a);
-        sa->claimed_today = pg_int(r, i, PG_ACCOUNT_NCOLS + 1);
-        sa->last_claimed_at = pg_int(r, i, PG_ACCOUNT_NCOLS + 2);
-    }
-    PQclear(r);
-    *out = list;
-    *count = n;
+    *out = pg_rows(r, a, sizeof **out, send_account_item, count);
     return RC_OK;
 }
 
@@ -336,6 +335,23 @@ enum rc pg_send_accounts(struct store *st, int64_t campaign_id, int64_t day_star
     PG_OP(st, err, accounts_on(c, campaign_id, day_start, a, out, count, err));
 }
 
+static void send_unfinished_item(const PGresult *r, int i, struct arena *a, void *item)
+{
+    struct send_unfinished *it = item;
+    *it = (struct send_unfinished){
+        .send_id = pg_int(r, i, 0),
+        .campaign_id = pg_int(r, i, 1),
+        .recipient_id = pg_int(r, i, 2),
+        .step = pg_int(r, i, 3),
+        .account_id = pg_int(r, i, 4),
+        .claimed_at = pg_int(r, i, 5),
+        .message_id = pg_text(r, i, 6, a),
+        .user_id = pg_int(r, i, 7),
+        .attempts = pg_int(r, i, 8),
+        .steps = pg_text(r, i, 9, a),
+    };
+}
+
 static enum rc unfinished_on(struct pgc *c, int64_t limit, struct arena *a,
                              struct send_unfinished **out, size_t *count, struct err *err)
 {
@@ -343,24 +359,7 @@ static enum rc unfinished_on(struct pgc *c, int64_t limit, struct arena *a,
     pg_arg_int(&args, limit);
     PGresult *r = RUN(Q_UNFINISHED, &args, "unfinished sends");
     if (!r) return RC_DB;
-    size_t n = (size_t)PQntuples(r);
-    struct send_unfinished *list = arena_alloc(a, (n ? n : 1) * sizeof *list);
-    for (int i = 0; i < (int)n; i++)
-        list[i] = (struct send_unfinished){
-            .send_id = pg_int(r, i, 0),
-            .campaign_id = pg_int(r, i, 1),
-            .recipient_id = pg_int(r, i, 2),
-            .step = pg_int(r, i, 3),
-            .account_id = pg_int(r, i, 4),
-            .claimed_at = pg_int(r, i, 5),
-            .message_id = pg_text(r, i, 6, a),
-            .user_id = pg_int(r, i, 7),
-            .attempts = pg_int(r, i, 8),
-            .steps = pg_text(r, i, 9, a),
-        };
-    PQclear(r);
-    *out = list;
-    *count = n;
+    *out = pg_rows(r, a, sizeof **out, send_unfinished_item, count);
     return RC_OK;
 }
 
@@ -597,12 +596,7 @@ static enum rc thread_on(struct pgc *c, int64_t recipient_id, struct arena *a, c
     pg_arg_int(&args, recipient_id);
     PGresult *r = RUN(Q_THREAD, &args, "send thread");
     if (!r) return RC_DB;
-    size_t n = (size_t)PQntuples(r);
-    const char **list = arena_alloc(a, (n ? n : 1) * sizeof *list);
-    for (int i = 0; i < (int)n; i++) list[i] = pg_text(r, i, 0, a);
-    PQclear(r);
-    *ids = list;
-    *count = n;
+    *ids = pg_rows(r, a, sizeof **ids, pg_text_item, count);
     return RC_OK;
 }
 
@@ -670,20 +664,19 @@ enum rc pg_recipient_by_lead(struct store *st, int64_t campaign_id, int64_t lead
     PG_OP(st, err, by_lead_on(c, campaign_id, lead_id, a, out, err));
 }
 
+static void account_item(const PGresult *r, int i, struct arena *a, void *item)
+{
+    struct account *it = item;
+    pg_account_from_row(r, i, a, it);
+    it->secret = pg_text(r, i, PG_ACCOUNT_NCOLS, a);
+}
+
 static enum rc polled_on(struct pgc *c, struct arena *a, struct account **out, size_t *count,
                          struct err *err)
 {
     PGresult *r = RUN(Q_POLLED, NULL, "polled accounts");
     if (!r) return RC_DB;
-    size_t n = (size_t)PQntuples(r);
-    struct account *list = arena_alloc(a, (n ? n : 1) * sizeof *list);
-    for (int i = 0; i < (int)n; i++) {
-        pg_account_from_row(r, i, a, &list[i]);
-        list[i].secret = pg_text(r, i, PG_ACCOUNT_NCOLS, a);
-    }
-    PQclear(r);
-    *out = list;
-    *count = n;
+    *out = pg_rows(r, a, sizeof **out, account_item, count);
     return RC_OK;
 }
 
