@@ -338,13 +338,8 @@ bool api_campaign_recipients_parse(struct request *req)
 {
     struct campaign_params *p = params_new(req);
     if (!parse_campaign_id(req, p) || !param_string(req, "status", false, 32, &p->status) ||
-        !param_int(req, "limit", false, 100, 1, 500, &p->limit) ||
-        !param_int(req, "offset", false, 0, 0, INT64_MAX / 2, &p->offset) ||
-        !param_int(req, "after_id", false, -1, 0, INT64_MAX / 2, &p->after_id))
+        !param_paging(req, 500, &p->limit, &p->offset, &p->after_id))
         return false;
-    if (p->after_id >= 0 && p->offset > 0)
-        return req_fail(req, E_INVALID_PARAM,
-                        "Parameters 'offset' and 'after_id' cannot be combined; use one.");
     for (size_t i = 0; p->status && i < sizeof recipient_states / sizeof *recipient_states; i++)
         if (!strcmp(p->status, recipient_states[i])) return true;
     return !p->status ||

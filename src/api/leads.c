@@ -40,14 +40,7 @@ bool api_leads_list_parse(struct request *req)
     if (format && strcmp(format, "json") != 0 && strcmp(format, "csv") != 0)
         return req_fail(req, E_INVALID_PARAM, "Parameter 'format' must be json or csv.");
     p->csv = format && strcmp(format, "csv") == 0;
-    if (!param_int(req, "limit", false, 100, 1, LEADS_MAX_LIMIT, &p->limit) ||
-        !param_int(req, "offset", false, 0, 0, INT64_MAX / 2, &p->offset) ||
-        !param_int(req, "after_id", false, -1, 0, INT64_MAX / 2, &p->after_id))
-        return false;
-    if (p->after_id >= 0 && p->offset > 0)
-        return req_fail(req, E_INVALID_PARAM,
-                        "Parameters 'offset' and 'after_id' cannot be combined; use one.");
-    return true;
+    return param_paging(req, LEADS_MAX_LIMIT, &p->limit, &p->offset, &p->after_id);
 }
 
 static json_t *lead_json(const struct lead *l)

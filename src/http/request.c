@@ -146,6 +146,19 @@ bool param_int(struct request *req, const char *name, bool required, int64_t fal
     return true;
 }
 
+bool param_paging(struct request *req, int64_t max_limit, int64_t *limit, int64_t *offset,
+                  int64_t *after_id)
+{
+    if (!param_int(req, "limit", false, 100, 1, max_limit, limit) ||
+        !param_int(req, "offset", false, 0, 0, INT64_MAX / 2, offset) ||
+        !param_int(req, "after_id", false, -1, 0, INT64_MAX / 2, after_id))
+        return false;
+    if (*after_id >= 0 && *offset > 0)
+        return req_fail(req, E_INVALID_PARAM,
+                        "Parameters 'offset' and 'after_id' cannot be combined; use one.");
+    return true;
+}
+
 bool param_array(struct request *req, const char *name, bool required, size_t max_items,
                  json_t **out)
 {

@@ -122,6 +122,11 @@ bool param_string(struct request *req, const char *name, bool required, size_t m
 /* Integers accept a JSON integer or a string of decimal digits, within [min, max]. */
 bool param_int(struct request *req, const char *name, bool required, int64_t fallback, int64_t min,
                int64_t max, int64_t *out);
+/* A list's paging: limit (1 to max_limit, 100 by default), offset (0 by default) and
+ * after_id (keyset paging past that id; -1 when not asked); offset and after_id together
+ * are refused. */
+bool param_paging(struct request *req, int64_t max_limit, int64_t *limit, int64_t *offset,
+                  int64_t *after_id);
 /* A JSON array from the body (POST/PUT only). */
 bool param_array(struct request *req, const char *name, bool required, size_t max_items,
                  json_t **out);

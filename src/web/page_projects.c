@@ -148,15 +148,20 @@ static bool own_project(struct web *w, struct project *p)
     return false;
 }
 
+/* Page `page` (from 1) of the project's leads, as leads.php answers it. */
+static json_t *leads_page(struct web *w, const struct project *p, int64_t page, const char **err)
+{
+    return web_api(w, M_GET, "leads.php",
+                   json_pack("{s:I, s:I, s:I}", "project_id", (json_int_t)p->id, "limit",
+                             (json_int_t)PAGE_SIZE, "offset", (json_int_t)((page - 1) * PAGE_SIZE)),
+                   err);
+}
+
 static bool project_page(struct web *w, const struct project *p, int64_t page, const char *ok,
                          const char *error)
 {
     const char *err = NULL;
-    json_t *data =
-        web_api(w, M_GET, "leads.php",
-                json_pack("{s:I, s:I, s:I}", "project_id", (json_int_t)p->id, "limit",
-                          (json_int_t)PAGE_SIZE, "offset", (json_int_t)((page - 1) * PAGE_SIZE)),
-                &err);
+    json_t *data = leads_page(w, p, page, &err);
     struct html h;
     html_init(&h, w->a);
     html_printf(&h, "<p><a href=\"/app/projects\">← Projects</a></p><h1>%s</h1>%s",
@@ -203,11 +208,7 @@ static bool verify_selected(struct web *w, const struct project *p)
     size_t n = form_values(&w->form, "lead_ids", picked, SELECT_MAX);
     if (!n) return project_page(w, p, page, NULL, "Select the leads to verify first.");
     const char *err = NULL;
-    json_t *data =
-        web_api(w, M_GET, "leads.php",
-                json_pack("{s:I, s:I, s:I}", "project_id", (json_int_t)p->id, "limit",
-                          (json_int_t)PAGE_SIZE, "offset", (json_int_t)((page - 1) * PAGE_SIZE)),
-                &err);
+    json_t *data = leads_page(w, p, page, &err);
     json_t *emails = json_array(), *ids = json_array(), *l;
     size_t i;
     json_array_foreach(json_object_get(data, "leads"), i,
