@@ -124,6 +124,15 @@ def free_port():
         return s.getsockname()[1]
 
 
+def probe_env(dns, smtp, helo="probe.lgtest", mail_from="bounces@probe.lgtest"):
+    """What points a server's mailbox probes at a FakeDns and an SmtpFarm, with short
+    timeouts (the verify, find and domain tests)."""
+    return {"LEADGEN_DNS_SERVERS": dns.address, "LEADGEN_SMTP_PROBE_PORT": smtp.port,
+            "LEADGEN_SMTP_HELO": helo, "LEADGEN_SMTP_FROM": mail_from,
+            "LEADGEN_SMTP_TIMEOUT": "3", "LEADGEN_SMTP_CONNECT_TIMEOUT": "2",
+            "LEADGEN_DNS_TIMEOUT": "1"}
+
+
 def listens_on(pid, port):
     """True when process pid holds the socket listening on loopback port: a port picked
     free may be bound by another test's server first, whose /healthz must not pass for

@@ -11,6 +11,7 @@ from fakes.dns import FakeDns
 from fakes.engines import Engines, result
 from fakes.sites import Sites, page
 from fakes.smtp import Rule, SmtpFarm
+import lib
 from lib import Server, assert_error, assert_success, eq, store_sql
 
 MAIL = "127.0.0.2"
@@ -78,11 +79,8 @@ class World:
                                                     "kim.park@fresh-co.com",
                                                     "rosal@pair-co.com"})}).__enter__()
         pins = ",".join("%s:%d:%s" % (h, p, addr) for h in HOSTS for p in (80, 443))
-        env = {"LEADGEN_RESOLVE": pins, "LEADGEN_ALLOW_PRIVATE_TARGETS": "1",
-               "LEADGEN_DNS_SERVERS": self.dns.address, "LEADGEN_SMTP_PROBE_PORT": self.smtp.port,
-               "LEADGEN_SMTP_HELO": "probe.lgtest", "LEADGEN_SMTP_FROM": "bounces@probe.lgtest",
-               "LEADGEN_SMTP_TIMEOUT": "3", "LEADGEN_SMTP_CONNECT_TIMEOUT": "2",
-               "LEADGEN_DNS_TIMEOUT": "1", "LEADGEN_UPSTREAM_TIMEOUT": "5"}
+        env = dict(lib.probe_env(self.dns, self.smtp), LEADGEN_RESOLVE=pins,
+                   LEADGEN_ALLOW_PRIVATE_TARGETS="1", LEADGEN_UPSTREAM_TIMEOUT="5")
         env.update(self.extra_env)
         self.server = Server(env=env).__enter__()
         return self

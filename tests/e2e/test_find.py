@@ -6,6 +6,7 @@ accents and compound names, the cache, probing off."""
 from fakes.dns import FakeDns
 from fakes.sites import Sites, page
 from fakes.smtp import Rule, SmtpFarm
+import lib
 from lib import Server, assert_error, assert_success, eq
 
 ACME, BETA, CATCHY = "127.0.0.2", "127.0.0.3", "127.0.0.4"
@@ -37,10 +38,7 @@ class World:
             self.dns.add("mx." + domain, "A", ip)
         self.smtp = SmtpFarm({ACME: Rule(mailboxes=ACME_BOXES), BETA: Rule(mailboxes=BETA_BOXES),
                               CATCHY: Rule(catch_all=True)}).__enter__()
-        env = dict(self.sites.env(), LEADGEN_DNS_SERVERS=self.dns.address,
-                   LEADGEN_SMTP_PROBE_PORT=self.smtp.port, LEADGEN_SMTP_HELO="probe.lgtest",
-                   LEADGEN_SMTP_FROM="bounces@probe.lgtest", LEADGEN_SMTP_TIMEOUT="3",
-                   LEADGEN_SMTP_CONNECT_TIMEOUT="2", LEADGEN_DNS_TIMEOUT="1")
+        env = dict(self.sites.env(), **lib.probe_env(self.dns, self.smtp))
         env.update(self.extra_env)
         self.server = Server(env=env).__enter__()
         for host in ("acme-widgets.com", "beta-tools.com", "catchy-mail.com"):  # the public evidence

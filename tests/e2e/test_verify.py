@@ -5,6 +5,7 @@ lead updates, the shared DNS/connection/catch-all work per domain, the day
 cache, the errors, and the private-address guard."""
 from fakes.dns import FakeDns
 from fakes.smtp import Rule, SmtpFarm, openssl_available
+import lib
 from lib import Server, Skip, assert_error, assert_success
 
 HELO = "probe.leadgen.lgtest"
@@ -111,12 +112,8 @@ class World:
         self.dns = FakeDns().__enter__()
         build_zones(self.dns)
         self.smtp = SmtpFarm(smtp_rules()).__enter__()
-        env = {"LEADGEN_DNS_SERVERS": self.dns.address,
-               "LEADGEN_SMTP_PROBE_PORT": self.smtp.port,
-               "LEADGEN_SMTP_HELO": HELO, "LEADGEN_SMTP_FROM": FROM,
-               "LEADGEN_ALLOW_PRIVATE_TARGETS": "1",
-               "LEADGEN_SMTP_TIMEOUT": "3", "LEADGEN_SMTP_CONNECT_TIMEOUT": "2",
-               "LEADGEN_DNS_TIMEOUT": "1"}
+        env = dict(lib.probe_env(self.dns, self.smtp, HELO, FROM),
+                   LEADGEN_ALLOW_PRIVATE_TARGETS="1")
         env.update(self.extra_env)
         self.server = Server(env=env, db=self.db).__enter__()
         return self
