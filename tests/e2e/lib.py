@@ -124,6 +124,27 @@ def free_port():
         return s.getsockname()[1]
 
 
+def all_at_once(calls, timeout=120):
+    """Runs the callables in threads released together; their results in order, an
+    exception standing for a call that raised one (the caller reports it)."""
+    results = [None] * len(calls)
+    gate = threading.Barrier(len(calls))
+
+    def one(i):
+        try:
+            gate.wait(timeout)
+            results[i] = calls[i]()
+        except Exception as e:  # handed to the caller
+            results[i] = e
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(len(calls))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout)
+    assert not any(t.is_alive() for t in threads), "a parallel call did not finish"
+    return results
+
+
 def probe_env(dns, smtp, helo="probe.lgtest", mail_from="bounces@probe.lgtest"):
     """What points a server's mailbox probes at a FakeDns and an SmtpFarm, with short
     timeouts (the verify, find and domain tests)."""

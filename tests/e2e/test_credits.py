@@ -1,9 +1,9 @@
 """Credit invariants under concurrency: many billable requests of one user at
 once never spend more than the balance (reserve before the upstream call,
 settle after). Uses places/reviews.php against the fake Places API."""
-import threading
 
 from fakes.places import PlacesApi, place, review
+import lib
 from lib import Server, assert_error, assert_success, eq
 
 PLACES_KEY = "credits-test-places-key"
@@ -18,24 +18,10 @@ def reviews_server(api):
                        "LEADGEN_USER_INFLIGHT": PARALLEL})
 
 
-def parallel_gets(s, key, place_ids, timeout=120):
+def parallel_gets(s, key, place_ids):
     """GET reviews.php for each place id, all released at once; the responses."""
-    results = [None] * len(place_ids)
-    gate = threading.Barrier(len(place_ids))
-
-    def one(i):
-        try:
-            gate.wait(timeout)
-            results[i] = s.get("places/reviews.php", key=key, place_id=place_ids[i])
-        except Exception as e:  # reported below
-            results[i] = e
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(len(place_ids))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout)
-    assert not any(t.is_alive() for t in threads), "a parallel request did not finish"
-    return results
+    return lib.all_at_once([lambda p=p: s.get("places/reviews.php", key=key, place_id=p)
+                            for p in place_ids])
 
 
 def test_parallel_billable_requests_never_overspend():

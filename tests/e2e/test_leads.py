@@ -1,8 +1,8 @@
 """leads.php: add (dedupe, names from emails, invalid emails, the 500 limit)
 and list (pagination, the lead object)."""
 import re
-import threading
 
+import lib
 from lib import Server, assert_error, assert_success, eq
 
 LEAD_FIELDS = {"id", "email", "firstname", "lastname", "company", "website", "phones",
@@ -205,24 +205,10 @@ def test_list_unknown_project_is_404():
         assert_error(s.add_leads(999, many(1)), 404, "not_found")
 
 
-def run_parallel(fns, timeout=60):
-    """Runs each fn in its own thread, started together; returns their results in order."""
-    results = [None] * len(fns)
-    errors = []
-    gate = threading.Barrier(len(fns))
-
-    def runner(i, fn):
-        try:
-            gate.wait(timeout)
-            results[i] = fn()
-        except Exception as e:  # reported to the test below
-            errors.append(e)
-    threads = [threading.Thread(target=runner, args=(i, fn)) for i, fn in enumerate(fns)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout)
-    assert not any(t.is_alive() for t in threads), "a parallel request did not finish"
+def run_parallel(fns):
+    """Runs each fn in its own thread, started together; their results in order."""
+    results = lib.all_at_once(fns, timeout=60)
+    errors = [r for r in results if isinstance(r, Exception)]
     assert not errors, errors
     return results
 

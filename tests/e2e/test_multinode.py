@@ -11,7 +11,6 @@ import shutil
 import signal
 import subprocess
 import tempfile
-import threading
 import time
 
 import lib
@@ -82,26 +81,6 @@ def workers(count, env):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def parallel(calls, timeout=120):
-    """Runs the callables all released at once; their results (or exceptions)."""
-    results = [None] * len(calls)
-    gate = threading.Barrier(len(calls))
-
-    def one(i):
-        try:
-            gate.wait(timeout)
-            results[i] = calls[i]()
-        except Exception as e:  # reported by the caller
-            results[i] = e
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(len(calls))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout)
-    assert not any(t.is_alive() for t in threads), "a parallel call did not finish"
-    return results
-
-
 def test_two_servers_never_overspend_one_balance():
     require_postgres()
     when = "2024-01-15T14:50:00Z"
@@ -115,7 +94,7 @@ def test_two_servers_never_overspend_one_balance():
         with Serve(env=env) as a, Serve(env=env, db=a.db_path) as b:
             key = a.add_user("budget@multi.lgtest", credits=BALANCE)
             servers = [a, b]
-            results = parallel([
+            results = lib.all_at_once([
                 (lambda s, pid: lambda: s.get("places/reviews.php", key=key, place_id=pid))(
                     servers[i % 2], ids[i]) for i in range(PARALLEL)])
             errors = [r for r in results if isinstance(r, Exception)]
