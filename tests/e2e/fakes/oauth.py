@@ -120,12 +120,7 @@ class TokenServer:
                     status, doc = 200, {"access_token": token, "expires_in": server.expires_in,
                                         "scope": "https://mail.google.com/",
                                         "token_type": "Bearer"}
-                body = json.dumps(doc).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                self.answer(status, doc)
 
         self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.port = self._server.server_address[1]
